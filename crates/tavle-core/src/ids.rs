@@ -1,0 +1,64 @@
+//! Typed identifiers. A `PersonId` can never be passed where a `GroupId` is expected.
+//!
+//! Identifiers are UUIDs (version 7, time-ordered for index locality) so that a municipality
+//! exported from one Tavle instance can be imported into another without renumbering.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh identifier.
+            pub fn new() -> Self {
+                $name(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map($name)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A municipality or other school owner; the unit of isolation.
+    TenantId
+);
+typed_id!(
+    /// A school (folkeskole) within a tenant.
+    SchoolId
+);
+typed_id!(
+    /// A school year (skoleår) of one school.
+    SchoolYearId
+);
+typed_id!(
+    /// A class, a team (hold) or another group of people in one school and school year.
+    GroupId
+);
+typed_id!(
+    /// A pupil, teacher or staff member.
+    PersonId
+);

@@ -1,0 +1,15 @@
+//! The domain of Tavle: who belongs where, and who may see and change what.
+//!
+//! This crate has no I/O, no async, no SQL, no HTTP and no serde on domain types. Everything
+//! above it (store, app, http) speaks these types; wire formats convert explicitly.
+
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod names;
+pub mod org;
+pub mod policy;
+
+pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use error::{InvalidInput, Reason};
+pub use ids::{GroupId, PersonId, SchoolId, SchoolYearId, TenantId};

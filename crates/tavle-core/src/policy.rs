@@ -1,0 +1,159 @@
+//! The one place that decides who may see and change what.
+//!
+//! Every decision is a pure function of an [`Actor`] (who is asking, with their roles and
+//! group memberships) and facts about the target, loaded by the caller. Nothing here reads a
+//! database; `tavle-app` loads the facts and asks. The rules, in order:
+//!
+//! 1. A person who is not active may do nothing.
+//! 2. Nobody sees or changes anything of another tenant (municipality). No role overrides this.
+//! 3. A municipality admin may see and change everything in their tenant.
+//! 4. A school admin may see and change everything in their school, but not municipality
+//!    admins.
+//! 5. A teacher sees their groups, the members of those groups, and the schools they belong to.
+//! 6. A pupil sees their own groups and the names of the people in them.
+
+use crate::ids::{GroupId, PersonId, SchoolId, TenantId};
+use crate::org::{MemberRole, PersonStatus, StaffRole};
+
+/// One group membership of the actor, with the school the group belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActorMembership {
+    pub group_id: GroupId,
+    pub school_id: SchoolId,
+    pub role: MemberRole,
+}
+
+/// Who is asking, as loaded at authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub person_id: PersonId,
+    pub tenant_id: TenantId,
+    pub status: PersonStatus,
+    pub staff: Vec<StaffRole>,
+    /// Schools the person is enrolled at or works at (pupil, teacher or staff).
+    pub schools: Vec<SchoolId>,
+    pub memberships: Vec<ActorMembership>,
+}
+
+/// Facts about a group that decisions need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupFacts {
+    pub tenant_id: TenantId,
+    pub school_id: SchoolId,
+    pub group_id: GroupId,
+}
+
+/// Facts about a person that decisions need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub tenant_id: TenantId,
+    pub person_id: PersonId,
+    pub schools: Vec<SchoolId>,
+    pub groups: Vec<GroupId>,
+    pub staff: Vec<StaffRole>,
+}
+
+/// Something the actor wants to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// See the tenant's name and code.
+    ViewTenant(TenantId),
+    /// Create schools, appoint school admins, import rosters for the whole tenant.
+    ManageTenant(TenantId),
+    /// See a school and its school years.
+    ViewSchool { tenant_id: TenantId, school_id: SchoolId },
+    /// Create and change school years, groups and people of a school; import its roster.
+    ManageSchool { tenant_id: TenantId, school_id: SchoolId },
+    /// See a group and its member list.
+    ViewGroup(&'a GroupFacts),
+    /// Create, change or disable a person.
+    ManagePerson(&'a PersonFacts),
+}
+
+/// How much of a person the actor may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Visibility {
+    /// Nothing, not even that the person exists.
+    None,
+    /// The display name (a pupil seeing a classmate).
+    Name,
+    /// Everything the API shows about people: username, status, groups, roles.
+    Full,
+}
+
+impl Actor {
+    fn active_in(&self, tenant: TenantId) -> bool {
+        self.status.can_log_in() && self.tenant_id == tenant
+    }
+
+    pub fn is_municipality_admin(&self) -> bool {
+        self.staff.contains(&StaffRole::MunicipalityAdmin)
+    }
+
+    pub fn is_school_admin(&self, school: SchoolId) -> bool {
+        self.is_municipality_admin() || self.staff.contains(&StaffRole::SchoolAdmin(school))
+    }
+
+    fn teaches(&self, group: GroupId) -> bool {
+        self.memberships.iter().any(|m| m.group_id == group && m.role == MemberRole::Teacher)
+    }
+
+    fn belongs_to(&self, group: GroupId) -> bool {
+        self.memberships.iter().any(|m| m.group_id == group)
+    }
+
+    fn in_school(&self, school: SchoolId) -> bool {
+        self.schools.contains(&school) || self.memberships.iter().any(|m| m.school_id == school)
+    }
+}
+
+/// Whether `actor` may do `action`.
+pub fn allows(actor: &Actor, action: &Action<'_>) -> bool {
+    match action {
+        Action::ViewTenant(t) => actor.active_in(*t),
+        Action::ManageTenant(t) => actor.active_in(*t) && actor.is_municipality_admin(),
+        Action::ViewSchool { tenant_id, school_id } => {
+            actor.active_in(*tenant_id) && (actor.is_school_admin(*school_id) || actor.in_school(*school_id))
+        }
+        Action::ManageSchool { tenant_id, school_id } => {
+            actor.active_in(*tenant_id) && actor.is_school_admin(*school_id)
+        }
+        Action::ViewGroup(g) => {
+            actor.active_in(g.tenant_id) && (actor.is_school_admin(g.school_id) || actor.belongs_to(g.group_id))
+        }
+        Action::ManagePerson(p) => {
+            if !actor.active_in(p.tenant_id) {
+                return false;
+            }
+            if actor.is_municipality_admin() {
+                return true;
+            }
+            // A school admin may not change a municipality admin: that would let a school
+            // disable the people who administer it.
+            !p.staff.contains(&StaffRole::MunicipalityAdmin) && p.schools.iter().any(|s| actor.is_school_admin(*s))
+        }
+    }
+}
+
+/// How much of the person described by `target` the actor may see.
+pub fn person_visibility(actor: &Actor, target: &PersonFacts) -> Visibility {
+    if !actor.active_in(target.tenant_id) {
+        return Visibility::None;
+    }
+    if actor.person_id == target.person_id || actor.is_municipality_admin() {
+        return Visibility::Full;
+    }
+    if target.schools.iter().any(|s| actor.is_school_admin(*s)) {
+        return Visibility::Full;
+    }
+    if target.groups.iter().any(|g| actor.teaches(*g)) {
+        return Visibility::Full;
+    }
+    if target.groups.iter().any(|g| actor.belongs_to(*g)) {
+        return Visibility::Name;
+    }
+    Visibility::None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+//! Table-driven tests of the policy: every actor against every action, as one snapshot.
+
+use expect_test::expect;
+use uuid::Uuid;
+
+use super::*;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+struct World {
+    a: TenantId,
+    b: TenantId,
+    s1: SchoolId,
+    s2: SchoolId,
+    s3: SchoolId,
+    g1a: GroupId,
+    g1b: GroupId,
+    g3x: GroupId,
+}
+
+fn world() -> World {
+    World {
+        a: TenantId(id(1)),
+        b: TenantId(id(2)),
+        s1: SchoolId(id(11)),
+        s2: SchoolId(id(12)),
+        s3: SchoolId(id(13)),
+        g1a: GroupId(id(21)),
+        g1b: GroupId(id(22)),
+        g3x: GroupId(id(23)),
+    }
+}
+
+fn actor(
+    n: u128,
+    tenant: TenantId,
+    status: PersonStatus,
+    staff: Vec<StaffRole>,
+    schools: Vec<SchoolId>,
+    groups: Vec<(GroupId, SchoolId, MemberRole)>,
+) -> Actor {
+    Actor {
+        person_id: PersonId(id(100 + n)),
+        tenant_id: tenant,
+        status,
+        staff,
+        schools,
+        memberships: groups
+            .into_iter()
+            .map(|(group_id, school_id, role)| ActorMembership { group_id, school_id, role })
+            .collect(),
+    }
+}
+
+fn facts(a: &Actor) -> PersonFacts {
+    PersonFacts {
+        tenant_id: a.tenant_id,
+        person_id: a.person_id,
+        schools: a.schools.clone(),
+        groups: a.memberships.iter().map(|m| m.group_id).collect(),
+        staff: a.staff.clone(),
+    }
+}
+
+#[test]
+fn decision_table() {
+    use MemberRole::*;
+    use PersonStatus::*;
+    let w = world();
+    let actors = vec![
+        ("elev 1A", actor(1, w.a, Active, vec![], vec![w.s1], vec![(w.g1a, w.s1, Pupil)])),
+        ("elev 1B", actor(2, w.a, Active, vec![], vec![w.s1], vec![(w.g1b, w.s1, Pupil)])),
+        ("lærer 1A", actor(3, w.a, Active, vec![], vec![w.s1], vec![(w.g1a, w.s1, Teacher)])),
+        ("leder S1", actor(4, w.a, Active, vec![StaffRole::SchoolAdmin(w.s1)], vec![w.s1], vec![])),
+        ("leder S2", actor(5, w.a, Active, vec![StaffRole::SchoolAdmin(w.s2)], vec![w.s2], vec![])),
+        ("kommune A", actor(6, w.a, Active, vec![StaffRole::MunicipalityAdmin], vec![], vec![])),
+        ("kommune B", actor(7, w.b, Active, vec![StaffRole::MunicipalityAdmin], vec![], vec![])),
+        ("elev B", actor(8, w.b, Active, vec![], vec![w.s3], vec![(w.g3x, w.s3, Pupil)])),
+        ("spærret 1A", actor(9, w.a, Disabled, vec![], vec![w.s1], vec![(w.g1a, w.s1, Pupil)])),
+        ("udmeldt kom.", actor(10, w.a, Left, vec![StaffRole::MunicipalityAdmin], vec![], vec![])),
+    ];
+    let g1a = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1a };
+    let g1b = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1b };
+    let g3x = GroupFacts { tenant_id: w.b, school_id: w.s3, group_id: w.g3x };
+    let elev1a = facts(&actors[0].1);
+    let elev1b = facts(&actors[1].1);
+    let kommune_a = facts(&actors[5].1);
+    let elev_b = facts(&actors[7].1);
+    let classmate = PersonFacts {
+        tenant_id: w.a,
+        person_id: PersonId(id(200)),
+        schools: vec![w.s1],
+        groups: vec![w.g1a],
+        staff: vec![],
+    };
+    let actions: Vec<(&str, Action<'_>)> = vec![
+        ("viewT", Action::ViewTenant(w.a)),
+        ("mngT", Action::ManageTenant(w.a)),
+        ("viewS1", Action::ViewSchool { tenant_id: w.a, school_id: w.s1 }),
+        ("mngS1", Action::ManageSchool { tenant_id: w.a, school_id: w.s1 }),
+        ("mngS2", Action::ManageSchool { tenant_id: w.a, school_id: w.s2 }),
+        ("view1A", Action::ViewGroup(&g1a)),
+        ("view1B", Action::ViewGroup(&g1b)),
+        ("view3X", Action::ViewGroup(&g3x)),
+        ("mngElev", Action::ManagePerson(&elev1a)),
+        ("mngKomA", Action::ManagePerson(&kommune_a)),
+        ("mngElevB", Action::ManagePerson(&elev_b)),
+    ];
+    let people = [("mate1A", &classmate), ("elev1A", &elev1a), ("elev1B", &elev1b), ("elevB", &elev_b)];
+
+    let mut out = String::new();
+    out.push_str(&format!("{:<13}", ""));
+    for (name, _) in &actions {
+        out.push_str(&format!("{name:<9}"));
+    }
+    for (name, _) in &people {
+        out.push_str(&format!("{name:<7}"));
+    }
+    out.push('\n');
+    for (who, a) in &actors {
+        out.push_str(&format!("{who:<13}"));
+        for (_, act) in &actions {
+            out.push_str(&format!("{:<9}", if allows(a, act) { "yes" } else { "-" }));
+        }
+        for (_, p) in &people {
+            let v = match person_visibility(a, p) {
+                Visibility::None => "-",
+                Visibility::Name => "name",
+                Visibility::Full => "full",
+            };
+            out.push_str(&format!("{v:<7}"));
+        }
+        out.push('\n');
+    }
+    expect![[r#"
+                     viewT    mngT     viewS1   mngS1    mngS2    view1A   view1B   view3X   mngElev  mngKomA  mngElevB mate1A elev1A elev1B elevB  
+        elev 1A      yes      -        yes      -        -        yes      -        -        -        -        -        name   full   -      -      
+        elev 1B      yes      -        yes      -        -        -        yes      -        -        -        -        -      -      full   -      
+        lærer 1A     yes      -        yes      -        -        yes      -        -        -        -        -        full   full   -      -      
+        leder S1     yes      -        yes      yes      -        yes      yes      -        yes      -        -        full   full   full   -      
+        leder S2     yes      -        -        -        yes      -        -        -        -        -        -        -      -      -      -      
+        kommune A    yes      yes      yes      yes      yes      yes      yes      -        yes      yes      -        full   full   full   -      
+        kommune B    -        -        -        -        -        -        -        yes      -        -        yes      -      -      -      full   
+        elev B       -        -        -        -        -        -        -        yes      -        -        -        -      -      -      full   
+        spærret 1A   -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
+        udmeldt kom. -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
+    "#]]
+    .assert_eq(&out);
+}

@@ -1,0 +1,179 @@
+//! The metadata store: one interface over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Both backends are reached through sqlx's `Any` driver with the same SQL (`$1` placeholders
+//! work on both), so every query exists once; what differs per backend lives here and in
+//! `migrations/<backend>/`. Every query that touches a tenant's data takes a [`TenantId`]; the
+//! few instance-level lookups (a login name, a session token, a tenant by code) are named so.
+//!
+//! Writes go through [`Store::write`], which on SQLite also queues writers in-process (SQLite
+//! has one writer at a time; queueing fairly beats polling on `SQLITE_BUSY`).
+
+mod audit;
+mod error;
+mod groups;
+mod migrate;
+mod people;
+mod row;
+mod schools;
+mod sessions;
+mod tenants;
+mod throttle;
+
+use std::ops::DerefMut;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use audit::{AuditEvent, AuditRecord};
+pub use error::StoreError;
+pub use groups::{GroupMember, MembershipRow};
+pub use people::{LoginRecord, NewPerson, PersonRow, PersonSchool};
+pub use sessions::SessionRecord;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle to the metadata database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite only: serialises write transactions within this process.
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+/// Connection options for [`Store::open`].
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_connections: 16, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database at `url` and brings its schema up to date.
+    ///
+    /// `url` is `sqlite:///path/to/tavle.db` or `postgres://user@host/db`.
+    pub async fn open(url: &str, opts: &StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL {url:?}: use sqlite:///path/tavle.db or postgres://host/db"
+            )));
+        };
+        let url = match backend {
+            // Create the file on first start; the journal mode is set below.
+            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_string(),
+        };
+        let connect: AnyConnectOptions = url.parse().map_err(StoreError::Database)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(opts.acquire_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL makes every commit
+                        // durable before it is acknowledged; foreign keys are off by default.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect)
+            .await
+            .map_err(StoreError::Database)?;
+        let store = Store { pool, backend, writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))) };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for reads that need no transaction.
+    pub async fn read(&self) -> Result<Conn> {
+        let conn = self.pool.acquire().await.map_err(StoreError::Database)?;
+        Ok(Db { conn, _writer: None })
+    }
+
+    /// Begins a write transaction. Dropping it without [`Tx::commit`] rolls it back.
+    pub async fn write(&self) -> Result<Tx> {
+        let permit = match &self.writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = match self.backend {
+            // IMMEDIATE takes the write lock at once, so a transaction that reads before it
+            // writes cannot deadlock with another writer.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(StoreError::Database)?;
+        Ok(Db { conn: tx, _writer: permit })
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await.map_err(StoreError::Database)?;
+        conn.ping().await.map_err(StoreError::Database)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A database connection or transaction with Tavle's queries on it.
+pub struct Db<C> {
+    conn: C,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+/// A read connection.
+pub type Conn = Db<PoolConnection<Any>>;
+/// A write transaction.
+pub type Tx = Db<Transaction<'static, Any>>;
+
+impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
+    fn c(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl Tx {
+    /// Makes the transaction's writes durable and visible.
+    pub async fn commit(self) -> Result<()> {
+        self.conn.commit().await.map_err(StoreError::Database)
+    }
+}

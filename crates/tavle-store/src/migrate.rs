@@ -1,0 +1,39 @@
+//! Schema migrations, embedded in the binary, one directory per backend. A migration that has
+//! shipped is never edited; add a new numbered file instead.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::{Backend, Result, Store};
+
+const SQLITE: &[(i64, &str, &str)] = &[(1, "organisation", include_str!("../migrations/sqlite/0001_organisation.sql"))];
+const POSTGRES: &[(i64, &str, &str)] =
+    &[(1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql"))];
+
+fn migrator(backend: Backend) -> Migrator {
+    let files = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let migrations: Vec<Migration> = files
+        .iter()
+        .map(|(version, name, sql)| {
+            Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql), false)
+        })
+        .collect();
+    Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false }
+}
+
+/// Brings the schema up to date. Safe to run from several nodes at once on PostgreSQL
+/// (sqlx takes an advisory lock).
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    migrator(store.backend).run(&store.pool).await?;
+    Ok(())
+}
+
+/// The newest schema version this binary knows, per backend.
+#[allow(dead_code)] // Reported by `tavle migrate --status` (planned).
+pub fn latest_version(backend: Backend) -> i64 {
+    migrator(backend).migrations.iter().map(|m| m.version).max().unwrap_or(0)
+}
