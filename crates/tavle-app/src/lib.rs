@@ -1,1 +1,98 @@
-//! placeholder
+//! Tavle's use cases. Each public function on [`App`] is one thing a person or operator does:
+//! it loads what it needs, asks the policy in `tavle_core::policy`, writes the change and its
+//! audit record in one transaction, and returns a view. Nothing here knows about HTTP.
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+mod error;
+pub mod import;
+pub mod org;
+pub mod passwords;
+pub mod views;
+
+use std::sync::Arc;
+
+use tavle_core::Clock;
+use tavle_store::Store;
+
+pub use error::{AppError, AppResult};
+pub use passwords::{PasswordConfig, Passwords};
+
+/// How long sessions live and how failed logins are throttled.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// A session unused this long ends (seconds).
+    pub session_idle_secs: i64,
+    /// A session ends this long after login however much it is used (seconds).
+    pub session_absolute_secs: i64,
+    pub throttle: ThrottleConfig,
+    pub passwords: PasswordConfig,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            session_idle_secs: 4 * 3600,
+            session_absolute_secs: 12 * 3600,
+            throttle: ThrottleConfig::default(),
+            passwords: PasswordConfig::default(),
+        }
+    }
+}
+
+/// Failed-login limits. They are counted per account, per (account, source) pair and per
+/// source, each over `window_secs`. The per-source limit is high on purpose: a whole school
+/// sits behind one NAT address, and 600 children mistyping must not lock each other out.
+#[derive(Clone, Debug)]
+pub struct ThrottleConfig {
+    pub window_secs: i64,
+    pub per_account_and_source: i64,
+    pub per_account: i64,
+    pub per_source: i64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig { window_secs: 15 * 60, per_account_and_source: 10, per_account: 50, per_source: 1000 }
+    }
+}
+
+/// The application: the store, the clock and the password workers. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) passwords: Passwords,
+    pub(crate) cfg: AppConfig,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
+        let passwords = Passwords::new(&cfg.passwords)?;
+        Ok(App { store, clock, passwords, cfg })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ready(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
+    }
+}

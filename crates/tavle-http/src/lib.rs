@@ -1,1 +1,108 @@
-//! placeholder
+//! Tavle over HTTP: the JSON API v1 (described by OpenAPI at `/api/v1/openapi.json`), health
+//! and metrics. Handlers are thin: they extract, call one `tavle-app` function and convert.
+//! Errors become responses only in [`error`].
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod ops;
+pub mod wire;
+
+use std::sync::Arc;
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use tavle_app::{App, AppError};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use ops::Metrics;
+
+/// HTTP-level settings.
+#[derive(Clone, Debug, Default)]
+pub struct HttpConfig {
+    /// Serve cookies with `Secure` and the `__Host-` prefix (set when Tavle is behind TLS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: App,
+    pub config: Arc<HttpConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl HttpState {
+    pub fn new(app: App, config: HttpConfig) -> Self {
+        HttpState { app, config: Arc::new(config), metrics: Metrics::new() }
+    }
+
+    pub fn cookie_name(&self) -> &'static str {
+        if self.config.secure_cookies {
+            "__Host-tavle_session"
+        } else {
+            "tavle_session"
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tavle API", description = "The school platform's JSON API. State-changing requests need the \
+        session cookie and the X-CSRF-Token header with the csrf_token from /api/v1/me."),
+    tags((name = "session"), (name = "organisation"))
+)]
+struct ApiDoc;
+
+/// The API routes with their OpenAPI description; the two cannot drift apart because each
+/// route is registered through its `#[utoipa::path]`.
+pub fn api_router() -> OpenApiRouter<HttpState> {
+    use api::{groups, people, schools, session};
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(session::sessions, session::logout_everywhere))
+        .routes(routes!(schools::list, schools::create))
+        .routes(routes!(schools::get))
+        .routes(routes!(schools::years, schools::create_year))
+        .routes(routes!(schools::groups, schools::create_group))
+        .routes(routes!(schools::people, schools::create_person))
+        .routes(routes!(schools::grant_admin, schools::revoke_admin))
+        .routes(routes!(groups::get))
+        .routes(routes!(groups::put_member, groups::remove_member))
+        .routes(routes!(people::get, people::patch))
+}
+
+/// The OpenAPI document of API v1.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+async fn api_not_found() -> impl IntoResponse {
+    error::ApiError::App(AppError::NotFound("API endpoint"))
+}
+
+const INDEX: &str = "<!doctype html><html lang=\"da\"><meta charset=\"utf-8\"><title>Tavle</title>\
+<body><h1>Tavle</h1><p>Tavle kører. API: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a></p></body></html>";
+
+/// The whole HTTP application.
+pub fn router(state: HttpState) -> Router {
+    let (api, doc) = api_router().split_for_parts();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/", get(|| async { ([(header::CACHE_CONTROL, "no-store")], Html(INDEX)) }))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
+        .with_state(state)
+}

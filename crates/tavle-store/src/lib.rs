@@ -10,6 +10,7 @@
 
 mod audit;
 mod error;
+mod facts;
 mod groups;
 mod migrate;
 mod people;

@@ -1,1 +1,6 @@
-//! placeholder
+//! The `tavle` program as a library, so integration tests start exactly the server that
+//! `tavle serve` starts: [`server::start`] on any address (port 0 in tests), with a shutdown
+//! handle.
+
+pub mod config;
+pub mod server;

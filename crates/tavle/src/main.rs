@@ -1,1 +1,181 @@
-fn main() {}
+//! The `tavle` command: `serve`, `demo`, `migrate`, `admin`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tavle::config::{Config, Overrides};
+use tavle::server;
+use tavle_core::SystemClock;
+
+#[derive(Parser)]
+#[command(name = "tavle", version, about = "Tavle, the open school platform")]
+struct Cli {
+    /// TOML configuration file (also TAVLE_CONFIG).
+    #[arg(long, global = true, env = "TAVLE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Default)]
+struct Common {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Directory for the embedded database.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:///path/tavle.db or postgres://host/db.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl Common {
+    fn overrides(self) -> Overrides {
+        Overrides { listen: self.listen, data_dir: self.data_dir, database_url: self.database_url }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(Common),
+    /// Run the server with a demo municipality to log into (embedded database by default).
+    Demo(Common),
+    /// Bring the database schema up to date and exit.
+    Migrate(Common),
+    /// Administer an installation.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a tenant (municipality) if it does not exist, and a municipality admin in it.
+    /// The password is read from TAVLE_ADMIN_PASSWORD or, failing that, one line of stdin.
+    Create {
+        #[command(flatten)]
+        common: Common,
+        /// Tenant code, e.g. the municipality number "0751".
+        #[arg(long)]
+        tenant_code: String,
+        /// Tenant name, e.g. "Aarhus Kommune" (needed when the tenant is new).
+        #[arg(long)]
+        tenant_name: Option<String>,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+    },
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TAVLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn run_server(cfg: Config, demo: bool) -> anyhow::Result<()> {
+    let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+    let summary =
+        if demo { Some(app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?) } else { None };
+    let mut running = server::start(&cfg, app).await?;
+    let addr = running.addr;
+    tracing::info!(%addr, "Tavle is listening");
+    if let Some(s) = summary {
+        let host = if addr.ip().is_unspecified() { "localhost".to_string() } else { addr.ip().to_string() };
+        println!();
+        println!("Tavle demo is running at http://{host}:{}/", addr.port());
+        println!("{}", if s.created { "A demo municipality was created." } else { "Using the existing demo data." });
+        println!("Log in with password \"{}\" as:", tavle_app::demo::DEMO_PASSWORD);
+        for (user, role) in &s.logins {
+            println!("  {user:<20} {role}");
+        }
+        println!("Data directory: {}", cfg.data_dir.display());
+        println!("Press Ctrl+C to stop.");
+    }
+    let stop = running.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        if let Some(tx) = stop {
+            let _ = tx.send(());
+        }
+    });
+    running.wait().await
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(c) => {
+            let cfg = Config::load(cli.config.as_deref(), c.overrides())?;
+            init_logging(&cfg);
+            run_server(cfg, false).await
+        }
+        Command::Demo(c) => {
+            let mut o = c.overrides();
+            o.data_dir.get_or_insert_with(|| PathBuf::from("tavle-demo"));
+            let cfg = Config::load(cli.config.as_deref(), o)?;
+            init_logging(&cfg);
+            run_server(cfg, true).await
+        }
+        Command::Migrate(c) => {
+            let cfg = Config::load(cli.config.as_deref(), c.overrides())?;
+            init_logging(&cfg);
+            let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+            app.store().close().await;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create { common, tenant_code, tenant_name, username, display_name }) => {
+            let cfg = Config::load(cli.config.as_deref(), common.overrides())?;
+            init_logging(&cfg);
+            let password = match std::env::var("TAVLE_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Password for {username} (one line):");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+            let created = app
+                .create_first_admin(&tenant_code, tenant_name.as_deref(), &username, &display_name, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.store().close().await;
+            println!(
+                "Municipality admin {username} created in tenant {tenant_code}{}.",
+                if created { " (new tenant)" } else { "" }
+            );
+            Ok(())
+        }
+    }
+}

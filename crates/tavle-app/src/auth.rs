@@ -1,0 +1,222 @@
+//! Local login, sessions and logout.
+//!
+//! A session token is 32 random bytes given to the browser in a cookie; the database keeps
+//! only its SHA-256, so a leaked database copy logs nobody in. Each session also has a CSRF
+//! token that state-changing requests must echo in a header.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use tavle_core::names;
+use tavle_core::policy::Actor;
+use tavle_core::Timestamp;
+use tavle_store::SessionRecord;
+
+use crate::audit::{anonymous, event, RequestMeta};
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// A logged-in request: who it is, and the session's own keys.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub actor: Actor,
+    pub token_hash: String,
+    pub csrf_token: String,
+}
+
+/// What a successful login hands back to the client.
+#[derive(Clone, Debug)]
+pub struct LoginOutcome {
+    /// The secret for the session cookie.
+    pub token: String,
+    pub session: Session,
+}
+
+/// One of a person's sessions, for "log out everywhere".
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub current: bool,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub source: String,
+    pub user_agent: String,
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+impl App {
+    fn throttle_scopes(username: &str, source: &str) -> [String; 3] {
+        [format!("account:{username}"), format!("account-source:{username}|{source}"), format!("source:{source}")]
+    }
+
+    /// Logs in with a username and password.
+    pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
+        let now = self.clock.now();
+        // A malformed username cannot exist; it is answered like a wrong password.
+        let username = names::username(username).unwrap_or_else(|_| "-invalid-".to_string());
+        let [account, pair, source] = Self::throttle_scopes(&username, &meta.source);
+        let t = &self.cfg.throttle;
+        let since = now.minus_secs(t.window_secs);
+        let mut conn = self.store.read().await?;
+        let throttled = conn.login_failures_since(&pair, since).await? >= t.per_account_and_source
+            || conn.login_failures_since(&account, since).await? >= t.per_account
+            || conn.login_failures_since(&source, since).await? >= t.per_source;
+        let record = conn.login_by_username(&username).await?;
+        drop(conn);
+        let tenant = record.as_ref().map(|r| r.tenant_id);
+        if throttled {
+            let mut tx = self.store.write().await?;
+            tx.append_audit(&anonymous(tenant, now, "session.login", "throttled", &username, meta)).await?;
+            tx.commit().await?;
+            return Err(AppError::Throttled { retry_after_secs: 60 });
+        }
+        let stored = record.as_ref().and_then(|r| r.password_hash.clone());
+        let ok = self.passwords.verify(password.to_string(), stored).await?;
+        let record = match record {
+            Some(r) if ok => r,
+            _ => {
+                let mut tx = self.store.write().await?;
+                tx.record_login_failure(&[&account, &pair, &source], now).await?;
+                tx.append_audit(&anonymous(tenant, now, "session.login", "failed", &username, meta)).await?;
+                tx.commit().await?;
+                return Err(AppError::BadCredentials);
+            }
+        };
+        if !record.status.can_log_in() {
+            let mut tx = self.store.write().await?;
+            tx.append_audit(&anonymous(tenant, now, "session.login", "disabled", &username, meta)).await?;
+            tx.commit().await?;
+            return Err(AppError::AccountDisabled);
+        }
+        let token = random_token();
+        let rec = SessionRecord {
+            token_hash: token_hash(&token),
+            tenant_id: record.tenant_id,
+            person_id: record.person_id,
+            csrf_token: random_token(),
+            created_at: now,
+            last_seen_at: now,
+            source: meta.source.clone(),
+            user_agent: meta.user_agent.chars().take(300).collect(),
+            person_status: record.status,
+        };
+        let mut tx = self.store.write().await?;
+        tx.insert_session(&rec).await?;
+        tx.clear_login_failures(&account).await?;
+        tx.clear_login_failures(&pair).await?;
+        let mut ev = anonymous(Some(record.tenant_id), now, "session.login", "ok", &username, meta);
+        ev.actor_id = Some(record.person_id);
+        tx.append_audit(&ev).await?;
+        tx.commit().await?;
+        let mut conn = self.store.read().await?;
+        let actor = conn.actor(record.tenant_id, record.person_id, record.status).await?;
+        Ok(LoginOutcome { token, session: Session { actor, token_hash: rec.token_hash, csrf_token: rec.csrf_token } })
+    }
+
+    /// Finds the session for a cookie token, ending it if it has expired or its person may no
+    /// longer log in.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Session> {
+        let now = self.clock.now();
+        let hash = token_hash(token);
+        let mut conn = self.store.read().await?;
+        let Some(rec) = conn.session_by_hash(&hash).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let idle_expired = now.millis() - rec.last_seen_at.millis() > self.cfg.session_idle_secs * 1000;
+        let absolute_expired = now.millis() - rec.created_at.millis() > self.cfg.session_absolute_secs * 1000;
+        if idle_expired || absolute_expired || !rec.person_status.can_log_in() {
+            drop(conn);
+            let mut tx = self.store.write().await?;
+            tx.delete_session(&hash).await?;
+            tx.commit().await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let actor = conn.actor(rec.tenant_id, rec.person_id, rec.person_status).await?;
+        drop(conn);
+        // Recording every request would turn every read into a write; a minute's precision is
+        // plenty for an idle timeout measured in hours.
+        if now.millis() - rec.last_seen_at.millis() > 60_000 {
+            let mut tx = self.store.write().await?;
+            tx.touch_session(&hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Session { actor, token_hash: hash, csrf_token: rec.csrf_token })
+    }
+
+    /// Ends the current session.
+    pub async fn logout(&self, session: &Session, meta: &RequestMeta) -> AppResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.delete_session(&session.token_hash).await?;
+        tx.append_audit(&event(
+            &session.actor,
+            now,
+            "session.logout",
+            session.actor.person_id,
+            meta,
+            serde_json::json!({}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of the current person, this one included.
+    pub async fn logout_everywhere(&self, session: &Session, meta: &RequestMeta) -> AppResult<u64> {
+        let now = self.clock.now();
+        let a = &session.actor;
+        let mut tx = self.store.write().await?;
+        let n = tx.delete_sessions_of(a.tenant_id, a.person_id).await?;
+        tx.append_audit(&event(a, now, "session.logout_all", a.person_id, meta, serde_json::json!({ "sessions": n })))
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The current person's sessions.
+    pub async fn sessions(&self, session: &Session) -> AppResult<Vec<SessionInfo>> {
+        let a = &session.actor;
+        let mut conn = self.store.read().await?;
+        Ok(conn
+            .sessions_of(a.tenant_id, a.person_id)
+            .await?
+            .into_iter()
+            .map(|s| SessionInfo {
+                current: s.token_hash == session.token_hash,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                source: s.source,
+                user_agent: s.user_agent,
+            })
+            .collect())
+    }
+
+    /// Removes expired sessions and old login failures; run periodically by the server.
+    pub async fn housekeeping(&self) -> AppResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.delete_expired_sessions(
+            now.minus_secs(self.cfg.session_idle_secs),
+            now.minus_secs(self.cfg.session_absolute_secs),
+        )
+        .await?;
+        tx.prune_login_failures(now.minus_secs(self.cfg.throttle.window_secs)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,37 @@
+//! Errors of the use cases. They say what went wrong in the domain's words; the HTTP crate maps
+//! each variant to a status and a stable code in exactly one place.
+
+use tavle_core::InvalidInput;
+use tavle_store::StoreError;
+
+use crate::import::ImportProblem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("You are not logged in, or your session has ended. Log in again.")]
+    Unauthenticated,
+    #[error("The username or password is wrong.")]
+    BadCredentials,
+    #[error("This account is disabled. Ask your school's administrator.")]
+    AccountDisabled,
+    #[error("Too many failed logins. Wait {retry_after_secs} seconds and try again.")]
+    Throttled { retry_after_secs: u64 },
+    #[error("Tavle is busy logging in many people right now. Try again in a few seconds.")]
+    Busy { retry_after_secs: u64 },
+    #[error("You are not allowed to do this.")]
+    Forbidden,
+    #[error("The {0} does not exist, or you may not see it.")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Invalid(#[from] InvalidInput),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("The roster file has {} problem(s); nothing was imported.", .0.len())]
+    ImportRejected(Vec<ImportProblem>),
+    #[error("internal error")]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;

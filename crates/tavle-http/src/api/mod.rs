@@ -1,0 +1,17 @@
+//! API v1 handlers: extract, call one `tavle-app` function, convert the result.
+
+pub mod groups;
+pub mod people;
+pub mod schools;
+pub mod session;
+
+use std::str::FromStr;
+
+use tavle_app::AppError;
+
+use crate::error::ApiError;
+
+/// Parses an identifier from a path; a malformed one names nothing that exists.
+pub(crate) fn id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::App(AppError::NotFound(what)))
+}

@@ -1,0 +1,106 @@
+//! Logging in and out, and the logged-in person's own view.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cookie::{Cookie, SameSite};
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Authed, Meta};
+use crate::wire::{LoggedOut, LoginRequest, MeWire, SessionWire};
+use crate::HttpState;
+
+fn session_cookie(state: &HttpState, value: String, max_age: Option<i64>) -> Option<HeaderValue> {
+    let mut c = Cookie::build((state.cookie_name().to_string(), value))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/");
+    if let Some(secs) = max_age {
+        c = c.max_age(cookie::time::Duration::seconds(secs));
+    }
+    HeaderValue::from_str(&c.build().to_string()).ok()
+}
+
+/// A login form posted from another web site would log the victim into the attacker's account.
+/// Browsers always send `Origin` on cross-site POSTs, so a mismatch with `Host` is refused.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split("://").nth(1).unwrap_or_default();
+    origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Log in with a username and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
+    responses((status = 200, body = MeWire), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<HttpState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
+    if !same_origin(&headers) {
+        return Err(ApiError::CrossOrigin);
+    }
+    let Json(req) = body?;
+    let outcome = state.app.login(&req.username, &req.password, &meta).await?;
+    let me = state.app.me(&outcome.session).await?;
+    let cookie = session_cookie(&state, outcome.token, None);
+    let mut resp = Json(MeWire::from(&me)).into_response();
+    if let Some(c) = cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+/// Log out: ends this session and clears the cookie.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
+    state.app.logout(&auth.session, &auth.meta).await?;
+    let mut resp = Json(LoggedOut { sessions_ended: 1 }).into_response();
+    if let Some(c) = session_cookie(&state, String::new(), Some(0)) {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+/// The logged-in person: who they are, their schools, groups and roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, body = MeWire), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<MeWire>> {
+    Ok(Json(MeWire::from(&state.app.me(&auth.session).await?)))
+}
+
+/// My sessions on every device.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "session",
+    responses((status = 200, body = Vec<SessionWire>), (status = 401, body = ErrorBody)))]
+pub async fn sessions(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<SessionWire>>> {
+    let list = state.app.sessions(&auth.session).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|s| SessionWire {
+                current: s.current,
+                created_at: s.created_at.to_rfc3339(),
+                last_seen_at: s.last_seen_at.to_rfc3339(),
+                source: s.source,
+                user_agent: s.user_agent,
+            })
+            .collect(),
+    ))
+}
+
+/// Log out everywhere: ends every session of mine, this one included.
+#[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "session",
+    responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
+pub async fn logout_everywhere(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
+    let n = state.app.logout_everywhere(&auth.session, &auth.meta).await?;
+    let mut resp = Json(LoggedOut { sessions_ended: n }).into_response();
+    if let Some(c) = session_cookie(&state, String::new(), Some(0)) {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,134 @@
+//! The one place where errors become HTTP responses. Every error has a stable `code` that
+//! clients may branch on and a `message` a person can act on; internal causes are logged and
+//! never sent.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use tavle_app::AppError;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_credentials`, `not_found`, `invalid_input`.
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// Problems found in an uploaded file, each with file and line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemWire>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemWire {
+    pub file: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug)]
+pub enum ApiError {
+    App(AppError),
+    /// A state-changing request without the session's CSRF token.
+    Csrf,
+    /// A login form posted from another site.
+    CrossOrigin,
+    /// The request body could not be read as the expected JSON.
+    BadRequest(String),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError::App(e)
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        ApiError::BadRequest(e.body_text())
+    }
+}
+
+fn body(status: StatusCode, code: &'static str, message: String) -> (StatusCode, ErrorBody) {
+    (status, ErrorBody { error: ErrorDetail { code, message, field: None, problems: Vec::new() } })
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut retry_after = None;
+        let (status, mut out) = match &self {
+            ApiError::Csrf => body(
+                StatusCode::FORBIDDEN,
+                "csrf_token_missing",
+                "This request lacks the X-CSRF-Token header of your session. Reload the page and try again.".into(),
+            ),
+            ApiError::CrossOrigin => {
+                body(StatusCode::FORBIDDEN, "cross_origin", "Logins from another web site are refused.".into())
+            }
+            ApiError::BadRequest(m) => body(StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            ApiError::App(e) => {
+                let msg = e.to_string();
+                match e {
+                    AppError::Unauthenticated => body(StatusCode::UNAUTHORIZED, "not_logged_in", msg),
+                    AppError::BadCredentials => body(StatusCode::UNAUTHORIZED, "invalid_credentials", msg),
+                    AppError::AccountDisabled => body(StatusCode::FORBIDDEN, "account_disabled", msg),
+                    AppError::Throttled { retry_after_secs } => {
+                        retry_after = Some(*retry_after_secs);
+                        body(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg)
+                    }
+                    AppError::Busy { retry_after_secs } => {
+                        retry_after = Some(*retry_after_secs);
+                        body(StatusCode::SERVICE_UNAVAILABLE, "busy", msg)
+                    }
+                    AppError::Forbidden => body(StatusCode::FORBIDDEN, "forbidden", msg),
+                    AppError::NotFound(_) => body(StatusCode::NOT_FOUND, "not_found", msg),
+                    AppError::Invalid(inv) => {
+                        let mut b = body(StatusCode::BAD_REQUEST, "invalid_input", inv.message.clone());
+                        b.1.error.field = Some(inv.field);
+                        b
+                    }
+                    AppError::Conflict(_) => body(StatusCode::CONFLICT, "conflict", msg),
+                    AppError::ImportRejected(problems) => {
+                        let mut b = body(StatusCode::UNPROCESSABLE_ENTITY, "roster_invalid", msg);
+                        b.1.error.problems = problems
+                            .iter()
+                            .map(|p| ProblemWire { file: p.file.clone(), line: p.line, message: p.message.clone() })
+                            .collect();
+                        b
+                    }
+                    AppError::Store(_) | AppError::Internal(_) => {
+                        tracing::error!(error = ?e, "internal error");
+                        body(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal",
+                            "Something went wrong inside Tavle. It has been logged; try again later.".into(),
+                        )
+                    }
+                }
+            }
+        };
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::NOT_FOUND {
+            out.error.field = None;
+        }
+        let mut resp = (status, Json(out)).into_response();
+        if let Some(secs) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,84 @@
+//! Starting and stopping the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tavle_app::App;
+use tavle_core::Clock;
+use tavle_store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await??;
+        self.app.store().close().await;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (after [`Running::shutdown_handle`] fires).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await??;
+        self.app.store().close().await;
+        Ok(())
+    }
+
+    pub fn shutdown_handle(&mut self) -> Option<oneshot::Sender<()>> {
+        self.shutdown.take()
+    }
+}
+
+/// Opens the store (running migrations) and builds the application.
+pub async fn open_app(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let url = cfg.database_url()?;
+    let opts = StoreOptions { max_connections: cfg.database_max_connections, ..StoreOptions::default() };
+    let store = Store::open(&url, &opts).await.map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
+    App::new(store, clock, cfg.app_config()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Starts serving `app` on `cfg.listen`.
+pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
+    let listener =
+        TcpListener::bind(&cfg.listen).await.map_err(|e| anyhow::anyhow!("listening on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let state = tavle_http::HttpState::new(app.clone(), cfg.http_config());
+    let router = tavle_http::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+
+    let housekeeping_app = app.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = housekeeping_app.housekeeping().await {
+                tracing::warn!(error = ?e, "housekeeping failed");
+            }
+        }
+    });
+    let task = tokio::spawn(async move {
+        let out = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        housekeeping.abort();
+        out
+    });
+    Ok(Running { addr, app, shutdown: Some(tx), task })
+}
