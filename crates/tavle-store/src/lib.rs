@@ -18,6 +18,7 @@ mod row;
 mod schools;
 mod sessions;
 mod tenants;
+pub mod testing;
 mod throttle;
 
 use std::ops::DerefMut;

@@ -1,0 +1,211 @@
+//! The backend-agnostic store suite: every test runs on SQLite in a temporary directory, and
+//! on PostgreSQL too when `TAVLE_TEST_POSTGRES_URL` is set (CI always sets it).
+
+use tavle_core::org::{Group, GroupKind, MemberRole, PersonStatus, School, SchoolYear, StaffRole, Tenant};
+use tavle_core::{GroupId, PersonId, SchoolId, SchoolYearId, TenantId, Timestamp};
+use tavle_store::testing::{create_postgres_database, drop_postgres_database, postgres_url};
+use tavle_store::{NewPerson, SessionRecord, Store, StoreError, StoreOptions};
+
+/// Runs `f` once per configured backend, each time on an empty database.
+async fn on_every_backend<F, Fut>(f: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    f(store.clone()).await;
+    store.close().await;
+    if let Some(admin) = postgres_url() {
+        let url = create_postgres_database(&admin).await.unwrap();
+        let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+        f(store.clone()).await;
+        store.close().await;
+        drop_postgres_database(&admin, &url).await.unwrap();
+    }
+}
+
+struct Fixture {
+    tenant: TenantId,
+    school: SchoolId,
+    year: SchoolYearId,
+    group: GroupId,
+    person: PersonId,
+}
+
+async fn fixture(store: &Store, code: &str) -> Fixture {
+    let now = Timestamp(1_780_000_000_000);
+    let t = Tenant { id: TenantId::new(), code: code.into(), name: format!("Kommune {code}") };
+    let s = School { id: SchoolId::new(), tenant_id: t.id, name: "Ærøskøbing Skole".into(), institution_number: "280001".into() };
+    let y = SchoolYear {
+        id: SchoolYearId::new(),
+        tenant_id: t.id,
+        school_id: s.id,
+        label: "2026/27".into(),
+        starts_on: time::macros::date!(2026 - 08 - 10),
+        ends_on: time::macros::date!(2027 - 06 - 25),
+    };
+    let g = Group {
+        id: GroupId::new(),
+        tenant_id: t.id,
+        school_id: s.id,
+        school_year_id: y.id,
+        name: "5.Ø".into(),
+        kind: GroupKind::Class { grade: 5, letter: "Ø".into() },
+    };
+    let p = PersonId::new();
+    let mut tx = store.write().await.unwrap();
+    tx.insert_tenant(&t, now).await.unwrap();
+    tx.insert_school(&s).await.unwrap();
+    tx.insert_school_year(&y, Some("y1")).await.unwrap();
+    tx.insert_group(&g, Some("g1")).await.unwrap();
+    let np = NewPerson { id: p, tenant_id: t.id, display_name: "Åse Kjær-Østergaard", status: PersonStatus::Active, source_id: Some("u1") };
+    tx.insert_person(&np, now).await.unwrap();
+    tx.insert_login(t.id, p, &format!("aase-{code}"), Some("hash")).await.unwrap();
+    tx.put_membership(t.id, g.id, p, MemberRole::Pupil).await.unwrap();
+    tx.put_person_school(t.id, p, s.id, "pupil").await.unwrap();
+    tx.commit().await.unwrap();
+    Fixture { tenant: t.id, school: s.id, year: y.id, group: g.id, person: p }
+}
+
+#[tokio::test]
+async fn round_trips_the_organisation_exactly() {
+    on_every_backend(|store| async move {
+        let f = fixture(&store, "a").await;
+        let mut c = store.read().await.unwrap();
+        let p = c.person(f.tenant, f.person).await.unwrap().unwrap();
+        assert_eq!(p.display_name, "Åse Kjær-Østergaard");
+        assert_eq!(p.username.as_deref(), Some("aase-a"));
+        assert_eq!(p.source_id.as_deref(), Some("u1"));
+        let g = c.group(f.tenant, f.group).await.unwrap().unwrap();
+        assert_eq!(g.kind, GroupKind::Class { grade: 5, letter: "Ø".into() });
+        assert_eq!(g.school_year_id, f.year);
+        let y = c.school_year(f.tenant, f.year).await.unwrap().unwrap();
+        assert_eq!(y.starts_on, time::macros::date!(2026 - 08 - 10));
+        let members = c.group_members(f.tenant, f.group).await.unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].role, MemberRole::Pupil);
+        let actor = c.actor(f.tenant, f.person, PersonStatus::Active).await.unwrap();
+        assert_eq!(actor.schools, vec![f.school]);
+        assert_eq!(actor.memberships.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_tenant_scoped_query_is_sealed_from_other_tenants() {
+    on_every_backend(|store| async move {
+        let a = fixture(&store, "a").await;
+        let b = fixture(&store, "b").await;
+        let mut c = store.read().await.unwrap();
+        // Asking with tenant B for tenant A's objects finds nothing.
+        assert!(c.person(b.tenant, a.person).await.unwrap().is_none());
+        assert!(c.group(b.tenant, a.group).await.unwrap().is_none());
+        assert!(c.school(b.tenant, a.school).await.unwrap().is_none());
+        assert!(c.school_year(b.tenant, a.year).await.unwrap().is_none());
+        assert!(c.group_members(b.tenant, a.group).await.unwrap().is_empty());
+        assert!(c.memberships_of(b.tenant, a.person).await.unwrap().is_empty());
+        assert!(c.schools_of(b.tenant, a.person).await.unwrap().is_empty());
+        assert!(c.people_of_school(b.tenant, a.school).await.unwrap().is_empty());
+        assert_eq!(c.people(b.tenant).await.unwrap().len(), 1);
+        assert_eq!(c.schools(b.tenant).await.unwrap().len(), 1);
+        drop(c);
+        // Writes with the wrong tenant change nothing.
+        let mut tx = store.write().await.unwrap();
+        assert!(!tx.remove_membership(b.tenant, a.group, a.person).await.unwrap());
+        tx.update_person(b.tenant, a.person, "Hacked", PersonStatus::Disabled, Timestamp(1)).await.unwrap();
+        assert_eq!(tx.delete_sessions_of(b.tenant, a.person).await.unwrap(), 0);
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let p = c.person(a.tenant, a.person).await.unwrap().unwrap();
+        assert_eq!(p.display_name, "Åse Kjær-Østergaard");
+        assert_eq!(p.status, PersonStatus::Active);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn uniqueness_is_a_conflict_not_a_database_failure() {
+    on_every_backend(|store| async move {
+        let a = fixture(&store, "a").await;
+        let mut tx = store.write().await.unwrap();
+        let err = tx.insert_login(a.tenant, PersonId::new(), "aase-a", None).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        drop(tx);
+        // The failed transaction was rolled back and the store still works.
+        assert!(store.read().await.unwrap().login_by_username("aase-a").await.unwrap().is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_leaves_nothing_behind() {
+    on_every_backend(|store| async move {
+        let a = fixture(&store, "a").await;
+        let mut tx = store.write().await.unwrap();
+        tx.update_person(a.tenant, a.person, "Changed", PersonStatus::Left, Timestamp(2)).await.unwrap();
+        drop(tx);
+        let p = store.read().await.unwrap().person(a.tenant, a.person).await.unwrap().unwrap();
+        assert_eq!(p.display_name, "Åse Kjær-Østergaard");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_staff_roles_and_throttle_counters() {
+    on_every_backend(|store| async move {
+        let a = fixture(&store, "a").await;
+        let mut tx = store.write().await.unwrap();
+        let rec = SessionRecord {
+            token_hash: "h1".into(),
+            tenant_id: a.tenant,
+            person_id: a.person,
+            csrf_token: "c".into(),
+            created_at: Timestamp(10),
+            last_seen_at: Timestamp(10),
+            source: "127.0.0.1".into(),
+            user_agent: "test".into(),
+            person_status: PersonStatus::Active,
+        };
+        tx.insert_session(&rec).await.unwrap();
+        tx.grant_staff(a.tenant, a.person, StaffRole::SchoolAdmin(a.school)).await.unwrap();
+        tx.grant_staff(a.tenant, a.person, StaffRole::SchoolAdmin(a.school)).await.unwrap();
+        tx.record_login_failure(&["account:x", "source:y"], Timestamp(100)).await.unwrap();
+        tx.record_login_failure(&["account:x"], Timestamp(200)).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let found = c.session_by_hash("h1").await.unwrap().unwrap();
+        assert_eq!(found.person_id, a.person);
+        assert_eq!(c.staff_of(a.tenant, a.person).await.unwrap(), vec![StaffRole::SchoolAdmin(a.school)]);
+        assert_eq!(c.login_failures_since("account:x", Timestamp(0)).await.unwrap(), 2);
+        assert_eq!(c.login_failures_since("account:x", Timestamp(150)).await.unwrap(), 1);
+        drop(c);
+        let mut tx = store.write().await.unwrap();
+        assert_eq!(tx.delete_expired_sessions(Timestamp(11), Timestamp(0)).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+        assert!(store.read().await.unwrap().session_by_hash("h1").await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn opening_twice_runs_migrations_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let s1 = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    fixture(&s1, "a").await;
+    s1.close().await;
+    let s2 = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    assert_eq!(s2.read().await.unwrap().tenants().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_broken_database_is_an_error_not_an_absence() {
+    on_every_backend(|store| async move {
+        store.close().await;
+        let err = store.read().await.err().expect("a closed pool must fail");
+        assert!(matches!(err, StoreError::Database(_)), "{err:?}");
+    })
+    .await;
+}
