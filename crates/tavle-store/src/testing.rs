@@ -36,7 +36,9 @@ pub async fn drop_postgres_database(admin_url: &str, url: &str) -> Result<()> {
         return Err(StoreError::Config(format!("refusing to drop {name:?}: not a test database")));
     }
     let mut conn = AnyConnection::connect(admin_url).await.map_err(StoreError::Database)?;
-    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.map_err(StoreError::Database)?;
+    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await
+        .map_err(StoreError::Database)?;
     conn.close().await.map_err(StoreError::Database)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The backend-agnostic store suite: every test runs on SQLite in a temporary directory, and
 //! on PostgreSQL too when `TAVLE_TEST_POSTGRES_URL` is set (CI always sets it).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use tavle_core::org::{Group, GroupKind, MemberRole, PersonStatus, School, SchoolYear, StaffRole, Tenant};
 use tavle_core::{GroupId, PersonId, SchoolId, SchoolYearId, TenantId, Timestamp};
@@ -37,7 +38,12 @@ struct Fixture {
 async fn fixture(store: &Store, code: &str) -> Fixture {
     let now = Timestamp(1_780_000_000_000);
     let t = Tenant { id: TenantId::new(), code: code.into(), name: format!("Kommune {code}") };
-    let s = School { id: SchoolId::new(), tenant_id: t.id, name: "Ærøskøbing Skole".into(), institution_number: "280001".into() };
+    let s = School {
+        id: SchoolId::new(),
+        tenant_id: t.id,
+        name: "Ærøskøbing Skole".into(),
+        institution_number: "280001".into(),
+    };
     let y = SchoolYear {
         id: SchoolYearId::new(),
         tenant_id: t.id,
@@ -60,7 +66,13 @@ async fn fixture(store: &Store, code: &str) -> Fixture {
     tx.insert_school(&s).await.unwrap();
     tx.insert_school_year(&y, Some("y1")).await.unwrap();
     tx.insert_group(&g, Some("g1")).await.unwrap();
-    let np = NewPerson { id: p, tenant_id: t.id, display_name: "Åse Kjær-Østergaard", status: PersonStatus::Active, source_id: Some("u1") };
+    let np = NewPerson {
+        id: p,
+        tenant_id: t.id,
+        display_name: "Åse Kjær-Østergaard",
+        status: PersonStatus::Active,
+        source_id: Some("u1"),
+    };
     tx.insert_person(&np, now).await.unwrap();
     tx.insert_login(t.id, p, &format!("aase-{code}"), Some("hash")).await.unwrap();
     tx.put_membership(t.id, g.id, p, MemberRole::Pupil).await.unwrap();

@@ -1,0 +1,125 @@
+//! The test harness: boots the real server in-process on port 0 with its own database and a
+//! clock the test controls, and a typed HTTP client for it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // Shared by several test binaries.
+
+use std::sync::Arc;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::Value;
+use tavle::config::Config;
+use tavle::server::{self, Running};
+use tavle_core::{FixedClock, Timestamp};
+
+pub struct TestServer {
+    pub base: String,
+    pub clock: Arc<FixedClock>,
+    pub running: Option<Running>,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+/// 2026-11-02 08:00 UTC, a Monday of the school year.
+pub const START: Timestamp = Timestamp(1_793_606_400_000);
+
+impl TestServer {
+    /// A server on SQLite in a temporary directory.
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}, false).await
+    }
+
+    /// A server on the backend of choice, with configuration changes.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config), postgres: bool) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = Config { listen: "127.0.0.1:0".into(), data_dir: dir.path().to_path_buf(), ..Config::default() };
+        let mut pg = None;
+        if postgres {
+            let admin = tavle_store::testing::postgres_url().expect("TAVLE_TEST_POSTGRES_URL");
+            let url = tavle_store::testing::create_postgres_database(&admin).await.unwrap();
+            cfg.database_url = Some(url.clone());
+            pg = Some((admin, url));
+        }
+        tweak(&mut cfg);
+        let clock = Arc::new(FixedClock::new(START));
+        let app = server::open_app(&cfg, clock.clone()).await.unwrap();
+        app.seed_demo().await.unwrap();
+        let running = server::start(&cfg, app).await.unwrap();
+        TestServer { base: format!("http://{}", running.addr), clock, running: Some(running), _dir: dir, pg }
+    }
+
+    pub fn app(&self) -> &tavle_app::App {
+        &self.running.as_ref().unwrap().app
+    }
+
+    pub fn anonymous(&self) -> Api {
+        Api { base: self.base.clone(), http: client(), csrf: String::new() }
+    }
+
+    /// Logs in and returns a client holding the session cookie and CSRF token.
+    pub async fn login(&self, username: &str, password: &str) -> Api {
+        let mut api = self.anonymous();
+        let (status, body) = api
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        api.csrf = body["csrf_token"].as_str().unwrap().to_string();
+        api
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+        if let Some((admin, url)) = self.pg.take() {
+            tavle_store::testing::drop_postgres_database(&admin, &url).await.unwrap();
+        }
+    }
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// A client of one caller.
+pub struct Api {
+    pub base: String,
+    pub http: Client,
+    pub csrf: String,
+}
+
+impl Api {
+    /// Sends a request (with the CSRF header) and returns the status and the JSON body
+    /// (`Value::Null` when the body is empty or not JSON).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).header("x-csrf-token", &self.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, String) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).header("x-csrf-token", &self.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+}
+
+/// The id of the demo person with this username, as seen by a school admin.
+pub async fn person_id(admin: &Api, school: &str, username: &str) -> String {
+    let (_, people) = admin.get(&format!("/api/v1/schools/{school}/people")).await;
+    people.as_array().unwrap().iter().find(|p| p["username"] == username).unwrap()["id"].as_str().unwrap().to_string()
+}

@@ -1,0 +1,180 @@
+//! Tenant isolation, generated from the route table: every route in the OpenAPI document is
+//! called by an anonymous caller, a person of another municipality, an admin of another
+//! school, a pupil of another class and a disabled person. Each route must have a stated
+//! expectation here; a new route without one fails this test. No caller may ever see an
+//! identifier of what they are sealed from in any response.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{person_id, Api, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const CALLERS: [&str; 5] = ["anonymous", "other municipality", "other school", "other class", "disabled"];
+
+/// Expected status per caller, in the order of `CALLERS`.
+fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
+    BTreeMap::from([
+        ("POST /api/v1/session", [400, 400, 400, 400, 400]),
+        ("DELETE /api/v1/session", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/me", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/me/sessions", [401, 200, 200, 200, 401]),
+        ("DELETE /api/v1/me/sessions", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/schools", [401, 200, 200, 200, 401]),
+        // A municipality admin creates schools in their own municipality only.
+        ("POST /api/v1/schools", [401, 201, 403, 403, 401]),
+        ("GET /api/v1/schools/{school_id}", [401, 404, 404, 200, 401]),
+        ("GET /api/v1/schools/{school_id}/years", [401, 404, 404, 200, 401]),
+        ("POST /api/v1/schools/{school_id}/years", [401, 404, 404, 403, 401]),
+        ("GET /api/v1/schools/{school_id}/groups", [401, 404, 404, 200, 401]),
+        ("POST /api/v1/schools/{school_id}/groups", [401, 404, 404, 403, 401]),
+        ("GET /api/v1/schools/{school_id}/people", [401, 404, 404, 403, 401]),
+        ("POST /api/v1/schools/{school_id}/people", [401, 404, 404, 403, 401]),
+        ("PUT /api/v1/schools/{school_id}/admins/{person_id}", [401, 404, 403, 403, 401]),
+        ("DELETE /api/v1/schools/{school_id}/admins/{person_id}", [401, 404, 403, 403, 401]),
+        ("GET /api/v1/groups/{group_id}", [401, 404, 404, 404, 401]),
+        ("PUT /api/v1/groups/{group_id}/members/{person_id}", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/groups/{group_id}/members/{person_id}", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/people/{person_id}", [401, 404, 404, 404, 401]),
+        ("PATCH /api/v1/people/{person_id}", [401, 404, 404, 404, 401]),
+    ])
+}
+
+/// A valid body per route, so a refusal comes from the policy and not from parsing.
+fn body(route: &str, year: &str) -> Option<Value> {
+    Some(match route {
+        "POST /api/v1/session" => json!({}),
+        "POST /api/v1/schools" => json!({"name": "Ny Skole", "institution_number": "123456"}),
+        "POST /api/v1/schools/{school_id}/years" => {
+            json!({"label": "2030/31", "starts_on": "2030-08-01", "ends_on": "2031-06-30"})
+        }
+        "POST /api/v1/schools/{school_id}/groups" => {
+            json!({"school_year_id": year, "name": "9.X", "kind": "class", "grade": 9, "letter": "X"})
+        }
+        "POST /api/v1/schools/{school_id}/people" => json!({"display_name": "Ny Elev", "role": "pupil"}),
+        "PUT /api/v1/groups/{group_id}/members/{person_id}" => json!({"role": "teacher"}),
+        "PATCH /api/v1/people/{person_id}" => json!({"status": "disabled"}),
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn every_route_is_sealed_on_sqlite() {
+    every_route_is_sealed(false).await;
+}
+
+/// The same on PostgreSQL, when the suite is given one (CI always is).
+#[tokio::test]
+async fn every_route_is_sealed_on_postgres() {
+    if tavle_store::testing::postgres_url().is_some() {
+        every_route_is_sealed(true).await;
+    }
+}
+
+async fn every_route_is_sealed(postgres: bool) {
+    let srv = TestServer::start_with(|_| {}, postgres).await;
+    let kommune = srv.login("admin", "demo").await;
+    let leder = srv.login("skoleleder", "demo").await;
+    let (_, me) = leder.get("/api/v1/me").await;
+    let tenant = me["tenant"]["id"].as_str().unwrap().to_string();
+    let school = me["schools"][0]["id"].as_str().unwrap().to_string();
+    let (_, years) = leder.get(&format!("/api/v1/schools/{school}/years")).await;
+    let year = years[0]["id"].as_str().unwrap().to_string();
+    let (_, groups) = leder.get(&format!("/api/v1/schools/{school}/groups")).await;
+    let class_1a =
+        groups.as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].as_str().unwrap().to_string();
+    let elev1 = person_id(&leder, &school, "elev1").await;
+
+    // Another school in the same municipality, with its own admin.
+    let (s, other) = kommune
+        .call(Method::POST, "/api/v1/schools", Some(json!({"name": "Østskolen", "institution_number": "999998"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let other_school = other["id"].as_str().unwrap().to_string();
+    let (s, created) = srv
+        .login("admin", "demo")
+        .await
+        .call(
+            Method::POST,
+            &format!("/api/v1/schools/{other_school}/people"),
+            Some(json!({"display_name": "Leder Øst", "username": "leder2", "password": "demo", "role": "staff"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let leder2 = created["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        kommune.call(Method::PUT, &format!("/api/v1/schools/{other_school}/admins/{leder2}"), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    // Another municipality with its own admin.
+    srv.app().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
+
+    // A pupil who will be disabled while logged in.
+    let disabled = srv.login("elev2", "demo").await;
+    let elev2 = person_id(&leder, &school, "elev2").await;
+    assert_eq!(
+        leder.call(Method::PATCH, &format!("/api/v1/people/{elev2}"), Some(json!({"status": "disabled"}))).await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    // What each caller must never see.
+    let sealed: [Vec<&str>; 5] = [
+        vec![&tenant, &school, &class_1a, &elev1],
+        vec![&tenant, &school, &class_1a, &elev1],
+        vec![&school, &class_1a, &elev1],
+        vec![&class_1a, &elev1],
+        vec![&tenant, &school, &class_1a, &elev1],
+    ];
+
+    let (_, doc) = srv.anonymous().get("/api/v1/openapi.json").await;
+    let expect = expectations();
+    let mut seen = Vec::new();
+    let mut failures = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, _) in item.as_object().unwrap() {
+            let route = format!("{} {}", method.to_uppercase(), path);
+            seen.push(route.clone());
+            let Some(statuses) = expect.get(route.as_str()) else {
+                failures.push(format!("{route}: no stated expectation; add one to this test"));
+                continue;
+            };
+            let url =
+                path.replace("{school_id}", &school).replace("{group_id}", &class_1a).replace("{person_id}", &elev1);
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for (i, caller) in CALLERS.iter().enumerate() {
+                // Each call gets a fresh session, so routes that log out do not affect others.
+                let api: Api = match *caller {
+                    "anonymous" => srv.anonymous(),
+                    "other municipality" => srv.login("kommune2", "demo").await,
+                    "other school" => srv.login("leder2", "demo").await,
+                    "other class" => srv.login("elev41", "demo").await,
+                    _ => Api { base: disabled.base.clone(), http: disabled.http.clone(), csrf: disabled.csrf.clone() },
+                };
+                let (status, text) = api.raw(m.clone(), &url, body(&route, &year)).await;
+                if status.as_u16() != statuses[i] {
+                    failures.push(format!("{route} as {caller}: expected {}, got {status}: {text}", statuses[i]));
+                }
+                for id in &sealed[i] {
+                    if text.contains(id) {
+                        failures.push(format!("{route} as {caller}: response reveals sealed id {id}"));
+                    }
+                }
+            }
+        }
+    }
+    for route in expect.keys() {
+        if !seen.iter().any(|s| s == route) {
+            failures.push(format!("{route}: expectation for a route that no longer exists"));
+        }
+    }
+    assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
+    // Nothing the callers attempted changed elev1.
+    let (_, p) = leder.get(&format!("/api/v1/people/{elev1}")).await;
+    assert_eq!(p["status"], "active");
+    assert_eq!(p["groups"].as_array().unwrap().len(), 2);
+    srv.stop().await;
+}
