@@ -27,28 +27,27 @@ async fn login_me_and_logout() {
     srv.stop().await;
 }
 
-#[tokio::test]
-async fn cookie_is_http_only_and_same_site_lax() {
-    let srv = TestServer::start().await;
+/// The `Set-Cookie` header of a successful login.
+async fn login_cookie(srv: &TestServer) -> String {
     let resp = reqwest::Client::new()
         .post(format!("{}/api/v1/session", srv.base))
         .json(&json!({"username": "elev1", "password": "demo"}))
         .send()
         .await
         .unwrap();
-    let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn cookie_is_http_only_and_same_site_lax() {
+    let srv = TestServer::start().await;
+    let cookie = login_cookie(&srv).await;
     assert!(cookie.starts_with("tavle_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
     srv.stop().await;
 
     let srv = TestServer::start_with(|c| c.secure_cookies = true, false).await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/v1/session", srv.base))
-        .json(&json!({"username": "elev1", "password": "demo"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let cookie = login_cookie(&srv).await;
     assert!(cookie.starts_with("__Host-tavle_session=") && cookie.contains("Secure"), "{cookie}");
     srv.stop().await;
 }

@@ -23,6 +23,15 @@ fn session_cookie(state: &HttpState, value: String, max_age: Option<i64>) -> Opt
     HeaderValue::from_str(&c.build().to_string()).ok()
 }
 
+/// The logout answer, with a cookie that makes the browser forget the session.
+fn clearing_cookie(state: &HttpState, body: LoggedOut) -> Response {
+    let mut resp = Json(body).into_response();
+    if let Some(c) = session_cookie(state, String::new(), Some(0)) {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    resp
+}
+
 /// A login form posted from another web site would log the victim into the attacker's account.
 /// Browsers always send `Origin` on cross-site POSTs, so a mismatch with `Host` is refused.
 fn same_origin(headers: &HeaderMap) -> bool {
@@ -61,11 +70,7 @@ pub async fn login(
     responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
     state.app.logout(&auth.session, &auth.meta).await?;
-    let mut resp = Json(LoggedOut { sessions_ended: 1 }).into_response();
-    if let Some(c) = session_cookie(&state, String::new(), Some(0)) {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+    Ok(clearing_cookie(&state, LoggedOut { sessions_ended: 1 }))
 }
 
 /// The logged-in person: who they are, their schools, groups and roles.
@@ -98,9 +103,5 @@ pub async fn sessions(State(state): State<HttpState>, auth: Authed) -> ApiResult
     responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
 pub async fn logout_everywhere(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
     let n = state.app.logout_everywhere(&auth.session, &auth.meta).await?;
-    let mut resp = Json(LoggedOut { sessions_ended: n }).into_response();
-    if let Some(c) = session_cookie(&state, String::new(), Some(0)) {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+    Ok(clearing_cookie(&state, LoggedOut { sessions_ended: n }))
 }
