@@ -32,7 +32,10 @@ pub struct ErrorDetail {
 #[derive(Serialize, ToSchema)]
 pub struct ProblemWire {
     pub file: String,
+    /// 1-based; 0 when the problem is with the file as a whole.
     pub line: u64,
+    /// Stable code, e.g. `missing_column`, `bad_value`, `unknown_reference`, `username_taken`.
+    pub code: &'static str,
     pub message: String,
 }
 
@@ -46,6 +49,8 @@ pub enum ApiError {
     CrossOrigin,
     /// The request body could not be read as the expected JSON.
     BadRequest(String),
+    /// The request body is larger than the endpoint accepts (the limit in bytes).
+    TooLarge(u64),
 }
 
 impl From<AppError> for ApiError {
@@ -68,6 +73,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut retry_after = None;
         let (status, mut out) = match &self {
+            ApiError::TooLarge(limit) => body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("The upload is larger than {} MiB; split it or ask the operator to import it.", limit >> 20),
+            ),
             ApiError::Csrf => body(
                 StatusCode::FORBIDDEN,
                 "csrf_token_missing",
@@ -103,7 +113,12 @@ impl IntoResponse for ApiError {
                         let mut b = body(StatusCode::UNPROCESSABLE_ENTITY, "roster_invalid", msg);
                         b.1.error.problems = problems
                             .iter()
-                            .map(|p| ProblemWire { file: p.file.clone(), line: p.line, message: p.message.clone() })
+                            .map(|p| ProblemWire {
+                                file: p.file.clone(),
+                                line: p.line,
+                                code: p.code,
+                                message: p.message.clone(),
+                            })
                             .collect();
                         b
                     }

@@ -62,7 +62,7 @@ struct ApiDoc;
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{groups, people, schools, session};
+    use api::{groups, imports, people, schools, session};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -76,6 +76,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(groups::get))
         .routes(routes!(groups::put_member, groups::remove_member))
         .routes(routes!(people::get, people::patch))
+        .routes(routes!(imports::create))
 }
 
 /// The OpenAPI document of API v1.

@@ -33,7 +33,7 @@ fn group_row(r: &sqlx::any::AnyRow) -> Result<Group> {
     })
 }
 
-fn kind_columns(kind: &GroupKind) -> (Option<i64>, Option<&str>, Option<&str>) {
+pub(crate) fn kind_columns(kind: &GroupKind) -> (Option<i64>, Option<&str>, Option<&str>) {
     match kind {
         GroupKind::Class { grade, letter } => (Some(i64::from(*grade)), Some(letter.as_str()), None),
         GroupKind::Team { subject } => (None, None, Some(subject.as_str())),
@@ -126,6 +126,15 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .fetch_all(self.c())
         .await?;
         rows.iter().map(group_row).collect()
+    }
+
+    /// Every group of a tenant with the roster key it was imported under, if any.
+    pub async fn groups_with_source(&mut self, tenant: TenantId) -> Result<Vec<(Group, Option<String>)>> {
+        let rows = sqlx::query(&format!("SELECT {GROUP_COLS}, source_id FROM grp WHERE tenant_id = $1"))
+            .bind(tenant.to_string())
+            .fetch_all(self.c())
+            .await?;
+        rows.iter().map(|r| Ok((group_row(r)?, opt_text(r, "source_id")?))).collect()
     }
 
     /// Groups by their identifiers, all of one tenant.

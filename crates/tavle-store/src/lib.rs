@@ -14,6 +14,7 @@ mod facts;
 mod groups;
 mod migrate;
 mod people;
+mod roster;
 mod row;
 mod schools;
 mod sessions;
@@ -34,6 +35,7 @@ pub use audit::{AuditEvent, AuditRecord};
 pub use error::StoreError;
 pub use groups::{GroupMember, MembershipRow};
 pub use people::{LoginRecord, NewPerson, PersonRow, PersonSchool};
+pub use roster::{IdentityRow, LoginRow, MemberRow, PersonCols, PersonSchoolRow, RosterWrite, TenantSnapshot};
 pub use sessions::SessionRecord;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -221,3 +221,79 @@ async fn a_broken_database_is_an_error_not_an_absence() {
     })
     .await;
 }
+
+/// The roster import's bulk writes: more rows than fit in one statement, upserts, deletes by
+/// row value, and a snapshot that reads back exactly what was written, sealed by tenant.
+#[tokio::test]
+async fn bulk_roster_writes_round_trip_and_stay_in_their_tenant() {
+    use tavle_store::{LoginRow, MemberRow, PersonCols, PersonSchoolRow, RosterWrite};
+    on_every_backend(|store| async move {
+        let a = fixture(&store, "a").await;
+        let b = fixture(&store, "b").await;
+        let now = Timestamp(1_780_000_000_000);
+        let people: Vec<PersonCols> = (0..2500)
+            .map(|i| PersonCols {
+                id: PersonId::new(),
+                display_name: format!("Elev Æ{i}"),
+                status: PersonStatus::Active,
+                source_id: Some(format!("bulk{i}")),
+            })
+            .collect();
+        let w = RosterWrite {
+            new_logins: people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| LoginRow { person_id: p.id, username: format!("bulk{i}"), password_hash: None })
+                .collect(),
+            put_memberships: people
+                .iter()
+                .map(|p| MemberRow { group_id: a.group, person_id: p.id, role: MemberRole::Pupil })
+                .chain([MemberRow { group_id: a.group, person_id: a.person, role: MemberRole::Teacher }])
+                .collect(),
+            put_person_schools: people
+                .iter()
+                .map(|p| PersonSchoolRow { person_id: p.id, school_id: a.school, role: "pupil".into() })
+                .collect(),
+            new_people: people.clone(),
+            ..RosterWrite::default()
+        };
+        let mut written = 0;
+        let mut tx = store.write().await.unwrap();
+        tx.apply_roster(a.tenant, &w, now, &mut |n| written += n).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(written, w.rows());
+
+        let snap = store.read().await.unwrap().tenant_snapshot(a.tenant).await.unwrap();
+        assert_eq!(snap.people.len(), 2501);
+        assert!(people.iter().all(|p| snap.people.contains(p)));
+        assert_eq!(snap.logins.len(), 2501);
+        assert_eq!(snap.memberships.len(), 2501);
+        let upserted = snap.memberships.iter().find(|m| m.person_id == a.person).unwrap();
+        assert_eq!(upserted.role, MemberRole::Teacher);
+        assert_eq!(snap.person_schools.len(), 2501);
+
+        // Remove most again, with the other tenant's rows named too: they must survive.
+        let w = RosterWrite {
+            removed_memberships: people
+                .iter()
+                .take(1500)
+                .map(|p| (a.group, p.id))
+                .chain([(b.group, b.person)])
+                .collect(),
+            removed_person_schools: vec![(b.person, b.school)],
+            removed_logins: vec![b.person, people[0].id],
+            end_sessions: vec![b.person],
+            ..RosterWrite::default()
+        };
+        let mut tx = store.write().await.unwrap();
+        tx.apply_roster(a.tenant, &w, now, &mut |_| {}).await.unwrap();
+        tx.commit().await.unwrap();
+        let snap = store.read().await.unwrap().tenant_snapshot(a.tenant).await.unwrap();
+        assert_eq!(snap.memberships.len(), 1001);
+        assert_eq!(snap.logins.len(), 2500);
+        let other = store.read().await.unwrap().tenant_snapshot(b.tenant).await.unwrap();
+        assert_eq!((other.memberships.len(), other.person_schools.len(), other.logins.len()), (1, 1, 1));
+        assert_eq!(other.people.len(), 1);
+    })
+    .await;
+}

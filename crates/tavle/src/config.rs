@@ -95,8 +95,13 @@ pub struct Overrides {
     pub database_url: Option<String>,
 }
 
+/// `TAVLE_*` variables that are not settings: the configuration file's path, the log filter,
+/// the first admin's password and the test suite's PostgreSQL URL.
+const NOT_CONFIGURATION: [&str; 4] = ["config", "log", "admin_password", "test_postgres_url"];
+
 impl Config {
-    /// Reads the configuration from the optional TOML file, the environment and overrides.
+    /// Loads the configuration: defaults, then the TOML file, then `TAVLE_*` variables, then
+    /// command-line flags. Unknown keys are errors, so a misspelt setting is not ignored.
     pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Config> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(f) = file {
@@ -106,7 +111,7 @@ impl Config {
             fig = fig.merge(Toml::file(f));
         }
         let cfg: Config = fig
-            .merge(Env::prefixed("TAVLE_").ignore(&["config"]))
+            .merge(Env::prefixed("TAVLE_").ignore(&NOT_CONFIGURATION))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;

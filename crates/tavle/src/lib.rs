@@ -3,4 +3,5 @@
 //! handle.
 
 pub mod config;
+pub mod import;
 pub mod server;

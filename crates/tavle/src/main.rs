@@ -1,4 +1,4 @@
-//! The `tavle` command: `serve`, `demo`, `migrate`, `admin`.
+//! The `tavle` command: `serve`, `demo`, `migrate`, `admin`, `import`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,6 +49,33 @@ enum Command {
     /// Administer an installation.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import data into Tavle.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a roster: a Tavle CSV or JSON file, or a OneRoster CSV export (zip or
+    /// directory). Only the difference is applied; nothing is applied if any row is bad.
+    Roster {
+        #[command(flatten)]
+        common: Common,
+        /// The roster file or directory.
+        file: PathBuf,
+        /// Tenant code of the municipality to import into.
+        #[arg(long)]
+        tenant: String,
+        /// Tenant name, to create the municipality if it does not exist yet.
+        #[arg(long)]
+        tenant_name: Option<String>,
+        /// Show what would change without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// List every change, not just the counts.
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +179,14 @@ async fn main() -> anyhow::Result<()> {
             app.store().close().await;
             println!("The database schema is up to date.");
             Ok(())
+        }
+        Command::Import(ImportCommand::Roster { common, file, tenant, tenant_name, dry_run, verbose }) => {
+            let cfg = Config::load(cli.config.as_deref(), common.overrides())?;
+            init_logging(&cfg);
+            let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+            let result = tavle::import::run(&app, &file, &tenant, tenant_name.as_deref(), dry_run, verbose).await;
+            app.store().close().await;
+            result
         }
         Command::Admin(AdminCommand::Create { common, tenant_code, tenant_name, username, display_name }) => {
             let cfg = Config::load(cli.config.as_deref(), common.overrides())?;

@@ -40,6 +40,10 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("DELETE /api/v1/groups/{group_id}/members/{person_id}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/people/{person_id}", [401, 404, 404, 404, 401]),
         ("PATCH /api/v1/people/{person_id}", [401, 404, 404, 404, 401]),
+        // The roster names the demo school by its institution number: another municipality's
+        // admin gets that school created in their own municipality; the admin of another
+        // school and a pupil may not import it.
+        ("POST /api/v1/roster-imports", [401, 200, 403, 403, 401]),
     ])
 }
 
@@ -57,6 +61,13 @@ fn body(route: &str, year: &str) -> Option<Value> {
         "POST /api/v1/schools/{school_id}/people" => json!({"display_name": "Ny Elev", "role": "pupil"}),
         "PUT /api/v1/groups/{group_id}/members/{person_id}" => json!({"role": "teacher"}),
         "PATCH /api/v1/people/{person_id}" => json!({"status": "disabled"}),
+        "POST /api/v1/roster-imports" => json!({
+            "schools": [{"institution_number": "999999", "name": "Tavleskolen"}],
+            "school_years": [{"school": "999999", "label": "2026/27", "starts_on": "2026-08-01", "ends_on": "2027-07-31"}],
+            "groups": [{"id": "1a", "school": "999999", "school_year": "2026/27", "name": "1.A", "kind": "class",
+                        "grade": 1, "letter": "A"}],
+            "people": [{"id": "x1", "name": "Ny Elev", "groups": [{"group": "1a", "role": "pupil"}]}]
+        }),
         _ => return None,
     })
 }

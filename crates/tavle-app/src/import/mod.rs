@@ -1,9 +1,416 @@
 //! Roster import: the Tavle CSV/JSON format and OneRoster 1.2 CSV into the organisation.
+//!
+//! An import runs in four steps, each reported to a [`Progress`]: **reading** the files into
+//! one normalised [`model::Roster`], **checking** it (every problem is collected with file
+//! and line; one problem rejects the whole import), **comparing** it with the tenant inside
+//! the write transaction, and **writing** the difference in that same transaction. A preview
+//! stops after comparing. The CLI, the API and the web app use these step names and the
+//! change kinds of [`ChangeKind`].
 
-/// One thing wrong with a roster file, with where it is.
+mod diff;
+mod json;
+mod model;
+mod oneroster;
+mod report;
+mod tavle_csv;
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use serde_json::json;
+use tavle_core::org::Tenant;
+use tavle_core::policy::{allows, Action};
+use tavle_core::{names, TenantId};
+use tavle_store::AuditEvent;
+
+pub use report::{Change, ChangeKind, ImportReport, MAX_LISTED_CHANGES};
+
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+use model::{At, Problems, Roster};
+
+/// One thing wrong with a roster file, with where it is. `line` is 0 for the file as a whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportProblem {
     pub file: String,
     pub line: u64,
+    /// Stable code: `missing_column`, `bad_value`, `unknown_reference`, `duplicate`, …
+    pub code: &'static str,
     pub message: String,
+}
+
+/// The steps of an import, as the progress reports name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Reading,
+    Checking,
+    Comparing,
+    Writing,
+}
+
+impl Step {
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Reading => "reading",
+            Step::Checking => "checking",
+            Step::Comparing => "comparing",
+            Step::Writing => "writing",
+        }
+    }
+
+    /// What `done` and `total` count in this step.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Step::Reading => "bytes",
+            Step::Checking => "items",
+            Step::Comparing => "",
+            Step::Writing => "rows",
+        }
+    }
+}
+
+/// Receives progress: the step, how much of it is done and of how much (when known).
+pub trait Progress: Send + Sync {
+    fn update(&self, step: Step, done: u64, total: Option<u64>);
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn update(&self, _: Step, _: u64, _: Option<u64>) {}
+}
+
+/// The files of a roster: one file (CSV, JSON or a zip), or the files of a directory.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// A zip may expand to at most this much, so a small upload cannot fill the memory.
+const MAX_UNZIPPED: u64 = 2 << 30;
+
+impl Files {
+    pub fn new() -> Self {
+        Files::default()
+    }
+
+    /// Adds a file under its name (only the last path component counts).
+    pub fn add(&mut self, name: &str, bytes: Vec<u8>) {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        self.files.push((base.to_string(), bytes));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.files.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, b)| b.as_slice())
+    }
+
+    /// Total size in bytes.
+    pub fn size(&self) -> u64 {
+        self.files.iter().map(|(_, b)| b.len() as u64).sum()
+    }
+
+    /// Replaces a single zip by its contents.
+    fn unzip(&mut self, problems: &mut Problems) {
+        let Some((name, bytes)) = self.files.first().filter(|(_, b)| self.files.len() == 1 && b.starts_with(b"PK"))
+        else {
+            return;
+        };
+        let at = At { file: name.as_str().into(), line: 0 };
+        let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice())) {
+            Ok(a) => a,
+            Err(e) => return problems.add(&at, "bad_zip", format!("the zip file cannot be read: {e}")),
+        };
+        let mut out = Files::new();
+        let mut budget = MAX_UNZIPPED;
+        for i in 0..archive.len() {
+            let mut entry = match archive.by_index(i) {
+                Ok(e) => e,
+                Err(e) => return problems.add(&at, "bad_zip", format!("the zip file cannot be read: {e}")),
+            };
+            if entry.is_dir() {
+                continue;
+            }
+            let entry_name = entry.name().to_string();
+            let mut data = Vec::new();
+            match (&mut entry).take(budget + 1).read_to_end(&mut data) {
+                Ok(n) if n as u64 > budget => {
+                    return problems.add(&at, "too_large", "the zip file unpacks to more than 2 GiB");
+                }
+                Ok(n) => budget -= n as u64,
+                Err(e) => return problems.add(&at, "bad_zip", format!("{entry_name} cannot be unpacked: {e}")),
+            }
+            out.add(&entry_name, data);
+        }
+        *self = out;
+    }
+}
+
+/// The text of a file, which must be UTF-8 (a leading byte-order mark is dropped).
+pub(crate) fn text_of<'a>(bytes: &'a [u8], at: &At, problems: &mut Problems) -> Option<&'a str> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+            let at = At { file: at.file.clone(), line };
+            problems.add(&at, "not_utf8", "the file is not UTF-8; save it as \"CSV UTF-8\" and try again");
+            None
+        }
+    }
+}
+
+/// The fields of one CSV record, by column name.
+pub(crate) struct Fields<'a> {
+    headers: &'a [String],
+    record: &'a csv::StringRecord,
+}
+
+impl<'a> Fields<'a> {
+    /// The field in column `name`, or "" when there is no such column.
+    pub fn get(&self, name: &str) -> &'a str {
+        self.headers.iter().position(|h| h == name).and_then(|i| self.record.get(i)).unwrap_or("")
+    }
+}
+
+/// The field delimiter of a CSV file: `;` when the header has semicolons and no commas (as
+/// Danish Excel writes), else `,`.
+pub(crate) fn delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    if header.contains(&b';') && !header.contains(&b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Calls `row` for every record of a CSV file with a header, giving a getter by column name
+/// ("" for an absent column). Missing `required` columns are one problem; when `known` is not
+/// empty, a column outside it is one too.
+pub(crate) fn csv_rows(
+    file: &str,
+    bytes: &[u8],
+    (required, known): (&[&str], &[&str]),
+    problems: &mut Problems,
+    mut row: impl FnMut(&At, &Fields<'_>, &mut Problems),
+) {
+    let whole = At { file: file.into(), line: 0 };
+    let Some(text) = text_of(bytes, &whole, problems) else { return };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(text.as_bytes()))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => return problems.add(&whole, "bad_csv", format!("the header cannot be read: {e}")),
+    };
+    for h in headers.iter().filter(|h| !known.is_empty() && !known.contains(&h.as_str())) {
+        let at = At { file: whole.file.clone(), line: 1 };
+        problems.add(&at, "unknown_column", format!("unknown column {h:?}; the columns are {}", known.join(", ")));
+    }
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !headers.iter().any(|h| h == c)).collect();
+    if !missing.is_empty() {
+        let at = At { file: whole.file.clone(), line: 1 };
+        return problems.add(&at, "missing_column", format!("the header lacks the column(s) {}", missing.join(", ")));
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let at = At { file: whole.file.clone(), line: record.position().map_or(0, |p| p.line()) };
+                row(&at, &Fields { headers: &headers, record: &record }, problems);
+            }
+            Err(e) => {
+                let at = At { file: whole.file.clone(), line: e.position().map_or(0, |p| p.line()) };
+                problems.add(&at, "bad_csv", format!("the row cannot be read: {e}"));
+                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Reads and checks a roster from its files, whatever the format.
+fn read_roster(mut files: Files, progress: &dyn Progress) -> AppResult<Roster> {
+    let mut problems = Problems::default();
+    progress.update(Step::Reading, 0, Some(files.size()));
+    files.unzip(&mut problems);
+    let mut roster = Roster::default();
+    if problems.is_empty() {
+        if files.get("users.csv").is_some() || files.get("orgs.csv").is_some() {
+            oneroster::read(&files, &mut roster, &mut problems);
+        } else if let [(name, bytes)] = files.files.as_slice() {
+            if name.to_ascii_lowercase().ends_with(".json") || bytes.trim_ascii_start().starts_with(b"{") {
+                json::read(name, bytes, &mut roster, &mut problems);
+            } else {
+                tavle_csv::read(name, bytes, &mut roster, &mut problems);
+            }
+        } else {
+            let names: Vec<&str> = files.files.iter().map(|(n, _)| n.as_str()).collect();
+            let at = At { file: "".into(), line: 0 };
+            problems.add(
+                &at,
+                "unknown_format",
+                format!(
+                    "the files ({}) are neither one Tavle roster CSV or JSON file nor a OneRoster export",
+                    names.join(", ")
+                ),
+            );
+        }
+    }
+    progress.update(Step::Reading, files.size(), Some(files.size()));
+    let items = (roster.people.len() + roster.members.len()) as u64;
+    progress.update(Step::Checking, 0, Some(items));
+    roster.check(&mut problems);
+    progress.update(Step::Checking, items, Some(items));
+    if !problems.is_empty() {
+        return Err(AppError::ImportRejected(problems.into_list()));
+    }
+    Ok(roster)
+}
+
+/// Who runs an import.
+enum Importer<'a> {
+    /// An operator on the command line.
+    Operator,
+    /// A person through the API; the policy decides what they may import.
+    Person(&'a Session, &'a RequestMeta),
+}
+
+impl App {
+    /// An operator imports a roster into the tenant with `tenant_code`, creating the tenant
+    /// (named `tenant_name`) if it does not exist yet.
+    pub async fn import_roster_as_operator(
+        &self,
+        tenant_code: &str,
+        tenant_name: Option<&str>,
+        files: Files,
+        dry_run: bool,
+        progress: &dyn Progress,
+    ) -> AppResult<ImportReport> {
+        let code = names::tenant_code(tenant_code)?;
+        let roster = read_roster(files, progress)?;
+        let mut conn = self.store.read().await?;
+        let existing = conn.tenant_by_code(&code).await?;
+        drop(conn);
+        let tenant = match existing {
+            Some(t) => t.id,
+            None => {
+                let Some(name) = tenant_name else {
+                    return Err(AppError::NotFound("municipality (give its name to create it)"));
+                };
+                let t =
+                    Tenant { id: TenantId::new(), code: code.clone(), name: names::display_text("name", name, 200)? };
+                if !dry_run {
+                    let mut tx = self.store.write().await?;
+                    tx.insert_tenant(&t, self.clock.now()).await?;
+                    tx.commit().await?;
+                }
+                t.id
+            }
+        };
+        self.run_import(tenant, roster, dry_run, Importer::Operator, progress).await
+    }
+
+    /// An administrator imports a roster into their own municipality through the API. A
+    /// school admin may import rosters of their own schools; creating schools takes a
+    /// municipality admin.
+    pub async fn import_roster(
+        &self,
+        s: &Session,
+        files: Files,
+        dry_run: bool,
+        meta: &RequestMeta,
+        progress: &dyn Progress,
+    ) -> AppResult<ImportReport> {
+        let a = &s.actor;
+        let any_school = a.staff.iter().any(|r| matches!(r, tavle_core::org::StaffRole::SchoolAdmin(_)));
+        if !(allows(a, &Action::ManageTenant(a.tenant_id)) || (a.status.can_log_in() && any_school)) {
+            return Err(AppError::Forbidden);
+        }
+        let roster = read_roster(files, progress)?;
+        self.run_import(a.tenant_id, roster, dry_run, Importer::Person(s, meta), progress).await
+    }
+
+    async fn run_import(
+        &self,
+        tenant: TenantId,
+        roster: Roster,
+        dry_run: bool,
+        who: Importer<'_>,
+        progress: &dyn Progress,
+    ) -> AppResult<ImportReport> {
+        // Compare and write in one transaction, so nothing changes in between.
+        progress.update(Step::Comparing, 0, None);
+        let mut tx = self.store.write().await?;
+        let snap = tx.tenant_snapshot(tenant).await?;
+        let known: HashSet<&str> = snap.logins.iter().map(|l| l.username.as_str()).collect();
+        let unknown: Vec<&str> =
+            roster.people.iter().filter_map(|p| p.username.as_deref()).filter(|u| !known.contains(u)).collect();
+        let taken: HashSet<String> = tx.usernames_taken_elsewhere(tenant, &unknown).await?.into_iter().collect();
+        let mut problems = Problems::default();
+        let mut plan = diff::diff(tenant, &roster, &snap, &taken, &mut problems);
+        if !problems.is_empty() {
+            return Err(AppError::ImportRejected(problems.into_list()));
+        }
+        if let Importer::Person(s, _) = &who {
+            let a = &s.actor;
+            let all_schools = plan
+                .schools
+                .iter()
+                .all(|school| allows(a, &Action::ManageSchool { tenant_id: tenant, school_id: *school }));
+            if !all_schools || (plan.creates_schools && !allows(a, &Action::ManageTenant(tenant))) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        plan.report.people_in_roster = roster.people.len() as u64;
+        plan.report.groups_in_roster = roster.groups.len() as u64;
+        plan.report.schools_in_roster = roster.schools.len() as u64;
+        progress.update(Step::Comparing, 1, Some(1));
+        if dry_run || plan.report.unchanged() {
+            return Ok(plan.report);
+        }
+        for (index, password) in std::mem::take(&mut plan.passwords) {
+            let passwords = self.passwords.clone();
+            let hash = tokio::task::spawn_blocking(move || passwords.hash_blocking(&password))
+                .await
+                .map_err(|e| AppError::Internal(format!("password worker: {e}")))??;
+            if let Some(login) = plan.write.new_logins.get_mut(index) {
+                login.password_hash = Some(hash);
+            }
+        }
+        let total = plan.write.rows() as u64;
+        let mut done = 0u64;
+        let now = self.clock.now();
+        tx.apply_roster(tenant, &plan.write, now, &mut |n| {
+            done += n as u64;
+            progress.update(Step::Writing, done, Some(total));
+        })
+        .await?;
+        let counts: serde_json::Map<String, serde_json::Value> =
+            plan.report.counts.iter().map(|(k, n)| (k.code().to_string(), json!(n))).collect();
+        let detail = json!({ "counts": counts, "people_in_roster": plan.report.people_in_roster });
+        let audit = match &who {
+            Importer::Person(s, meta) => event(&s.actor, now, "roster.import", tenant, meta, detail),
+            Importer::Operator => AuditEvent {
+                tenant_id: Some(tenant),
+                at: now,
+                actor_id: None,
+                action: "roster.import",
+                outcome: "ok",
+                subject: Some(tenant.to_string()),
+                source: Some("cli"),
+                detail: detail.to_string(),
+            },
+        };
+        tx.append_audit(&audit).await?;
+        tx.commit().await?;
+        plan.report.applied = true;
+        Ok(plan.report)
+    }
 }

@@ -6,4 +6,5 @@ mod people;
 mod schools;
 
 pub use groups::group_kind;
+pub(crate) use people::check_password;
 pub use people::{NewPersonInput, PersonChange};

@@ -1,6 +1,7 @@
 //! API v1 handlers: extract, call one `tavle-app` function, convert the result.
 
 pub mod groups;
+pub mod imports;
 pub mod people;
 pub mod schools;
 pub mod session;

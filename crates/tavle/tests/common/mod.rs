@@ -108,6 +108,22 @@ impl Api {
         self.call(Method::GET, path, None).await
     }
 
+    /// Posts raw bytes (a file upload) and returns the status and the JSON body.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("x-csrf-token", &self.csrf)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     pub async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, String) {
         let mut req = self.http.request(method, format!("{}{}", self.base, path)).header("x-csrf-token", &self.csrf);
         if let Some(b) = body {
