@@ -98,6 +98,9 @@ impl Store {
         let connect: AnyConnectOptions = url.parse().map_err(StoreError::Database)?;
         let pool = AnyPoolOptions::new()
             .max_connections(opts.max_connections)
+            // A SQLite file cannot drop a connection, so pinging it before every use only
+            // doubles the round trips; a PostgreSQL connection can die with a restart.
+            .test_before_acquire(backend == Backend::Postgres)
             .acquire_timeout(opts.acquire_timeout)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -151,6 +154,18 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         let mut conn = self.pool.acquire().await.map_err(StoreError::Database)?;
         conn.ping().await.map_err(StoreError::Database)
+    }
+
+    /// Refreshes the query planner's statistics after a bulk change (a roster import), so
+    /// that lookups keep using the right indexes.
+    pub async fn optimize(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await.map_err(StoreError::Database)?;
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA optimize",
+            Backend::Postgres => "ANALYZE",
+        };
+        conn.execute(sql).await.map_err(StoreError::Database)?;
+        Ok(())
     }
 
     pub async fn close(&self) {

@@ -61,7 +61,7 @@ fn person_row(r: &sqlx::any::AnyRow) -> Result<PersonRow> {
     })
 }
 
-fn staff_from(role: &str, school: &str) -> Result<StaffRole> {
+pub(crate) fn staff_from(role: &str, school: &str) -> Result<StaffRole> {
     match role {
         "municipality_admin" => Ok(StaffRole::MunicipalityAdmin),
         "school_admin" => school

@@ -32,12 +32,13 @@ pub fn read_files(path: &Path) -> anyhow::Result<Files> {
 /// Prints progress to stderr at most once a second per step.
 #[derive(Debug)]
 pub struct StderrProgress {
+    start: Instant,
     last: Mutex<Option<(Step, Instant)>>,
 }
 
 impl StderrProgress {
     pub fn new() -> Self {
-        StderrProgress { last: Mutex::new(None) }
+        StderrProgress { start: Instant::now(), last: Mutex::new(None) }
     }
 }
 
@@ -60,9 +61,13 @@ impl Progress for StderrProgress {
             return;
         }
         *last = Some((step, now));
+        let secs = now.duration_since(self.start).as_secs_f64();
         let line = match total {
-            Some(t) if t > 0 => format!("{}: {done}/{t} {} ({}%)", step.code(), step.unit(), done * 100 / t),
-            _ => format!("{}…", step.code()),
+            Some(t) if t > 0 && !step.unit().is_empty() => {
+                format!("{}: {done}/{t} {} ({}%) [{secs:.1} s]", step.code(), step.unit(), done * 100 / t)
+            }
+            Some(t) if done >= t => format!("{}: done [{secs:.1} s]", step.code()),
+            _ => format!("{}… [{secs:.1} s]", step.code()),
         };
         let _ = writeln!(std::io::stderr(), "{line}");
     }

@@ -411,6 +411,7 @@ impl App {
         tx.append_audit(&audit).await?;
         tx.commit().await?;
         plan.report.applied = true;
+        self.store.optimize().await?;
         Ok(plan.report)
     }
 }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use tavle_core::org::{MemberRole, StaffRole};
-use tavle_core::SchoolId;
+use tavle_core::org::StaffRole;
+use tavle_core::{GroupId, SchoolId};
 
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
@@ -31,31 +31,32 @@ impl App {
                 roles.insert(*sc, "admin".to_string());
             }
         }
-        let school_ids: Vec<SchoolId> = if a.is_municipality_admin() {
-            conn.schools(a.tenant_id).await?.into_iter().map(|s| s.id).collect()
-        } else {
-            roles.keys().copied().collect()
-        };
-        let mut schools = Vec::new();
-        for id in school_ids {
-            if let Some(school) = conn.school(a.tenant_id, id).await? {
-                let role = roles.get(&id).cloned().unwrap_or_else(|| "admin".to_string());
-                schools.push(MySchool { school, role });
-            }
+        let all_schools = conn.schools(a.tenant_id).await?;
+        let schools = all_schools
+            .into_iter()
+            .filter(|s| a.is_municipality_admin() || roles.contains_key(&s.id))
+            .map(|school| {
+                let role = roles.get(&school.id).cloned().unwrap_or_else(|| "admin".to_string());
+                MySchool { school, role }
+            })
+            .collect();
+        // Three queries for all groups, whatever their number: groups, their years, teachers.
+        let years = conn.school_years_of(a.tenant_id, a.person_id).await?;
+        let mut teachers: BTreeMap<GroupId, Vec<String>> = BTreeMap::new();
+        for (g, name) in conn.teachers_of_groups_of(a.tenant_id, a.person_id).await? {
+            teachers.entry(g).or_default().push(name);
         }
-        let mut groups = Vec::new();
-        for m in &a.memberships {
-            let Some(group) = conn.group(a.tenant_id, m.group_id).await? else { continue };
-            let school_year = conn.school_year(a.tenant_id, group.school_year_id).await?;
-            let teachers = conn
-                .group_members(a.tenant_id, m.group_id)
-                .await?
-                .into_iter()
-                .filter(|x| x.role == MemberRole::Teacher)
-                .map(|x| x.display_name)
-                .collect();
-            groups.push(MyGroup { group, school_year, role: m.role, teachers });
-        }
+        let mut groups: Vec<MyGroup> = conn
+            .groups_of(a.tenant_id, a.person_id)
+            .await?
+            .into_iter()
+            .map(|(group, role)| MyGroup {
+                school_year: years.iter().find(|y| y.id == group.school_year_id).cloned(),
+                teachers: teachers.remove(&group.id).unwrap_or_default(),
+                group,
+                role,
+            })
+            .collect();
         groups.sort_by(|x, y| x.group.name.cmp(&y.group.name));
         let person = PersonDetail {
             id: row.id,
@@ -65,7 +66,7 @@ impl App {
             roles: a.staff.clone(),
             identities: conn.identities_of(a.tenant_id, a.person_id).await?,
             schools: person_schools.into_iter().map(|p| (p.school_id, p.role)).collect(),
-            groups: a.memberships.iter().map(|m| (m.group_id, m.role)).collect(),
+            groups: groups.iter().map(|g| (g.group.id, g.role)).collect(),
         };
         Ok(MeView { person, tenant, schools, groups, csrf_token: s.csrf_token.clone() })
     }
