@@ -11,7 +11,10 @@ use tavle_core::policy::Actor;
 use tavle_core::Timestamp;
 use tavle_store::SessionRecord;
 
+use std::sync::OnceLock;
+
 use crate::audit::{anonymous, event, RequestMeta};
+use crate::cache::Entry;
 use crate::error::{AppError, AppResult};
 use crate::App;
 
@@ -133,6 +136,16 @@ impl App {
     pub async fn authenticate(&self, token: &str) -> AppResult<Session> {
         let now = self.clock.now();
         let hash = token_hash(token);
+        if let Some(e) = self.cache.get(&hash) {
+            let idle = now.millis() - e.last_seen_at.millis();
+            let fresh = idle <= self.cfg.session_idle_secs * 1000
+                && now.millis() - e.created_at.millis() <= self.cfg.session_absolute_secs * 1000;
+            if fresh && idle <= 60_000 {
+                return Ok(e.session.clone());
+            }
+            // Expired, or due to be touched: the database decides, as without the cache.
+            self.cache.remove(&hash);
+        }
         let mut conn = self.store.read().await?;
         let Some(rec) = conn.session_by_hash(&hash).await? else {
             return Err(AppError::Unauthenticated);
@@ -146,16 +159,32 @@ impl App {
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
+        drop(conn);
+        // Read the epoch before the facts, so a change committed meanwhile voids the entry.
+        let epoch = self.cache.epoch(rec.tenant_id);
+        let mut conn = self.store.read().await?;
         let actor = conn.actor(rec.tenant_id, rec.person_id, rec.person_status).await?;
         drop(conn);
         // Recording every request would turn every read into a write; a minute's precision is
         // plenty for an idle timeout measured in hours.
+        let mut last_seen_at = rec.last_seen_at;
         if now.millis() - rec.last_seen_at.millis() > 60_000 {
             let mut tx = self.store.write().await?;
             tx.touch_session(&hash, now).await?;
             tx.commit().await?;
+            last_seen_at = now;
         }
-        Ok(Session { actor, token_hash: hash, csrf_token: rec.csrf_token })
+        let session = Session { actor, token_hash: hash, csrf_token: rec.csrf_token };
+        if let Some(epoch) = epoch {
+            self.cache.put(Entry {
+                session: session.clone(),
+                created_at: rec.created_at,
+                last_seen_at,
+                epoch,
+                me: OnceLock::new(),
+            });
+        }
+        Ok(session)
     }
 
     /// Ends the current session.
@@ -172,7 +201,8 @@ impl App {
             serde_json::json!({}),
         ))
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
+        self.cache.remove(&session.token_hash);
         Ok(())
     }
 
@@ -184,7 +214,7 @@ impl App {
         let n = tx.delete_sessions_of(a.tenant_id, a.person_id).await?;
         tx.append_audit(&event(a, now, "session.logout_all", a.person_id, meta, serde_json::json!({ "sessions": n })))
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(n)
     }
 
@@ -216,6 +246,7 @@ impl App {
         )
         .await?;
         tx.prune_login_failures(now.minus_secs(self.cfg.throttle.window_secs)).await?;
+        tx.prune_changes(self.store.backend()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -146,7 +146,7 @@ impl App {
         for i in [3, 7, 22, 25, 44, 51] {
             tx.put_membership(t, teams[1].id, pupil(i), MemberRole::Pupil).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(DemoSummary { created: true, logins })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+mod cache;
 pub mod demo;
 mod error;
 pub mod import;
@@ -28,6 +29,8 @@ pub struct AppConfig {
     pub session_absolute_secs: i64,
     pub throttle: ThrottleConfig,
     pub passwords: PasswordConfig,
+    /// How many sessions the session cache holds (about 3 KB each with their `/me` view).
+    pub session_cache_entries: usize,
 }
 
 impl Default for AppConfig {
@@ -37,6 +40,7 @@ impl Default for AppConfig {
             session_absolute_secs: 12 * 3600,
             throttle: ThrottleConfig::default(),
             passwords: PasswordConfig::default(),
+            session_cache_entries: 100_000,
         }
     }
 }
@@ -65,6 +69,7 @@ pub struct App {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,
     pub(crate) cfg: AppConfig,
+    pub(crate) cache: Arc<cache::SessionCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -76,7 +81,8 @@ impl std::fmt::Debug for App {
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
         let passwords = Passwords::new(&cfg.passwords)?;
-        Ok(App { store, clock, passwords, cfg })
+        let cache = Arc::new(cache::SessionCache::new(cfg.session_cache_entries));
+        Ok(App { store, clock, passwords, cfg, cache })
     }
 
     pub fn store(&self) -> &Store {
@@ -89,6 +95,28 @@ impl App {
 
     pub fn passwords(&self) -> &Passwords {
         &self.passwords
+    }
+
+    /// Reads what changed in the database (on any node, in any process) and drops what the
+    /// session cache holds of it. Run after every write that changes the organisation or
+    /// ends sessions, and periodically by the server.
+    pub async fn sync_cache(&self) -> AppResult<()> {
+        let mut conn = self.store.read().await?;
+        let changes = conn.recent_changes(self.store.backend()).await?;
+        drop(conn);
+        self.cache.apply(changes);
+        Ok(())
+    }
+
+    /// Commits a write that changes the organisation or ends sessions, then brings the
+    /// session cache up to date before the caller answers, so the change holds at once.
+    pub(crate) async fn commit(&self, tx: tavle_store::Tx) -> AppResult<()> {
+        tx.commit().await?;
+        if let Err(e) = self.sync_cache().await {
+            // The write stands; the periodic sync will catch up.
+            tracing::warn!(error = %e, "session cache sync after a write failed");
+        }
+        Ok(())
     }
 
     /// Whether the database answers (for `/readyz`).

@@ -7,9 +7,14 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use crate::{Backend, Result, Store};
 
-const SQLITE: &[(i64, &str, &str)] = &[(1, "organisation", include_str!("../migrations/sqlite/0001_organisation.sql"))];
-const POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "organisation", include_str!("../migrations/sqlite/0001_organisation.sql")),
+    (2, "cache_coherence", include_str!("../migrations/sqlite/0002_cache_coherence.sql")),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
+    (2, "cache_coherence", include_str!("../migrations/postgres/0002_cache_coherence.sql")),
+];
 
 fn migrator(backend: Backend) -> Migrator {
     let files = match backend {

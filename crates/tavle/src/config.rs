@@ -44,6 +44,11 @@ pub struct Config {
     pub login_failures_per_source: i64,
     /// The throttling window in minutes.
     pub login_failure_window_minutes: i64,
+    /// Sessions kept in memory with their `/me` view (about 3 KB each).
+    pub session_cache_entries: usize,
+    /// How often (milliseconds) a node reads what other nodes changed, so their changes
+    /// (a person disabled, a roster imported) reach its session cache within this time.
+    pub cache_sync_ms: u64,
 }
 
 impl Default for Config {
@@ -66,6 +71,8 @@ impl Default for Config {
             login_failures_per_account: t.per_account,
             login_failures_per_source: t.per_source,
             login_failure_window_minutes: t.window_secs / 60,
+            session_cache_entries: 100_000,
+            cache_sync_ms: 500,
         }
     }
 }
@@ -166,6 +173,7 @@ impl Config {
                 per_source: self.login_failures_per_source,
             },
             passwords,
+            session_cache_entries: self.session_cache_entries,
         }
     }
 

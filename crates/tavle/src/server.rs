@@ -71,6 +71,19 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             }
         }
     });
+    // What other nodes and processes change reaches this node's session cache this often.
+    let sync_app = app.clone();
+    let sync_every = Duration::from_millis(cfg.cache_sync_ms.max(10));
+    let cache_sync = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(sync_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sync_app.sync_cache().await {
+                tracing::warn!(error = ?e, "session cache sync failed");
+            }
+        }
+    });
     let task = tokio::spawn(async move {
         let out = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -78,6 +91,7 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             })
             .await;
         housekeeping.abort();
+        cache_sync.abort();
         out
     });
     Ok(Running { addr, app, shutdown: Some(tx), task })

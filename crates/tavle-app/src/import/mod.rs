@@ -409,7 +409,7 @@ impl App {
             },
         };
         tx.append_audit(&audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         plan.report.applied = true;
         self.store.optimize().await?;
         Ok(plan.report)

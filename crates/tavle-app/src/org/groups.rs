@@ -114,7 +114,7 @@ impl App {
         };
         tx.insert_group(&g, None).await.map_err(|e| conflict(e, "This group exists already."))?;
         tx.append_audit(&event(a, self.clock.now(), "group.create", g.id, meta, json!({ "name": g.name }))).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(g)
     }
 
@@ -189,7 +189,7 @@ impl App {
                 .await?;
             }
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }

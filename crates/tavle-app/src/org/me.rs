@@ -11,7 +11,21 @@ use crate::views::{MeView, MyGroup, MySchool, PersonDetail};
 use crate::App;
 
 impl App {
+    /// The person's own view. Kept with their cached session until the organisation of their
+    /// tenant changes, so a page load of a logged-in person need not read the database.
     pub async fn me(&self, s: &Session) -> AppResult<MeView> {
+        let cached = self.cache.get(&s.token_hash);
+        if let Some(view) = cached.as_ref().and_then(|e| e.me.get()) {
+            return Ok(view.as_ref().clone());
+        }
+        let view = self.load_me(s).await?;
+        if let Some(e) = cached {
+            let _ = e.me.set(std::sync::Arc::new(view.clone()));
+        }
+        Ok(view)
+    }
+
+    async fn load_me(&self, s: &Session) -> AppResult<MeView> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
         let row = conn.person(a.tenant_id, a.person_id).await?.ok_or(AppError::Unauthenticated)?;

@@ -153,7 +153,7 @@ impl App {
             json!({ "school": school.to_string(), "role": role }),
         ))
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -214,7 +214,7 @@ impl App {
             json!({ "status": status.code(), "password_changed": hash.is_some(), "sessions_ended": ended }),
         ))
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -251,7 +251,7 @@ impl App {
             json!({ "role": "school_admin", "school": school.to_string() }),
         ))
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }
@@ -320,7 +320,7 @@ impl App {
             detail: json!({ "role": "municipality_admin", "by": "tavle admin create" }).to_string(),
         })
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(created)
     }
 }

@@ -56,7 +56,7 @@ impl App {
         tx.insert_school(&school).await.map_err(|e| conflict(e, "A school with this institution number exists."))?;
         tx.append_audit(&event(a, self.clock.now(), "school.create", school.id, meta, json!({ "name": school.name })))
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(school)
     }
 
@@ -104,7 +104,7 @@ impl App {
             json!({ "label": year.label }),
         ))
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(year)
     }
 }

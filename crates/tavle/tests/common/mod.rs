@@ -14,6 +14,7 @@ pub struct TestServer {
     pub base: String,
     pub clock: Arc<FixedClock>,
     pub running: Option<Running>,
+    pub cfg: Config,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -43,7 +44,17 @@ impl TestServer {
         let app = server::open_app(&cfg, clock.clone()).await.unwrap();
         app.seed_demo().await.unwrap();
         let running = server::start(&cfg, app).await.unwrap();
-        TestServer { base: format!("http://{}", running.addr), clock, running: Some(running), _dir: dir, pg }
+        TestServer { base: format!("http://{}", running.addr), clock, running: Some(running), cfg, _dir: dir, pg }
+    }
+
+    /// A second node on the same database (PostgreSQL), with its own clock at the same time.
+    pub async fn another_node(&self) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config { data_dir: dir.path().to_path_buf(), ..self.cfg.clone() };
+        let clock = Arc::new(FixedClock::new(tavle_core::Clock::now(self.clock.as_ref())));
+        let app = server::open_app(&cfg, clock.clone()).await.unwrap();
+        let running = server::start(&cfg, app).await.unwrap();
+        TestServer { base: format!("http://{}", running.addr), clock, running: Some(running), cfg, _dir: dir, pg: None }
     }
 
     pub fn app(&self) -> &tavle_app::App {
