@@ -143,14 +143,29 @@ impl App {
             if fresh && idle <= 60_000 {
                 return Ok(e.session.clone());
             }
-            // Expired, or due to be touched: the database decides, as without the cache.
+            if fresh {
+                // Seen again after a minute: note it for the next batched write.
+                self.cache.touch(&hash, now);
+                let session = e.session.clone();
+                self.cache.put(Entry {
+                    session: session.clone(),
+                    created_at: e.created_at,
+                    last_seen_at: now,
+                    epoch: e.epoch,
+                    me: e.me.get().cloned().map(OnceLock::from).unwrap_or_default(),
+                });
+                return Ok(session);
+            }
+            // Expired: the database decides, as without the cache.
             self.cache.remove(&hash);
         }
         let mut conn = self.store.read().await?;
         let Some(rec) = conn.session_by_hash(&hash).await? else {
             return Err(AppError::Unauthenticated);
         };
-        let idle_expired = now.millis() - rec.last_seen_at.millis() > self.cfg.session_idle_secs * 1000;
+        // A touch not yet written counts: the session was used then.
+        let seen = self.cache.pending_touch(&hash).map_or(rec.last_seen_at, |t| t.max(rec.last_seen_at));
+        let idle_expired = now.millis() - seen.millis() > self.cfg.session_idle_secs * 1000;
         let absolute_expired = now.millis() - rec.created_at.millis() > self.cfg.session_absolute_secs * 1000;
         if idle_expired || absolute_expired || !rec.person_status.can_log_in() {
             drop(conn);
@@ -167,11 +182,11 @@ impl App {
         drop(conn);
         // Recording every request would turn every read into a write; a minute's precision is
         // plenty for an idle timeout measured in hours.
-        let mut last_seen_at = rec.last_seen_at;
-        if now.millis() - rec.last_seen_at.millis() > 60_000 {
-            let mut tx = self.store.write().await?;
-            tx.touch_session(&hash, now).await?;
-            tx.commit().await?;
+        // Recording when the session was last used, to the minute, in batches
+        // (`flush_touches`): a lost batch only makes an idle timeout of hours a minute early.
+        let mut last_seen_at = seen;
+        if now.millis() - seen.millis() > 60_000 {
+            self.cache.touch(&hash, now);
             last_seen_at = now;
         }
         let session = Session { actor, token_hash: hash, csrf_token: rec.csrf_token };
@@ -234,6 +249,19 @@ impl App {
                 user_agent: s.user_agent,
             })
             .collect())
+    }
+
+    /// Writes when sessions were last used, for all noted since the last flush, in one
+    /// transaction; run every `cache_sync_ms` by the server and when it stops.
+    pub async fn flush_touches(&self) -> AppResult<()> {
+        let hashes = self.cache.take_touches();
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.write().await?;
+        tx.touch_sessions(&hashes, self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Removes expired sessions and old login failures; run periodically by the server.

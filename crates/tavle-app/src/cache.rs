@@ -46,6 +46,9 @@ pub(crate) struct SessionCache {
     entries: quick_cache::sync::Cache<String, Arc<Entry>>,
     epochs: RwLock<HashMap<TenantId, u64>>,
     seen: Mutex<Seen>,
+    /// Sessions seen since the last flush, with when: `last_seen_at` is written in batches,
+    /// not as one durable transaction per session per minute.
+    touched: Mutex<HashMap<String, Timestamp>>,
 }
 
 impl std::fmt::Debug for SessionCache {
@@ -60,7 +63,25 @@ impl SessionCache {
             entries: quick_cache::sync::Cache::new(capacity.max(1)),
             epochs: RwLock::new(HashMap::new()),
             seen: Mutex::new(Seen::default()),
+            touched: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Notes that a session was used at `at`, for the next flush.
+    pub fn touch(&self, token_hash: &str, at: Timestamp) {
+        if let Ok(mut t) = self.touched.lock() {
+            t.insert(token_hash.to_string(), at);
+        }
+    }
+
+    /// When a session was last used according to touches not yet flushed.
+    pub fn pending_touch(&self, token_hash: &str) -> Option<Timestamp> {
+        self.touched.lock().ok().and_then(|t| t.get(token_hash).copied())
+    }
+
+    /// Takes the touches to flush.
+    pub fn take_touches(&self) -> Vec<String> {
+        self.touched.lock().map(|mut t| t.drain().map(|(h, _)| h).collect()).unwrap_or_default()
     }
 
     /// The tenant's current epoch, to read before loading anything to cache; `None` until

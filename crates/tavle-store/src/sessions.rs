@@ -79,6 +79,20 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(session_row).collect()
     }
 
+    /// Records many sessions as seen at `at`, in statements of up to 1,000.
+    pub async fn touch_sessions(&mut self, token_hashes: &[String], at: Timestamp) -> Result<()> {
+        for chunk in token_hashes.chunks(1000) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!("UPDATE session SET last_seen_at = $1 WHERE token_hash IN ({})", list.join(", "));
+            let mut q = sqlx::query(&sql).bind(at.millis());
+            for h in chunk {
+                q = q.bind(h.clone());
+            }
+            q.execute(self.c()).await?;
+        }
+        Ok(())
+    }
+
     pub async fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> Result<()> {
         sqlx::query("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1")
             .bind(token_hash)

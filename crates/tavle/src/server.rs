@@ -82,8 +82,12 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             if let Err(e) = sync_app.sync_cache().await {
                 tracing::warn!(error = ?e, "session cache sync failed");
             }
+            if let Err(e) = sync_app.flush_touches().await {
+                tracing::warn!(error = ?e, "writing when sessions were last used failed");
+            }
         }
     });
+    let final_app = app.clone();
     let task = tokio::spawn(async move {
         let out = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -92,6 +96,9 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             .await;
         housekeeping.abort();
         cache_sync.abort();
+        if let Err(e) = final_app.flush_touches().await {
+            tracing::warn!(error = ?e, "writing when sessions were last used failed at shutdown");
+        }
         out
     });
     Ok(Running { addr, app, shutdown: Some(tx), task })
