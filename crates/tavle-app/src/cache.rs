@@ -39,6 +39,9 @@ struct Seen {
     org: HashMap<TenantId, HashSet<i64>>,
     revoked: HashSet<String>,
     primed: bool,
+    /// Where the next poll starts.
+    org_seq: i64,
+    revoked_seq: i64,
 }
 
 /// Cached sessions by token hash, and the epochs that decide whether they still hold.
@@ -114,8 +117,15 @@ impl SessionCache {
 
     /// Applies what a poll of the database returned: tenants with change tokens not seen
     /// before move to a new epoch; revoked sessions are dropped. The first poll only learns.
+    /// The sequence numbers to poll after, or `None` before the first poll.
+    pub fn poll_from(&self) -> Option<(i64, i64)> {
+        self.seen.lock().ok().filter(|s| s.primed).map(|s| (s.org_seq, s.revoked_seq))
+    }
+
     pub fn apply(&self, changes: tavle_store::coherence::Changes) {
         let Ok(mut seen) = self.seen.lock() else { return };
+        seen.org_seq = seen.org_seq.max(changes.org_seq);
+        seen.revoked_seq = seen.revoked_seq.max(changes.revoked_seq);
         let mut latest: HashMap<TenantId, HashSet<i64>> = HashMap::new();
         for (tenant, token) in changes.org {
             latest.entry(tenant).or_default().insert(token);

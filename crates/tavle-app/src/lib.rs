@@ -101,8 +101,14 @@ impl App {
     /// session cache holds of it. Run after every write that changes the organisation or
     /// ends sessions, and periodically by the server.
     pub async fn sync_cache(&self) -> AppResult<()> {
+        let backend = self.store.backend();
         let mut conn = self.store.read().await?;
-        let changes = conn.recent_changes(self.store.backend()).await?;
+        // The first poll starts at the newest records: nothing is cached before it.
+        let (org, revoked) = match self.cache.poll_from() {
+            Some(from) => from,
+            None => conn.latest_change_seqs(backend).await?,
+        };
+        let changes = conn.recent_changes(backend, org, revoked).await?;
         drop(conn);
         self.cache.apply(changes);
         Ok(())
