@@ -314,6 +314,17 @@ async fn the_import_command_reads_a_directory_shows_progress_and_refuses_bad_fil
             .unwrap()
     };
     let dir = export.to_str().unwrap();
+    // A roster rejected when compared (a new school without a name) for a new municipality
+    // leaves no municipality behind.
+    let bad = cfg_dir.path().join("bad.csv");
+    std::fs::write(&bad, "school,school_year,id,name,role\n280111,2026/27,x1,Ny Elev,pupil\n").unwrap();
+    let out = tavle(&[bad.to_str().unwrap(), "--tenant", "nordby", "--tenant-name", "Nordby Kommune"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("unknown_school"), "{}", stderr_of(&out));
+    let out = tavle(&[dir, "--tenant", "nordby", "--dry-run"]);
+    assert!(!out.status.success());
+    assert!(stderr_of(&out).contains("give its name to create it"), "{}", stderr_of(&out));
+
     let out = tavle(&[dir, "--tenant", "nordby", "--tenant-name", "Nordby Kommune", "--dry-run"]);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");

@@ -276,8 +276,8 @@ fn read_roster(mut files: Files, progress: &dyn Progress) -> AppResult<Roster> {
 
 /// Who runs an import.
 enum Importer<'a> {
-    /// An operator on the command line.
-    Operator,
+    /// An operator on the command line, possibly creating the municipality.
+    Operator { new_tenant: Option<Tenant> },
     /// A person through the API; the policy decides what they may import.
     Person(&'a Session, &'a RequestMeta),
 }
@@ -298,23 +298,20 @@ impl App {
         let mut conn = self.store.read().await?;
         let existing = conn.tenant_by_code(&code).await?;
         drop(conn);
-        let tenant = match existing {
-            Some(t) => t.id,
+        let (tenant, new_tenant) = match existing {
+            Some(t) => (t.id, None),
             None => {
                 let Some(name) = tenant_name else {
                     return Err(AppError::NotFound("municipality (give its name to create it)"));
                 };
                 let t =
                     Tenant { id: TenantId::new(), code: code.clone(), name: names::display_text("name", name, 200)? };
-                if !dry_run {
-                    let mut tx = self.store.write().await?;
-                    tx.insert_tenant(&t, self.clock.now()).await?;
-                    tx.commit().await?;
-                }
-                t.id
+                (t.id, Some(t))
             }
         };
-        self.run_import(tenant, roster, dry_run, Importer::Operator, progress).await
+        // A new municipality is created in the import's own transaction: a rejected roster
+        // leaves nothing behind, not even an empty municipality.
+        self.run_import(tenant, roster, dry_run, Importer::Operator { new_tenant }, progress).await
     }
 
     /// An administrator imports a roster into their own municipality through the API. A
@@ -387,6 +384,9 @@ impl App {
         let total = plan.write.rows() as u64;
         let mut done = 0u64;
         let now = self.clock.now();
+        if let Importer::Operator { new_tenant: Some(t) } = &who {
+            tx.insert_tenant(t, now).await?;
+        }
         tx.apply_roster(tenant, &plan.write, now, &mut |n| {
             done += n as u64;
             progress.update(Step::Writing, done, Some(total));
@@ -397,7 +397,7 @@ impl App {
         let detail = json!({ "counts": counts, "people_in_roster": plan.report.people_in_roster });
         let audit = match &who {
             Importer::Person(s, meta) => event(&s.actor, now, "roster.import", tenant, meta, detail),
-            Importer::Operator => AuditEvent {
+            Importer::Operator { .. } => AuditEvent {
                 tenant_id: Some(tenant),
                 at: now,
                 actor_id: None,
