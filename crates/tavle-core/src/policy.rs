@@ -135,6 +135,13 @@ pub fn allows(actor: &Actor, action: &Action<'_>) -> bool {
     }
 }
 
+/// Whether [`person_visibility`] can be `Full` for anyone but the actor: only staff and
+/// teachers see others fully. When it cannot, a caller need not load other people's facts
+/// (a pupil opening their class sees every classmate by name only).
+pub fn sees_others_fully(actor: &Actor) -> bool {
+    !actor.staff.is_empty() || actor.memberships.iter().any(|m| m.role == MemberRole::Teacher)
+}
+
 /// How much of the person described by `target` the actor may see.
 pub fn person_visibility(actor: &Actor, target: &PersonFacts) -> Visibility {
     if !actor.active_in(target.tenant_id) {

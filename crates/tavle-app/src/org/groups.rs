@@ -3,7 +3,7 @@
 use serde_json::json;
 use tavle_core::names;
 use tavle_core::org::{Group, GroupKind, MemberRole};
-use tavle_core::policy::{allows, person_visibility, Action, GroupFacts, Visibility};
+use tavle_core::policy::{allows, person_visibility, sees_others_fully, Action, GroupFacts, Visibility};
 use tavle_core::{GroupId, InvalidInput, PersonId, Reason, SchoolId, SchoolYearId};
 
 use super::schools::conflict;
@@ -63,7 +63,8 @@ impl App {
             let full = a.is_school_admin(g.school_id)
                 || a.memberships.iter().any(|am| am.group_id == group && am.role == MemberRole::Teacher)
                 || m.person_id == a.person_id
-                || person_visibility(a, &conn.person_facts(a.tenant_id, m.person_id).await?) == Visibility::Full;
+                || (sees_others_fully(a)
+                    && person_visibility(a, &conn.person_facts(a.tenant_id, m.person_id).await?) == Visibility::Full);
             out.push(MemberView {
                 person_id: m.person_id,
                 display_name: m.display_name,

@@ -125,6 +125,10 @@ fn decision_table() {
             out.push_str(&format!("{:<9}", if allows(a, act) { "yes" } else { "-" }));
         }
         for (_, p) in &people {
+            // The shortcut callers take must agree with the full decision.
+            if !sees_others_fully(a) && p.person_id != a.person_id {
+                assert_ne!(person_visibility(a, p), Visibility::Full, "{who}");
+            }
             let v = match person_visibility(a, p) {
                 Visibility::None => "-",
                 Visibility::Name => "name",
