@@ -159,6 +159,8 @@ impl App {
             // Expired: the database decides, as without the cache.
             self.cache.remove(&hash);
         }
+        // Read before anything it could cache, so a change committed meanwhile is not hidden.
+        let generation = self.cache.generation();
         let mut conn = self.store.read().await?;
         let Some(rec) = conn.session_by_hash(&hash).await? else {
             return Err(AppError::Unauthenticated);
@@ -174,14 +176,8 @@ impl App {
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
-        drop(conn);
-        // Read the epoch before the facts, so a change committed meanwhile voids the entry.
-        let epoch = self.cache.epoch(rec.tenant_id);
-        let mut conn = self.store.read().await?;
         let actor = conn.actor(rec.tenant_id, rec.person_id, rec.person_status).await?;
         drop(conn);
-        // Recording every request would turn every read into a write; a minute's precision is
-        // plenty for an idle timeout measured in hours.
         // Recording when the session was last used, to the minute, in batches
         // (`flush_touches`): a lost batch only makes an idle timeout of hours a minute early.
         let mut last_seen_at = seen;
@@ -190,7 +186,7 @@ impl App {
             last_seen_at = now;
         }
         let session = Session { actor, token_hash: hash, csrf_token: rec.csrf_token };
-        if let Some(epoch) = epoch {
+        if let Some(epoch) = generation.and_then(|g| self.cache.epoch_since(session.actor.tenant_id, g)) {
             self.cache.put(Entry {
                 session: session.clone(),
                 created_at: rec.created_at,

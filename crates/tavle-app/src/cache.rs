@@ -10,9 +10,9 @@
 //! - every `cache_sync_ms` in the background, so a change made by another node or by
 //!   `tavle import roster` in another process takes effect within that interval.
 //!
-//! An entry records its tenant's epoch *before* the database was read; a change that commits
-//! meanwhile moves the epoch on and the entry is never used. Timeouts are checked on every
-//! use, as without the cache.
+//! An entry is cached only if no epoch moved while it was read from the database (the cache's
+//! *generation* is the same before and after), so a change that commits meanwhile cannot be
+//! hidden in it. Timeouts are checked on every use, as without the cache.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -33,12 +33,21 @@ pub(crate) struct Entry {
     pub me: OnceLock<Arc<MeView>>,
 }
 
+/// Per-tenant epochs; read on every cached request, so kept apart from [`Seen`].
+#[derive(Debug, Default)]
+struct Epochs {
+    /// Nothing is cached before the first sync.
+    primed: bool,
+    /// Moves whenever any tenant's epoch moves.
+    generation: u64,
+    of: HashMap<TenantId, u64>,
+}
+
 #[derive(Debug, Default)]
 struct Seen {
     /// Change tokens seen per tenant, as returned by the last poll.
     org: HashMap<TenantId, HashSet<i64>>,
     revoked: HashSet<String>,
-    primed: bool,
     /// Where the next poll starts.
     org_seq: i64,
     revoked_seq: i64,
@@ -47,7 +56,7 @@ struct Seen {
 /// Cached sessions by token hash, and the epochs that decide whether they still hold.
 pub(crate) struct SessionCache {
     entries: quick_cache::sync::Cache<String, Arc<Entry>>,
-    epochs: RwLock<HashMap<TenantId, u64>>,
+    epochs: RwLock<Epochs>,
     seen: Mutex<Seen>,
     /// Sessions seen since the last flush, with when: `last_seen_at` is written in batches,
     /// not as one durable transaction per session per minute.
@@ -64,7 +73,7 @@ impl SessionCache {
     pub fn new(capacity: usize) -> Self {
         SessionCache {
             entries: quick_cache::sync::Cache::new(capacity.max(1)),
-            epochs: RwLock::new(HashMap::new()),
+            epochs: RwLock::new(Epochs::default()),
             seen: Mutex::new(Seen::default()),
             touched: Mutex::new(HashMap::new()),
         }
@@ -87,19 +96,23 @@ impl SessionCache {
         self.touched.lock().map(|mut t| t.drain().map(|(h, _)| h).collect()).unwrap_or_default()
     }
 
-    /// The tenant's current epoch, to read before loading anything to cache; `None` until
-    /// the first sync, before which nothing is cached.
-    pub fn epoch(&self, tenant: TenantId) -> Option<u64> {
-        if !self.seen.lock().is_ok_and(|s| s.primed) {
-            return None;
-        }
-        self.epochs.read().ok().map(|e| e.get(&tenant).copied().unwrap_or(0))
+    /// The generation to read before loading anything to cache; `None` until the first sync.
+    pub fn generation(&self) -> Option<u64> {
+        self.epochs.read().ok().filter(|e| e.primed).map(|e| e.generation)
+    }
+
+    /// The tenant's epoch for an entry loaded since `generation` was read, or `None` if any
+    /// epoch moved meanwhile (then the entry must not be cached).
+    pub fn epoch_since(&self, tenant: TenantId, generation: u64) -> Option<u64> {
+        let e = self.epochs.read().ok()?;
+        (e.primed && e.generation == generation).then(|| e.of.get(&tenant).copied().unwrap_or(0))
     }
 
     /// The entry for a session, if it is still valid.
     pub fn get(&self, token_hash: &str) -> Option<Arc<Entry>> {
         let e = self.entries.get(token_hash)?;
-        (Some(e.epoch) == self.epoch(e.session.actor.tenant_id)).then_some(e)
+        let epochs = self.epochs.read().ok()?;
+        (epochs.of.get(&e.session.actor.tenant_id).copied().unwrap_or(0) == e.epoch).then_some(e)
     }
 
     /// Caches an entry, unless its session was revoked meanwhile. Holding the lock that
@@ -115,13 +128,14 @@ impl SessionCache {
         self.entries.remove(token_hash);
     }
 
-    /// Applies what a poll of the database returned: tenants with change tokens not seen
-    /// before move to a new epoch; revoked sessions are dropped. The first poll only learns.
     /// The sequence numbers to poll after, or `None` before the first poll.
     pub fn poll_from(&self) -> Option<(i64, i64)> {
-        self.seen.lock().ok().filter(|s| s.primed).map(|s| (s.org_seq, s.revoked_seq))
+        self.generation()?;
+        self.seen.lock().ok().map(|s| (s.org_seq, s.revoked_seq))
     }
 
+    /// Applies what a poll of the database returned: tenants with change tokens not seen
+    /// before move to a new epoch; revoked sessions are dropped. The first poll only learns.
     pub fn apply(&self, changes: tavle_store::coherence::Changes) {
         let Ok(mut seen) = self.seen.lock() else { return };
         seen.org_seq = seen.org_seq.max(changes.org_seq);
@@ -138,11 +152,11 @@ impl SessionCache {
             }
         }
         seen.org = latest;
-        if seen.primed && !changed.is_empty() {
-            if let Ok(mut epochs) = self.epochs.write() {
-                for t in changed {
-                    *epochs.entry(t).or_default() += 1;
-                }
+        let Ok(mut epochs) = self.epochs.write() else { return };
+        if epochs.primed && !changed.is_empty() {
+            epochs.generation += 1;
+            for t in changed {
+                *epochs.of.entry(t).or_default() += 1;
             }
         }
         let revoked: HashSet<String> = changes.revoked.into_iter().collect();
@@ -150,6 +164,6 @@ impl SessionCache {
             self.entries.remove(hash.as_str());
         }
         seen.revoked = revoked;
-        seen.primed = true;
+        epochs.primed = true;
     }
 }
