@@ -176,6 +176,36 @@ impl Store {
     }
 }
 
+/// At most this many rows go into one statement; with at most 7 columns this stays far below
+/// SQLite's limit of 32,766 bound values and PostgreSQL's 65,535.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
+
+/// `($1, $2, $3), ($1, $4, $5)` for `rows` tuples of `cols` values after the tenant (`$1`);
+/// without `with_tenant` the tuples hold only their own values (`($2, $3), ($4, $5)`).
+pub(crate) fn tuples(rows: usize, cols: usize, with_tenant: bool) -> String {
+    let mut s = String::with_capacity(rows * (cols + 1) * 5);
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        if with_tenant {
+            s.push_str("$1");
+        }
+        for c in 0..cols {
+            if c > 0 || with_tenant {
+                s.push_str(", ");
+            }
+            n += 1;
+            s.push('$');
+            s.push_str(&n.to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
 /// A database connection or transaction with Tavle's queries on it.
 pub struct Db<C> {
     conn: C,

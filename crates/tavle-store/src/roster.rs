@@ -6,20 +6,16 @@
 
 use std::ops::DerefMut;
 
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection};
 use tavle_core::org::{Group, MemberRole, PersonStatus, School, SchoolYear};
 use tavle_core::{GroupId, PersonId, SchoolId, TenantId, Timestamp};
 
 use crate::row::{id, opt_text, parse, text};
-use crate::{Db, Result};
+use crate::{tuples, Db, Result, ROWS_PER_STATEMENT};
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
-
-/// At most this many rows go into one statement; with at most 7 columns this stays far below
-/// SQLite's limit of 32,766 bound values and PostgreSQL's 65,535.
-const ROWS_PER_STATEMENT: usize = 1000;
 
 /// A login as the import sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,32 +122,6 @@ impl RosterWrite {
     }
 }
 
-/// `($1, $2, $3), ($1, $4, $5)` for `rows` tuples of `cols` values after the tenant (`$1`);
-/// without `with_tenant` the tuples hold only their own values (`($2, $3), ($4, $5)`).
-fn tuples(rows: usize, cols: usize, with_tenant: bool) -> String {
-    let mut s = String::with_capacity(rows * (cols + 1) * 5);
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        if with_tenant {
-            s.push_str("$1");
-        }
-        for c in 0..cols {
-            if c > 0 || with_tenant {
-                s.push_str(", ");
-            }
-            n += 1;
-            s.push('$');
-            s.push_str(&n.to_string());
-        }
-        s.push(')');
-    }
-    s
-}
-
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Runs `{head} {tuples} {tail}` over `items` in chunks, with the tenant bound as `$1`.
     #[allow(clippy::too_many_arguments)]
@@ -178,19 +148,16 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
+    /// Every row of `sql` (which takes the tenant as `$1`), read with `row`.
+    async fn all_of<T>(&mut self, sql: &str, tenant: TenantId, row: fn(&AnyRow) -> Result<T>) -> Result<Vec<T>> {
+        let rows = sqlx::query(sql).bind(tenant.to_string()).fetch_all(self.c()).await?;
+        rows.iter().map(row).collect()
+    }
+
     /// Reads the organisation of one tenant for comparison with a roster.
     pub async fn tenant_snapshot(&mut self, tenant: TenantId) -> Result<TenantSnapshot> {
-        let t = tenant.to_string();
-        let schools = self.schools(tenant).await?;
-        let years = self.school_years(tenant, None).await?;
-        let groups = self.groups_with_source(tenant).await?;
-        let rows = sqlx::query("SELECT id, display_name, status, source_id FROM person WHERE tenant_id = $1")
-            .bind(&t)
-            .fetch_all(self.c())
-            .await?;
-        let people = rows
-            .iter()
-            .map(|r| {
+        let people = self
+            .all_of("SELECT id, display_name, status, source_id FROM person WHERE tenant_id = $1", tenant, |r| {
                 Ok(PersonCols {
                     id: id(r, "id")?,
                     display_name: text(r, "display_name")?,
@@ -198,72 +165,63 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
                     source_id: opt_text(r, "source_id")?,
                 })
             })
-            .collect::<Result<_>>()?;
-        let rows = sqlx::query("SELECT person_id, username, password_hash FROM login WHERE tenant_id = $1")
-            .bind(&t)
-            .fetch_all(self.c())
             .await?;
-        let logins = rows
-            .iter()
-            .map(|r| {
+        let logins = self
+            .all_of("SELECT person_id, username, password_hash FROM login WHERE tenant_id = $1", tenant, |r| {
                 Ok(LoginRow {
                     person_id: id(r, "person_id")?,
                     username: text(r, "username")?,
                     password_hash: opt_text(r, "password_hash")?,
                 })
             })
-            .collect::<Result<_>>()?;
-        let rows = sqlx::query("SELECT person_id, issuer, subject FROM external_identity WHERE tenant_id = $1")
-            .bind(&t)
-            .fetch_all(self.c())
             .await?;
-        let identities = rows
-            .iter()
-            .map(|r| {
+        let identities = self
+            .all_of("SELECT person_id, issuer, subject FROM external_identity WHERE tenant_id = $1", tenant, |r| {
                 Ok(IdentityRow {
                     person_id: id(r, "person_id")?,
                     issuer: text(r, "issuer")?,
                     subject: text(r, "subject")?,
                 })
             })
-            .collect::<Result<_>>()?;
-        let rows = sqlx::query("SELECT person_id, school_id, role FROM person_school WHERE tenant_id = $1")
-            .bind(&t)
-            .fetch_all(self.c())
             .await?;
-        let person_schools = rows
-            .iter()
-            .map(|r| {
+        let person_schools = self
+            .all_of("SELECT person_id, school_id, role FROM person_school WHERE tenant_id = $1", tenant, |r| {
                 Ok(PersonSchoolRow {
                     person_id: id(r, "person_id")?,
                     school_id: id(r, "school_id")?,
                     role: text(r, "role")?,
                 })
             })
-            .collect::<Result<_>>()?;
-        let rows = sqlx::query("SELECT group_id, person_id, role FROM membership WHERE tenant_id = $1")
-            .bind(&t)
-            .fetch_all(self.c())
             .await?;
-        let memberships = rows
-            .iter()
-            .map(|r| {
+        let memberships = self
+            .all_of("SELECT group_id, person_id, role FROM membership WHERE tenant_id = $1", tenant, |r| {
                 Ok(MemberRow {
                     group_id: id(r, "group_id")?,
                     person_id: id(r, "person_id")?,
                     role: parse("role", &text(r, "role")?, MemberRole::parse)?,
                 })
             })
-            .collect::<Result<_>>()?;
-        Ok(TenantSnapshot { schools, years, groups, people, logins, identities, person_schools, memberships })
+            .await?;
+        Ok(TenantSnapshot {
+            schools: self.schools(tenant).await?,
+            years: self.school_years(tenant, None).await?,
+            groups: self.groups_with_source(tenant).await?,
+            people,
+            logins,
+            identities,
+            person_schools,
+            memberships,
+        })
     }
 
     /// Which of `usernames` are taken by a login of another tenant.
     pub async fn usernames_taken_elsewhere(&mut self, tenant: TenantId, usernames: &[&str]) -> Result<Vec<String>> {
         let mut taken = Vec::new();
         for chunk in usernames.chunks(ROWS_PER_STATEMENT) {
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!("SELECT username FROM login WHERE tenant_id <> $1 AND username IN ({})", list.join(", "));
+            let sql = format!(
+                "SELECT username FROM login WHERE tenant_id <> $1 AND username IN ({})",
+                tuples(chunk.len(), 1, false)
+            );
             let mut q = sqlx::query(&sql).bind(tenant.to_string());
             for u in chunk {
                 q = q.bind(u.to_string());

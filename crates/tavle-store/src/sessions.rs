@@ -7,7 +7,7 @@ use tavle_core::org::PersonStatus;
 use tavle_core::{PersonId, TenantId, Timestamp};
 
 use crate::row::{id, int, parse, text};
-use crate::{Db, Result};
+use crate::{tuples, Db, Result, ROWS_PER_STATEMENT};
 
 /// A session found by its token hash, with its person's current status.
 #[derive(Clone, Debug)]
@@ -81,24 +81,15 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     /// Records many sessions as seen at `at`, in statements of up to 1,000.
     pub async fn touch_sessions(&mut self, token_hashes: &[String], at: Timestamp) -> Result<()> {
-        for chunk in token_hashes.chunks(1000) {
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!("UPDATE session SET last_seen_at = $1 WHERE token_hash IN ({})", list.join(", "));
+        for chunk in token_hashes.chunks(ROWS_PER_STATEMENT) {
+            let sql =
+                format!("UPDATE session SET last_seen_at = $1 WHERE token_hash IN ({})", tuples(chunk.len(), 1, false));
             let mut q = sqlx::query(&sql).bind(at.millis());
             for h in chunk {
                 q = q.bind(h.clone());
             }
             q.execute(self.c()).await?;
         }
-        Ok(())
-    }
-
-    pub async fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1")
-            .bind(token_hash)
-            .bind(at.millis())
-            .execute(self.c())
-            .await?;
         Ok(())
     }
 
