@@ -336,18 +336,26 @@ pub(crate) fn diff(
         .map(|(g, _)| g.id)
         .chain(w.new_groups.iter().map(|(g, _)| g.id))
         .collect();
-    let group_info: HashMap<GroupId, (&str, bool, SchoolYearId)> = groups
-        .values()
-        .map(|(id, name, kind, year)| (*id, (*name, matches!(kind, GroupKind::Class { .. }), *year)))
+    // Name, whether a class, and year of every group; the roster's view wins (collected last).
+    let group_info: HashMap<GroupId, (&str, bool, SchoolYearId)> = snap
+        .groups
+        .iter()
+        .map(|(g, _)| (g.id, (g.name.as_str(), matches!(g.kind, GroupKind::Class { .. }), g.school_year_id)))
         .chain(
-            snap.groups
-                .iter()
-                .map(|(g, _)| (g.id, (g.name.as_str(), matches!(g.kind, GroupKind::Class { .. }), g.school_year_id))),
+            groups
+                .values()
+                .map(|(id, name, kind, year)| (*id, (*name, matches!(kind, GroupKind::Class { .. }), *year))),
         )
-        .fold(HashMap::new(), |mut m, (k, v)| {
-            m.entry(k).or_insert(v);
-            m
-        });
+        .collect();
+    // People's names for the report; the roster's name wins.
+    let names: HashMap<PersonId, &str> = snap
+        .people
+        .iter()
+        .map(|p| (p.id, p.display_name.as_str()))
+        .chain(roster.people.iter().map(|rp| (person_ids[rp.source_id.as_str()], rp.name.as_str())))
+        .collect();
+    let name_of = |p: &PersonId| names.get(p).copied().unwrap_or("");
+    let group_of = |g: &GroupId| group_info.get(g).map_or("", |g| g.0);
     let mut left_class: HashMap<(PersonId, SchoolYearId), GroupId> = HashMap::new();
     for m in &snap.memberships {
         if !scoped_groups.contains(&m.group_id) {
@@ -357,14 +365,8 @@ pub(crate) fn diff(
             Some(r) if r == m.role => {}
             Some(role) => {
                 w.put_memberships.push(MemberRow { role, ..m.clone() });
-                let name = people_by_id.get(&m.person_id).map_or("", |p| p.display_name.as_str());
-                let group = group_info.get(&m.group_id).map_or("", |g| g.0);
-                report.add(
-                    ChangeKind::MemberRoleChanged,
-                    name,
-                    Some(m.role.code()),
-                    Some(&format!("{group}: {}", role.code())),
-                );
+                let to = format!("{}: {}", group_of(&m.group_id), role.code());
+                report.add(ChangeKind::MemberRoleChanged, name_of(&m.person_id), Some(m.role.code()), Some(&to));
             }
             None => {
                 w.removed_memberships.push((m.group_id, m.person_id));
@@ -376,28 +378,17 @@ pub(crate) fn diff(
                         left_class.insert((m.person_id, *year), m.group_id);
                     }
                     _ => {
-                        let name = people_by_id.get(&m.person_id).map_or("", |p| p.display_name.as_str());
-                        let group = group_info.get(&m.group_id).map_or("", |g| g.0);
-                        report.add(ChangeKind::MemberRemoved, name, Some(group), None);
+                        report.add(ChangeKind::MemberRemoved, name_of(&m.person_id), Some(group_of(&m.group_id)), None)
                     }
                 }
             }
         }
     }
-    let names: HashMap<PersonId, &str> = roster
-        .people
-        .iter()
-        .map(|rp| (person_ids[rp.source_id.as_str()], rp.name.as_str()))
-        .chain(snap.people.iter().map(|p| (p.id, p.display_name.as_str())))
-        .fold(HashMap::new(), |mut m, (k, v)| {
-            m.entry(k).or_insert(v);
-            m
-        });
     let mut added: Vec<_> = wanted_members.into_iter().collect();
     added.sort_by_key(|((g, p), _)| (*p, *g));
     for ((group_id, person_id), role) in added {
         w.put_memberships.push(MemberRow { group_id, person_id, role });
-        let name = names.get(&person_id).copied().unwrap_or("");
+        let name = name_of(&person_id);
         let (group, is_class, year) =
             group_info.get(&group_id).copied().unwrap_or(("", false, SchoolYearId::default()));
         let moved_from =
@@ -405,16 +396,13 @@ pub(crate) fn diff(
         match moved_from {
             // Only someone who stays is "moved"; a new pupil is simply added.
             Some(from) if people_by_id.contains_key(&person_id) => {
-                let from = group_info.get(&from).map_or("", |g| g.0);
-                report.add(ChangeKind::PersonMoved, name, Some(from), Some(group));
+                report.add(ChangeKind::PersonMoved, name, Some(group_of(&from)), Some(group));
             }
             _ => report.add(ChangeKind::MemberAdded, name, None, Some(group)),
         }
     }
     for ((person_id, _), group_id) in left_class {
-        let name = names.get(&person_id).copied().unwrap_or("");
-        let group = group_info.get(&group_id).map_or("", |g| g.0);
-        report.add(ChangeKind::MemberRemoved, name, Some(group), None);
+        report.add(ChangeKind::MemberRemoved, name_of(&person_id), Some(group_of(&group_id)), None);
     }
     report.finish();
     plan
