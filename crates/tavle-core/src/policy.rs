@@ -64,6 +64,8 @@ pub enum Action<'a> {
     ViewSchool { tenant_id: TenantId, school_id: SchoolId },
     /// Create and change school years, groups and people of a school; import its roster.
     ManageSchool { tenant_id: TenantId, school_id: SchoolId },
+    /// Upload a roster at all (what it covers is then checked school by school).
+    ImportRoster(TenantId),
     /// See a group and its member list.
     ViewGroup(&'a GroupFacts),
     /// Create, change or disable a person.
@@ -117,6 +119,10 @@ pub fn allows(actor: &Actor, action: &Action<'_>) -> bool {
         }
         Action::ManageSchool { tenant_id, school_id } => {
             actor.active_in(*tenant_id) && actor.is_school_admin(*school_id)
+        }
+        Action::ImportRoster(t) => {
+            actor.active_in(*t)
+                && actor.staff.iter().any(|r| matches!(r, StaffRole::MunicipalityAdmin | StaffRole::SchoolAdmin(_)))
         }
         Action::ViewGroup(g) => {
             actor.active_in(g.tenant_id) && (actor.is_school_admin(g.school_id) || actor.belongs_to(g.group_id))

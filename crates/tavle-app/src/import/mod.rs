@@ -326,8 +326,7 @@ impl App {
         progress: &dyn Progress,
     ) -> AppResult<ImportReport> {
         let a = &s.actor;
-        let any_school = a.staff.iter().any(|r| matches!(r, tavle_core::org::StaffRole::SchoolAdmin(_)));
-        if !(allows(a, &Action::ManageTenant(a.tenant_id)) || (a.status.can_log_in() && any_school)) {
+        if !allows(a, &Action::ImportRoster(a.tenant_id)) {
             return Err(AppError::Forbidden);
         }
         let roster = read_roster(files, progress)?;

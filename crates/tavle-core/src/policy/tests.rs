@@ -101,6 +101,7 @@ fn decision_table() {
         ("viewS1", Action::ViewSchool { tenant_id: w.a, school_id: w.s1 }),
         ("mngS1", Action::ManageSchool { tenant_id: w.a, school_id: w.s1 }),
         ("mngS2", Action::ManageSchool { tenant_id: w.a, school_id: w.s2 }),
+        ("import", Action::ImportRoster(w.a)),
         ("view1A", Action::ViewGroup(&g1a)),
         ("view1B", Action::ViewGroup(&g1b)),
         ("view3X", Action::ViewGroup(&g3x)),
@@ -139,17 +140,17 @@ fn decision_table() {
         out.push('\n');
     }
     expect![[r#"
-                     viewT    mngT     viewS1   mngS1    mngS2    view1A   view1B   view3X   mngElev  mngKomA  mngElevB mate1A elev1A elev1B elevB  
-        elev 1A      yes      -        yes      -        -        yes      -        -        -        -        -        name   full   -      -      
-        elev 1B      yes      -        yes      -        -        -        yes      -        -        -        -        -      -      full   -      
-        lærer 1A     yes      -        yes      -        -        yes      -        -        -        -        -        full   full   -      -      
-        leder S1     yes      -        yes      yes      -        yes      yes      -        yes      -        -        full   full   full   -      
-        leder S2     yes      -        -        -        yes      -        -        -        -        -        -        -      -      -      -      
-        kommune A    yes      yes      yes      yes      yes      yes      yes      -        yes      yes      -        full   full   full   -      
-        kommune B    -        -        -        -        -        -        -        yes      -        -        yes      -      -      -      full   
-        elev B       -        -        -        -        -        -        -        yes      -        -        -        -      -      -      full   
-        spærret 1A   -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
-        udmeldt kom. -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
+                     viewT    mngT     viewS1   mngS1    mngS2    import   view1A   view1B   view3X   mngElev  mngKomA  mngElevB mate1A elev1A elev1B elevB  
+        elev 1A      yes      -        yes      -        -        -        yes      -        -        -        -        -        name   full   -      -      
+        elev 1B      yes      -        yes      -        -        -        -        yes      -        -        -        -        -      -      full   -      
+        lærer 1A     yes      -        yes      -        -        -        yes      -        -        -        -        -        full   full   -      -      
+        leder S1     yes      -        yes      yes      -        yes      yes      yes      -        yes      -        -        full   full   full   -      
+        leder S2     yes      -        -        -        yes      yes      -        -        -        -        -        -        -      -      -      -      
+        kommune A    yes      yes      yes      yes      yes      yes      yes      yes      -        yes      yes      -        full   full   full   -      
+        kommune B    -        -        -        -        -        -        -        -        yes      -        -        yes      -      -      -      full   
+        elev B       -        -        -        -        -        -        -        -        yes      -        -        -        -      -      -      full   
+        spærret 1A   -        -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
+        udmeldt kom. -        -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
     "#]]
     .assert_eq(&out);
 }
