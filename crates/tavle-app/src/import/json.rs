@@ -98,6 +98,11 @@ fn line_of(whole: &str, part: &str) -> u64 {
     whole.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() as u64 + 1
 }
 
+/// Each item with the line it starts on; the item is parsed from the document's own text.
+fn items<'a>(file: &Arc<str>, text: &str, list: Vec<&'a RawValue>) -> Vec<(At, &'a str)> {
+    list.into_iter().map(|raw| (At { file: file.clone(), line: line_of(text, raw.get()) }, raw.get())).collect()
+}
+
 /// Reads a Tavle roster JSON document into `roster`.
 pub(crate) fn read(file: &str, bytes: &[u8], roster: &mut Roster, problems: &mut Problems) {
     let file: Arc<str> = Arc::from(file);
@@ -110,13 +115,8 @@ pub(crate) fn read(file: &str, bytes: &[u8], roster: &mut Roster, problems: &mut
             return problems.add(&at, "bad_json", format!("the document cannot be read: {e}"));
         }
     };
-    let items = |list: &[&RawValue]| -> Vec<(At, String)> {
-        list.iter()
-            .map(|raw| (At { file: file.clone(), line: line_of(text, raw.get()) }, raw.get().to_string()))
-            .collect()
-    };
-    for (at, raw) in items(&doc.schools) {
-        let Some(s) = parse::<School>(&at, &raw, problems) else { continue };
+    for (at, raw) in items(&file, text, doc.schools) {
+        let Some(s) = parse::<School>(&at, raw, problems) else { continue };
         let inst = names::institution_number(&s.institution_number).map_err(|e| problems.invalid(&at, "school", e));
         let name = s.name.map(|n| names::display_text("name", &n, 200)).transpose();
         let name = name.map_err(|e| problems.invalid(&at, "name", e));
@@ -124,8 +124,8 @@ pub(crate) fn read(file: &str, bytes: &[u8], roster: &mut Roster, problems: &mut
             roster.schools.push(RSchool { institution_number, name, at });
         }
     }
-    for (at, raw) in items(&doc.school_years) {
-        let Some(y) = parse::<Year>(&at, &raw, problems) else { continue };
+    for (at, raw) in items(&file, text, doc.school_years) {
+        let Some(y) = parse::<Year>(&at, raw, problems) else { continue };
         let label = names::school_year_label(&y.label).map_err(|e| problems.invalid(&at, "label", e));
         let starts = names::date("starts_on", &y.starts_on).map_err(|e| problems.invalid(&at, "starts_on", e));
         let ends = names::date("ends_on", &y.ends_on).map_err(|e| problems.invalid(&at, "ends_on", e));
@@ -145,8 +145,8 @@ pub(crate) fn read(file: &str, bytes: &[u8], roster: &mut Roster, problems: &mut
             });
         }
     }
-    for (at, raw) in items(&doc.groups) {
-        let Some(g) = parse::<Group>(&at, &raw, problems) else { continue };
+    for (at, raw) in items(&file, text, doc.groups) {
+        let Some(g) = parse::<Group>(&at, raw, problems) else { continue };
         let name = names::display_text("name", &g.name, 100).map_err(|e| problems.invalid(&at, "name", e));
         let kind = crate::org::group_kind(&g.kind, g.grade, g.letter.as_deref(), g.subject.as_deref());
         let kind = kind.map_err(|e| problems.add(&at, "bad_value", e.to_string()));
@@ -154,8 +154,8 @@ pub(crate) fn read(file: &str, bytes: &[u8], roster: &mut Roster, problems: &mut
             roster.groups.push(RGroup { source_id: g.id, school: g.school, year: g.school_year, name, kind, at });
         }
     }
-    for (at, raw) in items(&doc.people) {
-        let Some(p) = parse::<Person>(&at, &raw, problems) else { continue };
+    for (at, raw) in items(&file, text, doc.people) {
+        let Some(p) = parse::<Person>(&at, raw, problems) else { continue };
         let before = problems.len();
         let name = names::person_name(&p.name).map_err(|e| problems.invalid(&at, "name", e)).ok();
         let username = p.username.map(|u| names::username(&u)).transpose();
