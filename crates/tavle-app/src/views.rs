@@ -58,4 +58,4 @@ pub struct GroupView {
 }
 
 /// A row in a school's people list.
-pub use tavle_store::PersonRow as PersonSummary;
+pub use tavle_store::SchoolPerson as PersonSummary;

@@ -173,15 +173,22 @@ pub struct PersonSummaryWire {
     pub display_name: String,
     pub username: Option<String>,
     pub status: &'static str,
+    /// The person's role at this school: `pupil`, `teacher` or `staff`.
+    pub role: String,
+    /// Administers this school.
+    pub admin: bool,
 }
 
 impl From<&tavle_app::views::PersonSummary> for PersonSummaryWire {
-    fn from(p: &tavle_app::views::PersonSummary) -> Self {
+    fn from(s: &tavle_app::views::PersonSummary) -> Self {
+        let p = &s.person;
         PersonSummaryWire {
             id: p.id.to_string(),
             display_name: p.display_name.clone(),
             username: p.username.clone(),
             status: p.status.code(),
+            role: s.role.clone(),
+            admin: s.admin,
         }
     }
 }

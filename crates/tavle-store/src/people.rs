@@ -21,6 +21,16 @@ pub struct PersonRow {
     pub source_id: Option<String>,
 }
 
+/// A person in a school's people list.
+#[derive(Clone, Debug)]
+pub struct SchoolPerson {
+    pub person: PersonRow,
+    /// `pupil`, `teacher` or `staff`.
+    pub role: String,
+    /// Administers this school.
+    pub admin: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct NewPerson<'a> {
     pub id: PersonId,
@@ -135,17 +145,30 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(person_row).collect()
     }
 
-    /// The people attached to one school, by name.
-    pub async fn people_of_school(&mut self, tenant: TenantId, school: SchoolId) -> Result<Vec<PersonRow>> {
-        let rows = sqlx::query(&format!(
-            "{PERSON_SELECT} JOIN person_school ps ON ps.person_id = p.id \
-             WHERE p.tenant_id = $1 AND ps.tenant_id = $1 AND ps.school_id = $2 ORDER BY p.display_name"
-        ))
+    /// The people attached to one school, by name, with their role there and whether they
+    /// administer it.
+    pub async fn people_of_school(&mut self, tenant: TenantId, school: SchoolId) -> Result<Vec<SchoolPerson>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.tenant_id, p.display_name, p.status, p.source_id, l.username, \
+                    ps.role AS school_role, sr.role AS admin_role \
+             FROM person p LEFT JOIN login l ON l.person_id = p.id \
+             JOIN person_school ps ON ps.person_id = p.id \
+             LEFT JOIN staff_role sr ON sr.person_id = p.id AND sr.role = 'school_admin' AND sr.school_id = ps.school_id \
+             WHERE p.tenant_id = $1 AND ps.tenant_id = $1 AND ps.school_id = $2 ORDER BY p.display_name",
+        )
         .bind(tenant.to_string())
         .bind(school.to_string())
         .fetch_all(self.c())
         .await?;
-        rows.iter().map(person_row).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(SchoolPerson {
+                    person: person_row(r)?,
+                    role: text(r, "school_role")?,
+                    admin: opt_text(r, "admin_role")?.is_some(),
+                })
+            })
+            .collect()
     }
 
     /// Gives a person a login name (and optionally a password hash).
