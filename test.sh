@@ -10,6 +10,8 @@ if [ -z "${TAVLE_TEST_POSTGRES_URL:-}" ]; then
 fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The web app's TypeScript and Svelte (web/node_modules comes from the tavle-web build above).
+(cd web && npx --no-install svelte-check --fail-on-warnings --output machine | tail -n 1)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

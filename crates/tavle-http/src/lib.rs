@@ -1,17 +1,18 @@
 //! Tavle over HTTP: the JSON API v1 (described by OpenAPI at `/api/v1/openapi.json`), health
 //! and metrics. Handlers are thin: they extract, call one `tavle-app` function and convert.
-//! Errors become responses only in [`error`].
+//! Errors become responses only in [`error`]; every other path is the
+//! embedded web app ([`web`]).
 
 pub mod api;
 pub mod error;
 pub mod extract;
 pub mod ops;
+pub mod web;
 pub mod wire;
 
 use std::sync::Arc;
 
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use tavle_app::{App, AppError};
@@ -88,9 +89,6 @@ async fn api_not_found() -> impl IntoResponse {
     error::ApiError::App(AppError::NotFound("API endpoint"))
 }
 
-const INDEX: &str = "<!doctype html><html lang=\"da\"><meta charset=\"utf-8\"><title>Tavle</title>\
-<body><h1>Tavle</h1><p>Tavle kører. API: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a></p></body></html>";
-
 /// The whole HTTP application.
 pub fn router(state: HttpState) -> Router {
     let (api, doc) = api_router().split_for_parts();
@@ -102,8 +100,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/", get(|| async { ([(header::CACHE_CONTROL, "no-store")], Html(INDEX)) }))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .with_state(state)
 }

@@ -1,0 +1,67 @@
+//! The web app in a real browser: the Playwright (playwright-core) suite in `web/e2e/` drives
+//! Debian's Chromium against a Tavle started here on an ephemeral port with the demo
+//! municipality, running axe-core on every page and keeping screenshots in `web/test-results/`
+//! (or `TAVLE_TEST_ARTIFACTS`). The translation check in `web/tests/` runs here too, so the
+//! one test command covers the web app.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::TestServer;
+
+fn web_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web").canonicalize().unwrap()
+}
+
+async fn node(args: &[&str], env: &[(&str, String)]) -> Output {
+    let web = web_dir();
+    assert!(
+        web.join("node_modules/playwright-core").exists(),
+        "web/node_modules is missing: the tavle-web build runs `npm ci` in web/; run it by hand if the \
+         web app was built elsewhere (TAVLE_WEB_DIST)"
+    );
+    let mut cmd = std::process::Command::new("node");
+    cmd.args(args).current_dir(&web);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    // The server answers on the runtime's workers while this waits.
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("node (Node.js 20.19 or newer) must be installed");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_works_in_chromium_and_passes_axe() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "{chromium} is missing: install Debian's chromium package (apt-get install chromium), as .ci/run does"
+    );
+    let server = TestServer::start().await;
+    let artifacts =
+        std::env::var("TAVLE_TEST_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|_| web_dir().join("test-results"));
+    let out = node(
+        &["--test", "--test-reporter=spec", "--test-concurrency=1", "e2e/"],
+        &[
+            ("TAVLE_URL", server.base.clone()),
+            ("TAVLE_ARTIFACTS", artifacts.display().to_string()),
+            ("CHROMIUM", chromium),
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "the browser suite failed (screenshots in {})", artifacts.display());
+}
+
+#[tokio::test]
+async fn every_string_of_the_web_app_is_translated() {
+    let out = node(&["--test", "--test-reporter=spec", "tests/"], &[]).await;
+    assert!(out.status.success(), "the web app's translation check failed");
+}

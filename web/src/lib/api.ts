@@ -1,0 +1,58 @@
+// The one way the app talks to the server: JSON over fetch, the CSRF token on every change,
+// and errors as ApiError with the server's stable code.
+
+import type { Problem } from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly problems: Problem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+let onLoggedOut: () => void = () => {};
+
+export function setCsrf(token: string) {
+  csrf = token;
+}
+
+/** Called when the server says the session is gone (expired, logged out elsewhere). */
+export function whenLoggedOut(f: () => void) {
+  onLoggedOut = f;
+}
+
+type Body = object | Blob | undefined;
+
+export async function call<T>(method: string, path: string, body?: Body): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  let payload: BodyInit | undefined;
+  if (body instanceof Blob) {
+    headers['content-type'] = 'application/octet-stream';
+    payload = body;
+  } else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let resp: Response;
+  try {
+    resp = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'offline', '');
+  }
+  if (resp.status === 204) return undefined as T;
+  const data = await resp.json().catch(() => ({}));
+  if (!resp.ok) {
+    const err = data?.error ?? {};
+    if (resp.status === 401 && path !== '/api/v1/session') onLoggedOut();
+    throw new ApiError(resp.status, err.code ?? 'internal', err.message ?? resp.statusText, err.problems ?? []);
+  }
+  return data as T;
+}
+
+export const get = <T>(path: string) => call<T>('GET', path);

@@ -1,0 +1,44 @@
+// Client-side routing over the History API. The server answers every path without a file
+// extension with the app's page, so links can be shared and reloaded.
+
+let path = $state(location.pathname);
+
+export const router = {
+  get path() {
+    return path;
+  },
+};
+
+export function navigate(to: string, replace = false) {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  path = location.pathname;
+  window.scrollTo(0, 0);
+}
+
+window.addEventListener('popstate', () => {
+  path = location.pathname;
+});
+
+/** Follows same-origin links inside the app without reloading the page. */
+document.addEventListener('click', (e) => {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const a = (e.target as Element | null)?.closest?.('a');
+  if (!a || a.target || a.hasAttribute('download') || a.origin !== location.origin) return;
+  if (a.pathname.startsWith('/api/')) return;
+  e.preventDefault();
+  if (a.pathname !== location.pathname) navigate(a.pathname);
+});
+
+/** Matches `/groups/:id` against a path; the named parts come back decoded. */
+export function match(pattern: string, p: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const have = p.replace(/\/+$/, '').split('/');
+  if (want.length !== have.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    if (want[i].startsWith(':')) params[want[i].slice(1)] = decodeURIComponent(have[i]);
+    else if (want[i] !== have[i]) return null;
+  }
+  return params;
+}
