@@ -102,6 +102,11 @@ test('a school admin previews and applies a roster, and the new pupil can log in
   await page.getByRole('heading', { level: 1, name: /Tavleskolen – Personer/ }).waitFor();
   await page.getByRole('cell', { name: 'elev1', exact: true }).waitFor();
   await look(page, 'school-people');
+  // Administration works on a phone too: wide tables scroll inside their own box.
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'no sideways scrolling');
+  await look(page, 'school-people-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
   await page.getByRole('link', { name: 'Klasser og hold' }).click();
   await page.getByRole('link', { name: '1.A' }).waitFor();
   await look(page, 'school-groups');

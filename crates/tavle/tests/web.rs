@@ -46,6 +46,17 @@ async fn the_app_is_served_with_its_files_and_a_strict_policy() {
     let again = get(&script).header(header::IF_NONE_MATCH, etag).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
+    // The home page's JavaScript stays within the budget for a cheap laptop: 150 KB gzipped.
+    let mut scripts = 0;
+    for part in html.split("/assets/").skip(1) {
+        let file = part.split('"').next().unwrap();
+        if file.ends_with(".js") {
+            let r = get(&format!("/assets/{file}")).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+            scripts += r.bytes().await.unwrap().len();
+        }
+    }
+    assert!(scripts > 0 && scripts < 150 * 1024, "the page loads {scripts} bytes of gzipped JavaScript");
+
     // Files that do not exist are not the page; the API keeps its own answers.
     assert_eq!(get("/assets/missing.js").send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(get("/favicon.svg").send().await.unwrap().status(), StatusCode::OK);
