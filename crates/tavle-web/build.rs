@@ -18,7 +18,10 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-env-changed=TAVLE_WEB_DIST");
     let dist = match env::var_os("TAVLE_WEB_DIST") {
-        Some(d) => PathBuf::from(d),
+        Some(d) => {
+            println!("cargo:rerun-if-changed={}", PathBuf::from(&d).display());
+            PathBuf::from(d)
+        }
         None => {
             for f in
                 ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"]
