@@ -156,6 +156,13 @@ test('a school admin moves and disables a pupil, who then cannot log in', async 
   await login(page, 'skoleleder');
   const school = (await me(page)).schools[0];
   await page.goto(`/admin/schools/${school.id}/people`);
+  // A mistake in a form is explained in Danish, naming the field.
+  await page.getByLabel('Navn', { exact: true }).fill('Test Testesen');
+  await page.getByLabel('Brugernavn', { exact: true }).fill('ikke gyldigt!');
+  await page.getByRole('button', { name: 'Opret', exact: true }).click();
+  await page.getByText(/^»Brugernavn« /).waitFor();
+  await look(page, 'person-create-invalid');
+
   await page.getByLabel('Søg efter navn eller brugernavn').fill('elev5');
   await page.getByRole('cell', { name: 'elev5', exact: true }).waitFor();
   const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'elev5', exact: true }) });

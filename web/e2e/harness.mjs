@@ -31,8 +31,9 @@ export async function open(viewport = { width: 1366, height: 768 }) {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Chromium logs every failed request; the API's refusals that a page explains are expected.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|403|404|422|429)/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (400|401|403|404|409|422|429)/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.problems = problems;
   return page;

@@ -1,6 +1,6 @@
 // Every string the app shows is translated: Danish and English have the same keys, every key
 // the code names exists, and every code the server sends (group kinds, roles, statuses, roster
-// change kinds, read from the Rust source) has a translation.
+// change kinds and invalid-input reasons, read from the Rust source) has a translation.
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -48,6 +48,7 @@ test("every code the server sends has a label", () => {
     ...['class', 'team', 'other'].map((c) => `kind.${c}`),
     ...['pupil', 'teacher', 'staff', 'admin'].map((c) => `role.${c}`),
     ...['active', 'disabled', 'left'].map((c) => `status.${c}`),
+    ...codes(rust('crates/tavle-core/src/error.rs')).map((c) => `reason.${c}`),
   ];
   assert.ok(wanted.length > 20, 'the change kinds were found in the Rust source');
   assert.deepEqual(wanted.filter((k) => !(k in da)), []);

@@ -24,6 +24,11 @@ pub struct ErrorDetail {
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
+    /// What is wrong with the field, for `invalid_input`: `empty`, `too_long`,
+    /// `control_character`, `bad_character`, `bad_format` or `out_of_range`. Clients that show
+    /// their own language build their sentence from `field` and `reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// Problems found in an uploaded file, each with file and line.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<ProblemWire>,
@@ -66,7 +71,7 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
 }
 
 fn body(status: StatusCode, code: &'static str, message: String) -> (StatusCode, ErrorBody) {
-    (status, ErrorBody { error: ErrorDetail { code, message, field: None, problems: Vec::new() } })
+    (status, ErrorBody { error: ErrorDetail { code, message, field: None, reason: None, problems: Vec::new() } })
 }
 
 impl IntoResponse for ApiError {
@@ -106,6 +111,7 @@ impl IntoResponse for ApiError {
                     AppError::Invalid(inv) => {
                         let mut b = body(StatusCode::BAD_REQUEST, "invalid_input", inv.message.clone());
                         b.1.error.field = Some(inv.field);
+                        b.1.error.reason = Some(inv.reason.code());
                         b
                     }
                     AppError::Conflict(_) => body(StatusCode::CONFLICT, "conflict", msg),

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly problems: Problem[] = [],
+    readonly field?: string,
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -50,7 +52,14 @@ export async function call<T>(method: string, path: string, body?: Body): Promis
   if (!resp.ok) {
     const err = data?.error ?? {};
     if (resp.status === 401 && path !== '/api/v1/session') onLoggedOut();
-    throw new ApiError(resp.status, err.code ?? 'internal', err.message ?? resp.statusText, err.problems ?? []);
+    throw new ApiError(
+      resp.status,
+      err.code ?? 'internal',
+      err.message ?? resp.statusText,
+      err.problems ?? [],
+      err.field,
+      err.reason,
+    );
   }
   return data as T;
 }

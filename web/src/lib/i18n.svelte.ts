@@ -81,12 +81,20 @@ const ERROR_KEYS: Record<string, Key> = {
   csrf_token_missing: 'error.not_logged_in',
 };
 
-/** A sentence for a failed request. For invalid input and conflicts the server's own sentence
- * (which names the field and what to do) follows the translated one. */
+/** A sentence for a failed request. Invalid input is described from the field and reason the
+ * server names; for a field the app has no name for, and for conflicts, the server's own
+ * sentence (which says what to do) follows the translated one. */
 export function errorText(err: unknown): string {
   if (!(err instanceof ApiError)) return t('error.generic');
   const key = ERROR_KEYS[err.code];
   if (key) return t(key);
+  const dict = dictionaries[current];
+  if (err.code === 'invalid_input' && err.field && err.reason) {
+    const field = dict[`field.${err.field}`];
+    // A rule of one field (which characters a username may have) before the general reason.
+    const reason = [`reason.${err.field}_${err.reason}`, `reason.${err.reason}`].find((k) => k in dict);
+    if (field && reason) return t(reason as Key, { field });
+  }
   if (err.code === 'invalid_input' || err.code === 'conflict' || err.code === 'bad_request') {
     return `${t(err.code === 'conflict' ? 'error.conflict' : 'error.invalid_input')} ${err.message}`;
   }
