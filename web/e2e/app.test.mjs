@@ -31,6 +31,8 @@ test('a pupil logs in with the keyboard alone and sees their classes', async () 
   await page.getByLabel('Brugernavn').waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Gå til indhold');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main', 'the skip link skips to the content');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'username');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);

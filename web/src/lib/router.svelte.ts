@@ -26,6 +26,8 @@ document.addEventListener('click', (e) => {
   const a = (e.target as Element | null)?.closest?.('a');
   if (!a || a.target || a.hasAttribute('download') || a.origin !== location.origin) return;
   if (a.pathname.startsWith('/api/')) return;
+  // A link within the page (the skip link) is the browser's business.
+  if (a.hash && a.pathname === location.pathname) return;
   e.preventDefault();
   if (a.pathname !== location.pathname) navigate(a.pathname);
 });
