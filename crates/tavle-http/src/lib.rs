@@ -1,7 +1,7 @@
 //! Tavle over HTTP: the JSON API v1 (described by OpenAPI at `/api/v1/openapi.json`), health
-//! and metrics. Handlers are thin: they extract, call one `tavle-app` function and convert.
-//! Errors become responses only in [`error`]; every other path is the
-//! embedded web app ([`web`]).
+//! and metrics, and the embedded web app on every other path ([`web`]). Handlers are thin: they
+//! extract, call one `tavle-app` function and convert. Errors become responses only in
+//! [`error`].
 
 pub mod api;
 pub mod error;

@@ -56,8 +56,9 @@ impl Metrics {
 }
 
 pub async fn track(State(state): State<HttpState>, req: Request<Body>, next: Next) -> Response {
-    let route =
-        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    // Paths that no route matches (unknown API paths have their own route) are the web app's
+    // files and pages: one label keeps the metric's cardinality bounded.
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "web".into());
     let method = req.method().to_string();
     let started = Instant::now();
     let resp = next.run(req).await;
