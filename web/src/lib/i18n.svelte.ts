@@ -63,7 +63,7 @@ export function date(ymd: string): string {
   return new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', dateStyle: 'medium' }).format(new Date(`${ymd}T00:00:00Z`));
 }
 
-/** Today's date in Copenhagen as YYYY-MM-DD. */
+/** Today's date in Copenhagen as YYYY-MM-DD (the Swedish locale writes dates that way). */
 export function today(): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone: TZ }).format(new Date());
 }
