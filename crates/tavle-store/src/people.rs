@@ -57,8 +57,9 @@ pub struct PersonSchool {
     pub role: String,
 }
 
-const PERSON_SELECT: &str = "SELECT p.id, p.tenant_id, p.display_name, p.status, p.source_id, l.username \
-     FROM person p LEFT JOIN login l ON l.person_id = p.id";
+/// The columns `person_row` reads, from `PERSON_FROM`.
+const PERSON_COLUMNS: &str = "p.id, p.tenant_id, p.display_name, p.status, p.source_id, l.username";
+const PERSON_FROM: &str = "person p LEFT JOIN login l ON l.person_id = p.id";
 
 fn person_row(r: &sqlx::any::AnyRow) -> Result<PersonRow> {
     Ok(PersonRow {
@@ -128,17 +129,18 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     pub async fn person(&mut self, tenant: TenantId, person: PersonId) -> Result<Option<PersonRow>> {
-        let row = sqlx::query(&format!("{PERSON_SELECT} WHERE p.tenant_id = $1 AND p.id = $2"))
-            .bind(tenant.to_string())
-            .bind(person.to_string())
-            .fetch_optional(self.c())
-            .await?;
+        let row =
+            sqlx::query(&format!("SELECT {PERSON_COLUMNS} FROM {PERSON_FROM} WHERE p.tenant_id = $1 AND p.id = $2"))
+                .bind(tenant.to_string())
+                .bind(person.to_string())
+                .fetch_optional(self.c())
+                .await?;
         row.as_ref().map(person_row).transpose()
     }
 
     /// Every person of a tenant; used by the roster import to compute its difference.
     pub async fn people(&mut self, tenant: TenantId) -> Result<Vec<PersonRow>> {
-        let rows = sqlx::query(&format!("{PERSON_SELECT} WHERE p.tenant_id = $1"))
+        let rows = sqlx::query(&format!("SELECT {PERSON_COLUMNS} FROM {PERSON_FROM} WHERE p.tenant_id = $1"))
             .bind(tenant.to_string())
             .fetch_all(self.c())
             .await?;
@@ -148,14 +150,12 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// The people attached to one school, by name, with their role there and whether they
     /// administer it.
     pub async fn people_of_school(&mut self, tenant: TenantId, school: SchoolId) -> Result<Vec<SchoolPerson>> {
-        let rows = sqlx::query(
-            "SELECT p.id, p.tenant_id, p.display_name, p.status, p.source_id, l.username, \
-                    ps.role AS school_role, sr.role AS admin_role \
-             FROM person p LEFT JOIN login l ON l.person_id = p.id \
+        let rows = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS}, ps.role AS school_role, sr.role AS admin_role FROM {PERSON_FROM} \
              JOIN person_school ps ON ps.person_id = p.id \
              LEFT JOIN staff_role sr ON sr.person_id = p.id AND sr.role = 'school_admin' AND sr.school_id = ps.school_id \
-             WHERE p.tenant_id = $1 AND ps.tenant_id = $1 AND ps.school_id = $2 ORDER BY p.display_name",
-        )
+             WHERE p.tenant_id = $1 AND ps.tenant_id = $1 AND ps.school_id = $2 ORDER BY p.display_name"
+        ))
         .bind(tenant.to_string())
         .bind(school.to_string())
         .fetch_all(self.c())
