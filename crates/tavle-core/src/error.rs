@@ -12,6 +12,8 @@ pub enum Reason {
     BadCharacter,
     BadFormat,
     OutOfRange,
+    /// A name that an operating system reserves (`.`, `..`, `CON`, `NUL`, …).
+    ReservedName,
 }
 
 impl Reason {
@@ -23,6 +25,7 @@ impl Reason {
             Reason::BadCharacter => "bad_character",
             Reason::BadFormat => "bad_format",
             Reason::OutOfRange => "out_of_range",
+            Reason::ReservedName => "reserved_name",
         }
     }
 }

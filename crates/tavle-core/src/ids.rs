@@ -62,3 +62,20 @@ typed_id!(
     /// A pupil, teacher or staff member.
     PersonId
 );
+typed_id!(
+    /// A drive: a person's own, a class's or team's, or a school's staff drive.
+    SpaceId
+);
+typed_id!(
+    /// A file or folder in a drive.
+    NodeId
+);
+typed_id!(
+    /// Stored contents: one per distinct SHA-256 within a tenant, shared by every file and
+    /// version with those bytes.
+    BlobId
+);
+typed_id!(
+    /// An older version of a file's contents.
+    VersionId
+);

@@ -4,6 +4,7 @@
 //! above it (store, app, http) speaks these types; wire formats convert explicitly.
 
 pub mod clock;
+pub mod drive;
 pub mod error;
 pub mod ids;
 pub mod names;
@@ -12,4 +13,4 @@ pub mod policy;
 
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use error::{InvalidInput, Reason};
-pub use ids::{GroupId, PersonId, SchoolId, SchoolYearId, TenantId};
+pub use ids::{BlobId, GroupId, NodeId, PersonId, SchoolId, SchoolYearId, SpaceId, TenantId, VersionId};

@@ -11,7 +11,12 @@
 //!    admins.
 //! 5. A teacher sees their groups, the members of those groups, and the schools they belong to.
 //! 6. A pupil sees their own groups and the names of the people in them.
+//!
+//! Drives ([`space_access`]): a personal drive is its owner's alone (no admin browses a
+//! pupil's files); a class or team drive is edited by its teachers and the school's admins
+//! and read by its pupils; a staff drive is edited by the school's teachers, staff and admins.
 
+use crate::drive::{Access, SpaceFacts, SpaceKind};
 use crate::ids::{GroupId, PersonId, SchoolId, TenantId};
 use crate::org::{MemberRole, PersonStatus, StaffRole};
 
@@ -32,6 +37,8 @@ pub struct Actor {
     pub staff: Vec<StaffRole>,
     /// Schools the person is enrolled at or works at (pupil, teacher or staff).
     pub schools: Vec<SchoolId>,
+    /// Schools where the person is a teacher or staff member (not a pupil).
+    pub works_at: Vec<SchoolId>,
     pub memberships: Vec<ActorMembership>,
 }
 
@@ -137,6 +144,36 @@ pub fn allows(actor: &Actor, action: &Action<'_>) -> bool {
             // A school admin may not change a municipality admin: that would let a school
             // disable the people who administer it.
             !p.staff.contains(&StaffRole::MunicipalityAdmin) && p.schools.iter().any(|s| actor.is_school_admin(*s))
+        }
+    }
+}
+
+/// What the actor may do in a space. Shares (with sharing) can add access below a folder;
+/// this is the access that comes with the space itself.
+pub fn space_access(actor: &Actor, space: &SpaceFacts) -> Access {
+    if !actor.active_in(space.tenant_id) {
+        return Access::None;
+    }
+    match space.kind {
+        SpaceKind::Personal(owner) if owner == actor.person_id => Access::Edit,
+        SpaceKind::Personal(_) => Access::None,
+        SpaceKind::Group { group, school } => {
+            if actor.teaches(group) || actor.is_school_admin(school) {
+                Access::Edit
+            } else if actor.belongs_to(group) {
+                Access::View
+            } else {
+                Access::None
+            }
+        }
+        SpaceKind::Staff(school) => {
+            let teaches_there =
+                actor.memberships.iter().any(|m| m.school_id == school && m.role == MemberRole::Teacher);
+            if actor.is_school_admin(school) || actor.works_at.contains(&school) || teaches_there {
+                Access::Edit
+            } else {
+                Access::None
+            }
         }
     }
 }

@@ -26,12 +26,24 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(person.to_string())
         .fetch_all(self.c())
         .await?;
-        let mut actor =
-            Actor { person_id: person, tenant_id: tenant, status, staff: vec![], schools: vec![], memberships: vec![] };
+        let mut actor = Actor {
+            person_id: person,
+            tenant_id: tenant,
+            status,
+            staff: vec![],
+            schools: vec![],
+            works_at: vec![],
+            memberships: vec![],
+        };
         for r in &rows {
             match text(r, "k")?.as_str() {
                 "staff" => actor.staff.push(staff_from(&text(r, "a")?, &text(r, "b")?)?),
-                "school" => actor.schools.push(id(r, "a")?),
+                "school" => {
+                    actor.schools.push(id(r, "a")?);
+                    if text(r, "b")? != "pupil" {
+                        actor.works_at.push(id(r, "a")?);
+                    }
+                }
                 _ => actor.memberships.push(ActorMembership {
                     group_id: id(r, "a")?,
                     school_id: id(r, "b")?,

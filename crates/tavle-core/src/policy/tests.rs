@@ -41,11 +41,13 @@ fn actor(
     schools: Vec<SchoolId>,
     groups: Vec<(GroupId, SchoolId, MemberRole)>,
 ) -> Actor {
+    let works = !staff.is_empty() || groups.iter().any(|g| g.2 == MemberRole::Teacher);
     Actor {
         person_id: PersonId(id(100 + n)),
         tenant_id: tenant,
         status,
         staff,
+        works_at: if works { schools.clone() } else { vec![] },
         schools,
         memberships: groups
             .into_iter()
@@ -64,12 +66,10 @@ fn facts(a: &Actor) -> PersonFacts {
     }
 }
 
-#[test]
-fn decision_table() {
+fn actors(w: &World) -> Vec<(&'static str, Actor)> {
     use MemberRole::*;
     use PersonStatus::*;
-    let w = world();
-    let actors = vec![
+    vec![
         ("elev 1A", actor(1, w.a, Active, vec![], vec![w.s1], vec![(w.g1a, w.s1, Pupil)])),
         ("elev 1B", actor(2, w.a, Active, vec![], vec![w.s1], vec![(w.g1b, w.s1, Pupil)])),
         ("lærer 1A", actor(3, w.a, Active, vec![], vec![w.s1], vec![(w.g1a, w.s1, Teacher)])),
@@ -80,7 +80,13 @@ fn decision_table() {
         ("elev B", actor(8, w.b, Active, vec![], vec![w.s3], vec![(w.g3x, w.s3, Pupil)])),
         ("spærret 1A", actor(9, w.a, Disabled, vec![], vec![w.s1], vec![(w.g1a, w.s1, Pupil)])),
         ("udmeldt kom.", actor(10, w.a, Left, vec![StaffRole::MunicipalityAdmin], vec![], vec![])),
-    ];
+    ]
+}
+
+#[test]
+fn decision_table() {
+    let w = world();
+    let actors = actors(&w);
     let g1a = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1a };
     let g1b = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1b };
     let g3x = GroupFacts { tenant_id: w.b, school_id: w.s3, group_id: w.g3x };
@@ -151,6 +157,51 @@ fn decision_table() {
         elev B       -        -        -        -        -        -        -        -        yes      -        -        -        -      -      -      full   
         spærret 1A   -        -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
         udmeldt kom. -        -        -        -        -        -        -        -        -        -        -        -        -      -      -      -      
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn drive_access_table() {
+    use crate::drive::{SpaceFacts, SpaceKind};
+    use crate::ids::SpaceId;
+    let w = world();
+    let actors = actors(&w);
+    let space = |tenant_id, kind| SpaceFacts { tenant_id, space_id: SpaceId(id(300)), kind };
+    let spaces = [
+        ("own", None),
+        ("elev1A", Some(space(w.a, SpaceKind::Personal(actors[0].1.person_id)))),
+        ("1A", Some(space(w.a, SpaceKind::Group { group: w.g1a, school: w.s1 }))),
+        ("1B", Some(space(w.a, SpaceKind::Group { group: w.g1b, school: w.s1 }))),
+        ("staffS1", Some(space(w.a, SpaceKind::Staff(w.s1)))),
+        ("staffS2", Some(space(w.a, SpaceKind::Staff(w.s2)))),
+        ("3X", Some(space(w.b, SpaceKind::Group { group: w.g3x, school: w.s3 }))),
+    ];
+    let mut out = format!("{:<13}", "");
+    for (name, _) in &spaces {
+        out.push_str(&format!("{name:<8}"));
+    }
+    out.push('\n');
+    for (who, a) in &actors {
+        out.push_str(&format!("{who:<13}"));
+        for (_, s) in &spaces {
+            let s = s.unwrap_or_else(|| space(a.tenant_id, SpaceKind::Personal(a.person_id)));
+            out.push_str(&format!("{:<8}", space_access(a, &s).code()));
+        }
+        out.push('\n');
+    }
+    expect![[r#"
+                     own     elev1A  1A      1B      staffS1 staffS2 3X      
+        elev 1A      edit    edit    view    none    none    none    none    
+        elev 1B      edit    none    none    view    none    none    none    
+        lærer 1A     edit    none    edit    none    edit    none    none    
+        leder S1     edit    none    edit    edit    edit    none    none    
+        leder S2     edit    none    none    none    none    edit    none    
+        kommune A    edit    none    edit    edit    edit    edit    none    
+        kommune B    edit    none    none    none    none    none    edit    
+        elev B       edit    none    none    none    none    none    view    
+        spærret 1A   none    none    none    none    none    none    none    
+        udmeldt kom. none    none    none    none    none    none    none    
     "#]]
     .assert_eq(&out);
 }

@@ -1,0 +1,201 @@
+//! Drives and what is in them: the kinds of drive (space), the names a file or folder may
+//! have, and the levels of access the policy hands out.
+//!
+//! Names must work on every client that syncs a drive: Windows, macOS, Linux, iOS, Android
+//! and the browser. So a name is refused when any of them could not hold it, rather than
+//! being mangled differently by each client.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{InvalidInput, Reason};
+use crate::ids::{GroupId, PersonId, SchoolId, SpaceId, TenantId};
+
+/// Whose drive a space is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpaceKind {
+    /// A person's own drive.
+    Personal(PersonId),
+    /// The drive of a class or team; access follows the group's membership.
+    Group { group: GroupId, school: SchoolId },
+    /// A school's staff drive: its teachers and staff.
+    Staff(SchoolId),
+}
+
+impl SpaceKind {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SpaceKind::Personal(_) => "personal",
+            SpaceKind::Group { .. } => "group",
+            SpaceKind::Staff(_) => "staff",
+        }
+    }
+}
+
+/// A file or a folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    Folder,
+    File,
+}
+
+impl NodeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            NodeKind::Folder => "folder",
+            NodeKind::File => "file",
+        }
+    }
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "folder" => Some(NodeKind::Folder),
+            "file" => Some(NodeKind::File),
+            _ => None,
+        }
+    }
+}
+
+/// What the policy needs to know about a space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpaceFacts {
+    pub tenant_id: TenantId,
+    pub space_id: SpaceId,
+    pub kind: SpaceKind,
+}
+
+/// How much a person may do in a space (or, with sharing, below a folder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    /// Nothing, not even that it exists.
+    None,
+    /// List, read and download.
+    View,
+    /// Also create, change, move, delete and restore.
+    Edit,
+}
+
+impl Access {
+    pub fn code(self) -> &'static str {
+        match self {
+            Access::None => "none",
+            Access::View => "view",
+            Access::Edit => "edit",
+        }
+    }
+}
+
+/// The longest name in bytes that every client's file system accepts.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Characters Windows refuses in names (macOS and Linux refuse `/`).
+const FORBIDDEN: &[char] = &['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
+
+/// Device names Windows reserves, with or without an extension.
+const RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
+    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Checks and NFC-normalises the name of a file or folder.
+pub fn file_name(raw: &str) -> Result<String, InvalidInput> {
+    let name: String = raw.nfc().collect();
+    let refuse = |reason, msg: String| Err(InvalidInput::new("name", reason, msg));
+    if name.is_empty() {
+        return refuse(Reason::Empty, "The name must not be empty.".into());
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return refuse(Reason::TooLong, format!("The name is longer than {MAX_NAME_BYTES} bytes; shorten it."));
+    }
+    if name.chars().any(char::is_control) {
+        return refuse(Reason::ControlCharacter, "The name contains a control character; remove it.".into());
+    }
+    if let Some(c) = name.chars().find(|c| FORBIDDEN.contains(c)) {
+        return refuse(
+            Reason::BadCharacter,
+            format!(
+                "The name contains {c:?}, which Windows does not allow; names may not contain / \\ : * ? \" < > |."
+            ),
+        );
+    }
+    if name == "." || name == ".." {
+        return refuse(Reason::ReservedName, format!("{name:?} cannot be the name of a file or folder."));
+    }
+    let stem = name.split('.').next().unwrap_or("").trim_end().to_ascii_lowercase();
+    if RESERVED.contains(&stem.as_str()) {
+        return refuse(Reason::ReservedName, format!("Windows reserves the name {name:?}; choose another."));
+    }
+    if name.ends_with(' ') || name.ends_with('.') {
+        return refuse(
+            Reason::BadFormat,
+            "The name ends with a space or a full stop, which Windows does not allow.".into(),
+        );
+    }
+    Ok(name)
+}
+
+/// The key two names in one folder must not share: Windows and macOS treat names that differ
+/// only in case as the same file, so "Opgave.docx" and "opgave.docx" cannot be siblings.
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{expect, Expect};
+
+    use super::*;
+
+    fn check(input: &str, expect: Expect) {
+        let out = match file_name(input) {
+            Ok(n) => format!("ok {n:?}"),
+            Err(e) => format!("{} {}", e.reason.code(), e.message),
+        };
+        expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn names() {
+        check("Opgave 1.docx", expect![[r#"ok "Opgave 1.docx""#]]);
+        // "å" typed as a + combining ring (macOS) is stored as the one character.
+        check("Bla\u{030a}bær.txt", expect![[r#"ok "Blåbær.txt""#]]);
+        check(".hidden", expect![[r#"ok ".hidden""#]]);
+        check("", expect!["empty The name must not be empty."]);
+        check(".", expect![[r#"reserved_name "." cannot be the name of a file or folder."#]]);
+        check("..", expect![[r#"reserved_name ".." cannot be the name of a file or folder."#]]);
+        check(
+            "a/b",
+            expect![[
+                r#"bad_character The name contains '/', which Windows does not allow; names may not contain / \ : * ? " < > |."#
+            ]],
+        );
+        check(
+            "what?",
+            expect![[
+                r#"bad_character The name contains '?', which Windows does not allow; names may not contain / \ : * ? " < > |."#
+            ]],
+        );
+        check("tab\there", expect!["control_character The name contains a control character; remove it."]);
+        check("CON", expect![[r#"reserved_name Windows reserves the name "CON"; choose another."#]]);
+        check("nul.txt", expect![[r#"reserved_name Windows reserves the name "nul.txt"; choose another."#]]);
+        check("console.txt", expect![[r#"ok "console.txt""#]]);
+        check(
+            "trailing.",
+            expect!["bad_format The name ends with a space or a full stop, which Windows does not allow."],
+        );
+        check(
+            "trailing ",
+            expect!["bad_format The name ends with a space or a full stop, which Windows does not allow."],
+        );
+        check(&"æ".repeat(128), expect!["too_long The name is longer than 255 bytes; shorten it."]);
+        check(
+            &"æ".repeat(127),
+            expect![[
+                r#"ok "æææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææææ""#
+            ]],
+        );
+    }
+
+    #[test]
+    fn name_keys_ignore_case() {
+        assert_eq!(name_key("Æble.TXT"), name_key("æble.txt"));
+    }
+}
