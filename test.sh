@@ -8,6 +8,15 @@ cd "$(dirname "$0")"
 if [ -z "${TAVLE_TEST_POSTGRES_URL:-}" ]; then
   echo "test.sh: TAVLE_TEST_POSTGRES_URL is not set; running the SQLite half only." >&2
 fi
+# The blob store suite runs against a real S3 server too: Garage, started here on loopback
+# when it is installed (`cargo install garage --locked`) and no other server is named.
+if [ -z "${TAVLE_TEST_S3_ENDPOINT:-}" ]; then
+  if command -v garage >/dev/null; then
+    eval "$(scripts/garage-test-server)"
+  else
+    echo "test.sh: garage is not installed and TAVLE_TEST_S3_ENDPOINT is not set; S3 is not tested." >&2
+  fi
+fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The web app's TypeScript and Svelte (web/node_modules comes from the tavle-web build above).
