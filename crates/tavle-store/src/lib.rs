@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod coherence;
+pub mod drive;
 mod error;
 mod facts;
 mod groups;
@@ -29,7 +30,9 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+/// The connection type under [`Db`], for callers that are generic over reads and writes.
+pub use sqlx::AnyConnection;
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use audit::{AuditEvent, AuditRecord};

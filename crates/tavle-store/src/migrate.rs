@@ -10,10 +10,12 @@ use crate::{Backend, Result, Store};
 const SQLITE: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/sqlite/0001_organisation.sql")),
     (2, "cache_coherence", include_str!("../migrations/sqlite/0002_cache_coherence.sql")),
+    (3, "drive", include_str!("../migrations/sqlite/0003_drive.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
     (2, "cache_coherence", include_str!("../migrations/postgres/0002_cache_coherence.sql")),
+    (3, "drive", include_str!("../migrations/postgres/0003_drive.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -30,6 +30,14 @@ pub(crate) fn id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T> {
     raw.parse().map_err(|_| StoreError::Corrupt(format!("column {col} holds {raw:?}, not an identifier")))
 }
 
+/// An optional identifier; NULL and '' are both "none".
+pub(crate) fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+    Ok(match opt_text(row, col)? {
+        Some(s) if !s.is_empty() => Some(id(row, col)?),
+        _ => None,
+    })
+}
+
 pub(crate) fn date(row: &AnyRow, col: &str) -> Result<time::Date> {
     let raw = text(row, col)?;
     tavle_core::names::date("date", &raw)

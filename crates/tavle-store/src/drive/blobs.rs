@@ -1,0 +1,191 @@
+//! Stored contents (one row per distinct SHA-256 per tenant) and older versions of files.
+
+use std::ops::DerefMut;
+
+use sqlx::AnyConnection;
+use tavle_core::{BlobId, NodeId, PersonId, TenantId, VersionId};
+
+use crate::row::{id, int, opt_id, text};
+use crate::{Db, Result};
+
+/// Contents as recorded in the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobRow {
+    pub id: BlobId,
+    pub tenant_id: TenantId,
+    pub sha256: String,
+    pub size: i64,
+    pub created_at: i64,
+}
+
+/// An older version of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionRow {
+    pub id: VersionId,
+    pub tenant_id: TenantId,
+    pub node_id: NodeId,
+    pub blob_id: BlobId,
+    pub size: i64,
+    pub sha256: String,
+    pub modified_at: i64,
+    pub modified_by: Option<PersonId>,
+    pub replaced_at: i64,
+}
+
+fn blob_row(r: &sqlx::any::AnyRow) -> Result<BlobRow> {
+    Ok(BlobRow {
+        id: id(r, "id")?,
+        tenant_id: id(r, "tenant_id")?,
+        sha256: text(r, "sha256")?,
+        size: int(r, "size")?,
+        created_at: int(r, "created_at")?,
+    })
+}
+
+const VERSION_COLS: &str = "id, tenant_id, node_id, blob_id, size, sha256, modified_at, modified_by, replaced_at";
+
+fn version_row(r: &sqlx::any::AnyRow) -> Result<VersionRow> {
+    Ok(VersionRow {
+        id: id(r, "id")?,
+        tenant_id: id(r, "tenant_id")?,
+        node_id: id(r, "node_id")?,
+        blob_id: id(r, "blob_id")?,
+        size: int(r, "size")?,
+        sha256: text(r, "sha256")?,
+        modified_at: int(r, "modified_at")?,
+        modified_by: opt_id(r, "modified_by")?,
+        replaced_at: int(r, "replaced_at")?,
+    })
+}
+
+impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
+    /// Records new contents, unless the tenant has the same bytes already; either way returns
+    /// the blob that holds them. When the returned id is not `new.id`, the caller's copy is
+    /// redundant and may be deleted once the transaction has committed.
+    pub async fn record_blob(&mut self, new: &BlobRow) -> Result<BlobRow> {
+        sqlx::query(
+            "INSERT INTO blob (id, tenant_id, sha256, size, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (tenant_id, sha256) DO NOTHING",
+        )
+        .bind(new.id.to_string())
+        .bind(new.tenant_id.to_string())
+        .bind(&new.sha256)
+        .bind(new.size)
+        .bind(new.created_at)
+        .execute(self.c())
+        .await?;
+        let row = sqlx::query(
+            "SELECT id, tenant_id, sha256, size, created_at FROM blob WHERE tenant_id = $1 AND sha256 = $2",
+        )
+        .bind(new.tenant_id.to_string())
+        .bind(&new.sha256)
+        .fetch_one(self.c())
+        .await?;
+        blob_row(&row)
+    }
+
+    pub async fn blob(&mut self, tenant: TenantId, blob: BlobId) -> Result<Option<BlobRow>> {
+        let row =
+            sqlx::query("SELECT id, tenant_id, sha256, size, created_at FROM blob WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.to_string())
+                .bind(blob.to_string())
+                .fetch_optional(self.c())
+                .await?;
+        row.as_ref().map(blob_row).transpose()
+    }
+
+    /// Every blob the tenant has recorded (for checking the blob store against them).
+    pub async fn blobs(&mut self, tenant: TenantId) -> Result<Vec<BlobRow>> {
+        let rows = sqlx::query("SELECT id, tenant_id, sha256, size, created_at FROM blob WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_all(self.c())
+            .await?;
+        rows.iter().map(blob_row).collect()
+    }
+
+    /// Blobs that no file and no version uses, recorded before `before`.
+    pub async fn unused_blobs(&mut self, tenant: TenantId, before: i64) -> Result<Vec<BlobRow>> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.tenant_id, b.sha256, b.size, b.created_at FROM blob b \
+             WHERE b.tenant_id = $1 AND b.created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM node n WHERE n.blob_id = b.id) \
+             AND NOT EXISTS (SELECT 1 FROM file_version v WHERE v.blob_id = b.id)",
+        )
+        .bind(tenant.to_string())
+        .bind(before)
+        .fetch_all(self.c())
+        .await?;
+        rows.iter().map(blob_row).collect()
+    }
+
+    /// Forgets a blob if nothing uses it (checked again here, inside the transaction).
+    /// Returns whether it was forgotten; only then may its bytes be deleted.
+    pub async fn forget_unused_blob(&mut self, tenant: TenantId, blob: BlobId) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM blob WHERE tenant_id = $1 AND id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM node n WHERE n.blob_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM file_version v WHERE v.blob_id = $2)",
+        )
+        .bind(tenant.to_string())
+        .bind(blob.to_string())
+        .execute(self.c())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn insert_version(&mut self, v: &VersionRow) -> Result<()> {
+        sqlx::query(&format!("INSERT INTO file_version ({VERSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+            .bind(v.id.to_string())
+            .bind(v.tenant_id.to_string())
+            .bind(v.node_id.to_string())
+            .bind(v.blob_id.to_string())
+            .bind(v.size)
+            .bind(&v.sha256)
+            .bind(v.modified_at)
+            .bind(v.modified_by.map(|p| p.to_string()))
+            .bind(v.replaced_at)
+            .execute(self.c())
+            .await?;
+        Ok(())
+    }
+
+    /// A file's older versions, newest first.
+    pub async fn versions(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VERSION_COLS} FROM file_version WHERE tenant_id = $1 AND node_id = $2 ORDER BY replaced_at DESC, id DESC"
+        ))
+        .bind(tenant.to_string())
+        .bind(node.to_string())
+        .fetch_all(self.c())
+        .await?;
+        rows.iter().map(version_row).collect()
+    }
+
+    pub async fn version(&mut self, tenant: TenantId, version: VersionId) -> Result<Option<VersionRow>> {
+        let row = sqlx::query(&format!("SELECT {VERSION_COLS} FROM file_version WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant.to_string())
+            .bind(version.to_string())
+            .fetch_optional(self.c())
+            .await?;
+        row.as_ref().map(version_row).transpose()
+    }
+
+    pub async fn delete_version(&mut self, tenant: TenantId, version: VersionId) -> Result<()> {
+        sqlx::query("DELETE FROM file_version WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(version.to_string())
+            .execute(self.c())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the tenant's versions replaced before `before`; returns how many.
+    pub async fn expire_versions(&mut self, tenant: TenantId, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM file_version WHERE tenant_id = $1 AND replaced_at < $2")
+            .bind(tenant.to_string())
+            .bind(before)
+            .execute(self.c())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
