@@ -26,10 +26,21 @@ pub enum AppError {
     Invalid(#[from] InvalidInput),
     #[error("{0}")]
     Conflict(String),
+    /// The file changed since the caller read it (an `If-Match` that no longer holds).
+    #[error("The file or folder has changed since you opened it. Reload it and try again.")]
+    PreconditionFailed,
+    #[error(
+        "The drive is full: {used} of {quota} bytes are used. Delete files or empty the trash, or ask for more space."
+    )]
+    QuotaExceeded { quota: i64, used: i64 },
+    #[error("The upload was interrupted before it was complete; nothing was saved. Try again.")]
+    UploadInterrupted(String),
     #[error("The roster file has {} problem(s); nothing was imported.", .0.len())]
     ImportRejected(Vec<ImportProblem>),
     #[error("internal error")]
     Store(#[from] StoreError),
+    #[error("internal error")]
+    Blob(#[from] tavle_blob::BlobError),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 mod cache;
 pub mod demo;
+pub mod drive;
 mod error;
 pub mod import;
 pub mod org;
@@ -14,6 +15,7 @@ pub mod views;
 
 use std::sync::Arc;
 
+use tavle_blob::BlobStore;
 use tavle_core::Clock;
 use tavle_store::Store;
 
@@ -31,6 +33,7 @@ pub struct AppConfig {
     pub passwords: PasswordConfig,
     /// How many sessions the session cache holds (about 3 KB each with their `/me` view).
     pub session_cache_entries: usize,
+    pub drive: drive::DriveConfig,
 }
 
 impl Default for AppConfig {
@@ -41,6 +44,7 @@ impl Default for AppConfig {
             throttle: ThrottleConfig::default(),
             passwords: PasswordConfig::default(),
             session_cache_entries: 100_000,
+            drive: drive::DriveConfig::default(),
         }
     }
 }
@@ -62,10 +66,12 @@ impl Default for ThrottleConfig {
     }
 }
 
-/// The application: the store, the clock and the password workers. Cheap to clone.
+/// The application: the metadata store, the blob store, the clock and the password workers.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     pub(crate) store: Store,
+    pub(crate) blobs: BlobStore,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,
     pub(crate) cfg: AppConfig,
@@ -79,14 +85,18 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
+    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
         let passwords = Passwords::new(&cfg.passwords)?;
         let cache = Arc::new(cache::SessionCache::new(cfg.session_cache_entries));
-        Ok(App { store, clock, passwords, cfg, cache })
+        Ok(App { store, blobs, clock, passwords, cfg, cache })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
     }
 
     pub fn clock(&self) -> &dyn Clock {

@@ -115,6 +115,9 @@ impl IntoResponse for ApiError {
                         b
                     }
                     AppError::Conflict(_) => body(StatusCode::CONFLICT, "conflict", msg),
+                    AppError::PreconditionFailed => body(StatusCode::PRECONDITION_FAILED, "precondition_failed", msg),
+                    AppError::QuotaExceeded { .. } => body(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", msg),
+                    AppError::UploadInterrupted(_) => body(StatusCode::BAD_REQUEST, "upload_interrupted", msg),
                     AppError::ImportRejected(problems) => {
                         let mut b = body(StatusCode::UNPROCESSABLE_ENTITY, "roster_invalid", msg);
                         b.1.error.problems = problems
@@ -128,7 +131,7 @@ impl IntoResponse for ApiError {
                             .collect();
                         b
                     }
-                    AppError::Store(_) | AppError::Internal(_) => {
+                    AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => {
                         tracing::error!(error = ?e, "internal error");
                         body(
                             StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,6 +4,7 @@
 //! [`error`].
 
 pub mod api;
+pub mod content;
 pub mod error;
 pub mod extract;
 pub mod ops;
@@ -56,14 +57,14 @@ impl HttpState {
 #[openapi(
     info(title = "Tavle API", description = "The school platform's JSON API. State-changing requests need the \
         session cookie and the X-CSRF-Token header with the csrf_token from /api/v1/me."),
-    tags((name = "session"), (name = "organisation"))
+    tags((name = "session"), (name = "organisation"), (name = "drive"))
 )]
 struct ApiDoc;
 
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{groups, imports, people, schools, session};
+    use api::{drive, files, groups, imports, people, schools, session};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -78,6 +79,21 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(groups::put_member, groups::remove_member))
         .routes(routes!(people::get, people::patch))
         .routes(routes!(imports::create))
+        .routes(routes!(drive::spaces))
+        .routes(routes!(drive::space))
+        .routes(routes!(drive::node, drive::patch, drive::delete))
+        .routes(routes!(drive::children))
+        .routes(routes!(drive::create_folder))
+        .routes(routes!(drive::copy))
+        .routes(routes!(drive::search))
+        .routes(routes!(files::upload))
+        .routes(routes!(files::content))
+        .routes(routes!(files::versions))
+        .routes(routes!(files::version_content))
+        .routes(routes!(files::restore_version))
+        .routes(routes!(files::trash))
+        .routes(routes!(files::restore))
+        .routes(routes!(files::purge))
 }
 
 /// The OpenAPI document of API v1.

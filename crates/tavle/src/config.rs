@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Address to listen on, e.g. `127.0.0.1:8080` or `0.0.0.0:8080`.
     pub listen: String,
-    /// Directory for the embedded database (and, later, file contents).
+    /// Directory for the embedded database and, with the local blob store, file contents.
     pub data_dir: PathBuf,
     /// `sqlite:///path/tavle.db` or `postgres://user:pass@host/db`. Default: SQLite in `data_dir`.
     pub database_url: Option<String>,
@@ -49,11 +49,38 @@ pub struct Config {
     /// How often (milliseconds) a node reads what other nodes changed, so their changes
     /// (a person disabled, a roster imported) reach its session cache within this time.
     pub cache_sync_ms: u64,
+    /// Where file contents live: `local` (a directory) or `s3` (any S3-compatible store).
+    pub blob_store: String,
+    /// The local blob directory. Default: `blobs` in `data_dir`.
+    pub blob_dir: Option<PathBuf>,
+    /// The S3 endpoint, e.g. `http://127.0.0.1:3900` for Garage; empty for AWS itself.
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: Option<String>,
+    /// A file holding the S3 secret key (for secrets mounted as files).
+    pub s3_secret_access_key_file: Option<PathBuf>,
+    /// Quota of a pupil's own drive in MiB (applies to drives created from then on).
+    pub drive_quota_pupil_mib: i64,
+    /// Quota of a teacher's or staff member's own drive in MiB.
+    pub drive_quota_staff_mib: i64,
+    /// Default quota of a class or team drive in MiB.
+    pub drive_quota_group_mib: i64,
+    /// Default quota of a school's staff drive in MiB.
+    pub drive_quota_school_mib: i64,
+    /// Days deleted files stay in the trash.
+    pub drive_trash_days: i64,
+    /// Days older versions of files are kept.
+    pub drive_version_days: i64,
+    /// Older versions kept per file at most.
+    pub drive_max_versions: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
         let t = tavle_app::ThrottleConfig::default();
+        let d = tavle_app::drive::DriveConfig::default();
         Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("tavle-data"),
@@ -73,6 +100,21 @@ impl Default for Config {
             login_failure_window_minutes: t.window_secs / 60,
             session_cache_entries: 100_000,
             cache_sync_ms: 500,
+            blob_store: "local".into(),
+            blob_dir: None,
+            s3_endpoint: String::new(),
+            s3_bucket: String::new(),
+            s3_region: "garage".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: None,
+            s3_secret_access_key_file: None,
+            drive_quota_pupil_mib: d.quota_pupil >> 20,
+            drive_quota_staff_mib: d.quota_staff >> 20,
+            drive_quota_group_mib: d.quota_group >> 20,
+            drive_quota_school_mib: d.quota_school >> 20,
+            drive_trash_days: d.trash_days,
+            drive_version_days: d.version_days,
+            drive_max_versions: d.max_versions,
         }
     }
 }
@@ -87,6 +129,9 @@ impl std::fmt::Debug for Config {
             .field("database_url", &url)
             .field("secure_cookies", &self.secure_cookies)
             .field("log_format", &self.log_format)
+            .field("blob_store", &self.blob_store)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_bucket", &self.s3_bucket)
             .finish_non_exhaustive()
     }
 }
@@ -103,8 +148,18 @@ pub struct Overrides {
 }
 
 /// `TAVLE_*` variables that are not settings: the configuration file's path, the log filter,
-/// the first admin's password and the test suite's PostgreSQL URL.
-const NOT_CONFIGURATION: [&str; 4] = ["config", "log", "admin_password", "test_postgres_url"];
+/// the first admin's password and the test suite's PostgreSQL and S3 servers.
+const NOT_CONFIGURATION: [&str; 9] = [
+    "config",
+    "log",
+    "admin_password",
+    "test_postgres_url",
+    "test_s3_endpoint",
+    "test_s3_bucket",
+    "test_s3_region",
+    "test_s3_key_id",
+    "test_s3_secret",
+];
 
 impl Config {
     /// Loads the configuration: defaults, then the TOML file, then `TAVLE_*` variables, then
@@ -133,6 +188,15 @@ impl Config {
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
             anyhow::bail!("session_idle_minutes and session_absolute_hours must be at least 1");
         }
+        if !matches!(self.blob_store.as_str(), "local" | "s3") {
+            anyhow::bail!("blob_store must be \"local\" or \"s3\", not {:?}", self.blob_store);
+        }
+        if self.blob_store == "s3" && (self.s3_bucket.is_empty() || self.s3_access_key_id.is_empty()) {
+            anyhow::bail!("blob_store = \"s3\" needs s3_bucket, s3_access_key_id and s3_secret_access_key");
+        }
+        if self.drive_trash_days < 1 || self.drive_version_days < 1 {
+            anyhow::bail!("drive_trash_days and drive_version_days must be at least 1");
+        }
         self.listen.parse::<std::net::SocketAddr>().map_err(|_| {
             anyhow::anyhow!("listen must be an address with a port such as 127.0.0.1:8080, not {:?}", self.listen)
         })?;
@@ -155,6 +219,31 @@ impl Config {
         Ok(format!("sqlite://{}", abs.join("tavle.db").display()))
     }
 
+    /// Where file contents live.
+    pub fn blob_config(&self) -> anyhow::Result<tavle_blob::BlobConfig> {
+        if self.blob_store == "local" {
+            let dir = self.blob_dir.clone().unwrap_or_else(|| self.data_dir.join("blobs"));
+            return Ok(tavle_blob::BlobConfig::Local { dir });
+        }
+        let secret = match (&self.s3_secret_access_key, &self.s3_secret_access_key_file) {
+            (Some(s), _) => s.clone(),
+            (None, Some(f)) => std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("reading s3_secret_access_key_file {}: {e}", f.display()))?
+                .trim()
+                .to_string(),
+            (None, None) => {
+                anyhow::bail!("blob_store = \"s3\" needs s3_secret_access_key or s3_secret_access_key_file")
+            }
+        };
+        Ok(tavle_blob::BlobConfig::S3(tavle_blob::S3Config {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: self.s3_bucket.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: secret,
+        }))
+    }
+
     pub fn app_config(&self) -> tavle_app::AppConfig {
         let mut passwords = tavle_app::PasswordConfig::default();
         if let Some(w) = self.password_workers {
@@ -174,6 +263,15 @@ impl Config {
             },
             passwords,
             session_cache_entries: self.session_cache_entries,
+            drive: tavle_app::drive::DriveConfig {
+                quota_pupil: self.drive_quota_pupil_mib << 20,
+                quota_staff: self.drive_quota_staff_mib << 20,
+                quota_group: self.drive_quota_group_mib << 20,
+                quota_school: self.drive_quota_school_mib << 20,
+                trash_days: self.drive_trash_days,
+                version_days: self.drive_version_days,
+                max_versions: self.drive_max_versions,
+            },
         }
     }
 

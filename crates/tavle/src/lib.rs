@@ -2,6 +2,7 @@
 //! `tavle serve` starts: [`server::start`] on any address (port 0 in tests), with a shutdown
 //! handle.
 
+pub mod check;
 pub mod config;
 pub mod import;
 pub mod server;

@@ -46,6 +46,10 @@ enum Command {
     Demo(Common),
     /// Bring the database schema up to date and exit.
     Migrate(Common),
+    /// Check file contents against the metadata: report anything missing or damaged (exit
+    /// status 1), remove uploads a crash left behind and contents nothing uses, expire the
+    /// trash and old versions.
+    Check(Common),
     /// Administer an installation.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -178,6 +182,17 @@ async fn main() -> anyhow::Result<()> {
             let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
             app.store().close().await;
             println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Check(c) => {
+            let cfg = Config::load(cli.config.as_deref(), c.overrides())?;
+            init_logging(&cfg);
+            let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+            let clean = tavle::check::run(&app).await;
+            app.store().close().await;
+            if !clean? {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Import(ImportCommand::Roster { common, file, tenant, tenant_name, dry_run, verbose }) => {

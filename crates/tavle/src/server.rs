@@ -49,7 +49,9 @@ pub async fn open_app(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App
     let url = cfg.database_url()?;
     let opts = StoreOptions { max_connections: cfg.database_max_connections, ..StoreOptions::default() };
     let store = Store::open(&url, &opts).await.map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
-    App::new(store, clock, cfg.app_config()).map_err(|e| anyhow::anyhow!("{e}"))
+    let blobs =
+        tavle_blob::BlobStore::open(&cfg.blob_config()?).map_err(|e| anyhow::anyhow!("opening the blob store: {e}"))?;
+    App::new(store, blobs, clock, cfg.app_config()).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Starts serving `app` on `cfg.listen`.

@@ -44,11 +44,29 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // admin gets that school created in their own municipality; the admin of another
         // school and a pupil may not import it.
         ("POST /api/v1/roster-imports", [401, 200, 403, 403, 401]),
+        // Everyone has their own drives; elev1's own drive and file are elev1's alone.
+        ("GET /api/v1/drive/spaces", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/drive/search", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/drive/spaces/{space_id}", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/spaces/{space_id}/trash", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}", [401, 404, 404, 404, 401]),
+        ("PATCH /api/v1/drive/nodes/{node_id}", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/drive/nodes/{node_id}", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}/children", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}/content", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/drive/nodes/{node_id}/copy", [401, 404, 404, 404, 401]),
+        ("PUT /api/v1/drive/nodes/{node_id}/files/{name}", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/drive/nodes/{node_id}/folders", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}/versions", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}/versions/{version_id}/content", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/drive/trash/{node_id}/restore", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/drive/trash/{node_id}", [401, 404, 404, 404, 401]),
     ])
 }
 
 /// A valid body per route, so a refusal comes from the policy and not from parsing.
-fn body(route: &str, year: &str) -> Option<Value> {
+fn body(route: &str, year: &str, drive_root: &str) -> Option<Value> {
     Some(match route {
         "POST /api/v1/session" => json!({}),
         "POST /api/v1/schools" => json!({"name": "Ny Skole", "institution_number": "123456"}),
@@ -61,6 +79,9 @@ fn body(route: &str, year: &str) -> Option<Value> {
         "POST /api/v1/schools/{school_id}/people" => json!({"display_name": "Ny Elev", "role": "pupil"}),
         "PUT /api/v1/groups/{group_id}/members/{person_id}" => json!({"role": "teacher"}),
         "PATCH /api/v1/people/{person_id}" => json!({"status": "disabled"}),
+        "PATCH /api/v1/drive/nodes/{node_id}" => json!({"name": "Stjålet.txt"}),
+        "POST /api/v1/drive/nodes/{node_id}/folders" => json!({"name": "Ny"}),
+        "PUT /api/v1/drive/nodes/{node_id}/files/{name}" => json!({"bytes": "of a file"}),
         "POST /api/v1/roster-imports" => json!({
             "schools": [{"institution_number": "999999", "name": "Tavleskolen"}],
             "school_years": [{"school": "999999", "label": "2026/27", "starts_on": "2026-08-01", "ends_on": "2027-07-31"}],
@@ -68,6 +89,7 @@ fn body(route: &str, year: &str) -> Option<Value> {
                         "grade": 1, "letter": "A"}],
             "people": [{"id": "x1", "name": "Ny Elev", "groups": [{"group": "1a", "role": "pupil"}]}]
         }),
+        "POST /api/v1/drive/nodes/{node_id}/copy" => json!({"parent_id": drive_root}),
         _ => return None,
     })
 }
@@ -98,6 +120,17 @@ async fn every_route_is_sealed(postgres: bool) {
     let class_1a =
         groups.as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].as_str().unwrap().to_string();
     let elev1 = person_id(&leder, &school, "elev1").await;
+
+    // elev1's own drive with a file that has an older version.
+    let elev1_api = srv.login("elev1", "demo").await;
+    let (_, spaces) = elev1_api.get("/api/v1/drive/spaces").await;
+    let drive = spaces[0]["id"].as_str().unwrap().to_string();
+    let drive_root = spaces[0]["root_id"].as_str().unwrap().to_string();
+    elev1_api.put_file(&drive_root, "Dagbog.txt", b"1".to_vec()).await;
+    let (_, file) = elev1_api.put_file(&drive_root, "Dagbog.txt", b"2".to_vec()).await;
+    let file = file["id"].as_str().unwrap().to_string();
+    let (_, versions) = elev1_api.get(&format!("/api/v1/drive/nodes/{file}/versions")).await;
+    let version = versions[0]["id"].as_str().unwrap().to_string();
 
     // Another school in the same municipality, with its own admin.
     let (s, other) = kommune
@@ -134,11 +167,11 @@ async fn every_route_is_sealed(postgres: bool) {
 
     // What each caller must never see.
     let sealed: [Vec<&str>; 5] = [
-        vec![&tenant, &school, &class_1a, &elev1],
-        vec![&tenant, &school, &class_1a, &elev1],
-        vec![&school, &class_1a, &elev1],
-        vec![&class_1a, &elev1],
-        vec![&tenant, &school, &class_1a, &elev1],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version],
+        vec![&school, &class_1a, &elev1, &drive, &file, &version],
+        vec![&class_1a, &elev1, &drive, &file, &version],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version],
     ];
 
     let (_, doc) = srv.anonymous().get("/api/v1/openapi.json").await;
@@ -153,8 +186,14 @@ async fn every_route_is_sealed(postgres: bool) {
                 failures.push(format!("{route}: no stated expectation; add one to this test"));
                 continue;
             };
-            let url =
-                path.replace("{school_id}", &school).replace("{group_id}", &class_1a).replace("{person_id}", &elev1);
+            let url = path
+                .replace("{school_id}", &school)
+                .replace("{group_id}", &class_1a)
+                .replace("{person_id}", &elev1)
+                .replace("{space_id}", &drive)
+                .replace("{node_id}", &file)
+                .replace("{version_id}", &version)
+                .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {
                 // Each call gets a fresh session, so routes that log out do not affect others.
@@ -165,7 +204,7 @@ async fn every_route_is_sealed(postgres: bool) {
                     "other class" => srv.login("elev41", "demo").await,
                     _ => Api { base: disabled.base.clone(), http: disabled.http.clone(), csrf: disabled.csrf.clone() },
                 };
-                let (status, text) = api.raw(m.clone(), &url, body(&route, &year)).await;
+                let (status, text) = api.raw(m.clone(), &url, body(&route, &year, &drive_root)).await;
                 if status.as_u16() != statuses[i] {
                     failures.push(format!("{route} as {caller}: expected {}, got {status}: {text}", statuses[i]));
                 }
@@ -177,6 +216,8 @@ async fn every_route_is_sealed(postgres: bool) {
             }
         }
     }
+    // Nothing any of them did changed elev1's file.
+    assert_eq!(elev1_api.file_bytes(&file).await, (StatusCode::OK, b"2".to_vec()));
     for route in expect.keys() {
         if !seen.iter().any(|s| s == route) {
             failures.push(format!("{route}: expectation for a route that no longer exists"));

@@ -29,7 +29,7 @@ async fn login_me_and_logout() {
 
 /// The `Set-Cookie` header of a successful login.
 async fn login_cookie(srv: &TestServer) -> String {
-    let resp = reqwest::Client::new()
+    let resp = common::plain_client()
         .post(format!("{}/api/v1/session", srv.base))
         .json(&json!({"username": "elev1", "password": "demo"}))
         .send()
@@ -89,7 +89,7 @@ async fn state_changes_need_the_csrf_token() {
 #[tokio::test]
 async fn a_login_form_from_another_site_is_refused() {
     let srv = TestServer::start().await;
-    let resp = reqwest::Client::new()
+    let resp = common::plain_client()
         .post(format!("{}/api/v1/session", srv.base))
         .header("origin", "https://evil.example")
         .json(&json!({"username": "elev1", "password": "demo"}))

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn the_app_is_served_with_its_files_and_a_strict_policy() {
     let server = TestServer::start().await;
-    let http = reqwest::Client::new();
+    let http = common::plain_client();
     let get = |path: &str| http.get(format!("{}{path}", server.base));
 
     let page = get("/").send().await.unwrap();

@@ -1,5 +1,7 @@
 //! API v1 handlers: extract, call one `tavle-app` function, convert the result.
 
+pub mod drive;
+pub mod files;
 pub mod groups;
 pub mod imports;
 pub mod people;

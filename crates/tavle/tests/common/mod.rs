@@ -50,7 +50,9 @@ impl TestServer {
     /// A second node on the same database (PostgreSQL), with its own clock at the same time.
     pub async fn another_node(&self) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = Config { data_dir: dir.path().to_path_buf(), ..self.cfg.clone() };
+        // Nodes share the database and the blob store.
+        let blob_dir = Some(self.cfg.blob_dir.clone().unwrap_or_else(|| self.cfg.data_dir.join("blobs")));
+        let cfg = Config { data_dir: dir.path().to_path_buf(), blob_dir, ..self.cfg.clone() };
         let clock = Arc::new(FixedClock::new(tavle_core::Clock::now(self.clock.as_ref())));
         let app = server::open_app(&cfg, clock.clone()).await.unwrap();
         let running = server::start(&cfg, app).await.unwrap();
@@ -90,7 +92,14 @@ impl TestServer {
     }
 }
 
+/// A client without a cookie store.
+pub fn plain_client() -> Client {
+    tavle_blob::install_tls_provider();
+    Client::new()
+}
+
 fn client() -> Client {
+    tavle_blob::install_tls_provider();
     Client::builder().cookie_store(true).build().unwrap()
 }
 
@@ -135,6 +144,31 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A request with the CSRF header, for tests that set their own headers.
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{}", self.base, path)).header("x-csrf-token", &self.csrf)
+    }
+
+    /// Uploads `bytes` as the file `name` into the folder `folder` (a node id).
+    pub async fn put_file(&self, folder: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+        let resp = self
+            .req(Method::PUT, &format!("/api/v1/drive/nodes/{folder}/files/{name}"))
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Downloads a file's contents.
+    pub async fn file_bytes(&self, node: &str) -> (StatusCode, Vec<u8>) {
+        let resp = self.req(Method::GET, &format!("/api/v1/drive/nodes/{node}/content")).send().await.unwrap();
+        (resp.status(), resp.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, String) {
         let mut req = self.http.request(method, format!("{}{}", self.base, path)).header("x-csrf-token", &self.csrf);
         if let Some(b) = body {
@@ -143,6 +177,24 @@ impl Api {
         let resp = req.send().await.unwrap();
         (resp.status(), resp.text().await.unwrap())
     }
+}
+
+/// Points the blob store at the S3 server named by `TAVLE_TEST_S3_*` (see
+/// `scripts/garage-test-server`); returns false, changing nothing, when none is named.
+pub fn use_s3_from_env(cfg: &mut Config) -> bool {
+    let var = |k: &str| std::env::var(format!("TAVLE_TEST_S3_{k}")).ok();
+    let (Some(endpoint), Some(bucket), Some(key), Some(secret)) =
+        (var("ENDPOINT"), var("BUCKET"), var("KEY_ID"), var("SECRET"))
+    else {
+        return false;
+    };
+    cfg.blob_store = "s3".into();
+    cfg.s3_endpoint = endpoint;
+    cfg.s3_bucket = bucket;
+    cfg.s3_region = var("REGION").unwrap_or_else(|| "garage".into());
+    cfg.s3_access_key_id = key;
+    cfg.s3_secret_access_key = Some(secret);
+    true
 }
 
 /// The id of the demo person with this username, as seen by a school admin.

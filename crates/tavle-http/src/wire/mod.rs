@@ -358,3 +358,6 @@ pub struct Created {
 pub struct LoggedOut {
     pub sessions_ended: u64,
 }
+
+mod drive;
+pub use drive::*;

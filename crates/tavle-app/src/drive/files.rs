@@ -1,0 +1,311 @@
+//! Browsing and changing files and folders: look, list, create folders, move, copy, delete
+//! to the trash, search.
+
+use tavle_core::drive::{file_name, name_key, Access, NodeKind};
+use tavle_core::policy::Actor;
+use tavle_core::NodeId;
+use tavle_store::drive::{NodeRow, SpaceRow};
+use tavle_store::Tx;
+
+use super::{new_etag, Reached};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// A file or folder as the caller sees it.
+#[derive(Clone, Debug)]
+pub struct NodeView {
+    pub node: NodeRow,
+    /// The folders from the space's root down to the node's parent (the root first).
+    pub path: Vec<NodeRow>,
+    pub access: Access,
+}
+
+impl From<Reached> for NodeView {
+    fn from(mut r: Reached) -> Self {
+        let node = r.path.pop().unwrap_or_else(|| unreachable_root(&r.space));
+        NodeView { node, path: r.path, access: r.access }
+    }
+}
+
+fn unreachable_root(space: &SpaceRow) -> NodeRow {
+    // `Reached` always holds its node; this only keeps the conversion total.
+    NodeRow {
+        id: space.root_id,
+        tenant_id: space.tenant_id,
+        space_id: space.id,
+        parent_id: None,
+        name: String::new(),
+        kind: NodeKind::Folder,
+        blob_id: None,
+        size: 0,
+        sha256: None,
+        etag: String::new(),
+        created_at: 0,
+        created_by: None,
+        modified_at: 0,
+        modified_by: None,
+        trashed_at: None,
+        trashed_by: None,
+    }
+}
+
+/// Where a move or copy goes.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    pub parent: NodeId,
+    /// A new name; `None` keeps the name.
+    pub name: Option<String>,
+    /// Whether a live node of that name is moved to the trash first (WebDAV `Overwrite: T`).
+    pub replace: bool,
+}
+
+/// The bytes of files in a set of nodes (what a move or copy carries between quotas).
+pub(crate) fn file_bytes(nodes: &[NodeRow]) -> i64 {
+    nodes.iter().filter(|n| n.kind == NodeKind::File).map(|n| n.size).sum()
+}
+
+/// Fails unless `if_match` (an ETag, or `*`) matches the node.
+pub(crate) fn check_if_match(node: &NodeRow, if_match: Option<&str>) -> AppResult<()> {
+    match if_match {
+        Some(tag) if tag != "*" && tag != node.etag => Err(AppError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+impl App {
+    /// A file or folder with its path.
+    pub async fn node(&self, s: &Session, node: NodeId) -> AppResult<NodeView> {
+        let mut conn = self.store.read().await?;
+        Ok(self.reach(&mut conn, &s.actor, node, false).await?.into())
+    }
+
+    /// A folder and what is in it.
+    pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Vec<NodeRow>)> {
+        let mut conn = self.store.read().await?;
+        let r = self.reach(&mut conn, &s.actor, folder, false).await?;
+        r.require_folder()?;
+        let children = conn.children(s.actor.tenant_id, folder).await?;
+        Ok((r.into(), children))
+    }
+
+    /// Creates a folder; a file or folder of that name already there is a conflict.
+    pub async fn create_folder(&self, s: &Session, parent: NodeId, name: &str) -> AppResult<NodeRow> {
+        let a = &s.actor;
+        let name = file_name(name)?;
+        let now = self.clock.now().millis();
+        let mut tx = self.store.write().await?;
+        let p = self.reach(&mut tx, a, parent, false).await?;
+        p.require(Access::Edit)?;
+        p.require_folder()?;
+        if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
+            return Err(exists(&name));
+        }
+        let node = NodeRow {
+            id: NodeId::new(),
+            tenant_id: a.tenant_id,
+            space_id: p.space.id,
+            parent_id: Some(parent),
+            name,
+            kind: NodeKind::Folder,
+            blob_id: None,
+            size: 0,
+            sha256: None,
+            etag: new_etag(),
+            created_at: now,
+            created_by: Some(a.person_id),
+            modified_at: now,
+            modified_by: Some(a.person_id),
+            trashed_at: None,
+            trashed_by: None,
+        };
+        tx.insert_node(&node).await.map_err(|e| conflict(e, &node.name))?;
+        tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
+        tx.commit().await?;
+        Ok(node)
+    }
+
+    /// Renames and/or moves a file or folder, also into another space the caller may edit.
+    pub async fn move_node(
+        &self,
+        s: &Session,
+        node: NodeId,
+        to: &Destination,
+        if_match: Option<&str>,
+    ) -> AppResult<NodeRow> {
+        let a = &s.actor;
+        let mut tx = self.store.write().await?;
+        let src = self.reach(&mut tx, a, node, false).await?;
+        src.require(Access::Edit)?;
+        let mut moved = src.node().clone();
+        if moved.parent_id.is_none() {
+            return Err(AppError::Conflict("The top folder of a drive cannot be moved or renamed.".into()));
+        }
+        check_if_match(&moved, if_match)?;
+        let dst = self.destination(&mut tx, a, to).await?;
+        if dst.path.iter().any(|n| n.id == node) {
+            return Err(AppError::Conflict("A folder cannot be moved into itself.".into()));
+        }
+        let name = file_name(to.name.as_deref().unwrap_or(&moved.name))?;
+        self.clear_destination(&mut tx, a, to, &name, Some(node)).await?;
+        let old_parent = moved.parent_id;
+        if dst.space.id != src.space.id {
+            let subtree = tx.subtree(a.tenant_id, node).await?;
+            let bytes = file_bytes(&subtree);
+            self.charge(&mut tx, &dst.space, bytes).await?;
+            tx.add_used(a.tenant_id, src.space.id, -bytes).await?;
+            tx.move_subtree_to_space(a.tenant_id, node, dst.space.id).await?;
+            moved.space_id = dst.space.id;
+        }
+        moved.parent_id = Some(to.parent);
+        moved.name = name;
+        moved.etag = new_etag();
+        tx.update_node(&moved).await.map_err(|e| conflict(e, &moved.name))?;
+        let etag = new_etag();
+        if let Some(old) = old_parent {
+            tx.touch_folders(a.tenant_id, old, &etag).await?;
+        }
+        tx.touch_folders(a.tenant_id, to.parent, &etag).await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    /// Copies a file or a folder with everything live in it. The copies share the stored
+    /// contents (no bytes are copied) but count against the destination's quota.
+    pub async fn copy_node(&self, s: &Session, node: NodeId, to: &Destination) -> AppResult<NodeRow> {
+        let a = &s.actor;
+        let now = self.clock.now().millis();
+        let mut tx = self.store.write().await?;
+        let src = self.reach(&mut tx, a, node, false).await?;
+        src.require(Access::View)?;
+        let dst = self.destination(&mut tx, a, to).await?;
+        if dst.path.iter().any(|n| n.id == node) {
+            return Err(AppError::Conflict("A folder cannot be copied into itself.".into()));
+        }
+        let name = file_name(to.name.as_deref().unwrap_or(&src.node().name))?;
+        self.clear_destination(&mut tx, a, to, &name, None).await?;
+        // Only what is live is copied: skip trashed nodes and everything below them.
+        let subtree = tx.subtree(a.tenant_id, node).await?;
+        let mut ids = std::collections::HashMap::new();
+        let mut copies = Vec::with_capacity(subtree.len());
+        for n in subtree {
+            let parent = if n.id == node {
+                Some(to.parent)
+            } else {
+                match n.parent_id.and_then(|p| ids.get(&p)) {
+                    Some(p) if n.trashed_at.is_none() => Some(*p),
+                    _ => continue,
+                }
+            };
+            let copy = NodeRow {
+                id: NodeId::new(),
+                space_id: dst.space.id,
+                parent_id: parent,
+                name: if n.id == node { name.clone() } else { n.name.clone() },
+                etag: new_etag(),
+                created_at: now,
+                created_by: Some(a.person_id),
+                modified_by: Some(a.person_id),
+                trashed_at: None,
+                trashed_by: None,
+                ..n
+            };
+            ids.insert(n.id, copy.id);
+            copies.push(copy);
+        }
+        self.charge(&mut tx, &dst.space, file_bytes(&copies)).await?;
+        for c in &copies {
+            tx.insert_node(c).await.map_err(|e| conflict(e, &c.name))?;
+        }
+        tx.touch_folders(a.tenant_id, to.parent, &new_etag()).await?;
+        tx.commit().await?;
+        copies.into_iter().next().ok_or_else(|| AppError::Internal("a copy without its top node".into()))
+    }
+
+    /// Moves a file or folder to its space's trash.
+    pub async fn delete_node(&self, s: &Session, node: NodeId, if_match: Option<&str>) -> AppResult<()> {
+        let a = &s.actor;
+        let mut tx = self.store.write().await?;
+        let r = self.reach(&mut tx, a, node, false).await?;
+        r.require(Access::Edit)?;
+        check_if_match(r.node(), if_match)?;
+        self.trash_in(&mut tx, a, r.node().clone()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Files and folders whose names contain `text`, in every space the caller may see.
+    pub async fn search(&self, s: &Session, text: &str, limit: i64) -> AppResult<Vec<NodeRow>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(vec![]);
+        }
+        let roots: Vec<NodeId> = self.spaces(s).await?.iter().map(|v| v.space.root_id).collect();
+        Ok(self.store.read().await?.search_nodes(s.actor.tenant_id, &roots, text, limit).await?)
+    }
+
+    /// Puts a live node in the trash and tells the folders above.
+    pub(crate) async fn trash_in(&self, tx: &mut Tx, a: &Actor, mut node: NodeRow) -> AppResult<()> {
+        let Some(parent) = node.parent_id else {
+            return Err(AppError::Conflict("The top folder of a drive cannot be deleted.".into()));
+        };
+        node.trashed_at = Some(self.clock.now().millis());
+        node.trashed_by = Some(a.person_id);
+        node.etag = new_etag();
+        tx.update_node(&node).await?;
+        tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
+        Ok(())
+    }
+
+    /// The destination folder of a move or copy, which the caller must be able to edit.
+    async fn destination(&self, tx: &mut Tx, a: &Actor, to: &Destination) -> AppResult<Reached> {
+        let dst = self.reach(tx, a, to.parent, false).await?;
+        dst.require(Access::Edit)?;
+        dst.require_folder()?;
+        Ok(dst)
+    }
+
+    /// Makes room for `name` in the destination: a node of that name (other than `moving`)
+    /// goes to the trash when the caller asked to replace it, and is a conflict otherwise.
+    async fn clear_destination(
+        &self,
+        tx: &mut Tx,
+        a: &Actor,
+        to: &Destination,
+        name: &str,
+        moving: Option<NodeId>,
+    ) -> AppResult<()> {
+        match tx.child(a.tenant_id, to.parent, &name_key(name)).await? {
+            Some(there) if Some(there.id) != moving => {
+                if to.replace {
+                    self.trash_in(tx, a, there).await
+                } else {
+                    Err(exists(name))
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts `bytes` more against a space's quota, or refuses when they do not fit.
+    pub(crate) async fn charge(&self, tx: &mut Tx, space: &SpaceRow, bytes: i64) -> AppResult<()> {
+        let quota = self.quota_of(space);
+        let used = tx.space(space.tenant_id, space.id).await?.map_or(space.used_bytes, |s| s.used_bytes);
+        if bytes > 0 && used + bytes > quota {
+            return Err(AppError::QuotaExceeded { quota, used });
+        }
+        tx.add_used(space.tenant_id, space.id, bytes).await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn exists(name: &str) -> AppError {
+    AppError::Conflict(format!("There is already a file or folder called {name:?} here."))
+}
+
+pub(crate) fn conflict(e: tavle_store::StoreError, name: &str) -> AppError {
+    match e {
+        tavle_store::StoreError::Conflict(_) => exists(name),
+        other => AppError::Store(other),
+    }
+}

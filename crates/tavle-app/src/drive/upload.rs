@@ -1,0 +1,246 @@
+//! Uploads and downloads. An upload streams into the blob store (hashed on the way, bounded by
+//! the space's free quota), then one transaction records it: the blob (or the tenant's
+//! existing blob with the same SHA-256), the file, the replaced content as a version, the
+//! space's usage and the folders' ETags. Only then is it acknowledged.
+
+use bytes::Bytes;
+use serde_json::json;
+use tavle_blob::{BlobError, BlobKey, Written};
+use tavle_core::drive::{file_name, name_key, Access, NodeKind, SpaceKind};
+use tavle_core::policy::Actor;
+use tavle_core::{BlobId, NodeId, VersionId};
+use tavle_store::drive::{BlobRow, NodeRow, VersionRow};
+use tavle_store::Tx;
+
+use super::files::{check_if_match, exists};
+use super::{new_etag, Download, Reached};
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// The preconditions of an upload (HTTP `If-Match` and `If-None-Match: *`).
+#[derive(Clone, Debug, Default)]
+pub struct Conditions {
+    /// Replace only this version of the file (an ETag, or `*` for "any existing file").
+    pub if_match: Option<String>,
+    /// Create only; never replace an existing file.
+    pub if_none_match_any: bool,
+}
+
+/// A finished upload.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub node: NodeRow,
+    /// Whether the file is new (rather than new contents of an existing file).
+    pub created: bool,
+}
+
+fn check(existing: Option<&NodeRow>, cond: &Conditions) -> AppResult<()> {
+    match existing {
+        Some(n) if n.kind == NodeKind::Folder => Err(exists(&n.name)),
+        Some(_) if cond.if_none_match_any => Err(AppError::PreconditionFailed),
+        Some(n) => check_if_match(n, cond.if_match.as_deref()),
+        None if cond.if_match.is_some() => Err(AppError::PreconditionFailed),
+        None => Ok(()),
+    }
+}
+
+impl App {
+    /// Stores `body` as the file `name` in the folder `parent`: a new file, or new contents
+    /// of the existing one (whose old contents become a version). `mtime` is the file's
+    /// modification time as the client knows it (milliseconds), if it sent one.
+    pub async fn upload<S, E>(
+        &self,
+        s: &Session,
+        parent: NodeId,
+        name: &str,
+        body: S,
+        cond: &Conditions,
+        mtime: Option<i64>,
+    ) -> AppResult<Upload>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let a = &s.actor;
+        let name = file_name(name)?;
+        // Refuse early what would be refused after the upload anyway.
+        let limit = {
+            let mut conn = self.store.read().await?;
+            let p = self.reach(&mut conn, a, parent, false).await?;
+            p.require(Access::Edit)?;
+            p.require_folder()?;
+            let existing = conn.child(a.tenant_id, parent, &name_key(&name)).await?;
+            check(existing.as_ref(), cond)?;
+            let free = self.quota_of(&p.space) - p.space.used_bytes + existing.map_or(0, |e| e.size);
+            u64::try_from(free).unwrap_or(0)
+        };
+        let written = match self.blobs.write(a.tenant_id, body, limit).await {
+            Ok(w) => w,
+            Err(BlobError::TooLarge { .. }) => return Err(self.quota_error(a, parent).await),
+            Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
+            Err(e) => return Err(e.into()),
+        };
+        match self.record_upload(a, parent, &name, &written, cond, mtime).await {
+            Ok((upload, kept)) => {
+                if kept != written.key.blob {
+                    // The tenant had these bytes already; the new copy is not needed.
+                    self.delete_blob_quietly(written.key).await;
+                }
+                Ok(upload)
+            }
+            Err(e) => {
+                self.delete_blob_quietly(written.key).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn quota_error(&self, a: &Actor, parent: NodeId) -> AppError {
+        let reached = async {
+            let mut conn = self.store.read().await?;
+            self.reach(&mut conn, a, parent, false).await
+        };
+        match reached.await {
+            Ok(p) => AppError::QuotaExceeded { quota: self.quota_of(&p.space), used: p.space.used_bytes },
+            Err(e) => e,
+        }
+    }
+
+    pub(crate) async fn delete_blob_quietly(&self, key: BlobKey) {
+        if let Err(e) = self.blobs.delete(key).await {
+            // `tavle check` removes what is left behind.
+            tracing::warn!(error = %e, "deleting an unneeded blob failed");
+        }
+    }
+
+    /// Records a written blob as the file's contents. Returns the upload and the blob that
+    /// holds the bytes (the new one, or the tenant's existing one with the same hash).
+    async fn record_upload(
+        &self,
+        a: &Actor,
+        parent: NodeId,
+        name: &str,
+        written: &Written,
+        cond: &Conditions,
+        mtime: Option<i64>,
+    ) -> AppResult<(Upload, BlobId)> {
+        let now = self.clock.now().millis();
+        let size = i64::try_from(written.size).map_err(|_| AppError::Internal("upload size".into()))?;
+        let mut tx = self.store.write().await?;
+        let p = self.reach(&mut tx, a, parent, false).await?;
+        p.require(Access::Edit)?;
+        p.require_folder()?;
+        let existing = tx.child(a.tenant_id, parent, &name_key(name)).await?;
+        check(existing.as_ref(), cond)?;
+        let blob = tx
+            .record_blob(&BlobRow {
+                id: written.key.blob,
+                tenant_id: a.tenant_id,
+                sha256: written.sha256_hex(),
+                size,
+                created_at: now,
+            })
+            .await?;
+        let modified_at = mtime.unwrap_or(now);
+        let (node, created) = match existing {
+            Some(mut file) => {
+                self.charge(&mut tx, &p.space, size - file.size).await?;
+                if file.sha256.as_deref() != Some(blob.sha256.as_str()) {
+                    self.keep_version(&mut tx, &file, now).await?;
+                }
+                file.blob_id = Some(blob.id);
+                file.size = size;
+                file.sha256 = Some(blob.sha256.clone());
+                file.etag = new_etag();
+                file.modified_at = modified_at;
+                file.modified_by = Some(a.person_id);
+                tx.update_node(&file).await?;
+                (file, false)
+            }
+            None => {
+                self.charge(&mut tx, &p.space, size).await?;
+                let file = NodeRow {
+                    id: NodeId::new(),
+                    tenant_id: a.tenant_id,
+                    space_id: p.space.id,
+                    parent_id: Some(parent),
+                    name: name.to_string(),
+                    kind: NodeKind::File,
+                    blob_id: Some(blob.id),
+                    size,
+                    sha256: Some(blob.sha256.clone()),
+                    etag: new_etag(),
+                    created_at: now,
+                    created_by: Some(a.person_id),
+                    modified_at,
+                    modified_by: Some(a.person_id),
+                    trashed_at: None,
+                    trashed_by: None,
+                };
+                tx.insert_node(&file).await.map_err(|e| super::files::conflict(e, name))?;
+                (file, true)
+            }
+        };
+        tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
+        tx.commit().await?;
+        Ok((Upload { node, created }, blob.id))
+    }
+
+    /// Keeps a file's current contents as an older version, within the retention limits.
+    pub(crate) async fn keep_version(&self, tx: &mut Tx, file: &NodeRow, now: i64) -> AppResult<()> {
+        let (Some(blob_id), Some(sha256)) = (file.blob_id, file.sha256.clone()) else { return Ok(()) };
+        tx.insert_version(&VersionRow {
+            id: VersionId::new(),
+            tenant_id: file.tenant_id,
+            node_id: file.id,
+            blob_id,
+            size: file.size,
+            sha256,
+            modified_at: file.modified_at,
+            modified_by: file.modified_by,
+            replaced_at: now,
+        })
+        .await?;
+        let versions = tx.versions(file.tenant_id, file.id).await?;
+        for old in versions.iter().skip(self.cfg.drive.max_versions) {
+            tx.delete_version(file.tenant_id, old.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a file for reading its contents.
+    pub async fn download(&self, s: &Session, node: NodeId, meta: &RequestMeta) -> AppResult<Download> {
+        let a = &s.actor;
+        let mut conn = self.store.read().await?;
+        let r = self.reach(&mut conn, a, node, false).await?;
+        drop(conn);
+        let file = r.node();
+        let blob = file.blob_id.ok_or_else(|| AppError::Conflict("This is a folder, not a file.".into()))?;
+        self.audit_read(a, &r, "file.download", meta).await?;
+        Ok(Download {
+            name: file.name.clone(),
+            size: u64::try_from(file.size).unwrap_or(0),
+            etag: file.etag.clone(),
+            modified_at: file.modified_at,
+            sha256: file.sha256.clone(),
+            key: BlobKey { tenant: a.tenant_id, blob },
+            blobs: self.blobs.clone(),
+        })
+    }
+
+    /// Records the read of a file in another person's own drive (through a share, later a
+    /// link); files in class, team and staff drives belong to the group, not to a person.
+    pub(crate) async fn audit_read(&self, a: &Actor, r: &Reached, action: &str, meta: &RequestMeta) -> AppResult<()> {
+        if let SpaceKind::Personal(owner) = r.space.kind {
+            if owner != a.person_id {
+                let mut tx = self.store.write().await?;
+                let detail = json!({ "owner": owner.to_string(), "name": r.node().name });
+                tx.append_audit(&event(a, self.clock.now(), action, r.node().id, meta, detail)).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}

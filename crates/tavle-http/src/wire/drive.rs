@@ -1,0 +1,183 @@
+//! The JSON shapes of the drive API.
+
+use serde::{Deserialize, Serialize};
+use tavle_app::drive::{NodeRow, VersionRow};
+use tavle_app::drive::{NodeView, SpaceView};
+use tavle_core::drive::SpaceKind;
+use tavle_core::Timestamp;
+use utoipa::ToSchema;
+
+fn time(ms: i64) -> String {
+    Timestamp(ms).to_rfc3339()
+}
+
+/// A drive: a person's own, a class's or team's, or a school's staff drive.
+#[derive(Serialize, ToSchema)]
+pub struct SpaceWire {
+    pub id: String,
+    /// `personal`, `group` or `staff`.
+    pub kind: &'static str,
+    /// The group's or school's name; for a personal drive, the owner's name.
+    pub name: String,
+    /// The group (class or team) of a group drive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The school of a group or staff drive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub school_id: Option<String>,
+    /// The drive's top folder.
+    pub root_id: String,
+    pub quota_bytes: i64,
+    /// Bytes of files and of the trash (older versions are not counted).
+    pub used_bytes: i64,
+    /// What the caller may do: `view` or `edit`.
+    pub access: &'static str,
+}
+
+impl From<&SpaceView> for SpaceWire {
+    fn from(v: &SpaceView) -> Self {
+        let (group_id, school_id) = match v.space.kind {
+            SpaceKind::Personal(_) => (None, None),
+            SpaceKind::Group { group, school } => (Some(group.to_string()), Some(school.to_string())),
+            SpaceKind::Staff(school) => (None, Some(school.to_string())),
+        };
+        SpaceWire {
+            id: v.space.id.to_string(),
+            kind: v.space.kind.code(),
+            name: v.name.clone(),
+            group_id,
+            school_id,
+            root_id: v.space.root_id.to_string(),
+            quota_bytes: v.quota_bytes,
+            used_bytes: v.space.used_bytes,
+            access: v.access.code(),
+        }
+    }
+}
+
+/// A file or folder.
+#[derive(Serialize, ToSchema)]
+pub struct NodeWire {
+    pub id: String,
+    pub space_id: String,
+    /// `None` for a drive's top folder.
+    pub parent_id: Option<String>,
+    pub name: String,
+    /// `file` or `folder`.
+    pub kind: &'static str,
+    /// Bytes (0 for folders).
+    pub size: i64,
+    /// The SHA-256 of a file's contents, lower-case hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Changes whenever the file (or anything in the folder) changes; send it in `If-Match`.
+    pub etag: String,
+    pub created_at: String,
+    pub modified_at: String,
+    /// Set for files and folders in the trash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<String>,
+}
+
+impl From<&NodeRow> for NodeWire {
+    fn from(n: &NodeRow) -> Self {
+        NodeWire {
+            id: n.id.to_string(),
+            space_id: n.space_id.to_string(),
+            parent_id: n.parent_id.map(|p| p.to_string()),
+            name: n.name.clone(),
+            kind: n.kind.code(),
+            size: n.size,
+            sha256: n.sha256.clone(),
+            etag: n.etag.clone(),
+            created_at: time(n.created_at),
+            modified_at: time(n.modified_at),
+            trashed_at: n.trashed_at.map(time),
+        }
+    }
+}
+
+/// One folder on the way to a file or folder.
+#[derive(Serialize, ToSchema)]
+pub struct CrumbWire {
+    pub id: String,
+    /// Empty for the drive's top folder.
+    pub name: String,
+}
+
+/// A file or folder with where it is and what the caller may do with it.
+#[derive(Serialize, ToSchema)]
+pub struct NodeDetailWire {
+    pub node: NodeWire,
+    /// The folders from the drive's top folder down to the node's parent.
+    pub path: Vec<CrumbWire>,
+    /// `view` or `edit`.
+    pub access: &'static str,
+}
+
+impl From<&NodeView> for NodeDetailWire {
+    fn from(v: &NodeView) -> Self {
+        NodeDetailWire {
+            node: NodeWire::from(&v.node),
+            path: v.path.iter().map(|n| CrumbWire { id: n.id.to_string(), name: n.name.clone() }).collect(),
+            access: v.access.code(),
+        }
+    }
+}
+
+/// A folder with its contents.
+#[derive(Serialize, ToSchema)]
+pub struct FolderWire {
+    pub folder: NodeDetailWire,
+    /// Folders first, then files, each by name.
+    pub children: Vec<NodeWire>,
+}
+
+/// An older version of a file.
+#[derive(Serialize, ToSchema)]
+pub struct VersionWire {
+    pub id: String,
+    pub size: i64,
+    pub sha256: String,
+    /// When these contents were written.
+    pub modified_at: String,
+    /// When newer contents replaced them.
+    pub replaced_at: String,
+}
+
+impl From<&VersionRow> for VersionWire {
+    fn from(v: &VersionRow) -> Self {
+        VersionWire {
+            id: v.id.to_string(),
+            size: v.size,
+            sha256: v.sha256.clone(),
+            modified_at: time(v.modified_at),
+            replaced_at: time(v.replaced_at),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FolderCreate {
+    pub name: String,
+}
+
+/// A rename, a move, or both.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodePatch {
+    /// The new name.
+    pub name: Option<String>,
+    /// The folder to move into (in this or another drive the caller may edit).
+    pub parent_id: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeCopy {
+    /// The folder to copy into.
+    pub parent_id: String,
+    /// A name for the copy; default: the same name.
+    pub name: Option<String>,
+}
