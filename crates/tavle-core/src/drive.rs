@@ -134,8 +134,10 @@ pub fn file_name(raw: &str) -> Result<String, InvalidInput> {
 
 /// The key two names in one folder must not share: Windows and macOS treat names that differ
 /// only in case as the same file, so "Opgave.docx" and "opgave.docx" cannot be siblings.
+/// The name is NFC-normalised first, so the key of a name as macOS sends it (decomposed) is the
+/// key of the stored name.
 pub fn name_key(name: &str) -> String {
-    name.to_lowercase()
+    name.nfc().collect::<String>().to_lowercase()
 }
 
 #[cfg(test)]
@@ -197,5 +199,6 @@ mod tests {
     #[test]
     fn name_keys_ignore_case() {
         assert_eq!(name_key("Æble.TXT"), name_key("æble.txt"));
+        assert_eq!(name_key("Bla\u{030a}bær"), name_key("blåbær"));
     }
 }
