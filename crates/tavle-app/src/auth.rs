@@ -70,42 +70,9 @@ impl App {
     /// Logs in with a username and password.
     pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
         let now = self.clock.now();
-        // A malformed username cannot exist; it is answered like a wrong password.
-        let username = names::username(username).unwrap_or_else(|_| "-invalid-".to_string());
-        let [account, pair, source] = Self::throttle_scopes(&username, &meta.source);
-        let t = &self.cfg.throttle;
-        let since = now.minus_secs(t.window_secs);
-        let mut conn = self.store.read().await?;
-        let throttled = conn.login_failures_since(&pair, since).await? >= t.per_account_and_source
-            || conn.login_failures_since(&account, since).await? >= t.per_account
-            || conn.login_failures_since(&source, since).await? >= t.per_source;
-        let record = conn.login_by_username(&username).await?;
-        drop(conn);
-        let tenant = record.as_ref().map(|r| r.tenant_id);
-        if throttled {
-            let mut tx = self.store.write().await?;
-            tx.append_audit(&anonymous(tenant, now, "session.login", "throttled", &username, meta)).await?;
-            tx.commit().await?;
-            return Err(AppError::Throttled { retry_after_secs: 60 });
-        }
-        let stored = record.as_ref().and_then(|r| r.password_hash.clone());
-        let ok = self.passwords.verify(password.to_string(), stored).await?;
-        let record = match record {
-            Some(r) if ok => r,
-            _ => {
-                let mut tx = self.store.write().await?;
-                tx.record_login_failure(&[&account, &pair, &source], now).await?;
-                tx.append_audit(&anonymous(tenant, now, "session.login", "failed", &username, meta)).await?;
-                tx.commit().await?;
-                return Err(AppError::BadCredentials);
-            }
-        };
-        if !record.status.can_log_in() {
-            let mut tx = self.store.write().await?;
-            tx.append_audit(&anonymous(tenant, now, "session.login", "disabled", &username, meta)).await?;
-            tx.commit().await?;
-            return Err(AppError::AccountDisabled);
-        }
+        let record = self.check_password(username, password, "session.login", meta).await?;
+        let username = record.username.clone();
+        let [account, pair, _] = Self::throttle_scopes(&username, &meta.source);
         let token = random_token();
         let rec = SessionRecord {
             token_hash: token_hash(&token),
@@ -129,6 +96,55 @@ impl App {
         let mut conn = self.store.read().await?;
         let actor = conn.actor(record.tenant_id, record.person_id, record.status).await?;
         Ok(LoginOutcome { token, session: Session { actor, token_hash: rec.token_hash, csrf_token: rec.csrf_token } })
+    }
+
+    /// Checks a username and password, with throttling, failure counting and the audit
+    /// record of a failure (under `action`); returns the login on success.
+    pub(crate) async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+        action: &str,
+        meta: &RequestMeta,
+    ) -> AppResult<tavle_store::LoginRecord> {
+        let now = self.clock.now();
+        // A malformed username cannot exist; it is answered like a wrong password.
+        let username = names::username(username).unwrap_or_else(|_| "-invalid-".to_string());
+        let [account, pair, source] = Self::throttle_scopes(&username, &meta.source);
+        let t = &self.cfg.throttle;
+        let since = now.minus_secs(t.window_secs);
+        let mut conn = self.store.read().await?;
+        let throttled = conn.login_failures_since(&pair, since).await? >= t.per_account_and_source
+            || conn.login_failures_since(&account, since).await? >= t.per_account
+            || conn.login_failures_since(&source, since).await? >= t.per_source;
+        let record = conn.login_by_username(&username).await?;
+        drop(conn);
+        let tenant = record.as_ref().map(|r| r.tenant_id);
+        if throttled {
+            let mut tx = self.store.write().await?;
+            tx.append_audit(&anonymous(tenant, now, action, "throttled", &username, meta)).await?;
+            tx.commit().await?;
+            return Err(AppError::Throttled { retry_after_secs: 60 });
+        }
+        let stored = record.as_ref().and_then(|r| r.password_hash.clone());
+        let ok = self.passwords.verify(password.to_string(), stored).await?;
+        let record = match record {
+            Some(r) if ok => r,
+            _ => {
+                let mut tx = self.store.write().await?;
+                tx.record_login_failure(&[&account, &pair, &source], now).await?;
+                tx.append_audit(&anonymous(tenant, now, action, "failed", &username, meta)).await?;
+                tx.commit().await?;
+                return Err(AppError::BadCredentials);
+            }
+        };
+        if !record.status.can_log_in() {
+            let mut tx = self.store.write().await?;
+            tx.append_audit(&anonymous(tenant, now, action, "disabled", &username, meta)).await?;
+            tx.commit().await?;
+            return Err(AppError::AccountDisabled);
+        }
+        Ok(record)
     }
 
     /// Finds the session for a cookie token, ending it if it has expired or its person may no

@@ -2,6 +2,7 @@
 //! it loads what it needs, asks the policy in `tavle_core::policy`, writes the change and its
 //! audit record in one transaction, and returns a view. Nothing here knows about HTTP.
 
+pub mod app_passwords;
 pub mod audit;
 pub mod auth;
 mod cache;
@@ -34,6 +35,9 @@ pub struct AppConfig {
     /// How many sessions the session cache holds (about 3 KB each with their `/me` view).
     pub session_cache_entries: usize,
     pub drive: drive::DriveConfig,
+    /// Whether WebDAV and the sync clients may log in with a person's password as well as
+    /// with app passwords (the demo allows it; production should not).
+    pub dav_accepts_login_password: bool,
 }
 
 impl Default for AppConfig {
@@ -45,6 +49,7 @@ impl Default for AppConfig {
             passwords: PasswordConfig::default(),
             session_cache_entries: 100_000,
             drive: drive::DriveConfig::default(),
+            dav_accepts_login_password: false,
         }
     }
 }

@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod coherence;
+pub mod dav;
 pub mod drive;
 mod error;
 mod facts;

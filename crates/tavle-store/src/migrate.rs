@@ -11,11 +11,13 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/sqlite/0001_organisation.sql")),
     (2, "cache_coherence", include_str!("../migrations/sqlite/0002_cache_coherence.sql")),
     (3, "drive", include_str!("../migrations/sqlite/0003_drive.sql")),
+    (4, "dav", include_str!("../migrations/sqlite/0004_dav.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
     (2, "cache_coherence", include_str!("../migrations/postgres/0002_cache_coherence.sql")),
     (3, "drive", include_str!("../migrations/postgres/0003_drive.sql")),
+    (4, "dav", include_str!("../migrations/postgres/0004_dav.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -7,6 +7,7 @@
 //! caller may not see answers "not found", like everything else in Tavle.
 
 mod check;
+mod dav;
 mod files;
 mod spaces;
 mod trash;
@@ -17,9 +18,11 @@ use tavle_core::policy::space_access;
 use tavle_core::{NodeId, TenantId};
 
 pub use check::{CheckReport, CheckStep};
+pub use dav::PropertyChange;
 pub use files::{Destination, NodeView};
 pub use spaces::SpaceView;
 pub use tavle_blob::ByteStream;
+pub use tavle_store::dav::{AppPasswordRow, DavLockRow, DavPropertyRow};
 pub use tavle_store::drive::{NodeRow, SpaceRow, VersionRow};
 pub use upload::{Conditions, Upload};
 

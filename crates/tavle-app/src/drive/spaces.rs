@@ -75,6 +75,26 @@ impl App {
         Ok(out)
     }
 
+    /// The caller's own drive (created on first use), without looking at the others.
+    pub async fn personal_space(&self, s: &Session) -> AppResult<SpaceView> {
+        let a = &s.actor;
+        let kind = [SpaceKind::Personal(a.person_id)];
+        let mut found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
+        if found.is_none() {
+            self.create_space(a, kind[0]).await?;
+            found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
+        }
+        let space =
+            found.ok_or_else(|| AppError::Internal("a personal drive that was just created is missing".into()))?;
+        // The name is the caller's own; WebDAV does not show it.
+        Ok(SpaceView {
+            quota_bytes: self.quota_of(&space),
+            access: space_access(a, &facts(&space)),
+            name: String::new(),
+            space,
+        })
+    }
+
     /// One space, if the caller may see it.
     pub async fn space(&self, s: &Session, space: SpaceId) -> AppResult<SpaceView> {
         let a = &s.actor;

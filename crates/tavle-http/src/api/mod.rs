@@ -1,5 +1,6 @@
 //! API v1 handlers: extract, call one `tavle-app` function, convert the result.
 
+pub mod app_passwords;
 pub mod drive;
 pub mod files;
 pub mod groups;

@@ -296,6 +296,39 @@ pub struct SessionWire {
     pub user_agent: String,
 }
 
+/// An app password (its secret is shown only when it is created).
+#[derive(Serialize, ToSchema)]
+pub struct AppPasswordWire {
+    pub id: String,
+    /// What the person called it, e.g. the device it is for.
+    pub name: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// The secret, in the answer to its creation only: it cannot be shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl From<&tavle_app::drive::AppPasswordRow> for AppPasswordWire {
+    fn from(p: &tavle_app::drive::AppPasswordRow) -> Self {
+        AppPasswordWire {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            created_at: tavle_core::Timestamp(p.created_at).to_rfc3339(),
+            last_used_at: p.last_used_at.map(|t| tavle_core::Timestamp(t).to_rfc3339()),
+            password: None,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAppPassword {
+    /// A name for it, e.g. "Laptop" or "Nextcloud on my phone".
+    pub name: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSchool {

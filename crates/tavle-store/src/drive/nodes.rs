@@ -280,16 +280,18 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
-    /// Deletes a node, everything below it and their older versions, for good. The blobs
+    /// Deletes a node, everything below it, their older versions and WebDAV properties, for good. The blobs
     /// stay until no file or version uses them and a check collects them.
     pub async fn delete_subtree(&mut self, tenant: TenantId, node: NodeId) -> Result<()> {
-        sqlx::query(&format!(
-            "{SUBTREE} DELETE FROM file_version WHERE tenant_id = $1 AND node_id IN (SELECT id FROM down)"
-        ))
-        .bind(tenant.to_string())
-        .bind(node.to_string())
-        .execute(self.c())
-        .await?;
+        for table in ["file_version", "dav_property"] {
+            sqlx::query(&format!(
+                "{SUBTREE} DELETE FROM {table} WHERE tenant_id = $1 AND node_id IN (SELECT id FROM down)"
+            ))
+            .bind(tenant.to_string())
+            .bind(node.to_string())
+            .execute(self.c())
+            .await?;
+        }
         sqlx::query(&format!("{SUBTREE} DELETE FROM node WHERE tenant_id = $1 AND id IN (SELECT id FROM down)"))
             .bind(tenant.to_string())
             .bind(node.to_string())

@@ -1,0 +1,151 @@
+//! App passwords: what WebDAV and the Nextcloud/ownCloud sync clients log in with. A person
+//! creates one per device in the web app (or a client obtains one through Login Flow v2),
+//! sees when each was last used, and revokes any of them without touching the others or
+//! their own password. Only a hash of the secret is kept.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tavle_core::names;
+use tavle_store::dav::AppPasswordRow;
+
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// A new app password; the secret is shown once and never again.
+#[derive(Clone, Debug)]
+pub struct NewAppPassword {
+    pub password: AppPasswordRow,
+    pub secret: String,
+}
+
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/// Five groups of five characters from 57 that cannot be confused (no 0/O, 1/l/I): about
+/// 146 bits, easy to type into a phone from the screen.
+fn new_secret() -> String {
+    let mut out = String::with_capacity(29);
+    let mut bytes = [0u8; 64];
+    OsRng.fill_bytes(&mut bytes);
+    let mut n = 0;
+    for b in bytes {
+        // Rejection sampling keeps every character equally likely.
+        if usize::from(b) >= 256 - 256 % ALPHABET.len() {
+            continue;
+        }
+        if n > 0 && n % 5 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
+        n += 1;
+        if n == 25 {
+            break;
+        }
+    }
+    out
+}
+
+pub(crate) fn secret_hash(secret: &str) -> String {
+    tavle_blob::hex(&Sha256::digest(secret.trim().as_bytes()))
+}
+
+impl App {
+    /// Creates an app password named for the device it is for.
+    pub async fn create_app_password(&self, s: &Session, name: &str, meta: &RequestMeta) -> AppResult<NewAppPassword> {
+        let a = &s.actor;
+        let name = names::display_text("name", name, 100)?;
+        let mut secret = new_secret();
+        while secret.len() < 29 {
+            // 64 random bytes nearly always give 25 characters; if not, draw again.
+            secret = new_secret();
+        }
+        let now = self.clock.now();
+        let row = AppPasswordRow {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: a.tenant_id,
+            person_id: a.person_id,
+            name,
+            created_at: now.millis(),
+            last_used_at: None,
+        };
+        let mut tx = self.store.write().await?;
+        tx.insert_app_password(&row, &secret_hash(&secret)).await?;
+        tx.append_audit(&event(a, now, "app_password.create", row.id, meta, json!({ "name": row.name }))).await?;
+        tx.commit().await?;
+        Ok(NewAppPassword { password: row, secret })
+    }
+
+    /// The caller's app passwords.
+    pub async fn app_passwords(&self, s: &Session) -> AppResult<Vec<AppPasswordRow>> {
+        Ok(self.store.read().await?.app_passwords(s.actor.tenant_id, s.actor.person_id).await?)
+    }
+
+    /// Revokes one of the caller's app passwords.
+    pub async fn revoke_app_password(&self, s: &Session, id: uuid::Uuid, meta: &RequestMeta) -> AppResult<()> {
+        let a = &s.actor;
+        let mut tx = self.store.write().await?;
+        if !tx.delete_app_password(a.tenant_id, a.person_id, id).await? {
+            return Err(AppError::NotFound("app password"));
+        }
+        tx.append_audit(&event(a, self.clock.now(), "app_password.revoke", id, meta, json!({}))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Authenticates a WebDAV or sync-client request: the username with one of that person's
+    /// app passwords, or, where the operator allows it (the demo), with their password.
+    pub async fn authenticate_basic(&self, username: &str, secret: &str, meta: &RequestMeta) -> AppResult<Session> {
+        let now = self.clock.now();
+        let username = names::username(username).unwrap_or_default();
+        let mut conn = self.store.read().await?;
+        let found = conn.app_password_by_hash(&secret_hash(secret)).await?;
+        let login = conn.login_by_username(&username).await?;
+        let (login, app_password) = match (login, found) {
+            (Some(l), Some(p)) if p.person_id == l.person_id => (l, Some(p)),
+            _ if self.cfg.dav_accepts_login_password => {
+                drop(conn);
+                conn = self.store.read().await?;
+                (self.check_password(&username, secret, "dav.login", meta).await?, None)
+            }
+            _ => {
+                drop(conn);
+                // Counted like a failed login, so guessing is throttled the same way.
+                return Err(self
+                    .check_password(&username, "\u{0}", "dav.login", meta)
+                    .await
+                    .err()
+                    .unwrap_or(AppError::BadCredentials));
+            }
+        };
+        if !login.status.can_log_in() {
+            return Err(AppError::AccountDisabled);
+        }
+        let actor = conn.actor(login.tenant_id, login.person_id, login.status).await?;
+        drop(conn);
+        if let Some(p) = &app_password {
+            if p.last_used_at.is_none_or(|t| now.millis() - t > 60_000) {
+                let mut tx = self.store.write().await?;
+                tx.touch_app_password(p.tenant_id, p.id, now.millis()).await?;
+                tx.commit().await?;
+            }
+        }
+        let key = app_password.map_or_else(|| format!("password:{username}"), |p| format!("app:{}", p.id));
+        Ok(Session { actor, token_hash: key, csrf_token: String::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_grouped_and_unambiguous() {
+        let s = new_secret();
+        assert_eq!(s.len(), 29, "{s}");
+        assert_eq!(s.split('-').count(), 5);
+        assert!(s.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+        assert_ne!(new_secret(), s);
+    }
+}
