@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod content;
+pub mod dav;
 pub mod error;
 pub mod extract;
 pub mod ops;
@@ -64,11 +65,13 @@ struct ApiDoc;
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{drive, files, groups, imports, people, schools, session};
+    use api::{app_passwords, drive, files, groups, imports, people, schools, session};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::sessions, session::logout_everywhere))
+        .routes(routes!(app_passwords::list, app_passwords::create))
+        .routes(routes!(app_passwords::revoke))
         .routes(routes!(schools::list, schools::create))
         .routes(routes!(schools::get))
         .routes(routes!(schools::years, schools::create_year))
@@ -116,6 +119,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .merge(dav::routes())
         .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .with_state(state)

@@ -75,6 +75,9 @@ pub struct Config {
     pub drive_version_days: i64,
     /// Older versions kept per file at most.
     pub drive_max_versions: usize,
+    /// Let WebDAV and the sync clients log in with a person's own password, not only with
+    /// app passwords. `tavle demo` turns it on; production should leave it off.
+    pub dav_accepts_login_password: bool,
 }
 
 impl Default for Config {
@@ -115,6 +118,7 @@ impl Default for Config {
             drive_trash_days: d.trash_days,
             drive_version_days: d.version_days,
             drive_max_versions: d.max_versions,
+            dav_accepts_login_password: false,
         }
     }
 }
@@ -272,6 +276,7 @@ impl Config {
                 version_days: self.drive_version_days,
                 max_versions: self.drive_max_versions,
             },
+            dav_accepts_login_password: self.dav_accepts_login_password,
         }
     }
 

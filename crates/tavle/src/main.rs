@@ -130,7 +130,9 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-async fn run_server(cfg: Config, demo: bool) -> anyhow::Result<()> {
+async fn run_server(mut cfg: Config, demo: bool) -> anyhow::Result<()> {
+    // The demo's people have no app passwords yet; let them try WebDAV with their password.
+    cfg.dav_accepts_login_password |= demo;
     let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
     let summary =
         if demo { Some(app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?) } else { None };

@@ -23,6 +23,10 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/me", [401, 200, 200, 200, 401]),
         ("GET /api/v1/me/sessions", [401, 200, 200, 200, 401]),
         ("DELETE /api/v1/me/sessions", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/me/app-passwords", [401, 200, 200, 200, 401]),
+        ("POST /api/v1/me/app-passwords", [401, 201, 201, 201, 401]),
+        // elev1's app password is elev1's to revoke.
+        ("DELETE /api/v1/me/app-passwords/{app_password_id}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/schools", [401, 200, 200, 200, 401]),
         // A municipality admin creates schools in their own municipality only.
         ("POST /api/v1/schools", [401, 201, 403, 403, 401]),
@@ -90,6 +94,7 @@ fn body(route: &str, year: &str, drive_root: &str) -> Option<Value> {
             "people": [{"id": "x1", "name": "Ny Elev", "groups": [{"group": "1a", "role": "pupil"}]}]
         }),
         "POST /api/v1/drive/nodes/{node_id}/copy" => json!({"parent_id": drive_root}),
+        "POST /api/v1/me/app-passwords" => json!({"name": "Laptop"}),
         _ => return None,
     })
 }
@@ -131,6 +136,9 @@ async fn every_route_is_sealed(postgres: bool) {
     let file = file["id"].as_str().unwrap().to_string();
     let (_, versions) = elev1_api.get(&format!("/api/v1/drive/nodes/{file}/versions")).await;
     let version = versions[0]["id"].as_str().unwrap().to_string();
+    let (_, app_password) =
+        elev1_api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "Telefon"}))).await;
+    let app_password = app_password["id"].as_str().unwrap().to_string();
 
     // Another school in the same municipality, with its own admin.
     let (s, other) = kommune
@@ -167,11 +175,11 @@ async fn every_route_is_sealed(postgres: bool) {
 
     // What each caller must never see.
     let sealed: [Vec<&str>; 5] = [
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version],
-        vec![&school, &class_1a, &elev1, &drive, &file, &version],
-        vec![&class_1a, &elev1, &drive, &file, &version],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password],
+        vec![&school, &class_1a, &elev1, &drive, &file, &version, &app_password],
+        vec![&class_1a, &elev1, &drive, &file, &version, &app_password],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password],
     ];
 
     let (_, doc) = srv.anonymous().get("/api/v1/openapi.json").await;
@@ -193,6 +201,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{space_id}", &drive)
                 .replace("{node_id}", &file)
                 .replace("{version_id}", &version)
+                .replace("{app_password_id}", &app_password)
                 .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {

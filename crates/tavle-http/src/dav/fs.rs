@@ -1,0 +1,405 @@
+//! The drive as a `dav_server` file system, for one request of one person: paths resolve to
+//! nodes through the app (so every access goes through the policy), results are cached for
+//! the request, and every change is one of the drive's use cases.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{self, StatusCode};
+use dav_server::davpath::DavPath;
+use dav_server::fs::{
+    DavDirEntry, DavFile, DavFileSystem, DavMetaData, DavProp, FsError, FsFuture, FsResult, FsStream, OpenOptions,
+    ReadDirMeta,
+};
+use futures_util::{stream, FutureExt};
+use tavle_app::audit::RequestMeta;
+use tavle_app::auth::Session;
+use tavle_app::drive::{Destination, NodeRow, PropertyChange, SpaceView};
+use tavle_app::{App, AppError};
+use tavle_core::drive::{name_key, Access, NodeKind};
+use tavle_core::NodeId;
+
+use super::file::{Reader, Writer};
+use super::props;
+
+/// Maps the drive's errors onto what `dav_server` turns into statuses.
+pub(crate) fn fs_error(e: AppError) -> FsError {
+    match e {
+        AppError::NotFound(_) => FsError::NotFound,
+        AppError::Forbidden | AppError::Invalid(_) => FsError::Forbidden,
+        AppError::Conflict(_) => FsError::Exists,
+        AppError::QuotaExceeded { .. } => FsError::InsufficientStorage,
+        AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,
+        other => {
+            if matches!(other, AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_)) {
+                tracing::error!(error = ?other, "WebDAV request failed");
+            }
+            FsError::GeneralFailure
+        }
+    }
+}
+
+/// The metadata of a node as `dav_server` reads it.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeMeta {
+    pub size: u64,
+    pub modified_ms: i64,
+    pub created_ms: i64,
+    pub folder: bool,
+    pub etag: String,
+}
+
+fn system_time(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+impl From<&NodeRow> for NodeMeta {
+    fn from(n: &NodeRow) -> Self {
+        NodeMeta {
+            size: u64::try_from(n.size).unwrap_or(0),
+            modified_ms: n.modified_at,
+            created_ms: n.created_at,
+            folder: n.kind == NodeKind::Folder,
+            etag: n.etag.clone(),
+        }
+    }
+}
+
+impl DavMetaData for NodeMeta {
+    fn len(&self) -> u64 {
+        self.size
+    }
+    fn modified(&self) -> FsResult<SystemTime> {
+        Ok(system_time(self.modified_ms))
+    }
+    fn created(&self) -> FsResult<SystemTime> {
+        Ok(system_time(self.created_ms))
+    }
+    fn is_dir(&self) -> bool {
+        self.folder
+    }
+    fn etag(&self) -> Option<String> {
+        Some(self.etag.clone())
+    }
+}
+
+struct Entry {
+    name: Vec<u8>,
+    meta: NodeMeta,
+}
+
+impl DavDirEntry for Entry {
+    fn name(&self) -> Vec<u8> {
+        self.name.clone()
+    }
+    fn metadata(&self) -> FsFuture<'_, Box<dyn DavMetaData>> {
+        let meta: Box<dyn DavMetaData> = Box::new(self.meta.clone());
+        Box::pin(async move { Ok(meta) })
+    }
+}
+
+/// Everything one WebDAV request works with.
+pub(crate) struct Context {
+    pub app: App,
+    pub session: Session,
+    pub meta: RequestMeta,
+    pub space: SpaceView,
+    /// The request's method: a DELETE or MOVE lists no folder contents, so that a folder goes
+    /// to the trash (or moves) as one, instead of file by file.
+    pub method: http::Method,
+    /// The client's modification time of an upload (`X-OC-Mtime`), in milliseconds.
+    pub mtime: Option<i64>,
+    /// Nodes by path key, for this request only.
+    cache: Mutex<HashMap<String, Option<NodeRow>>>,
+    /// Properties of nodes listed in this request.
+    props: Mutex<HashMap<NodeId, Vec<tavle_app::drive::DavPropertyRow>>>,
+    /// The file a PUT wrote, for the response's `OC-FileId` and `OC-ETag`.
+    pub written: Mutex<Option<NodeRow>>,
+}
+
+/// The file system handed to `dav_server`: cheap to clone, one per request.
+#[derive(Clone)]
+pub(crate) struct TavleFs(pub Arc<Context>);
+
+impl std::fmt::Debug for TavleFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TavleFs")
+    }
+}
+
+/// The segments of a path (decoded, without the prefix); a path that is not UTF-8 names
+/// nothing.
+pub(crate) fn segments(path: &DavPath) -> FsResult<Vec<String>> {
+    let s = std::str::from_utf8(path.as_bytes()).map_err(|_| FsError::NotFound)?;
+    Ok(s.split('/').filter(|p| !p.is_empty()).map(str::to_string).collect())
+}
+
+/// The key paths are compared by: NFC, lower case, `/`-separated, `/` for the root.
+pub(crate) fn path_key(segs: &[String]) -> String {
+    let mut key = String::from("/");
+    key.push_str(&segs.iter().map(|s| name_key(s)).collect::<Vec<_>>().join("/"));
+    key
+}
+
+impl Context {
+    pub fn new(
+        app: App,
+        session: Session,
+        meta: RequestMeta,
+        space: SpaceView,
+        method: http::Method,
+        mtime: Option<i64>,
+    ) -> Self {
+        Context {
+            app,
+            session,
+            meta,
+            space,
+            method,
+            mtime,
+            cache: Mutex::new(HashMap::new()),
+            props: Mutex::new(HashMap::new()),
+            written: Mutex::new(None),
+        }
+    }
+
+    fn forget(&self) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
+    }
+
+    /// The node at `segs`, or `NotFound`.
+    pub async fn resolve(&self, segs: &[String]) -> FsResult<NodeRow> {
+        let key = path_key(segs);
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit.ok_or(FsError::NotFound);
+        }
+        let found = self.app.lookup(&self.session, &self.space, segs).await.map_err(fs_error)?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, found.clone());
+        }
+        found.ok_or(FsError::NotFound)
+    }
+
+    /// The folder a path's last segment would be created in, and that name.
+    async fn parent_and_name(&self, path: &DavPath) -> FsResult<(NodeRow, String)> {
+        let mut segs = segments(path)?;
+        let name = segs.pop().ok_or(FsError::Forbidden)?;
+        let parent = self.resolve(&segs).await?;
+        if parent.kind != NodeKind::Folder {
+            return Err(FsError::NotFound);
+        }
+        Ok((parent, name))
+    }
+
+    /// The properties set on a node (from the folder listing when it was listed).
+    pub async fn properties(&self, node: &NodeRow) -> FsResult<Vec<tavle_app::drive::DavPropertyRow>> {
+        if let Some(p) = self.props.lock().ok().and_then(|m| m.get(&node.id).cloned()) {
+            return Ok(p);
+        }
+        self.app.dav_properties(&self.session, node, false).await.map_err(fs_error)
+    }
+
+    fn access(&self) -> Access {
+        self.space.access
+    }
+}
+
+impl DavFileSystem for TavleFs {
+    fn open<'a>(&'a self, path: &'a DavPath, options: OpenOptions) -> FsFuture<'a, Box<dyn DavFile>> {
+        async move {
+            let cx = &self.0;
+            if !options.write {
+                let node = cx.resolve(&segments(path)?).await?;
+                if node.kind == NodeKind::Folder {
+                    return Err(FsError::Forbidden);
+                }
+                let dl = cx.app.download(&cx.session, node.id, &cx.meta).await.map_err(fs_error)?;
+                return Ok(Box::new(Reader::new(dl, NodeMeta::from(&node))) as Box<dyn DavFile>);
+            }
+            let (parent, name) = cx.parent_and_name(path).await?;
+            let existing = cx.app.lookup(&cx.session, &cx.space, &segments(path)?).await.map_err(fs_error)?;
+            match &existing {
+                Some(n) if n.kind == NodeKind::Folder => return Err(FsError::Forbidden),
+                Some(_) if options.create_new => return Err(FsError::Exists),
+                None if !options.create => return Err(FsError::NotFound),
+                _ => {}
+            }
+            cx.forget();
+            let writer = Writer::start(self.0.clone(), parent.id, name, existing.map(|n| n.etag), options.size);
+            Ok(Box::new(writer) as Box<dyn DavFile>)
+        }
+        .boxed()
+    }
+
+    fn read_dir<'a>(&'a self, path: &'a DavPath, _meta: ReadDirMeta) -> FsFuture<'a, FsStream<Box<dyn DavDirEntry>>> {
+        async move {
+            let cx = &self.0;
+            let segs = segments(path)?;
+            let folder = cx.resolve(&segs).await?;
+            if folder.kind != NodeKind::Folder {
+                return Err(FsError::Forbidden);
+            }
+            if cx.method == http::Method::DELETE || cx.method.as_str() == "MOVE" {
+                let empty: FsStream<Box<dyn DavDirEntry>> = Box::pin(stream::empty());
+                return Ok(empty);
+            }
+            let (_, children) = cx.app.folder(&cx.session, folder.id).await.map_err(fs_error)?;
+            let props = cx.app.dav_properties(&cx.session, &folder, true).await.map_err(fs_error)?;
+            if let Ok(mut m) = cx.props.lock() {
+                for c in &children {
+                    m.insert(c.id, Vec::new());
+                }
+                for p in props {
+                    m.entry(p.node_id).or_default().push(p);
+                }
+            }
+            let base = path_key(&segs);
+            let mut entries: Vec<FsResult<Box<dyn DavDirEntry>>> = Vec::with_capacity(children.len());
+            if let Ok(mut c) = cx.cache.lock() {
+                for child in children {
+                    let key = format!("{}/{}", base.trim_end_matches('/'), name_key(&child.name));
+                    entries.push(Ok(Box::new(Entry {
+                        name: child.name.clone().into_bytes(),
+                        meta: NodeMeta::from(&child),
+                    })));
+                    c.insert(key, Some(child));
+                }
+            }
+            let listing: FsStream<Box<dyn DavDirEntry>> = Box::pin(stream::iter(entries));
+            Ok(listing)
+        }
+        .boxed()
+    }
+
+    fn metadata<'a>(&'a self, path: &'a DavPath) -> FsFuture<'a, Box<dyn DavMetaData>> {
+        async move {
+            let node = self.0.resolve(&segments(path)?).await?;
+            Ok(Box::new(NodeMeta::from(&node)) as Box<dyn DavMetaData>)
+        }
+        .boxed()
+    }
+
+    fn create_dir<'a>(&'a self, path: &'a DavPath) -> FsFuture<'a, ()> {
+        async move {
+            let cx = &self.0;
+            let (parent, name) = cx.parent_and_name(path).await?;
+            cx.forget();
+            cx.app.create_folder(&cx.session, parent.id, &name).await.map_err(fs_error)?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn remove_dir<'a>(&'a self, path: &'a DavPath) -> FsFuture<'a, ()> {
+        self.remove_file(path)
+    }
+
+    fn remove_file<'a>(&'a self, path: &'a DavPath) -> FsFuture<'a, ()> {
+        async move {
+            let cx = &self.0;
+            let node = cx.resolve(&segments(path)?).await?;
+            cx.forget();
+            cx.app.delete_node(&cx.session, node.id, None).await.map_err(fs_error)
+        }
+        .boxed()
+    }
+
+    fn rename<'a>(&'a self, from: &'a DavPath, to: &'a DavPath) -> FsFuture<'a, ()> {
+        async move {
+            let cx = &self.0;
+            let node = cx.resolve(&segments(from)?).await?;
+            let (parent, name) = cx.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
+            cx.forget();
+            let to = Destination { parent: parent.id, name: Some(name), replace: true };
+            cx.app.move_node(&cx.session, node.id, &to, None).await.map_err(fs_error)?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn copy<'a>(&'a self, from: &'a DavPath, to: &'a DavPath) -> FsFuture<'a, ()> {
+        async move {
+            let cx = &self.0;
+            let node = cx.resolve(&segments(from)?).await?;
+            let (parent, name) = cx.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
+            cx.forget();
+            let to = Destination { parent: parent.id, name: Some(name), replace: true };
+            let copy = cx.app.copy_node(&cx.session, node.id, &to).await.map_err(fs_error)?;
+            // Properties are part of what a COPY duplicates (RFC 4918, 9.8.2).
+            let props = cx.properties(&node).await?;
+            if !props.is_empty() {
+                let changes: Vec<PropertyChange> = props.into_iter().map(PropertyChange::Set).collect();
+                cx.app.patch_dav_properties(&cx.session, &copy, &changes).await.map_err(fs_error)?;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn have_props<'a>(
+        &'a self,
+        _path: &'a DavPath,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+        Box::pin(async { true })
+    }
+
+    fn patch_props<'a>(
+        &'a self,
+        path: &'a DavPath,
+        patch: Vec<(bool, DavProp)>,
+    ) -> FsFuture<'a, Vec<(StatusCode, DavProp)>> {
+        async move {
+            let cx = &self.0;
+            let node = cx.resolve(&segments(path)?).await?;
+            if cx.access() < Access::Edit {
+                return Ok(patch.into_iter().map(|(_, p)| (StatusCode::FORBIDDEN, props::bare(p))).collect());
+            }
+            let (changes, results) = props::changes(node.id, patch);
+            if results.iter().all(|(s, _)| *s == StatusCode::OK) {
+                cx.app.patch_dav_properties(&cx.session, &node, &changes).await.map_err(fs_error)?;
+            }
+            Ok(results)
+        }
+        .boxed()
+    }
+
+    fn get_props<'a>(&'a self, path: &'a DavPath, do_content: bool) -> FsFuture<'a, Vec<DavProp>> {
+        async move {
+            let cx = &self.0;
+            let node = cx.resolve(&segments(path)?).await?;
+            Ok(cx.properties(&node).await?.into_iter().map(|p| props::dead(p, do_content)).collect())
+        }
+        .boxed()
+    }
+
+    fn get_prop<'a>(&'a self, path: &'a DavPath, prop: DavProp) -> FsFuture<'a, Vec<u8>> {
+        async move {
+            let cx = &self.0;
+            let node = cx.resolve(&segments(path)?).await?;
+            if let Some(xml) = props::live(&node, cx.access(), &prop) {
+                return Ok(xml.into_bytes());
+            }
+            let ns = prop.namespace.clone().unwrap_or_default();
+            cx.properties(&node)
+                .await?
+                .into_iter()
+                .find(|p| p.namespace == ns && p.name == prop.name)
+                .map(|p| p.xml.into_bytes())
+                .ok_or(FsError::NotFound)
+        }
+        .boxed()
+    }
+
+    fn get_quota(&self) -> FsFuture<'_, (u64, Option<u64>)> {
+        async move {
+            let cx = &self.0;
+            let used = u64::try_from(cx.space.space.used_bytes).unwrap_or(0);
+            let free = u64::try_from(cx.space.quota_bytes - cx.space.space.used_bytes).unwrap_or(0);
+            Ok((used, Some(free)))
+        }
+        .boxed()
+    }
+}

@@ -1,0 +1,270 @@
+//! WebDAV (RFC 4918, classes 1 and 2) on a person's own drive, at Nextcloud's path
+//! `/remote.php/dav/files/<username>/` (which the sync clients use) and Tavle's shorter
+//! `/dav/files/<username>/`.
+//!
+//! The protocol is `dav_server`'s; Tavle supplies the file system (`fs.rs`, every operation one
+//! of the drive's use cases), the lock store (`locks.rs`, in the database), and what comes
+//! before: HTTP Basic authentication with an app password, and the refusals the protocol
+//! leaves to servers — `PROPFIND` with `Depth: infinity`, XML bodies over 1 MiB or with a
+//! DTD (no entity expansion, ever), and a `Destination` on another server or outside the
+//! caller's own files.
+
+mod file;
+mod fs;
+mod locks;
+mod props;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use base64::Engine;
+use dav_server::DavHandler;
+use http_body_util::BodyExt;
+use percent_encoding::{percent_decode_str, AsciiSet, NON_ALPHANUMERIC};
+use tavle_app::AppError;
+use tavle_core::names;
+
+use crate::content::quoted;
+use crate::extract::request_meta;
+use crate::HttpState;
+use fs::{Context, TavleFs};
+use locks::DbLocks;
+
+/// Characters kept as they are in an encoded path segment.
+pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The largest XML request body (PROPFIND, PROPPATCH, LOCK) accepted.
+pub const XML_BODY_LIMIT: usize = 1 << 20;
+
+/// The URL roots WebDAV is served under, each followed by a username.
+const ROOTS: [&str; 2] = ["/remote.php/dav/files/", "/dav/files/"];
+
+/// The WebDAV routes.
+pub fn routes() -> Router<HttpState> {
+    let mut r = Router::new();
+    for root in ROOTS {
+        r = r
+            .route(&format!("{root}{{user}}"), any(handle))
+            .route(&format!("{root}{{user}}/"), any(handle))
+            .route(&format!("{root}{{user}}/{{*path}}"), any(handle));
+    }
+    r
+}
+
+/// An error answer in the form Nextcloud's clients read (SabreDAV's).
+fn dav_error(status: StatusCode, exception: &str, message: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\">\
+         <s:exception>{exception}</s:exception><s:message>{}</s:message></d:error>\n",
+        xml_escape(message)
+    );
+    (status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut resp = dav_error(StatusCode::UNAUTHORIZED, "NotAuthenticated", message);
+    resp.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Tavle\", charset=\"UTF-8\""));
+    resp
+}
+
+/// The username and secret of `Authorization: Basic`.
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, data) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD.decode(data.trim()).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, secret) = text.split_once(':')?;
+    Some((user.to_string(), secret.to_string()))
+}
+
+/// The root and the (decoded) username a path is under.
+fn split_path(path: &str) -> Option<(&'static str, String)> {
+    let (root, rest) = ROOTS.iter().find_map(|r| path.strip_prefix(r).map(|rest| (*r, rest)))?;
+    let user = rest.split('/').next().filter(|u| !u.is_empty())?;
+    Some((root, percent_decode_str(user).decode_utf8().ok()?.into_owned()))
+}
+
+/// Checks a COPY or MOVE destination and rewrites it to this request's root: it must be on
+/// this server and in the caller's own files. Returns the refusal, if it is refused.
+fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str) -> Option<Response> {
+    let dest = headers.get("destination").and_then(|v| v.to_str().ok()).map(str::to_string)?;
+    let path = match dest.split_once("://") {
+        Some((_, after)) => {
+            let (host, path) = after.split_once('/').map_or((after, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+            let ours = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !host.eq_ignore_ascii_case(ours) {
+                return Some(dav_error(
+                    StatusCode::BAD_GATEWAY,
+                    "BadGateway",
+                    "The destination is on another server; copy or move within this Tavle only.",
+                ));
+            }
+            path
+        }
+        None => dest.clone(),
+    };
+    let theirs = split_path(&path).filter(|(_, u)| names::username(u).ok() == names::username(user).ok());
+    let Some((their_root, their_user)) = theirs else {
+        return Some(dav_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "The destination is outside your own files; copy or move within them only.",
+        ));
+    };
+    let after_root = &path[their_root.len()..];
+    let rest = after_root.find('/').map_or("", |i| &after_root[i..]);
+    let rewritten = format!("{root}{}{rest}", percent_encoding::utf8_percent_encode(&their_user, SEGMENT));
+    if let Ok(v) = HeaderValue::from_str(&rewritten) {
+        headers.insert("destination", v);
+    }
+    None
+}
+
+/// Whether a method carries an XML body that is parsed.
+fn xml_method(m: &Method) -> bool {
+    matches!(m.as_str(), "PROPFIND" | "PROPPATCH" | "LOCK" | "REPORT" | "SEARCH")
+}
+
+/// Reads an XML body whole, refusing one that is too large or declares a DTD (which could
+/// expand entities into gigabytes, or read files).
+async fn xml_body(body: Body) -> Result<Body, Response> {
+    let limited = http_body_util::Limited::new(body, XML_BODY_LIMIT);
+    let bytes = match limited.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => {
+            return Err(dav_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestTooLarge",
+                "The XML request body is larger than 1 MiB.",
+            ))
+        }
+    };
+    let head = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
+    if head.contains("<!DOCTYPE") || head.contains("<!ENTITY") {
+        return Err(dav_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "XML with a document type declaration is refused.",
+        ));
+    }
+    Ok(Body::from(bytes))
+}
+
+async fn handle(State(state): State<HttpState>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let meta = request_meta(&parts, &state);
+    let Some((root, user)) = split_path(parts.uri.path()) else {
+        return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
+    };
+    let Some((login, secret)) = basic(&parts.headers) else {
+        return unauthorized("Log in with your username and an app password (create one under My account).");
+    };
+    let session = match state.app.authenticate_basic(&login, &secret, &meta).await {
+        Ok(s) => s,
+        Err(AppError::Throttled { retry_after_secs }) => {
+            let mut r = dav_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many failed logins; wait and try again.",
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+        Err(AppError::AccountDisabled) => {
+            return dav_error(StatusCode::FORBIDDEN, "Forbidden", "This account is disabled.");
+        }
+        Err(AppError::BadCredentials) | Err(AppError::Unauthenticated) => {
+            return unauthorized("The username or app password is wrong.");
+        }
+        Err(e) => return internal(e),
+    };
+    if names::username(&user).ok() != names::username(&login).ok() {
+        return dav_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "These are not your files; use your own username in the address.",
+        );
+    }
+    if parts.method.as_str() == "PROPFIND" {
+        match parts.headers.get("depth").and_then(|v| v.to_str().ok()).map(str::trim) {
+            Some(d) if d.eq_ignore_ascii_case("infinity") => {
+                let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+                            <d:error xmlns:d=\"DAV:\"><d:propfind-finite-depth/></d:error>\n";
+                return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body)
+                    .into_response();
+            }
+            Some(_) => {}
+            // RFC 4918 reads a missing Depth as infinity, which is refused; like SabreDAV,
+            // Tavle answers for Depth 1 instead.
+            None => {
+                parts.headers.insert("depth", HeaderValue::from_static("1"));
+            }
+        }
+    }
+    if let Some(refusal) = refuse_destination(&mut parts.headers, root, &user) {
+        return refusal;
+    }
+    let body = if xml_method(&parts.method) {
+        match xml_body(body).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        }
+    } else {
+        body
+    };
+    let space = match state.app.personal_space(&session).await {
+        Ok(s) => s,
+        Err(e) => return internal(e),
+    };
+    let mtime = crate::api::files::client_mtime(&parts.headers);
+    let method = parts.method.clone();
+    let cx = Arc::new(Context::new(state.app.clone(), session, meta, space, method.clone(), mtime));
+    let prefix = format!("{root}{user}");
+    let config = DavHandler::builder()
+        .strip_prefix(prefix.clone())
+        .filesystem(Box::new(TavleFs(cx.clone())))
+        .locksystem(Box::new(DbLocks::new(cx.clone(), prefix)))
+        .principal(login)
+        .autoindex(false);
+    let resp = DavHandler::new().handle_with(config, Request::from_parts(parts, body)).await;
+    let mut resp = resp.map(Body::new);
+    if method == Method::PUT && resp.status().is_success() {
+        let written = cx.written.lock().ok().and_then(|w| w.clone());
+        if let Some(node) = written {
+            let h = resp.headers_mut();
+            for (name, value) in [("oc-fileid", node.id.0.simple().to_string()), ("oc-etag", quoted(&node.etag))] {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    h.insert(name, v);
+                }
+            }
+            if mtime.is_some() {
+                h.insert("x-oc-mtime", HeaderValue::from_static("accepted"));
+            }
+        }
+    }
+    resp
+}
+
+fn internal(e: AppError) -> Response {
+    tracing::error!(error = ?e, "WebDAV request failed");
+    dav_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalError",
+        "Something went wrong inside Tavle; it has been logged.",
+    )
+}

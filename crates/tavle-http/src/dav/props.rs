@@ -1,0 +1,95 @@
+//! WebDAV properties beyond RFC 4918's own: those clients set with PROPPATCH (stored with the
+//! node), and the ownCloud/Nextcloud ones the sync clients read (`oc:id`, `oc:permissions`,
+//! `oc:checksums`, `oc:size`), computed from the node.
+
+use axum::http::StatusCode;
+use dav_server::fs::DavProp;
+use tavle_app::drive::{DavPropertyRow, NodeRow, PropertyChange};
+use tavle_core::drive::{Access, NodeKind};
+use tavle_core::NodeId;
+
+pub(crate) const NS_OC: &str = "http://owncloud.org/ns";
+pub(crate) const NS_NC: &str = "http://nextcloud.org/ns";
+
+/// A property without its value (for status lists).
+pub(crate) fn bare(p: DavProp) -> DavProp {
+    DavProp { xml: None, ..p }
+}
+
+/// A stored property as `dav_server` wants it.
+pub(crate) fn dead(p: DavPropertyRow, with_value: bool) -> DavProp {
+    DavProp {
+        name: p.name,
+        prefix: (!p.prefix.is_empty()).then_some(p.prefix),
+        namespace: (!p.namespace.is_empty()).then_some(p.namespace),
+        xml: with_value.then(|| p.xml.into_bytes()),
+    }
+}
+
+fn computed(ns: &str) -> bool {
+    ns == NS_OC || ns == NS_NC
+}
+
+/// The changes a PROPPATCH asks for, and the status of each. Tavle's computed properties
+/// cannot be set.
+pub(crate) fn changes(node: NodeId, patch: Vec<(bool, DavProp)>) -> (Vec<PropertyChange>, Vec<(StatusCode, DavProp)>) {
+    let mut changes = Vec::with_capacity(patch.len());
+    let mut results = Vec::with_capacity(patch.len());
+    for (set, p) in patch {
+        let ns = p.namespace.clone().unwrap_or_default();
+        if computed(&ns) {
+            results.push((StatusCode::FORBIDDEN, bare(p)));
+            continue;
+        }
+        if set {
+            let xml = p.xml.clone().and_then(|x| String::from_utf8(x).ok());
+            let Some(xml) = xml else {
+                results.push((StatusCode::BAD_REQUEST, bare(p)));
+                continue;
+            };
+            changes.push(PropertyChange::Set(DavPropertyRow {
+                node_id: node,
+                namespace: ns,
+                name: p.name.clone(),
+                prefix: p.prefix.clone().unwrap_or_default(),
+                xml,
+            }));
+        } else {
+            changes.push(PropertyChange::Remove { namespace: ns, name: p.name.clone() });
+        }
+        results.push((StatusCode::OK, bare(p)));
+    }
+    (changes, results)
+}
+
+fn element(ns: &str, prefix: &str, name: &str, value: &str) -> String {
+    format!("<{prefix}:{name} xmlns:{prefix}=\"{ns}\">{value}</{prefix}:{name}>")
+}
+
+/// The permissions string of the ownCloud clients: R share, D delete, N rename, V move,
+/// W write (files), C create files, K create folders (folders).
+fn permissions(node: &NodeRow, access: Access) -> &'static str {
+    match (access, node.kind) {
+        (Access::Edit, NodeKind::File) => "RDNVW",
+        (Access::Edit, NodeKind::Folder) => "RDNVCK",
+        _ => "",
+    }
+}
+
+/// A computed property of the node, as XML, or `None` when it is not one.
+pub(crate) fn live(node: &NodeRow, access: Access, prop: &DavProp) -> Option<String> {
+    let ns = prop.namespace.as_deref()?;
+    let value = match (ns, prop.name.as_str()) {
+        (NS_OC, "id") => node.id.0.simple().to_string(),
+        (NS_OC, "permissions") => permissions(node, access).to_string(),
+        (NS_OC, "size") => node.size.to_string(),
+        (NS_OC, "checksums") => match &node.sha256 {
+            Some(sha) => format!("<oc:checksum>SHA256:{sha}</oc:checksum>"),
+            None => String::new(),
+        },
+        (NS_NC, "has-preview") => "false".to_string(),
+        _ => return None,
+    };
+    let (prefix, ns) = if ns == NS_OC { ("oc", NS_OC) } else { ("nc", NS_NC) };
+    Some(element(ns, prefix, &prop.name, &value))
+}
