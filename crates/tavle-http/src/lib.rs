@@ -8,6 +8,7 @@ pub mod content;
 pub mod dav;
 pub mod error;
 pub mod extract;
+pub mod nextcloud;
 pub mod ops;
 pub mod web;
 pub mod wire;
@@ -120,6 +121,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(dav::routes())
+        .merge(nextcloud::routes())
         .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .with_state(state)

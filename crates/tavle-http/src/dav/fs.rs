@@ -114,7 +114,8 @@ pub(crate) struct Context {
     cache: Mutex<HashMap<String, Option<NodeRow>>>,
     /// Properties of nodes listed in this request.
     props: Mutex<HashMap<NodeId, Vec<tavle_app::drive::DavPropertyRow>>>,
-    /// The file a PUT wrote, for the response's `OC-FileId` and `OC-ETag`.
+    /// The file a PUT wrote or the folder a MKCOL made, for the answer's `OC-FileId` and
+    /// `OC-ETag`.
     pub written: Mutex<Option<NodeRow>>,
 }
 
@@ -287,7 +288,10 @@ impl DavFileSystem for TavleFs {
             let cx = &self.0;
             let (parent, name) = cx.parent_and_name(path).await?;
             cx.forget();
-            cx.app.create_folder(&cx.session, parent.id, &name).await.map_err(fs_error)?;
+            let folder = cx.app.create_folder(&cx.session, parent.id, &name).await.map_err(fs_error)?;
+            if let Ok(mut w) = cx.written.lock() {
+                *w = Some(folder);
+            }
             Ok(())
         }
         .boxed()

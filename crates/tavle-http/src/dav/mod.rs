@@ -163,17 +163,18 @@ async fn xml_body(body: Body) -> Result<Body, Response> {
     Ok(Body::from(bytes))
 }
 
-async fn handle(State(state): State<HttpState>, req: Request) -> Response {
-    let (mut parts, body) = req.into_parts();
-    let meta = request_meta(&parts, &state);
-    let Some((root, user)) = split_path(parts.uri.path()) else {
-        return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
+/// Authenticates a WebDAV or sync-client request (HTTP Basic with an app password); returns
+/// the session and the login name, or the answer to give instead.
+pub(crate) async fn authenticate(
+    state: &HttpState,
+    headers: &HeaderMap,
+    meta: &tavle_app::audit::RequestMeta,
+) -> Result<(tavle_app::auth::Session, String), Response> {
+    let Some((login, secret)) = basic(headers) else {
+        return Err(unauthorized("Log in with your username and an app password (create one under My account)."));
     };
-    let Some((login, secret)) = basic(&parts.headers) else {
-        return unauthorized("Log in with your username and an app password (create one under My account).");
-    };
-    let session = match state.app.authenticate_basic(&login, &secret, &meta).await {
-        Ok(s) => s,
+    match state.app.authenticate_basic(&login, &secret, meta).await {
+        Ok(s) => Ok((s, login)),
         Err(AppError::Throttled { retry_after_secs }) => {
             let mut r = dav_error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -183,15 +184,27 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
-            return r;
+            Err(r)
         }
         Err(AppError::AccountDisabled) => {
-            return dav_error(StatusCode::FORBIDDEN, "Forbidden", "This account is disabled.");
+            Err(dav_error(StatusCode::FORBIDDEN, "Forbidden", "This account is disabled."))
         }
         Err(AppError::BadCredentials) | Err(AppError::Unauthenticated) => {
-            return unauthorized("The username or app password is wrong.");
+            Err(unauthorized("The username or app password is wrong."))
         }
-        Err(e) => return internal(e),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+async fn handle(State(state): State<HttpState>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let meta = request_meta(&parts, &state);
+    let Some((root, user)) = split_path(parts.uri.path()) else {
+        return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
+    };
+    let (session, login) = match authenticate(&state, &parts.headers, &meta).await {
+        Ok(x) => x,
+        Err(refusal) => return refusal,
     };
     if names::username(&user).ok() != names::username(&login).ok() {
         return dav_error(
@@ -243,7 +256,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         .autoindex(false);
     let resp = DavHandler::new().handle_with(config, Request::from_parts(parts, body)).await;
     let mut resp = resp.map(Body::new);
-    if method == Method::PUT && resp.status().is_success() {
+    if (method == Method::PUT || method.as_str() == "MKCOL") && resp.status().is_success() {
         let written = cx.written.lock().ok().and_then(|w| w.clone());
         if let Some(node) = written {
             let h = resp.headers_mut();

@@ -1,0 +1,139 @@
+//! What the Nextcloud and ownCloud sync clients ask before they use WebDAV: `status.php`,
+//! the OCS capabilities and the logged-in user. Tavle answers as a Nextcloud 30 server with
+//! the features it has, so the desktop, mobile and rclone clients work unchanged.
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::dav::authenticate;
+use crate::extract::request_meta;
+use crate::HttpState;
+
+/// The Nextcloud version Tavle answers as: new enough that every current client uses the
+/// `/remote.php/dav/files/<user>/` paths.
+const VERSION: (u32, u32, u32) = (30, 0, 0);
+
+pub fn routes() -> Router<HttpState> {
+    Router::new()
+        .route("/status.php", get(status))
+        .route("/ocs/v1.php/cloud/capabilities", get(capabilities_v1))
+        .route("/ocs/v2.php/cloud/capabilities", get(capabilities_v2))
+        .route("/ocs/v1.php/cloud/user", get(user_v1))
+        .route("/ocs/v2.php/cloud/user", get(user_v2))
+}
+
+fn version_string() -> String {
+    format!("{}.{}.{}", VERSION.0, VERSION.1, VERSION.2)
+}
+
+async fn status() -> Json<Value> {
+    Json(json!({
+        "installed": true,
+        "maintenance": false,
+        "needsDbUpgrade": false,
+        "version": format!("{}.0", version_string()),
+        "versionstring": version_string(),
+        "edition": "",
+        "productname": "Tavle",
+        "extendedSupport": false,
+    }))
+}
+
+/// An OCS answer: v1 reports success as status code 100, v2 as 200.
+fn ocs(v2: bool, data: Value) -> Response {
+    let code = if v2 { 200 } else { 100 };
+    Json(json!({ "ocs": { "meta": { "status": "ok", "statuscode": code, "message": "OK" }, "data": data } }))
+        .into_response()
+}
+
+fn capabilities(v2: bool) -> Response {
+    let (major, minor, micro) = VERSION;
+    ocs(
+        v2,
+        json!({
+            "version": {
+                "major": major, "minor": minor, "micro": micro,
+                "string": version_string(), "edition": "", "extendedSupport": false,
+            },
+            "capabilities": {
+                "core": { "pollinterval": 60, "webdav-root": "remote.php/webdav" },
+                "files": {
+                    "bigfilechunking": true,
+                    "undelete": true,
+                    "versioning": true,
+                    // The names Tavle refuses (`tavle_core::drive::file_name`), so clients can warn
+                    // before they try.
+                    "forbidden_filename_characters": ["/", "\\", ":", "*", "?", "\"", "<", ">", "|"],
+                    "forbidden_filename_basenames": [
+                        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+                        "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+                    ],
+                    "forbidden_filenames": [".", ".."],
+                    "forbidden_filename_extensions": [" ", "."],
+                },
+                "files_sharing": { "api_enabled": false },
+            },
+        }),
+    )
+}
+
+async fn capabilities_v1() -> Response {
+    capabilities(false)
+}
+
+async fn capabilities_v2() -> Response {
+    capabilities(true)
+}
+
+async fn user(state: HttpState, req: Request, v2: bool) -> Response {
+    let (parts, _) = req.into_parts();
+    let meta = request_meta(&parts, &state);
+    let (session, login) = match authenticate(&state, &parts.headers, &meta).await {
+        Ok(x) => x,
+        Err(refusal) => return refusal,
+    };
+    let me = match state.app.me(&session).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = ?e, "OCS user failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], "internal error")
+                .into_response();
+        }
+    };
+    let quota = match state.app.personal_space(&session).await {
+        Ok(s) => json!({
+            "free": s.quota_bytes - s.space.used_bytes,
+            "used": s.space.used_bytes,
+            "total": s.quota_bytes,
+            "relative": if s.quota_bytes > 0 { (s.space.used_bytes * 10000 / s.quota_bytes) as f64 / 100.0 } else { 0.0 },
+            "quota": s.quota_bytes,
+        }),
+        Err(_) => json!({}),
+    };
+    let username = me.person.username.clone().unwrap_or(login);
+    ocs(
+        v2,
+        json!({
+            "id": username,
+            "enabled": true,
+            "display-name": me.person.display_name,
+            "displayname": me.person.display_name,
+            "email": null,
+            "quota": quota,
+            "language": "da",
+            "locale": "da_DK",
+        }),
+    )
+}
+
+async fn user_v1(State(state): State<HttpState>, req: Request) -> Response {
+    user(state, req, false).await
+}
+
+async fn user_v2(State(state): State<HttpState>, req: Request) -> Response {
+    user(state, req, true).await
+}

@@ -1,0 +1,180 @@
+//! The real sync clients against the real server: Nextcloud's `nextcloudcmd` and rclone's
+//! WebDAV backend in Nextcloud mode (both Debian packages). Each uploads a tree with Danish
+//! names, a file is changed through the API, the client syncs again, and everything is
+//! compared byte for byte.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{Api, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The tree every client uploads: Danish names, nested folders, text and binary.
+fn tree() -> BTreeMap<String, Vec<u8>> {
+    let mut t = BTreeMap::new();
+    t.insert("Dansk/Æbler og pærer.txt".into(), "Æbler og pærer, ét for hver årstid.\n".as_bytes().to_vec());
+    t.insert("Dansk/Digte/Forår.md".into(), "# Forår\nSolen skinner på søen.\n".as_bytes().to_vec());
+    t.insert("Matematik/Brøker ½.txt".into(), "½ + ¼ = ¾\n".as_bytes().to_vec());
+    t.insert("billeder/tegning.png".into(), (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect());
+    t.insert("læs mig.txt".into(), b"Hej!\n".to_vec());
+    t
+}
+
+fn write_tree(dir: &Path, t: &BTreeMap<String, Vec<u8>>) {
+    for (path, bytes) in t {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+/// Every file below `dir`, except the sync clients' own bookkeeping.
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".sync_") || name.starts_with(".nextcloudsync") || name.starts_with(".owncloudsync") {
+                continue;
+            }
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Every file of the caller's own drive, read through the JSON API.
+async fn server_tree(api: &Api) -> BTreeMap<String, Vec<u8>> {
+    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
+    let mut out = BTreeMap::new();
+    let mut todo = vec![(spaces[0]["root_id"].as_str().unwrap().to_string(), String::new())];
+    while let Some((folder, prefix)) = todo.pop() {
+        let (status, listing) = api.get(&format!("/api/v1/drive/nodes/{folder}/children")).await;
+        assert_eq!(status, StatusCode::OK);
+        for c in listing["children"].as_array().unwrap() {
+            let path = format!("{prefix}{}", c["name"].as_str().unwrap());
+            let id = c["id"].as_str().unwrap().to_string();
+            if c["kind"] == "folder" {
+                todo.push((id, format!("{path}/")));
+            } else {
+                out.insert(path, api.file_bytes(&id).await.1);
+            }
+        }
+    }
+    out
+}
+
+/// Changes a file (by path from the root) through the JSON API.
+async fn change_through_api(api: &Api, path: &str, bytes: &[u8]) {
+    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
+    let mut folder = spaces[0]["root_id"].as_str().unwrap().to_string();
+    let (dirs, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
+    for seg in dirs.split('/').filter(|s| !s.is_empty()) {
+        let (_, listing) = api.get(&format!("/api/v1/drive/nodes/{folder}/children")).await;
+        let child: &Value = listing["children"].as_array().unwrap().iter().find(|c| c["name"] == seg).unwrap();
+        folder = child["id"].as_str().unwrap().to_string();
+    }
+    let (status, body) = api.put_file(&folder, name, bytes.to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn app_password(server: &TestServer) -> (Api, String) {
+    let api = server.login("elev1", "demo").await;
+    let (status, body) = api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "sync"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    (api, body["password"].as_str().unwrap().to_string())
+}
+
+fn run(cmd: &mut std::process::Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what} could not run ({e}); apt-get install it (.ci/run does)"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{what} failed:\n{text}");
+    text
+}
+
+#[tokio::test]
+async fn nextcloudcmd_syncs_both_ways() {
+    let server = TestServer::start().await;
+    let (api, secret) = app_password(&server).await;
+    let home = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut expected = tree();
+    write_tree(local.path(), &expected);
+    let sync = {
+        let (base, secret) = (server.base.clone(), secret.clone());
+        let (home, dir) = (home.path().to_path_buf(), local.path().to_path_buf());
+        move || {
+            run(
+                std::process::Command::new("nextcloudcmd")
+                    .env("HOME", &home)
+                    .args(["--non-interactive", "-u", "elev1", "-p", &secret])
+                    .arg(&dir)
+                    .arg(&base),
+                "nextcloudcmd",
+            )
+        }
+    };
+    let s = sync.clone();
+    tokio::task::spawn_blocking(s).await.unwrap();
+    assert_eq!(server_tree(&api).await, expected, "the upload");
+
+    // A change on the server and one on the client, then sync again.
+    let changed = "Hej igen – ændret i Tavle.\n".as_bytes().to_vec();
+    change_through_api(&api, "Dansk/Æbler og pærer.txt", &changed).await;
+    expected.insert("Dansk/Æbler og pærer.txt".into(), changed);
+    let new_local = "Skrevet på computeren.\n".as_bytes().to_vec();
+    std::fs::write(local.path().join("Matematik/Ny opgave.txt"), &new_local).unwrap();
+    expected.insert("Matematik/Ny opgave.txt".into(), new_local);
+    tokio::task::spawn_blocking(sync).await.unwrap();
+    assert_eq!(read_tree(local.path()), expected, "the client's copy");
+    assert_eq!(server_tree(&api).await, expected, "Tavle's copy");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rclone_in_nextcloud_mode_syncs_both_ways() {
+    let server = TestServer::start().await;
+    let (api, secret) = app_password(&server).await;
+    let src = tempfile::tempdir().unwrap();
+    let back = tempfile::tempdir().unwrap();
+    let mut expected = tree();
+    write_tree(src.path(), &expected);
+    let rclone = {
+        let url = format!("{}/remote.php/dav/files/elev1/", server.base);
+        move |args: Vec<String>| {
+            let obscured = run(std::process::Command::new("rclone").args(["obscure", &secret]), "rclone obscure");
+            let remote = format!(":webdav,url='{url}',vendor=nextcloud,user=elev1,pass={}:", obscured.trim());
+            let args: Vec<String> = args.into_iter().map(|a| a.replace("REMOTE:", &remote)).collect();
+            run(std::process::Command::new("rclone").env("RCLONE_CONFIG", "/dev/null").args(&args), "rclone")
+        }
+    };
+    let (s, b) = (src.path().to_string_lossy().into_owned(), back.path().to_string_lossy().into_owned());
+    let r = rclone.clone();
+    let up = vec!["copy".to_string(), s.clone(), "REMOTE:".into()];
+    tokio::task::spawn_blocking(move || r(up)).await.unwrap();
+    assert_eq!(server_tree(&api).await, expected, "the upload");
+
+    let changed = "Ændret på serveren.\n".as_bytes().to_vec();
+    change_through_api(&api, "Matematik/Brøker ½.txt", &changed).await;
+    expected.insert("Matematik/Brøker ½.txt".into(), changed);
+    let r = rclone.clone();
+    let down = vec!["sync".to_string(), "REMOTE:".into(), b.clone()];
+    tokio::task::spawn_blocking(move || r(down)).await.unwrap();
+    assert_eq!(read_tree(back.path()), expected, "rclone's copy");
+    let check = vec!["check".to_string(), b, "REMOTE:".into()];
+    let out = tokio::task::spawn_blocking(move || rclone(check)).await.unwrap();
+    assert!(out.contains("0 differences found"), "{out}");
+    server.stop().await;
+}
