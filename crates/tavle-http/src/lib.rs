@@ -66,7 +66,7 @@ struct ApiDoc;
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{app_passwords, drive, files, groups, imports, people, schools, session};
+    use api::{app_passwords, drive, files, groups, imports, people, schools, session, tus};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -98,6 +98,8 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(files::trash))
         .routes(routes!(files::restore))
         .routes(routes!(files::purge))
+        .routes(routes!(tus::options, tus::create))
+        .routes(routes!(tus::head, tus::patch, tus::delete))
 }
 
 /// The OpenAPI document of API v1.

@@ -61,6 +61,8 @@ fn capabilities(v2: bool) -> Response {
             },
             "capabilities": {
                 "core": { "pollinterval": 60, "webdav-root": "remote.php/webdav" },
+                // Chunked uploads, version 2 (`dav/chunks.rs`).
+                "dav": { "chunking": "1.0" },
                 "files": {
                     "bigfilechunking": true,
                     "undelete": true,

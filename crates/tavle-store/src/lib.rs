@@ -24,6 +24,7 @@ mod sessions;
 mod tenants;
 pub mod testing;
 mod throttle;
+pub mod uploads;
 
 use std::ops::DerefMut;
 use std::sync::Arc;

@@ -12,12 +12,14 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (2, "cache_coherence", include_str!("../migrations/sqlite/0002_cache_coherence.sql")),
     (3, "drive", include_str!("../migrations/sqlite/0003_drive.sql")),
     (4, "dav", include_str!("../migrations/sqlite/0004_dav.sql")),
+    (5, "uploads", include_str!("../migrations/sqlite/0005_uploads.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
     (2, "cache_coherence", include_str!("../migrations/postgres/0002_cache_coherence.sql")),
     (3, "drive", include_str!("../migrations/postgres/0003_drive.sql")),
     (4, "dav", include_str!("../migrations/postgres/0004_dav.sql")),
+    (5, "uploads", include_str!("../migrations/postgres/0005_uploads.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

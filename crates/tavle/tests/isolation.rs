@@ -66,6 +66,12 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/trash/{node_id}/restore", [401, 404, 404, 404, 401]),
         ("DELETE /api/v1/drive/trash/{node_id}", [401, 404, 404, 404, 401]),
+        // tus: what the server speaks is public; an upload is its starter's alone.
+        ("OPTIONS /api/v1/drive/uploads", [204, 204, 204, 204, 204]),
+        ("POST /api/v1/drive/uploads", [401, 404, 404, 404, 401]),
+        ("HEAD /api/v1/drive/uploads/{upload_id}", [401, 404, 404, 404, 401]),
+        ("PATCH /api/v1/drive/uploads/{upload_id}", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/drive/uploads/{upload_id}", [401, 404, 404, 404, 401]),
     ])
 }
 
@@ -97,6 +103,11 @@ fn body(route: &str, year: &str, drive_root: &str) -> Option<Value> {
         "POST /api/v1/me/app-passwords" => json!({"name": "Laptop"}),
         _ => return None,
     })
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 #[tokio::test]
@@ -139,6 +150,16 @@ async fn every_route_is_sealed(postgres: bool) {
     let (_, app_password) =
         elev1_api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "Telefon"}))).await;
     let app_password = app_password["id"].as_str().unwrap().to_string();
+    let tus = elev1_api
+        .req(Method::POST, "/api/v1/drive/uploads")
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", "10")
+        .header("upload-metadata", format!("folder {},filename {}", b64(&drive_root), b64("Stor.bin")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tus.status(), StatusCode::CREATED);
+    let upload = tus.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
 
     // Another school in the same municipality, with its own admin.
     let (s, other) = kommune
@@ -175,11 +196,11 @@ async fn every_route_is_sealed(postgres: bool) {
 
     // What each caller must never see.
     let sealed: [Vec<&str>; 5] = [
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password],
-        vec![&school, &class_1a, &elev1, &drive, &file, &version, &app_password],
-        vec![&class_1a, &elev1, &drive, &file, &version, &app_password],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
+        vec![&school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
+        vec![&class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
     ];
 
     let (_, doc) = srv.anonymous().get("/api/v1/openapi.json").await;
@@ -202,6 +223,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{node_id}", &file)
                 .replace("{version_id}", &version)
                 .replace("{app_password_id}", &app_password)
+                .replace("{upload_id}", &upload)
                 .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {
@@ -213,7 +235,19 @@ async fn every_route_is_sealed(postgres: bool) {
                     "other class" => srv.login("elev41", "demo").await,
                     _ => Api { base: disabled.base.clone(), http: disabled.http.clone(), csrf: disabled.csrf.clone() },
                 };
-                let (status, text) = api.raw(m.clone(), &url, body(&route, &year, &drive_root)).await;
+                let (status, text) = if route == "POST /api/v1/drive/uploads" {
+                    // Into elev1's own drive, which nobody else may even see.
+                    let resp = api
+                        .req(m.clone(), &url)
+                        .header("upload-length", "10")
+                        .header("upload-metadata", format!("folder {},filename {}", b64(&drive_root), b64("x.bin")))
+                        .send()
+                        .await
+                        .unwrap();
+                    (resp.status(), resp.text().await.unwrap())
+                } else {
+                    api.raw(m.clone(), &url, body(&route, &year, &drive_root)).await
+                };
                 if status.as_u16() != statuses[i] {
                     failures.push(format!("{route} as {caller}: expected {}, got {status}: {text}", statuses[i]));
                 }

@@ -9,6 +9,7 @@
 mod check;
 mod dav;
 mod files;
+mod resumable;
 mod spaces;
 mod trash;
 mod upload;
@@ -20,10 +21,12 @@ use tavle_core::{NodeId, TenantId};
 pub use check::{CheckReport, CheckStep};
 pub use dav::PropertyChange;
 pub use files::{Destination, NodeView};
+pub use resumable::{Finish, Protocol, UPLOAD_SESSION_SECS};
 pub use spaces::SpaceView;
 pub use tavle_blob::ByteStream;
 pub use tavle_store::dav::{AppPasswordRow, DavLockRow, DavPropertyRow};
 pub use tavle_store::drive::{NodeRow, SpaceRow, VersionRow};
+pub use tavle_store::uploads::{UploadPartRow, UploadSessionRow};
 pub use upload::{Conditions, Upload};
 
 use crate::error::{AppError, AppResult};

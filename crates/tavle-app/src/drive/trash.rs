@@ -146,8 +146,9 @@ impl App {
         Ok(file)
     }
 
-    /// Empties the trash of what was deleted more than `trash_days` ago and drops versions
-    /// older than `version_days`, for one tenant. Returns (nodes purged, versions dropped).
+    /// Empties the trash of what was deleted more than `trash_days` ago, drops versions older
+    /// than `version_days` and forgets expired upload sessions, for one tenant. Returns (nodes
+    /// purged, versions dropped).
     pub async fn expire_drive(&self, tenant: TenantId) -> AppResult<(u64, u64)> {
         let now = self.clock.now();
         let d = &self.cfg.drive;
@@ -160,6 +161,7 @@ impl App {
         }
         let versions = tx.expire_versions(tenant, now.minus_secs(d.version_days * DAY_SECS).millis()).await?;
         tx.commit().await?;
+        self.expire_upload_sessions(tenant).await?;
         Ok((old.len() as u64, versions))
     }
 }

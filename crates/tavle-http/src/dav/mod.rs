@@ -9,6 +9,7 @@
 //! DTD (no entity expansion, ever), and a `Destination` on another server or outside the
 //! caller's own files.
 
+mod chunks;
 mod file;
 mod fs;
 mod locks;
@@ -53,11 +54,11 @@ pub fn routes() -> Router<HttpState> {
             .route(&format!("{root}{{user}}/"), any(handle))
             .route(&format!("{root}{{user}}/{{*path}}"), any(handle));
     }
-    r
+    r.merge(chunks::routes())
 }
 
 /// An error answer in the form Nextcloud's clients read (SabreDAV's).
-fn dav_error(status: StatusCode, exception: &str, message: &str) -> Response {
+pub(crate) fn dav_error(status: StatusCode, exception: &str, message: &str) -> Response {
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\">\
          <s:exception>{exception}</s:exception><s:message>{}</s:message></d:error>\n",
@@ -91,7 +92,7 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// The root and the (decoded) username a path is under.
-fn split_path(path: &str) -> Option<(&'static str, String)> {
+pub(crate) fn split_path(path: &str) -> Option<(&'static str, String)> {
     let (root, rest) = ROOTS.iter().find_map(|r| path.strip_prefix(r).map(|rest| (*r, rest)))?;
     let user = rest.split('/').next().filter(|u| !u.is_empty())?;
     Some((root, percent_decode_str(user).decode_utf8().ok()?.into_owned()))
@@ -99,7 +100,7 @@ fn split_path(path: &str) -> Option<(&'static str, String)> {
 
 /// Checks a COPY or MOVE destination and rewrites it to this request's root: it must be on
 /// this server and in the caller's own files. Returns the refusal, if it is refused.
-fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str) -> Option<Response> {
+pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str) -> Option<Response> {
     let dest = headers.get("destination").and_then(|v| v.to_str().ok()).map(str::to_string)?;
     let path = match dest.split_once("://") {
         Some((_, after)) => {
@@ -273,7 +274,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     resp
 }
 
-fn internal(e: AppError) -> Response {
+pub(crate) fn internal(e: AppError) -> Response {
     tracing::error!(error = ?e, "WebDAV request failed");
     dav_error(
         StatusCode::INTERNAL_SERVER_ERROR,

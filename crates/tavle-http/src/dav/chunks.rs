@@ -1,0 +1,199 @@
+//! Nextcloud's chunked uploads (version 2), which the sync clients use for large files:
+//! `MKCOL /remote.php/dav/uploads/<user>/<transfer>` starts one, `PUT …/<transfer>/<n>` sends
+//! chunk `n`, `MOVE …/<transfer>/.file` with a `Destination` in the caller's files assembles
+//! them into the file, `DELETE …/<transfer>` cancels. `PROPFIND` lists the chunks received, so
+//! a client can resume.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use futures_util::TryStreamExt;
+use percent_encoding::percent_decode_str;
+use tavle_app::drive::{Finish, Protocol};
+use tavle_app::AppError;
+use tavle_core::names;
+
+use super::{authenticate, dav_error, internal, refuse_destination, split_path};
+use crate::content::quoted;
+use crate::extract::request_meta;
+use crate::HttpState;
+
+const ROOT: &str = "/remote.php/dav/uploads/";
+
+pub fn routes() -> Router<HttpState> {
+    Router::new()
+        .route(&format!("{ROOT}{{user}}/{{transfer}}"), any(handle))
+        .route(&format!("{ROOT}{{user}}/{{transfer}}/"), any(handle))
+        .route(&format!("{ROOT}{{user}}/{{transfer}}/{{chunk}}"), any(handle))
+}
+
+fn total_length(headers: &HeaderMap) -> Option<i64> {
+    headers.get("oc-total-length").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+}
+
+/// Maps the drive's errors onto WebDAV answers.
+fn refusal(e: AppError) -> Response {
+    match e {
+        AppError::NotFound(what) => {
+            dav_error(StatusCode::NOT_FOUND, "NotFound", &format!("The {what} does not exist."))
+        }
+        AppError::Forbidden => dav_error(StatusCode::FORBIDDEN, "Forbidden", "You may not write here."),
+        AppError::Invalid(i) => dav_error(StatusCode::BAD_REQUEST, "BadRequest", &i.message),
+        AppError::Conflict(m) => dav_error(StatusCode::CONFLICT, "Conflict", &m),
+        AppError::PreconditionFailed => {
+            dav_error(StatusCode::PRECONDITION_FAILED, "PreconditionFailed", &e.to_string())
+        }
+        AppError::QuotaExceeded { .. } => {
+            dav_error(StatusCode::INSUFFICIENT_STORAGE, "InsufficientStorage", &e.to_string())
+        }
+        AppError::UploadInterrupted(_) => dav_error(StatusCode::BAD_REQUEST, "BadRequest", &e.to_string()),
+        other => internal(other),
+    }
+}
+
+fn listing(prefix: &str, parts: &[tavle_app::drive::UploadPartRow]) -> Response {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\">");
+    let entry = |href: String, props: String| {
+        format!("<d:response><d:href>{href}</d:href><d:propstat><d:prop>{props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>")
+    };
+    xml.push_str(&entry(format!("{prefix}/"), "<d:resourcetype><d:collection/></d:resourcetype>".into()));
+    for p in parts {
+        xml.push_str(&entry(
+            format!("{prefix}/{}", percent_encoding::utf8_percent_encode(&p.name, super::SEGMENT)),
+            format!("<d:resourcetype/><d:getcontentlength>{}</d:getcontentlength>", p.size),
+        ));
+    }
+    xml.push_str("</d:multistatus>\n");
+    (StatusCode::MULTI_STATUS, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response()
+}
+
+async fn handle(State(state): State<HttpState>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let meta = request_meta(&parts, &state);
+    let path = parts.uri.path().to_string();
+    let mut segs = path[ROOT.len()..].split('/').filter(|s| !s.is_empty());
+    let (Some(user), Some(transfer)) = (segs.next(), segs.next()) else {
+        return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
+    };
+    let user = percent_decode_str(user).decode_utf8_lossy().into_owned();
+    let transfer = percent_decode_str(transfer).decode_utf8_lossy().into_owned();
+    let chunk = segs.next().map(|c| percent_decode_str(c).decode_utf8_lossy().into_owned());
+    let (session, login) = match authenticate(&state, &parts.headers, &meta).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if names::username(&user).ok() != names::username(&login).ok() {
+        return dav_error(StatusCode::FORBIDDEN, "Forbidden", "These are not your uploads.");
+    }
+    if transfer.len() > 200 || chunk.as_ref().is_some_and(|c| c.len() > 200) {
+        return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The transfer or chunk name is too long.");
+    }
+    let app = &state.app;
+    let method = parts.method.clone();
+    let prefix = format!("{ROOT}{user}/{transfer}");
+    match (method.as_str(), chunk.as_deref()) {
+        ("MKCOL", None) => {
+            match app
+                .upload_session_start(
+                    &session,
+                    Protocol::Nextcloud,
+                    Some(&transfer),
+                    None,
+                    total_length(&parts.headers),
+                )
+                .await
+            {
+                Ok(_) => StatusCode::CREATED.into_response(),
+                Err(AppError::Conflict(_)) => {
+                    dav_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "The upload exists already.")
+                }
+                Err(e) => refusal(e),
+            }
+        }
+        ("PROPFIND", None) => {
+            let result = async {
+                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                app.upload_parts(&session, &s).await
+            };
+            match result.await {
+                Ok(p) => listing(&prefix, &p),
+                Err(e) => refusal(e),
+            }
+        }
+        ("DELETE", None) => {
+            let result = async {
+                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                app.upload_abort(&session, &s).await
+            };
+            match result.await {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(e) => refusal(e),
+            }
+        }
+        ("PUT", Some(name)) if name != ".file" => {
+            let stream = body.into_data_stream().map_err(|e| e.to_string());
+            let result = async {
+                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                app.upload_part(&session, &s, name, None, stream).await
+            };
+            match result.await {
+                Ok(_) => StatusCode::CREATED.into_response(),
+                Err(e) => refusal(e),
+            }
+        }
+        ("MOVE", Some(".file")) => {
+            // The destination must be in the caller's files; it is rewritten to the
+            // /remote.php/dav/files root like any WebDAV destination.
+            if let Some(r) = refuse_destination(&mut parts.headers, "/remote.php/dav/files/", &user) {
+                return r;
+            }
+            let dest = parts.headers.get("destination").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            let Some((root, _)) = split_path(&dest) else {
+                return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The MOVE needs a Destination.");
+            };
+            let after_user = dest[root.len()..].split_once('/').map_or("", |(_, rest)| rest);
+            let mut segs: Vec<String> = after_user
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+                .collect();
+            let Some(name) = segs.pop() else {
+                return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The Destination names no file.");
+            };
+            let cond = crate::api::files::conditions(&parts.headers);
+            let mtime = crate::api::files::client_mtime(&parts.headers);
+            let result = async {
+                let space = app.personal_space(&session).await?;
+                let folder = app.lookup(&session, &space, &segs).await?.ok_or(AppError::NotFound("folder"))?;
+                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                let expected_total = total_length(&parts.headers);
+                let finish = Finish { folder: folder.id, name: &name, cond: &cond, mtime, expected_total };
+                app.upload_finish(&session, &s, &finish).await
+            };
+            match result.await {
+                Ok(up) => {
+                    let status = if up.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT };
+                    let mut resp = status.into_response();
+                    let h = resp.headers_mut();
+                    for (k, v) in [
+                        ("oc-fileid", up.node.id.0.simple().to_string()),
+                        ("oc-etag", quoted(&up.node.etag)),
+                        ("etag", quoted(&up.node.etag)),
+                    ] {
+                        if let Ok(v) = HeaderValue::from_str(&v) {
+                            h.insert(k, v);
+                        }
+                    }
+                    if mtime.is_some() {
+                        h.insert("x-oc-mtime", HeaderValue::from_static("accepted"));
+                    }
+                    resp
+                }
+                Err(e) => refusal(e),
+            }
+        }
+        _ => dav_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "This method does not apply to an upload."),
+    }
+}
