@@ -25,23 +25,25 @@ const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456
 
 /// Five groups of five characters from 57 that cannot be confused (no 0/O, 1/l/I): about
 /// 146 bits, easy to type into a phone from the screen.
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     let mut out = String::with_capacity(29);
-    let mut bytes = [0u8; 64];
-    OsRng.fill_bytes(&mut bytes);
     let mut n = 0;
-    for b in bytes {
-        // Rejection sampling keeps every character equally likely.
-        if usize::from(b) >= 256 - 256 % ALPHABET.len() {
-            continue;
-        }
-        if n > 0 && n % 5 == 0 {
-            out.push('-');
-        }
-        out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
-        n += 1;
-        if n == 25 {
-            break;
+    while n < 25 {
+        let mut bytes = [0u8; 64];
+        OsRng.fill_bytes(&mut bytes);
+        for b in bytes {
+            // Rejection sampling keeps every character equally likely.
+            if usize::from(b) >= 256 - 256 % ALPHABET.len() {
+                continue;
+            }
+            if n > 0 && n % 5 == 0 {
+                out.push('-');
+            }
+            out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
+            n += 1;
+            if n == 25 {
+                break;
+            }
         }
     }
     out
@@ -56,11 +58,7 @@ impl App {
     pub async fn create_app_password(&self, s: &Session, name: &str, meta: &RequestMeta) -> AppResult<NewAppPassword> {
         let a = &s.actor;
         let name = names::display_text("name", name, 100)?;
-        let mut secret = new_secret();
-        while secret.len() < 29 {
-            // 64 random bytes nearly always give 25 characters; if not, draw again.
-            secret = new_secret();
-        }
+        let secret = new_secret();
         let now = self.clock.now();
         let row = AppPasswordRow {
             id: uuid::Uuid::now_v7(),

@@ -287,6 +287,7 @@ impl App {
         .await?;
         tx.prune_login_failures(now.minus_secs(self.cfg.throttle.window_secs)).await?;
         tx.prune_changes(self.store.backend()).await?;
+        tx.delete_expired_login_flows(now.millis()).await?;
         tx.commit().await?;
         // The trash and old versions expire on their own; several nodes doing it at once
         // find nothing left to do.

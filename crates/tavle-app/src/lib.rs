@@ -10,6 +10,7 @@ pub mod demo;
 pub mod drive;
 mod error;
 pub mod import;
+pub mod login_flow;
 pub mod org;
 pub mod passwords;
 pub mod views;

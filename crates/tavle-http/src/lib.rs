@@ -73,6 +73,8 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(session::sessions, session::logout_everywhere))
         .routes(routes!(app_passwords::list, app_passwords::create))
         .routes(routes!(app_passwords::revoke))
+        .routes(routes!(app_passwords::login_flow))
+        .routes(routes!(app_passwords::grant_login_flow))
         .routes(routes!(schools::list, schools::create))
         .routes(routes!(schools::get))
         .routes(routes!(schools::years, schools::create_year))

@@ -1,12 +1,14 @@
 //! What the Nextcloud and ownCloud sync clients ask before they use WebDAV: `status.php`,
-//! the OCS capabilities and the logged-in user. Tavle answers as a Nextcloud 30 server with
+//! the OCS capabilities and the logged-in user, and Login Flow v2 (the client opens
+//! `/login/flow/<token>` in the browser, where the web app asks the person to approve it). Tavle answers as a Nextcloud 30 server with
 //! the features it has, so the desktop, mobile and rclone clients work unchanged.
 
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::dav::authenticate;
@@ -24,6 +26,63 @@ pub fn routes() -> Router<HttpState> {
         .route("/ocs/v2.php/cloud/capabilities", get(capabilities_v2))
         .route("/ocs/v1.php/cloud/user", get(user_v1))
         .route("/ocs/v2.php/cloud/user", get(user_v2))
+        .route("/index.php/login/v2", post(login_flow_start))
+        .route("/login/v2", post(login_flow_start))
+        .route("/index.php/login/v2/poll", post(login_flow_poll))
+        .route("/login/v2/poll", post(login_flow_poll))
+}
+
+/// This server's address as the client reached it, for the addresses a flow hands out.
+fn base_url(state: &HttpState, headers: &HeaderMap) -> String {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()))
+        .flatten();
+    let scheme = forwarded.unwrap_or(if state.config.secure_cookies { "https" } else { "http" });
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
+fn internal_error(e: tavle_app::AppError) -> Response {
+    tracing::error!(error = ?e, "login flow failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], "internal error").into_response()
+}
+
+/// Login Flow v2, step 1: the client gets the address to open in the browser and a token to
+/// poll with.
+async fn login_flow_start(State(state): State<HttpState>, headers: HeaderMap) -> Response {
+    let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let flow = match state.app.start_login_flow(device).await {
+        Ok(f) => f,
+        Err(e) => return internal_error(e),
+    };
+    let base = base_url(&state, &headers);
+    Json(json!({
+        "poll": { "token": flow.poll_token, "endpoint": format!("{base}/index.php/login/v2/poll") },
+        "login": format!("{base}/login/flow/{}", flow.login_token),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct PollForm {
+    token: String,
+}
+
+/// Login Flow v2, step 3: 404 until the person has approved the device, then the app
+/// password, once.
+async fn login_flow_poll(State(state): State<HttpState>, headers: HeaderMap, Form(form): Form<PollForm>) -> Response {
+    match state.app.poll_login_flow(&form.token).await {
+        Ok(Some(r)) => Json(json!({
+            "server": base_url(&state, &headers),
+            "loginName": r.username,
+            "appPassword": r.app_password,
+        }))
+        .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!([]))).into_response(),
+        Err(e) => internal_error(e),
+    }
 }
 
 fn version_string() -> String {

@@ -289,3 +289,113 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 }
+
+/// A Login Flow v2 in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginFlowRow {
+    pub login_token_hash: String,
+    pub poll_token_hash: String,
+    pub device: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Who approved it, when someone has.
+    pub granted: Option<(TenantId, PersonId, String)>,
+}
+
+fn login_flow_row(r: &sqlx::any::AnyRow) -> Result<LoginFlowRow> {
+    let tenant: Option<TenantId> = crate::row::opt_id(r, "tenant_id")?;
+    let person: Option<PersonId> = crate::row::opt_id(r, "person_id")?;
+    let username = opt_text(r, "username")?;
+    Ok(LoginFlowRow {
+        login_token_hash: text(r, "login_token_hash")?,
+        poll_token_hash: text(r, "poll_token_hash")?,
+        device: text(r, "device")?,
+        created_at: int(r, "created_at")?,
+        expires_at: int(r, "expires_at")?,
+        granted: match (tenant, person, username) {
+            (Some(t), Some(p), Some(u)) => Some((t, p, u)),
+            _ => None,
+        },
+    })
+}
+
+const FLOW_COLS: &str =
+    "login_token_hash, poll_token_hash, device, created_at, expires_at, tenant_id, person_id, username";
+
+impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
+    /// Instance-level: a flow belongs to nobody until it is approved.
+    pub async fn insert_login_flow(&mut self, f: &LoginFlowRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_flow (login_token_hash, poll_token_hash, device, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&f.login_token_hash)
+        .bind(&f.poll_token_hash)
+        .bind(&f.device)
+        .bind(f.created_at)
+        .bind(f.expires_at)
+        .execute(self.c())
+        .await?;
+        Ok(())
+    }
+
+    /// Instance-level: a live flow by the hash of its login token (the approving page's).
+    pub async fn login_flow_by_login(&mut self, hash: &str, now: i64) -> Result<Option<LoginFlowRow>> {
+        let row =
+            sqlx::query(&format!("SELECT {FLOW_COLS} FROM login_flow WHERE login_token_hash = $1 AND expires_at > $2"))
+                .bind(hash)
+                .bind(now)
+                .fetch_optional(self.c())
+                .await?;
+        row.as_ref().map(login_flow_row).transpose()
+    }
+
+    /// Instance-level: a live flow by the hash of its poll token (the client's).
+    pub async fn login_flow_by_poll(&mut self, hash: &str, now: i64) -> Result<Option<LoginFlowRow>> {
+        let row =
+            sqlx::query(&format!("SELECT {FLOW_COLS} FROM login_flow WHERE poll_token_hash = $1 AND expires_at > $2"))
+                .bind(hash)
+                .bind(now)
+                .fetch_optional(self.c())
+                .await?;
+        row.as_ref().map(login_flow_row).transpose()
+    }
+
+    /// Records who approved a flow (only a flow nobody approved yet).
+    pub async fn grant_login_flow(
+        &mut self,
+        hash: &str,
+        tenant: TenantId,
+        person: PersonId,
+        username: &str,
+        at: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE login_flow SET tenant_id = $2, person_id = $3, username = $4, granted_at = $5 \
+             WHERE login_token_hash = $1 AND person_id IS NULL",
+        )
+        .bind(hash)
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .bind(username)
+        .bind(at)
+        .execute(self.c())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends a flow; returns whether it was still there (so it is handed over only once).
+    pub async fn delete_login_flow(&mut self, login_token_hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM login_flow WHERE login_token_hash = $1")
+            .bind(login_token_hash)
+            .execute(self.c())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Instance-level housekeeping: removes flows that expired.
+    pub async fn delete_expired_login_flows(&mut self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM login_flow WHERE expires_at <= $1").bind(now).execute(self.c()).await?;
+        Ok(done.rows_affected())
+    }
+}

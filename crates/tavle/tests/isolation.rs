@@ -27,6 +27,10 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/me/app-passwords", [401, 201, 201, 201, 401]),
         // elev1's app password is elev1's to revoke.
         ("DELETE /api/v1/me/app-passwords/{app_password_id}", [401, 404, 404, 404, 401]),
+        // A login request is approved by whoever opened it; the token is the secret. This one
+        // was approved already, so it is gone for everyone.
+        ("GET /api/v1/login-flows/{login_token}", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/login-flows/{login_token}/grant", [401, 404, 404, 404, 401]),
         ("GET /api/v1/schools", [401, 200, 200, 200, 401]),
         // A municipality admin creates schools in their own municipality only.
         ("POST /api/v1/schools", [401, 201, 403, 403, 401]),
@@ -159,6 +163,10 @@ async fn every_route_is_sealed(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(tus.status(), StatusCode::CREATED);
+    let (_, flow) = elev1_api.call(Method::POST, "/index.php/login/v2", None).await;
+    let login_token = flow["login"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let granted = elev1_api.call(Method::POST, &format!("/api/v1/login-flows/{login_token}/grant"), None).await;
+    assert_eq!(granted.0, StatusCode::NO_CONTENT);
     let upload = tus.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
 
     // Another school in the same municipality, with its own admin.
@@ -224,6 +232,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{version_id}", &version)
                 .replace("{app_password_id}", &app_password)
                 .replace("{upload_id}", &upload)
+                .replace("{login_token}", &login_token)
                 .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {

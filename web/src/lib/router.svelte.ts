@@ -44,3 +44,17 @@ export function match(pattern: string, p: string): Record<string, string> | null
   }
   return params;
 }
+
+const RETURN_KEY = 'tavle.return';
+
+/** Remembers the page someone asked for before they were sent to log in. */
+export function rememberReturn(to: string) {
+  if (to.startsWith('/') && !to.startsWith('//') && to !== '/login') sessionStorage.setItem(RETURN_KEY, to);
+}
+
+/** The page to go to after logging in (once), or the home page. */
+export function takeReturn(): string {
+  const to = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  return to && to.startsWith('/') && !to.startsWith('//') ? to : '/';
+}

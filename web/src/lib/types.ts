@@ -97,3 +97,11 @@ export interface Problem {
   code: string;
   message: string;
 }
+export interface AppPassword {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at?: string;
+  /** Only in the answer to its creation. */
+  password?: string;
+}

@@ -40,3 +40,36 @@ pub async fn revoke(State(state): State<HttpState>, auth: Authed, Path(ap): Path
     state.app.revoke_app_password(&auth.session, id(&ap, "app password")?, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A device asking for access through Login Flow v2.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LoginFlowWire {
+    /// The device as it names itself (its User-Agent).
+    pub device: String,
+}
+
+/// What device a login request (from a sync client's Login Flow v2) is for.
+#[utoipa::path(get, path = "/api/v1/login-flows/{login_token}", tag = "session",
+    params(("login_token" = String, Path)),
+    responses((status = 200, body = LoginFlowWire), (status = 404, body = ErrorBody)))]
+pub async fn login_flow(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(token): Path<String>,
+) -> ApiResult<Json<LoginFlowWire>> {
+    let device = state.app.login_flow_device(&auth.session, &token).await?;
+    Ok(Json(LoginFlowWire { device }))
+}
+
+/// Approve a login request: the device receives an app password for the caller's account.
+#[utoipa::path(post, path = "/api/v1/login-flows/{login_token}/grant", tag = "session",
+    params(("login_token" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn grant_login_flow(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(token): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.app.grant_login_flow(&auth.session, &token, &auth.meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
