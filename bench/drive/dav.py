@@ -63,7 +63,7 @@ def propfind(url, user, password, n):
         data = r.read()
         times.append((time.perf_counter() - t) * 1000)
         if r.status != 207:
-            raise SystemExit(f"PROPFIND: {r.status} {data[:200]!r}")
+            raise SystemExit(f"PROPFIND {url}: {r.status} {data[:200]!r}")
         entries = data.count(b"<D:response>") + data.count(b"<d:response>") + data.count(b"<D:response ")
         entries = entries or data.count(b":response>") // 2
     times = sorted(times[3:])  # the first three warm up caches

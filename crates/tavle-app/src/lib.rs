@@ -82,6 +82,8 @@ pub struct App {
     pub(crate) passwords: Passwords,
     pub(crate) cfg: AppConfig,
     pub(crate) cache: Arc<cache::SessionCache>,
+    /// Folder listings by folder, each with the folder ETag it is valid for (`drive::files`).
+    pub(crate) listings: Arc<drive::Listings>,
 }
 
 impl std::fmt::Debug for App {
@@ -94,7 +96,7 @@ impl App {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
         let passwords = Passwords::new(&cfg.passwords)?;
         let cache = Arc::new(cache::SessionCache::new(cfg.session_cache_entries));
-        Ok(App { store, blobs, clock, passwords, cfg, cache })
+        Ok(App { store, blobs, clock, passwords, cfg, cache, listings: Arc::new(drive::listings()) })
     }
 
     pub fn store(&self) -> &Store {

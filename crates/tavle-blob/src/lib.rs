@@ -21,7 +21,7 @@ use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tavle_core::{BlobId, TenantId};
 
@@ -245,7 +245,13 @@ impl BlobStore {
     pub async fn read(&self, key: BlobKey, range: Option<Range<u64>>) -> Result<ByteStream> {
         let opts = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
         let got = self.store.get_opts(&key.path(), opts).await.map_err(|e| not_found(e, key))?;
-        Ok(got.into_stream().map_err(BlobError::Store).boxed())
+        let range = got.range.clone();
+        match got.payload {
+            // object_store reads local files in 8 KiB pieces, one blocking task each; reading
+            // 1 MiB at a time makes a large download several times faster.
+            GetResultPayload::File(file, _) => Ok(file_stream(file, range)),
+            GetResultPayload::Stream(s) => Ok(s.map_err(BlobError::Store).boxed()),
+        }
     }
 
     /// Removes a blob; removing one that is already gone is not an error.
@@ -264,6 +270,33 @@ impl BlobStore {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Bytes read from a local file per piece.
+const READ_CHUNK: u64 = 1 << 20;
+
+/// A local file's byte range as a stream of 1 MiB pieces, each read on a blocking thread.
+fn file_stream(file: std::fs::File, range: Range<u64>) -> ByteStream {
+    let file = Arc::new(file);
+    futures_util::stream::try_unfold(range.start, move |pos| {
+        let file = file.clone();
+        async move {
+            if pos >= range.end {
+                return Ok(None);
+            }
+            let len = (range.end - pos).min(READ_CHUNK) as usize;
+            let bytes = tokio::task::spawn_blocking(move || {
+                use std::os::unix::fs::FileExt;
+                let mut buf = vec![0u8; len];
+                file.read_exact_at(&mut buf, pos).map(|()| Bytes::from(buf))
+            })
+            .await
+            .map_err(|e| BlobError::Interrupted(e.to_string()))?
+            .map_err(|e| BlobError::Store(object_store::Error::Generic { store: "local", source: Box::new(e) }))?;
+            Ok(Some((bytes, pos + len as u64)))
+        }
+    })
+    .boxed()
 }
 
 fn not_found(e: object_store::Error, key: BlobKey) -> BlobError {

@@ -1,6 +1,8 @@
 //! Browsing and changing files and folders: look, list, create folders, move, copy, delete
 //! to the trash, search.
 
+use std::sync::Arc;
+
 use tavle_core::drive::{file_name, name_key, Access, NodeKind};
 use tavle_core::policy::Actor;
 use tavle_core::NodeId;
@@ -81,11 +83,25 @@ impl App {
     }
 
     /// A folder and what is in it.
-    pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Vec<NodeRow>)> {
+    ///
+    /// Listings are cached by the folder's ETag, which every change below the folder replaces
+    /// in the same transaction: a listing is reused only while the database still holds the
+    /// ETag it was read under, so every node of a cluster sees every change at once. The
+    /// ETag is read before the children, so a listing is never older than its ETag.
+    pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Arc<Vec<NodeRow>>)> {
+        let tenant = s.actor.tenant_id;
         let mut conn = self.store.read().await?;
         let r = self.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
-        let children = conn.children(s.actor.tenant_id, folder).await?;
+        let etag = r.node().etag.clone();
+        let children = match self.listings.get(&(tenant, folder)).filter(|(e, _)| *e == etag) {
+            Some((_, cached)) => cached,
+            None => {
+                let fresh = Arc::new(conn.children(tenant, folder).await?);
+                self.listings.insert((tenant, folder), (etag, fresh.clone()));
+                fresh
+            }
+        };
         Ok((r.into(), children))
     }
 

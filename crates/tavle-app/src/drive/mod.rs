@@ -14,6 +14,8 @@ mod spaces;
 mod trash;
 mod upload;
 
+use std::sync::Arc;
+
 use tavle_core::drive::{Access, NodeKind, SpaceFacts};
 use tavle_core::policy::space_access;
 use tavle_core::{NodeId, TenantId};
@@ -33,6 +35,26 @@ use crate::error::{AppError, AppResult};
 use crate::App;
 
 const GIB: i64 = 1 << 30;
+
+/// Cached folder listings: (tenant, folder) → (the folder's ETag, its live children).
+pub(crate) type Listings = quick_cache::sync::Cache<(TenantId, NodeId), (String, Arc<Vec<NodeRow>>), ListingWeight>;
+
+/// Weighs a listing by its entries, so the cache holds a bounded number of rows.
+#[derive(Clone, Debug)]
+pub(crate) struct ListingWeight;
+
+impl quick_cache::Weighter<(TenantId, NodeId), (String, Arc<Vec<NodeRow>>)> for ListingWeight {
+    fn weight(&self, _key: &(TenantId, NodeId), value: &(String, Arc<Vec<NodeRow>>)) -> u64 {
+        value.1.len() as u64 + 1
+    }
+}
+
+/// At most this many rows of listings are cached (about 300 bytes each).
+const LISTING_ROWS: u64 = 500_000;
+
+pub(crate) fn listings() -> Listings {
+    quick_cache::sync::Cache::with_weighter(2_000, LISTING_ROWS, ListingWeight)
+}
 
 /// Quotas, trash and version retention.
 #[derive(Clone, Debug)]

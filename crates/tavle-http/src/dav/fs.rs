@@ -250,7 +250,7 @@ impl DavFileSystem for TavleFs {
             let (_, children) = cx.app.folder(&cx.session, folder.id).await.map_err(fs_error)?;
             let props = cx.app.dav_properties(&cx.session, &folder, true).await.map_err(fs_error)?;
             if let Ok(mut m) = cx.props.lock() {
-                for c in &children {
+                for c in children.iter() {
                     m.insert(c.id, Vec::new());
                 }
                 for p in props {
@@ -260,13 +260,13 @@ impl DavFileSystem for TavleFs {
             let base = path_key(&segs);
             let mut entries: Vec<FsResult<Box<dyn DavDirEntry>>> = Vec::with_capacity(children.len());
             if let Ok(mut c) = cx.cache.lock() {
-                for child in children {
+                for child in children.iter() {
                     let key = format!("{}/{}", base.trim_end_matches('/'), name_key(&child.name));
                     entries.push(Ok(Box::new(Entry {
                         name: child.name.clone().into_bytes(),
-                        meta: NodeMeta::from(&child),
+                        meta: NodeMeta::from(child),
                     })));
-                    c.insert(key, Some(child));
+                    c.insert(key, Some(child.clone()));
                 }
             }
             let listing: FsStream<Box<dyn DavDirEntry>> = Box::pin(stream::iter(entries));

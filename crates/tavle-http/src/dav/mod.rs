@@ -13,6 +13,7 @@ mod chunks;
 mod file;
 mod fs;
 mod locks;
+mod propfind;
 mod props;
 
 use std::sync::Arc;
@@ -141,7 +142,7 @@ fn xml_method(m: &Method) -> bool {
 
 /// Reads an XML body whole, refusing one that is too large or declares a DTD (which could
 /// expand entities into gigabytes, or read files).
-async fn xml_body(body: Body) -> Result<Body, Response> {
+async fn xml_body(body: Body) -> Result<axum::body::Bytes, Response> {
     let limited = http_body_util::Limited::new(body, XML_BODY_LIMIT);
     let bytes = match limited.collect().await {
         Ok(c) => c.to_bytes(),
@@ -161,7 +162,24 @@ async fn xml_body(body: Body) -> Result<Body, Response> {
             "XML with a document type declaration is refused.",
         ));
     }
-    Ok(Body::from(bytes))
+    Ok(bytes)
+}
+
+/// The answer for a file-system error outside `dav_server`.
+pub(crate) fn fs_status(e: dav_server::fs::FsError) -> Response {
+    use dav_server::fs::FsError;
+    match e {
+        FsError::NotFound => dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing at this path."),
+        FsError::Forbidden => dav_error(StatusCode::FORBIDDEN, "Forbidden", "You may not do this here."),
+        _ => dav_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "Something went wrong inside Tavle."),
+    }
+}
+
+/// The decoded path segments below `<root><user>/` of a request path.
+fn segments_below_user(path: &str, root: &str) -> Vec<String> {
+    let after_root = &path[root.len()..];
+    let rest = after_root.find('/').map_or("", |i| &after_root[i..]);
+    rest.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned()).collect()
 }
 
 /// Authenticates a WebDAV or sync-client request (HTTP Basic with an app password); returns
@@ -233,13 +251,13 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     if let Some(refusal) = refuse_destination(&mut parts.headers, root, &user) {
         return refusal;
     }
-    let body = if xml_method(&parts.method) {
+    let (xml, body) = if xml_method(&parts.method) {
         match xml_body(body).await {
-            Ok(b) => b,
+            Ok(b) => (Some(b), Body::empty()),
             Err(r) => return r,
         }
     } else {
-        body
+        (None, body)
     };
     let space = match state.app.personal_space(&session).await {
         Ok(s) => s,
@@ -249,12 +267,26 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     let method = parts.method.clone();
     let cx = Arc::new(Context::new(state.app.clone(), session, meta, space, method.clone(), mtime));
     let prefix = format!("{root}{user}");
+    if let (Some(bytes), "PROPFIND") = (&xml, method.as_str()) {
+        let depth = parts.headers.get("depth").and_then(|v| v.to_str().ok()).unwrap_or("1").trim().to_string();
+        let segs = segments_below_user(parts.uri.path(), root);
+        let href_prefix = format!("{root}{}", percent_encoding::utf8_percent_encode(&user, SEGMENT));
+        if let Some(resp) = propfind::answer(&cx, &href_prefix, &segs, &depth, bytes).await {
+            return resp;
+        }
+    }
+    let body = match xml {
+        Some(bytes) => Body::from(bytes),
+        None => body,
+    };
     let config = DavHandler::builder()
         .strip_prefix(prefix.clone())
         .filesystem(Box::new(TavleFs(cx.clone())))
         .locksystem(Box::new(DbLocks::new(cx.clone(), prefix)))
         .principal(login)
-        .autoindex(false);
+        .autoindex(false)
+        // Downloads go out in 1 MiB pieces, as the blob store reads them.
+        .read_buf_size(1 << 20);
     let resp = DavHandler::new().handle_with(config, Request::from_parts(parts, body)).await;
     let mut resp = resp.map(Body::new);
     if (method == Method::PUT || method.as_str() == "MKCOL") && resp.status().is_success() {
