@@ -9,7 +9,7 @@ use tavle_core::NodeId;
 use tavle_store::drive::{NodeRow, SpaceRow};
 use tavle_store::Tx;
 
-use super::{new_etag, Reached};
+use super::{new_etag, new_folder, Reached};
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::App;
@@ -25,30 +25,9 @@ pub struct NodeView {
 
 impl From<Reached> for NodeView {
     fn from(mut r: Reached) -> Self {
-        let node = r.path.pop().unwrap_or_else(|| unreachable_root(&r.space));
+        // `Reached` always holds its node; the fallback only keeps the conversion total.
+        let node = r.path.pop().unwrap_or_else(|| new_folder(&r.space, r.space.root_id, None, String::new(), None, 0));
         NodeView { node, path: r.path, access: r.access }
-    }
-}
-
-fn unreachable_root(space: &SpaceRow) -> NodeRow {
-    // `Reached` always holds its node; this only keeps the conversion total.
-    NodeRow {
-        id: space.root_id,
-        tenant_id: space.tenant_id,
-        space_id: space.id,
-        parent_id: None,
-        name: String::new(),
-        kind: NodeKind::Folder,
-        blob_id: None,
-        size: 0,
-        sha256: None,
-        etag: String::new(),
-        created_at: 0,
-        created_by: None,
-        modified_at: 0,
-        modified_by: None,
-        trashed_at: None,
-        trashed_by: None,
     }
 }
 
@@ -117,24 +96,7 @@ impl App {
         if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
             return Err(exists(&name));
         }
-        let node = NodeRow {
-            id: NodeId::new(),
-            tenant_id: a.tenant_id,
-            space_id: p.space.id,
-            parent_id: Some(parent),
-            name,
-            kind: NodeKind::Folder,
-            blob_id: None,
-            size: 0,
-            sha256: None,
-            etag: new_etag(),
-            created_at: now,
-            created_by: Some(a.person_id),
-            modified_at: now,
-            modified_by: Some(a.person_id),
-            trashed_at: None,
-            trashed_by: None,
-        };
+        let node = new_folder(&p.space, NodeId::new(), Some(parent), name, Some(a.person_id), now);
         tx.insert_node(&node).await.map_err(|e| conflict(e, &node.name))?;
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
         tx.commit().await?;

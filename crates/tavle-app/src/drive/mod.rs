@@ -94,6 +94,35 @@ pub(crate) fn new_etag() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// A new folder of `space` (its root when `parent` is `None`, which has no name).
+pub(crate) fn new_folder(
+    space: &SpaceRow,
+    id: NodeId,
+    parent: Option<NodeId>,
+    name: String,
+    by: Option<tavle_core::PersonId>,
+    now: i64,
+) -> NodeRow {
+    NodeRow {
+        id,
+        tenant_id: space.tenant_id,
+        space_id: space.id,
+        parent_id: parent,
+        name,
+        kind: NodeKind::Folder,
+        blob_id: None,
+        size: 0,
+        sha256: None,
+        etag: new_etag(),
+        created_at: now,
+        created_by: by,
+        modified_at: now,
+        modified_by: by,
+        trashed_at: None,
+        trashed_by: None,
+    }
+}
+
 fn facts(space: &SpaceRow) -> SpaceFacts {
     SpaceFacts { tenant_id: space.tenant_id, space_id: space.id, kind: space.kind }
 }

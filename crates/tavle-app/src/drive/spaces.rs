@@ -1,13 +1,13 @@
 //! The caller's spaces: created the first time they are needed, named for people, with the
 //! quota that applies.
 
-use tavle_core::drive::{Access, NodeKind, SpaceKind};
+use tavle_core::drive::{Access, SpaceKind};
 use tavle_core::policy::{space_access, Actor};
 use tavle_core::{NodeId, SpaceId};
-use tavle_store::drive::{NodeRow, SpaceRow};
+use tavle_store::drive::SpaceRow;
 use tavle_store::StoreError;
 
-use super::{facts, new_etag};
+use super::{facts, new_folder};
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::App;
@@ -136,24 +136,7 @@ impl App {
             used_bytes: 0,
             created_at: now,
         };
-        let root = NodeRow {
-            id: space.root_id,
-            tenant_id: a.tenant_id,
-            space_id: space.id,
-            parent_id: None,
-            name: String::new(),
-            kind: NodeKind::Folder,
-            blob_id: None,
-            size: 0,
-            sha256: None,
-            etag: new_etag(),
-            created_at: now,
-            created_by: None,
-            modified_at: now,
-            modified_by: None,
-            trashed_at: None,
-            trashed_by: None,
-        };
+        let root = new_folder(&space, space.root_id, None, String::new(), None, now);
         let mut tx = self.store.write().await?;
         match tx.insert_space(&space, &root).await {
             Ok(()) => Ok(tx.commit().await?),

@@ -195,6 +195,15 @@ impl Context {
         Ok((parent, name))
     }
 
+    /// The node a MOVE or COPY starts from, and where it goes. `dav_server` has already
+    /// removed what was at the destination when the client asked to overwrite it.
+    async fn source_and_destination(&self, from: &DavPath, to: &DavPath) -> FsResult<(NodeRow, Destination)> {
+        let node = self.resolve(&segments(from)?).await?;
+        let (parent, name) = self.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
+        self.forget();
+        Ok((node, Destination { parent: parent.id, name: Some(name), replace: true }))
+    }
+
     /// The properties set on a node (from the folder listing when it was listed).
     pub async fn properties(&self, node: &NodeRow) -> FsResult<Vec<tavle_app::drive::DavPropertyRow>> {
         if let Some(p) = self.props.lock().ok().and_then(|m| m.get(&node.id).cloned()) {
@@ -314,10 +323,7 @@ impl DavFileSystem for TavleFs {
     fn rename<'a>(&'a self, from: &'a DavPath, to: &'a DavPath) -> FsFuture<'a, ()> {
         async move {
             let cx = &self.0;
-            let node = cx.resolve(&segments(from)?).await?;
-            let (parent, name) = cx.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
-            cx.forget();
-            let to = Destination { parent: parent.id, name: Some(name), replace: true };
+            let (node, to) = cx.source_and_destination(from, to).await?;
             cx.app.move_node(&cx.session, node.id, &to, None).await.map_err(fs_error)?;
             Ok(())
         }
@@ -327,10 +333,7 @@ impl DavFileSystem for TavleFs {
     fn copy<'a>(&'a self, from: &'a DavPath, to: &'a DavPath) -> FsFuture<'a, ()> {
         async move {
             let cx = &self.0;
-            let node = cx.resolve(&segments(from)?).await?;
-            let (parent, name) = cx.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
-            cx.forget();
-            let to = Destination { parent: parent.id, name: Some(name), replace: true };
+            let (node, to) = cx.source_and_destination(from, to).await?;
             let copy = cx.app.copy_node(&cx.session, node.id, &to).await.map_err(fs_error)?;
             // Properties are part of what a COPY duplicates (RFC 4918, 9.8.2).
             let props = cx.properties(&node).await?;
