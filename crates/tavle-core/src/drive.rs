@@ -83,6 +83,59 @@ impl Access {
     }
 }
 
+/// Who a file or folder is shared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Grantee {
+    Person(PersonId),
+    /// Everyone in a class or team, as its membership stands when they ask.
+    Group(GroupId),
+    /// Everyone at a school: its pupils, teachers and staff.
+    School(SchoolId),
+}
+
+impl Grantee {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Grantee::Person(_) => "person",
+            Grantee::Group(_) => "group",
+            Grantee::School(_) => "school",
+        }
+    }
+    pub fn id(&self) -> String {
+        match self {
+            Grantee::Person(p) => p.to_string(),
+            Grantee::Group(g) => g.to_string(),
+            Grantee::School(s) => s.to_string(),
+        }
+    }
+    pub fn parse(kind: &str, id: &str) -> Option<Grantee> {
+        Some(match kind {
+            "person" => Grantee::Person(id.parse().ok()?),
+            "group" => Grantee::Group(id.parse().ok()?),
+            "school" => Grantee::School(id.parse().ok()?),
+            _ => return None,
+        })
+    }
+}
+
+/// A share on a file or folder (or on a folder above it), as the policy needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShareGrant {
+    pub tenant_id: TenantId,
+    pub grantee: Grantee,
+    pub access: Access,
+}
+
+impl Access {
+    pub fn parse(code: &str) -> Option<Access> {
+        match code {
+            "view" => Some(Access::View),
+            "edit" => Some(Access::Edit),
+            _ => None,
+        }
+    }
+}
+
 /// The longest name in bytes that every client's file system accepts.
 pub const MAX_NAME_BYTES: usize = 255;
 

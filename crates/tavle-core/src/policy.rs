@@ -15,8 +15,10 @@
 //! Drives ([`space_access`]): a personal drive is its owner's alone (no admin browses a
 //! pupil's files); a class or team drive is edited by its teachers and the school's admins
 //! and read by its pupils; a staff drive is edited by the school's teachers, staff and admins.
+//! Shares ([`shared_access`]) add access below a folder for a person, a group's members or a
+//! school's people, never across municipalities.
 
-use crate::drive::{Access, SpaceFacts, SpaceKind};
+use crate::drive::{Access, Grantee, ShareGrant, SpaceFacts, SpaceKind};
 use crate::ids::{GroupId, PersonId, SchoolId, TenantId};
 use crate::org::{MemberRole, PersonStatus, StaffRole};
 
@@ -176,6 +178,22 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> Access {
             }
         }
     }
+}
+
+/// What shares on a node (or on folders above it) give the actor: the most of those that are
+/// theirs, directly, through a group they belong to, or through their school.
+pub fn shared_access(actor: &Actor, grants: &[ShareGrant]) -> Access {
+    grants
+        .iter()
+        .filter(|g| actor.active_in(g.tenant_id))
+        .filter(|g| match g.grantee {
+            Grantee::Person(p) => p == actor.person_id,
+            Grantee::Group(group) => actor.belongs_to(group),
+            Grantee::School(school) => actor.in_school(school),
+        })
+        .map(|g| g.access)
+        .max()
+        .unwrap_or(Access::None)
 }
 
 /// Whether [`person_visibility`] can be `Full` for anyone but the actor: only staff and

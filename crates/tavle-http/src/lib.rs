@@ -66,7 +66,7 @@ struct ApiDoc;
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{app_passwords, drive, files, groups, imports, people, schools, session, tus};
+    use api::{app_passwords, drive, files, groups, imports, people, schools, session, shares, tus};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -100,6 +100,9 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(files::trash))
         .routes(routes!(files::restore))
         .routes(routes!(files::purge))
+        .routes(routes!(shares::create, shares::list))
+        .routes(routes!(shares::delete))
+        .routes(routes!(shares::shared_with_me))
         .routes(routes!(tus::options, tus::create))
         .routes(routes!(tus::head, tus::patch, tus::delete))
 }

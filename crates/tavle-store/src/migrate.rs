@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (4, "dav", include_str!("../migrations/sqlite/0004_dav.sql")),
     (5, "uploads", include_str!("../migrations/sqlite/0005_uploads.sql")),
     (6, "login_flow", include_str!("../migrations/sqlite/0006_login_flow.sql")),
+    (7, "shares", include_str!("../migrations/sqlite/0007_shares.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -22,6 +23,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (4, "dav", include_str!("../migrations/postgres/0004_dav.sql")),
     (5, "uploads", include_str!("../migrations/postgres/0005_uploads.sql")),
     (6, "login_flow", include_str!("../migrations/postgres/0006_login_flow.sql")),
+    (7, "shares", include_str!("../migrations/postgres/0007_shares.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

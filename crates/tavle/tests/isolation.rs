@@ -70,6 +70,11 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/trash/{node_id}/restore", [401, 404, 404, 404, 401]),
         ("DELETE /api/v1/drive/trash/{node_id}", [401, 404, 404, 404, 401]),
+        // Sharing elev1's file is elev1's; what is shared with each caller is their own list.
+        ("POST /api/v1/drive/nodes/{node_id}/shares", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}/shares", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/drive/shares/{share_id}", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/shared-with-me", [401, 200, 200, 200, 401]),
         // tus: what the server speaks is public; an upload is its starter's alone.
         ("OPTIONS /api/v1/drive/uploads", [204, 204, 204, 204, 204]),
         ("POST /api/v1/drive/uploads", [401, 404, 404, 404, 401]),
@@ -80,7 +85,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
 }
 
 /// A valid body per route, so a refusal comes from the policy and not from parsing.
-fn body(route: &str, year: &str, drive_root: &str) -> Option<Value> {
+fn body(route: &str, year: &str, drive_root: &str, school: &str) -> Option<Value> {
     Some(match route {
         "POST /api/v1/session" => json!({}),
         "POST /api/v1/schools" => json!({"name": "Ny Skole", "institution_number": "123456"}),
@@ -105,6 +110,9 @@ fn body(route: &str, year: &str, drive_root: &str) -> Option<Value> {
         }),
         "POST /api/v1/drive/nodes/{node_id}/copy" => json!({"parent_id": drive_root}),
         "POST /api/v1/me/app-passwords" => json!({"name": "Laptop"}),
+        "POST /api/v1/drive/nodes/{node_id}/shares" => {
+            json!({"grantee_kind": "school", "grantee_id": school, "access": "edit"})
+        }
         _ => return None,
     })
 }
@@ -167,6 +175,17 @@ async fn every_route_is_sealed(postgres: bool) {
     let login_token = flow["login"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
     let granted = elev1_api.call(Method::POST, &format!("/api/v1/login-flows/{login_token}/grant"), None).await;
     assert_eq!(granted.0, StatusCode::NO_CONTENT);
+    // elev1 shares the file with the one classmate elev3 (not a caller here).
+    let elev3 = person_id(&leder, &school, "elev3").await;
+    let (status, share) = elev1_api
+        .call(
+            Method::POST,
+            &format!("/api/v1/drive/nodes/{file}/shares"),
+            Some(json!({"grantee_kind": "person", "grantee_id": elev3, "access": "view"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{share}");
+    let share = share["id"].as_str().unwrap().to_string();
     let upload = tus.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
 
     // Another school in the same municipality, with its own admin.
@@ -204,11 +223,11 @@ async fn every_route_is_sealed(postgres: bool) {
 
     // What each caller must never see.
     let sealed: [Vec<&str>; 5] = [
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
-        vec![&school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
-        vec![&class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
+        vec![&school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
+        vec![&class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
+        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
     ];
 
     let (_, doc) = srv.anonymous().get("/api/v1/openapi.json").await;
@@ -233,6 +252,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{app_password_id}", &app_password)
                 .replace("{upload_id}", &upload)
                 .replace("{login_token}", &login_token)
+                .replace("{share_id}", &share)
                 .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {
@@ -255,7 +275,7 @@ async fn every_route_is_sealed(postgres: bool) {
                         .unwrap();
                     (resp.status(), resp.text().await.unwrap())
                 } else {
-                    api.raw(m.clone(), &url, body(&route, &year, &drive_root)).await
+                    api.raw(m.clone(), &url, body(&route, &year, &drive_root, &school)).await
                 };
                 if status.as_u16() != statuses[i] {
                     failures.push(format!("{route} as {caller}: expected {}, got {status}: {text}", statuses[i]));

@@ -10,24 +10,26 @@ mod check;
 mod dav;
 mod files;
 mod resumable;
+mod sharing;
 mod spaces;
 mod trash;
 mod upload;
 
 use std::sync::Arc;
 
-use tavle_core::drive::{Access, NodeKind, SpaceFacts};
-use tavle_core::policy::space_access;
+use tavle_core::drive::{Access, NodeKind, ShareGrant, SpaceFacts};
+use tavle_core::policy::{shared_access, space_access};
 use tavle_core::{NodeId, TenantId};
 
 pub use check::{CheckReport, CheckStep};
 pub use dav::PropertyChange;
 pub use files::{Destination, NodeView};
 pub use resumable::{Finish, Protocol, UPLOAD_SESSION_SECS};
+pub use sharing::SharedItem;
 pub use spaces::SpaceView;
 pub use tavle_blob::ByteStream;
 pub use tavle_store::dav::{AppPasswordRow, DavLockRow, DavPropertyRow};
-pub use tavle_store::drive::{NodeRow, SpaceRow, VersionRow};
+pub use tavle_store::drive::{NodeRow, ShareRow, SpaceRow, VersionRow};
 pub use tavle_store::uploads::{UploadPartRow, UploadSessionRow};
 pub use upload::{Conditions, Upload};
 
@@ -154,7 +156,10 @@ pub(crate) struct Reached {
     pub space: SpaceRow,
     /// Root first, the node itself last.
     pub path: Vec<NodeRow>,
+    /// What the caller may do here: from the space, or from shares, whichever is more.
     pub access: Access,
+    /// What the space alone gives (sharing a node needs `Edit` here, not through a share).
+    pub space_access: Access,
 }
 
 impl Reached {
@@ -197,7 +202,19 @@ impl App {
         let path = db.path_to(tenant, node).await?;
         let Some(last) = path.last() else { return Err(AppError::NotFound("file or folder")) };
         let space = db.space(tenant, last.space_id).await?.ok_or(AppError::NotFound("file or folder"))?;
-        let access = space_access(actor, &facts(&space));
+        let from_space = space_access(actor, &facts(&space));
+        let mut access = from_space;
+        if from_space < Access::Edit {
+            // Shares on the node or a folder above it may give more.
+            let ids: Vec<NodeId> = path.iter().map(|n| n.id).collect();
+            let grants: Vec<ShareGrant> = db
+                .shares_on(tenant, &ids, self.clock.now().millis())
+                .await?
+                .iter()
+                .map(|s| ShareGrant { tenant_id: s.tenant_id, grantee: s.grantee, access: s.access })
+                .collect();
+            access = access.max(shared_access(actor, &grants));
+        }
         if access == Access::None || path[0].parent_id.is_some() {
             return Err(AppError::NotFound("file or folder"));
         }
@@ -207,6 +224,6 @@ impl App {
         if !ok {
             return Err(AppError::NotFound("file or folder"));
         }
-        Ok(Reached { space, path, access })
+        Ok(Reached { space, path, access, space_access: from_space })
     }
 }

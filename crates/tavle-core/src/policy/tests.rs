@@ -205,3 +205,46 @@ fn drive_access_table() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn shares_reach_the_person_the_group_and_the_school_only() {
+    use crate::drive::{Access, Grantee, ShareGrant};
+    let w = world();
+    let actors = actors(&w);
+    let grant = |tenant_id, grantee, access| ShareGrant { tenant_id, grantee, access };
+    let cases = [
+        ("to elev 1A", vec![grant(w.a, Grantee::Person(actors[0].1.person_id), Access::Edit)]),
+        ("to 1A", vec![grant(w.a, Grantee::Group(w.g1a), Access::View)]),
+        ("to S1", vec![grant(w.a, Grantee::School(w.s1), Access::View)]),
+        (
+            "1A edit+S1",
+            vec![grant(w.a, Grantee::Group(w.g1a), Access::Edit), grant(w.a, Grantee::School(w.s1), Access::View)],
+        ),
+        ("to 3X", vec![grant(w.b, Grantee::Group(w.g3x), Access::View)]),
+    ];
+    let mut out = format!("{:<13}", "");
+    for (name, _) in &cases {
+        out.push_str(&format!("{name:<12}"));
+    }
+    out.push('\n');
+    for (who, a) in actors.iter().take(9) {
+        out.push_str(&format!("{who:<13}"));
+        for (_, grants) in &cases {
+            out.push_str(&format!("{:<12}", shared_access(a, grants).code()));
+        }
+        out.push('\n');
+    }
+    expect![[r#"
+                     to elev 1A  to 1A       to S1       1A edit+S1  to 3X       
+        elev 1A      edit        view        view        edit        none        
+        elev 1B      none        none        view        view        none        
+        lærer 1A     none        view        view        edit        none        
+        leder S1     none        none        view        view        none        
+        leder S2     none        none        none        none        none        
+        kommune A    none        none        none        none        none        
+        kommune B    none        none        none        none        none        
+        elev B       none        none        none        none        view        
+        spærret 1A   none        none        none        none        none        
+    "#]]
+    .assert_eq(&out);
+}

@@ -8,6 +8,7 @@ pub mod imports;
 pub mod people;
 pub mod schools;
 pub mod session;
+pub mod shares;
 pub mod tus;
 
 use std::str::FromStr;

@@ -181,3 +181,56 @@ pub struct NodeCopy {
     /// A name for the copy; default: the same name.
     pub name: Option<String>,
 }
+
+/// A share of a file or folder.
+#[derive(Serialize, ToSchema)]
+pub struct ShareWire {
+    pub id: String,
+    pub node_id: String,
+    /// `person`, `group` or `school`.
+    pub grantee_kind: &'static str,
+    pub grantee_id: String,
+    /// `view` or `edit`.
+    pub access: &'static str,
+    pub created_at: String,
+    /// When a share with a class ends: with its school year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+impl From<&tavle_app::drive::ShareRow> for ShareWire {
+    fn from(s: &tavle_app::drive::ShareRow) -> Self {
+        ShareWire {
+            id: s.id.to_string(),
+            node_id: s.node_id.to_string(),
+            grantee_kind: s.grantee.kind(),
+            grantee_id: s.grantee.id(),
+            access: s.access.code(),
+            created_at: time(s.created_at),
+            expires_at: s.expires_at.map(time),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewShare {
+    /// `person`, `group` (a class or team) or `school`.
+    pub grantee_kind: String,
+    pub grantee_id: String,
+    /// `view` or `edit`.
+    pub access: String,
+}
+
+/// Something shared with the caller.
+#[derive(Serialize, ToSchema)]
+pub struct SharedWire {
+    pub share: ShareWire,
+    pub node: NodeDetailWire,
+}
+
+impl From<&tavle_app::drive::SharedItem> for SharedWire {
+    fn from(i: &tavle_app::drive::SharedItem) -> Self {
+        SharedWire { share: ShareWire::from(&i.share), node: NodeDetailWire::from(&i.node) }
+    }
+}

@@ -6,10 +6,12 @@
 
 mod blobs;
 mod nodes;
+mod shares;
 mod spaces;
 
 pub use blobs::{BlobRow, VersionRow};
 pub use nodes::NodeRow;
+pub use shares::ShareRow;
 pub use spaces::SpaceRow;
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.

@@ -1,0 +1,132 @@
+//! Shares of files and folders with people, groups and schools.
+
+use std::ops::DerefMut;
+
+use sqlx::AnyConnection;
+use tavle_core::drive::{Access, Grantee};
+use tavle_core::{NodeId, PersonId, TenantId};
+
+use crate::row::{id, int, opt_int, parse, text};
+use crate::{Db, Result, StoreError};
+
+/// A share as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareRow {
+    pub id: uuid::Uuid,
+    pub tenant_id: TenantId,
+    pub node_id: NodeId,
+    pub grantee: Grantee,
+    pub access: Access,
+    pub created_by: PersonId,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+const SHARE_COLS: &str = "id, tenant_id, node_id, grantee_kind, grantee_id, access, created_by, created_at, expires_at";
+
+fn share_row(r: &sqlx::any::AnyRow) -> Result<ShareRow> {
+    let (kind, gid) = (text(r, "grantee_kind")?, text(r, "grantee_id")?);
+    Ok(ShareRow {
+        id: id(r, "id")?,
+        tenant_id: id(r, "tenant_id")?,
+        node_id: id(r, "node_id")?,
+        grantee: Grantee::parse(&kind, &gid)
+            .ok_or_else(|| StoreError::Corrupt(format!("share grantee {kind:?} {gid:?}")))?,
+        access: parse("access", &text(r, "access")?, Access::parse)?,
+        created_by: id(r, "created_by")?,
+        created_at: int(r, "created_at")?,
+        expires_at: opt_int(r, "expires_at")?,
+    })
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(", ")
+}
+
+impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
+    /// Shares a node; sharing it again with the same grantee changes the access and expiry.
+    pub async fn put_share(&mut self, s: &ShareRow) -> Result<ShareRow> {
+        sqlx::query(&format!(
+            "INSERT INTO share ({SHARE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (node_id, grantee_kind, grantee_id) DO UPDATE SET access = excluded.access, \
+             expires_at = excluded.expires_at"
+        ))
+        .bind(s.id.to_string())
+        .bind(s.tenant_id.to_string())
+        .bind(s.node_id.to_string())
+        .bind(s.grantee.kind())
+        .bind(s.grantee.id())
+        .bind(s.access.code())
+        .bind(s.created_by.to_string())
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(self.c())
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {SHARE_COLS} FROM share WHERE tenant_id = $1 AND node_id = $2 AND grantee_kind = $3 AND grantee_id = $4"
+        ))
+        .bind(s.tenant_id.to_string())
+        .bind(s.node_id.to_string())
+        .bind(s.grantee.kind())
+        .bind(s.grantee.id())
+        .fetch_one(self.c())
+        .await?;
+        share_row(&row)
+    }
+
+    pub async fn share(&mut self, tenant: TenantId, share: uuid::Uuid) -> Result<Option<ShareRow>> {
+        let row = sqlx::query(&format!("SELECT {SHARE_COLS} FROM share WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant.to_string())
+            .bind(share.to_string())
+            .fetch_optional(self.c())
+            .await?;
+        row.as_ref().map(share_row).transpose()
+    }
+
+    pub async fn delete_share(&mut self, tenant: TenantId, share: uuid::Uuid) -> Result<()> {
+        sqlx::query("DELETE FROM share WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(share.to_string())
+            .execute(self.c())
+            .await?;
+        Ok(())
+    }
+
+    /// The live shares on any of these nodes (a node and the folders above it).
+    pub async fn shares_on(&mut self, tenant: TenantId, nodes: &[NodeId], now: i64) -> Result<Vec<ShareRow>> {
+        if nodes.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT {SHARE_COLS} FROM share WHERE tenant_id = $1 AND (expires_at IS NULL OR expires_at > $2) \
+             AND node_id IN ({}) ORDER BY created_at",
+            placeholders(3, nodes.len())
+        );
+        let mut q = sqlx::query(&sql).bind(tenant.to_string()).bind(now);
+        for n in nodes {
+            q = q.bind(n.to_string());
+        }
+        let rows = q.fetch_all(self.c()).await?;
+        rows.iter().map(share_row).collect()
+    }
+
+    /// The live shares with any of these grantees (a person, their groups and schools): what
+    /// is shared with them. One query, however large the groups.
+    pub async fn shares_with(&mut self, tenant: TenantId, grantees: &[Grantee], now: i64) -> Result<Vec<ShareRow>> {
+        if grantees.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT {SHARE_COLS} FROM share WHERE tenant_id = $1 AND (expires_at IS NULL OR expires_at > $2) \
+             AND grantee_id IN ({}) ORDER BY created_at DESC",
+            placeholders(3, grantees.len())
+        );
+        let mut q = sqlx::query(&sql).bind(tenant.to_string()).bind(now);
+        for g in grantees {
+            q = q.bind(g.id());
+        }
+        let rows = q.fetch_all(self.c()).await?;
+        let shares: Vec<ShareRow> = rows.iter().map(share_row).collect::<Result<_>>()?;
+        Ok(shares.into_iter().filter(|s| grantees.contains(&s.grantee)).collect())
+    }
+}
