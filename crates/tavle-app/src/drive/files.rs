@@ -268,11 +268,10 @@ impl App {
     /// Counts `bytes` more against a space's quota, or refuses when they do not fit.
     pub(crate) async fn charge(&self, tx: &mut Tx, space: &SpaceRow, bytes: i64) -> AppResult<()> {
         let quota = self.quota_of(space);
-        let used = tx.space(space.tenant_id, space.id).await?.map_or(space.used_bytes, |s| s.used_bytes);
-        if bytes > 0 && used + bytes > quota {
+        if !tx.charge_space(space.tenant_id, space.id, bytes, quota).await? {
+            let used = tx.space(space.tenant_id, space.id).await?.map_or(space.used_bytes, |s| s.used_bytes);
             return Err(AppError::QuotaExceeded { quota, used });
         }
-        tx.add_used(space.tenant_id, space.id, bytes).await?;
         Ok(())
     }
 }

@@ -115,6 +115,23 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
+    /// Adds `delta` bytes to a space's usage if the usage stays within `quota` (freeing is
+    /// always allowed). One statement, so concurrent uploads cannot both slip under the quota.
+    /// Returns whether it was added.
+    pub async fn charge_space(&mut self, tenant: TenantId, space: SpaceId, delta: i64, quota: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE space SET used_bytes = used_bytes + $3 \
+             WHERE tenant_id = $1 AND id = $2 AND ($3 <= 0 OR used_bytes + $3 <= $4)",
+        )
+        .bind(tenant.to_string())
+        .bind(space.to_string())
+        .bind(delta)
+        .bind(quota)
+        .execute(self.c())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Sets a space's quota (`None`: back to the default for its kind).
     pub async fn set_quota(&mut self, tenant: TenantId, space: SpaceId, quota: Option<i64>) -> Result<()> {
         sqlx::query("UPDATE space SET quota_bytes = $3 WHERE tenant_id = $1 AND id = $2")
