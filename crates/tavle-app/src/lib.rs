@@ -84,6 +84,8 @@ pub struct App {
     pub(crate) cache: Arc<cache::SessionCache>,
     /// Folder listings by folder, each with the folder ETag it is valid for (`drive::files`).
     pub(crate) listings: Arc<drive::Listings>,
+    /// Uploads waiting to be recorded together (`drive::batch`).
+    pub(crate) batch: Arc<drive::Batcher>,
 }
 
 impl std::fmt::Debug for App {
@@ -96,7 +98,16 @@ impl App {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
         let passwords = Passwords::new(&cfg.passwords)?;
         let cache = Arc::new(cache::SessionCache::new(cfg.session_cache_entries));
-        Ok(App { store, blobs, clock, passwords, cfg, cache, listings: Arc::new(drive::listings()) })
+        Ok(App {
+            store,
+            blobs,
+            clock,
+            passwords,
+            cfg,
+            cache,
+            listings: Arc::new(drive::listings()),
+            batch: Arc::new(drive::Batcher::default()),
+        })
     }
 
     pub fn store(&self) -> &Store {

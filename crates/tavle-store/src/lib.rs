@@ -229,6 +229,26 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 }
 
 impl Tx {
+    /// Marks a point the transaction can go back to (one at a time: `item`), so one of
+    /// several pieces of work in a transaction can fail without undoing the others.
+    pub async fn savepoint(&mut self) -> Result<()> {
+        self.c().execute("SAVEPOINT item").await.map_err(StoreError::Database)?;
+        Ok(())
+    }
+
+    /// Keeps what was done since [`Tx::savepoint`].
+    pub async fn release_savepoint(&mut self) -> Result<()> {
+        self.c().execute("RELEASE SAVEPOINT item").await.map_err(StoreError::Database)?;
+        Ok(())
+    }
+
+    /// Undoes what was done since [`Tx::savepoint`] (also after a failed statement, which on
+    /// PostgreSQL would otherwise end the whole transaction).
+    pub async fn rollback_to_savepoint(&mut self) -> Result<()> {
+        self.c().execute("ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item").await.map_err(StoreError::Database)?;
+        Ok(())
+    }
+
     /// Makes the transaction's writes durable and visible.
     pub async fn commit(self) -> Result<()> {
         self.conn.commit().await.map_err(StoreError::Database)

@@ -446,3 +446,35 @@ async fn blob_written_ms(app: &tavle_app::App, tenant: tavle_core::TenantId, blo
 async fn etag_of(api: &Api, node: &str) -> Value {
     api.get(&format!("/api/v1/drive/nodes/{node}")).await.1["node"]["etag"].clone()
 }
+
+on_both_backends!(concurrent_uploads_refused_in_a_batch_leave_the_others_whole);
+/// Uploads recorded together (group commit): the ones the quota refuses are undone alone.
+async fn concurrent_uploads_refused_in_a_batch_leave_the_others_whole(postgres: bool) {
+    let server = TestServer::start_with(|c| c.drive_quota_pupil_mib = 1, postgres).await;
+    let api = std::sync::Arc::new(server.login("elev1", "demo").await);
+    let root = home(&api).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (api, root) = (api.clone(), root.clone());
+        tasks.spawn(async move { (i, api.put_file(&root, &format!("del{i:02}.bin"), data(100_000, i as u8)).await) });
+    }
+    let mut ok = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        let (i, (status, body)) = r.unwrap();
+        match status {
+            StatusCode::CREATED => ok.push(i),
+            StatusCode::INSUFFICIENT_STORAGE => assert_eq!(body["error"]["code"], "quota_exceeded"),
+            other => panic!("upload {i}: {other} {body}"),
+        }
+    }
+    assert_eq!(ok.len(), 10, "1 MiB holds ten of them: {ok:?}");
+    assert_eq!(used(&api).await, 1_000_000);
+    let names = list(&api, &root).await;
+    assert_eq!(names.len(), 10);
+    for i in ok {
+        let (_, listing) = api.get(&format!("/api/v1/drive/nodes/{root}/children")).await;
+        let f = listing["children"].as_array().unwrap().iter().find(|c| c["name"] == format!("del{i:02}.bin")).unwrap();
+        assert_eq!(api.file_bytes(f["id"].as_str().unwrap()).await.1, data(100_000, i as u8));
+    }
+    server.stop().await;
+}

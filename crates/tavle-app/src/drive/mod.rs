@@ -6,6 +6,7 @@
 //! only after both. Access is decided by `tavle_core::policy::space_access`; a node that the
 //! caller may not see answers "not found", like everything else in Tavle.
 
+mod batch;
 mod check;
 mod dav;
 mod files;
@@ -53,6 +54,8 @@ impl quick_cache::Weighter<(TenantId, NodeId), (String, Arc<Vec<NodeRow>>)> for 
 
 /// At most this many rows of listings are cached (about 300 bytes each).
 const LISTING_ROWS: u64 = 500_000;
+
+pub(crate) use batch::Batcher;
 
 pub(crate) fn listings() -> Listings {
     quick_cache::sync::Cache::with_weighter(2_000, LISTING_ROWS, ListingWeight)

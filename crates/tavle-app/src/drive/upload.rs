@@ -117,6 +117,11 @@ impl App {
 
     /// Records a written blob as the file's contents. Returns the upload and the blob that
     /// holds the bytes (the new one, or the tenant's existing one with the same hash).
+    ///
+    /// Uploads that finish while another batch is being committed are recorded together in
+    /// the next transaction (group commit): one durable commit, one fsync, for all of them,
+    /// each in its own savepoint so one refused upload does not undo the others. Each is
+    /// answered only after the commit that holds it.
     async fn record_upload(
         &self,
         a: &Actor,
@@ -126,10 +131,28 @@ impl App {
         cond: &Conditions,
         mtime: Option<i64>,
     ) -> AppResult<(Upload, BlobId)> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = super::batch::Job {
+            actor: a.clone(),
+            parent,
+            name: name.to_string(),
+            written: written.clone(),
+            cond: cond.clone(),
+            mtime,
+            reply,
+        };
+        self.batch.queue(job);
+        self.batch.run(self).await;
+        answer.await.unwrap_or_else(|_| Err(AppError::Internal("an upload's batch ended without an answer".into())))
+    }
+
+    /// Records one upload inside the batch's transaction.
+    pub(crate) async fn record_in(&self, tx: &mut Tx, job: &super::batch::Job) -> AppResult<(Upload, BlobId)> {
+        let super::batch::Job { actor: a, parent, name, written, cond, mtime, .. } = job;
+        let (parent, mtime) = (*parent, *mtime);
         let now = self.clock.now().millis();
         let size = i64::try_from(written.size).map_err(|_| AppError::Internal("upload size".into()))?;
-        let mut tx = self.store.write().await?;
-        let p = self.reach(&mut tx, a, parent, false).await?;
+        let p = self.reach(tx, a, parent, false).await?;
         p.require(Access::Edit)?;
         p.require_folder()?;
         let existing = tx.child(a.tenant_id, parent, &name_key(name)).await?;
@@ -146,9 +169,9 @@ impl App {
         let modified_at = mtime.unwrap_or(now);
         let (node, created) = match existing {
             Some(mut file) => {
-                self.charge(&mut tx, &p.space, size - file.size).await?;
+                self.charge(tx, &p.space, size - file.size).await?;
                 if file.sha256.as_deref() != Some(blob.sha256.as_str()) {
-                    self.keep_version(&mut tx, &file, now).await?;
+                    self.keep_version(tx, &file, now).await?;
                 }
                 file.blob_id = Some(blob.id);
                 file.size = size;
@@ -160,7 +183,7 @@ impl App {
                 (file, false)
             }
             None => {
-                self.charge(&mut tx, &p.space, size).await?;
+                self.charge(tx, &p.space, size).await?;
                 let file = NodeRow {
                     id: NodeId::new(),
                     tenant_id: a.tenant_id,
@@ -184,7 +207,6 @@ impl App {
             }
         };
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
-        tx.commit().await?;
         Ok((Upload { node, created }, blob.id))
     }
 
