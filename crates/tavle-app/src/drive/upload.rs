@@ -142,7 +142,11 @@ impl App {
             reply,
         };
         self.batch.queue(job);
-        self.batch.run(self).await;
+        // The batch runs as its own task: if this request is dropped (the client went away)
+        // while it commits, the commit still finishes and answers everyone else in it,
+        // instead of leaving uploads recorded whose callers were told they failed.
+        let app = self.clone();
+        tokio::spawn(async move { app.batch.run(&app).await });
         answer.await.unwrap_or_else(|_| Err(AppError::Internal("an upload's batch ended without an answer".into())))
     }
 
