@@ -6,6 +6,7 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
+use tavle_blob::hex;
 use tavle_core::names;
 use tavle_core::policy::Actor;
 use tavle_core::Timestamp;
@@ -48,14 +49,6 @@ fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     hex(&bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 pub(crate) fn token_hash(token: &str) -> String {

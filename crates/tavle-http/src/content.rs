@@ -79,8 +79,9 @@ fn inline_allowed(mime: &str) -> bool {
     (mime.starts_with("image/") && mime != "image/svg+xml") || mime == "application/pdf" || mime == "text/plain"
 }
 
-fn set(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
+/// Sets a header to a value made at run time; one that cannot be a header value is left out.
+pub fn set_header(headers: &mut HeaderMap, name: impl header::IntoHeaderName, value: impl std::fmt::Display) {
+    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
         headers.insert(name, v);
     }
 }
@@ -88,8 +89,8 @@ fn set(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
 /// Answers a GET (or HEAD) of a file's contents.
 pub async fn serve(req: &HeaderMap, dl: &Download, disposition: Disposition) -> ApiResult<Response> {
     let mut out = HeaderMap::new();
-    set(&mut out, header::ETAG, &quoted(&dl.etag));
-    set(&mut out, header::LAST_MODIFIED, &http_date(dl.modified_at));
+    set_header(&mut out, header::ETAG, quoted(&dl.etag));
+    set_header(&mut out, header::LAST_MODIFIED, http_date(dl.modified_at));
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     let header_str = |name| req.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
@@ -103,11 +104,11 @@ pub async fn serve(req: &HeaderMap, dl: &Download, disposition: Disposition) -> 
         "text/plain" => "text/plain; charset=utf-8".to_string(),
         m => m.to_string(),
     };
-    set(&mut out, header::CONTENT_TYPE, &mime);
+    set_header(&mut out, header::CONTENT_TYPE, &mime);
     let shown = disposition == Disposition::Inline && inline_allowed(mime.split(';').next().unwrap_or(""));
     let encoded = percent_encoding::utf8_percent_encode(&dl.name, percent_encoding::NON_ALPHANUMERIC);
     let kind = if shown { "inline" } else { "attachment" };
-    set(&mut out, header::CONTENT_DISPOSITION, &format!("{kind}; filename*=UTF-8''{encoded}"));
+    set_header(&mut out, header::CONTENT_DISPOSITION, format!("{kind}; filename*=UTF-8''{encoded}"));
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     out.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -118,17 +119,17 @@ pub async fn serve(req: &HeaderMap, dl: &Download, disposition: Disposition) -> 
     let range = header_str(header::RANGE).filter(|_| range_ok).and_then(|v| byte_range(v, dl.size));
     match range {
         Some(Err(())) => {
-            set(&mut out, header::CONTENT_RANGE, &format!("bytes */{}", dl.size));
+            set_header(&mut out, header::CONTENT_RANGE, format!("bytes */{}", dl.size));
             Ok((StatusCode::RANGE_NOT_SATISFIABLE, out).into_response())
         }
         Some(Ok(r)) => {
-            set(&mut out, header::CONTENT_RANGE, &format!("bytes {}-{}/{}", r.start, r.end - 1, dl.size));
-            set(&mut out, header::CONTENT_LENGTH, &(r.end - r.start).to_string());
+            set_header(&mut out, header::CONTENT_RANGE, format!("bytes {}-{}/{}", r.start, r.end - 1, dl.size));
+            set_header(&mut out, header::CONTENT_LENGTH, (r.end - r.start).to_string());
             let body = Body::from_stream(dl.read(Some(r)).await?);
             Ok((StatusCode::PARTIAL_CONTENT, out, body).into_response())
         }
         None => {
-            set(&mut out, header::CONTENT_LENGTH, &dl.size.to_string());
+            set_header(&mut out, header::CONTENT_LENGTH, dl.size.to_string());
             let body = if dl.size == 0 { Body::empty() } else { Body::from_stream(dl.read(None).await?) };
             Ok((StatusCode::OK, out, body).into_response())
         }

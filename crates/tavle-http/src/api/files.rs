@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::TryStreamExt;
@@ -56,9 +56,7 @@ pub async fn upload(
         .await?;
     let status = if up.created { StatusCode::CREATED } else { StatusCode::OK };
     let mut resp = (status, Json(NodeWire::from(&up.node))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&quoted(&up.node.etag)) {
-        resp.headers_mut().insert(header::ETAG, v);
-    }
+    content::set_header(resp.headers_mut(), header::ETAG, quoted(&up.node.etag));
     Ok(resp)
 }
 

@@ -14,6 +14,7 @@ use tavle_app::AppError;
 use tavle_core::{InvalidInput, Reason};
 
 use super::id;
+use crate::content::set_header;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Authed;
 use crate::HttpState;
@@ -23,12 +24,6 @@ const TUS_VERSION: &str = "1.0.0";
 fn tus_headers(h: &mut HeaderMap) {
     h.insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-}
-
-fn set(h: &mut HeaderMap, name: &'static str, value: impl ToString) {
-    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
-        h.insert(name, v);
-    }
 }
 
 fn number(headers: &HeaderMap, name: &'static str) -> Result<i64, ApiError> {
@@ -82,8 +77,8 @@ pub async fn create(State(state): State<HttpState>, auth: Authed, headers: Heade
     let session = state.app.upload_session_start(&auth.session, Protocol::Tus, None, target, Some(length)).await?;
     let mut h = HeaderMap::new();
     tus_headers(&mut h);
-    set(&mut h, "location", format!("/api/v1/drive/uploads/{}", session.client_key));
-    set(&mut h, "upload-offset", 0);
+    set_header(&mut h, "location", format!("/api/v1/drive/uploads/{}", session.client_key));
+    set_header(&mut h, "upload-offset", 0);
     Ok((StatusCode::CREATED, h).into_response())
 }
 
@@ -99,9 +94,9 @@ pub async fn head(State(state): State<HttpState>, auth: Authed, Path(upload): Pa
     let s = session(&state, &auth, &upload).await?;
     let mut h = HeaderMap::new();
     tus_headers(&mut h);
-    set(&mut h, "upload-offset", s.received);
+    set_header(&mut h, "upload-offset", s.received);
     if let Some(total) = s.total_length {
-        set(&mut h, "upload-length", total);
+        set_header(&mut h, "upload-length", total);
     }
     Ok((StatusCode::OK, h).into_response())
 }
@@ -131,7 +126,7 @@ pub async fn patch(
     let s = state.app.upload_part(&auth.session, &s, &format!("{offset:020}"), Some(offset), stream).await?;
     let mut h = HeaderMap::new();
     tus_headers(&mut h);
-    set(&mut h, "upload-offset", s.received);
+    set_header(&mut h, "upload-offset", s.received);
     if s.total_length == Some(s.received) {
         let (Some(folder), Some(name)) = (s.folder_id, s.name.clone()) else {
             return Err(AppError::Internal("a tus upload without its target".into()).into());
@@ -140,7 +135,7 @@ pub async fn patch(
         let cond = Conditions::default();
         let finish = Finish { folder, name: &name, cond: &cond, mtime, expected_total: None };
         let up = state.app.upload_finish(&auth.session, &s, &finish).await?;
-        set(&mut h, "tavle-node-id", up.node.id);
+        set_header(&mut h, "tavle-node-id", up.node.id);
     }
     Ok((StatusCode::NO_CONTENT, h).into_response())
 }

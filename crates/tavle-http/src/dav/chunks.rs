@@ -15,8 +15,8 @@ use tavle_app::drive::{Finish, Protocol};
 use tavle_app::AppError;
 use tavle_core::names;
 
-use super::{authenticate, dav_error, internal, refuse_destination, split_path};
-use crate::content::quoted;
+use super::{authenticate, dav_error, internal, refuse_destination, segments_below_user, split_path};
+use crate::content::{quoted, set_header};
 use crate::extract::request_meta;
 use crate::HttpState;
 
@@ -153,12 +153,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             let Some((root, _)) = split_path(&dest) else {
                 return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The MOVE needs a Destination.");
             };
-            let after_user = dest[root.len()..].split_once('/').map_or("", |(_, rest)| rest);
-            let mut segs: Vec<String> = after_user
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-                .collect();
+            let mut segs = segments_below_user(&dest, root);
             let Some(name) = segs.pop() else {
                 return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The Destination names no file.");
             };
@@ -177,15 +172,9 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
                     let status = if up.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT };
                     let mut resp = status.into_response();
                     let h = resp.headers_mut();
-                    for (k, v) in [
-                        ("oc-fileid", up.node.id.0.simple().to_string()),
-                        ("oc-etag", quoted(&up.node.etag)),
-                        ("etag", quoted(&up.node.etag)),
-                    ] {
-                        if let Ok(v) = HeaderValue::from_str(&v) {
-                            h.insert(k, v);
-                        }
-                    }
+                    set_header(h, "oc-fileid", up.node.id.0.simple());
+                    set_header(h, "oc-etag", quoted(&up.node.etag));
+                    set_header(h, "etag", quoted(&up.node.etag));
                     if mtime.is_some() {
                         h.insert("x-oc-mtime", HeaderValue::from_static("accepted"));
                     }

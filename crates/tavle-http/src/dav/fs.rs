@@ -230,7 +230,12 @@ impl DavFileSystem for TavleFs {
                 return Ok(Box::new(Reader::new(dl, NodeMeta::from(&node))) as Box<dyn DavFile>);
             }
             let (parent, name) = cx.parent_and_name(path).await?;
-            let existing = cx.app.lookup(&cx.session, &cx.space, &segments(path)?).await.map_err(fs_error)?;
+            // dav_server asked for the metadata first, so this is usually the request's cache.
+            let existing = match cx.resolve(&segments(path)?).await {
+                Ok(n) => Some(n),
+                Err(FsError::NotFound) => None,
+                Err(e) => return Err(e),
+            };
             match &existing {
                 Some(n) if n.kind == NodeKind::Folder => return Err(FsError::Forbidden),
                 Some(_) if options.create_new => return Err(FsError::Exists),

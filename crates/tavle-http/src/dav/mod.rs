@@ -31,7 +31,7 @@ use percent_encoding::{percent_decode_str, AsciiSet, NON_ALPHANUMERIC};
 use tavle_app::AppError;
 use tavle_core::names;
 
-use crate::content::quoted;
+use crate::content::{quoted, set_header};
 use crate::extract::request_meta;
 use crate::HttpState;
 use fs::{Context, TavleFs};
@@ -129,9 +129,7 @@ pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str
     let after_root = &path[their_root.len()..];
     let rest = after_root.find('/').map_or("", |i| &after_root[i..]);
     let rewritten = format!("{root}{}{rest}", percent_encoding::utf8_percent_encode(&their_user, SEGMENT));
-    if let Ok(v) = HeaderValue::from_str(&rewritten) {
-        headers.insert("destination", v);
-    }
+    set_header(headers, "destination", rewritten);
     None
 }
 
@@ -176,7 +174,7 @@ pub(crate) fn fs_status(e: dav_server::fs::FsError) -> Response {
 }
 
 /// The decoded path segments below `<root><user>/` of a request path.
-fn segments_below_user(path: &str, root: &str) -> Vec<String> {
+pub(crate) fn segments_below_user(path: &str, root: &str) -> Vec<String> {
     let after_root = &path[root.len()..];
     let rest = after_root.find('/').map_or("", |i| &after_root[i..]);
     rest.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned()).collect()
@@ -200,9 +198,7 @@ pub(crate) async fn authenticate(
                 "TooManyRequests",
                 "Too many failed logins; wait and try again.",
             );
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+            set_header(r.headers_mut(), header::RETRY_AFTER, retry_after_secs);
             Err(r)
         }
         Err(AppError::AccountDisabled) => {
@@ -293,11 +289,8 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         let written = cx.written.lock().ok().and_then(|w| w.clone());
         if let Some(node) = written {
             let h = resp.headers_mut();
-            for (name, value) in [("oc-fileid", node.id.0.simple().to_string()), ("oc-etag", quoted(&node.etag))] {
-                if let Ok(v) = HeaderValue::from_str(&value) {
-                    h.insert(name, v);
-                }
-            }
+            set_header(h, "oc-fileid", node.id.0.simple());
+            set_header(h, "oc-etag", quoted(&node.etag));
             if mtime.is_some() {
                 h.insert("x-oc-mtime", HeaderValue::from_static("accepted"));
             }
