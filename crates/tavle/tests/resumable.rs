@@ -7,9 +7,8 @@
 mod common;
 
 use base64::Engine;
-use common::{Api, TestServer};
+use common::{app_password, Api, TestServer};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -122,9 +121,7 @@ async fn patch_raw(api: &Api, upload: &str, at: usize, bytes: &[u8]) {
 #[tokio::test]
 async fn nextcloud_chunked_upload_assembles_in_order() {
     let server = TestServer::start().await;
-    let api = server.login("elev1", "demo").await;
-    let (_, ap) = api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "pc"}))).await;
-    let secret = ap["password"].as_str().unwrap().to_string();
+    let (_, secret, _) = app_password(&server, "elev1").await;
     let http = common::plain_client();
     let uploads = format!("{}/remote.php/dav/uploads/elev1/web-file-upload-1234", server.base);
     let dest = format!("{}/remote.php/dav/files/elev1/Stor%20fil.bin", server.base);

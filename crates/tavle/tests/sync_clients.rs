@@ -9,9 +9,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Api, TestServer};
+use common::{app_password, Api, TestServer};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The tree every client uploads: Danish names, nested folders, text and binary.
 fn tree() -> BTreeMap<String, Vec<u8>> {
@@ -101,13 +101,6 @@ async fn change_through_api(api: &Api, path: &str, bytes: &[u8]) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn app_password(server: &TestServer) -> (Api, String) {
-    let api = server.login("elev1", "demo").await;
-    let (status, body) = api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "sync"}))).await;
-    assert_eq!(status, StatusCode::CREATED);
-    (api, body["password"].as_str().unwrap().to_string())
-}
-
 fn run(cmd: &mut std::process::Command, what: &str) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what} could not run ({e}); apt-get install it (.ci/run does)"));
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -118,7 +111,7 @@ fn run(cmd: &mut std::process::Command, what: &str) -> String {
 #[tokio::test]
 async fn nextcloudcmd_syncs_both_ways() {
     let server = TestServer::start().await;
-    let (api, secret) = app_password(&server).await;
+    let (api, secret, _) = app_password(&server, "elev1").await;
     let home = tempfile::tempdir().unwrap();
     let local = tempfile::tempdir().unwrap();
     let mut expected = tree();
@@ -158,7 +151,7 @@ async fn nextcloudcmd_syncs_both_ways() {
 #[tokio::test]
 async fn rclone_in_nextcloud_mode_syncs_both_ways() {
     let server = TestServer::start().await;
-    let (api, secret) = app_password(&server).await;
+    let (api, secret, _) = app_password(&server, "elev1").await;
     let src = tempfile::tempdir().unwrap();
     let back = tempfile::tempdir().unwrap();
     let mut expected = tree();

@@ -8,20 +8,11 @@ mod common;
 
 use std::io::{Read, Write};
 
-use common::{Api, TestServer};
+use common::{app_password, TestServer};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
 
 fn method(m: &str) -> Method {
     Method::from_bytes(m.as_bytes()).unwrap()
-}
-
-/// Logs in on the web API and creates an app password; returns it.
-async fn app_password(server: &TestServer, user: &str) -> (Api, String, String) {
-    let api = server.login(user, "demo").await;
-    let (status, body) = api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "Test"}))).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    (api, body["password"].as_str().unwrap().to_string(), body["id"].as_str().unwrap().to_string())
 }
 
 fn dav_url(server: &TestServer, user: &str) -> String {

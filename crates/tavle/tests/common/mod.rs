@@ -179,6 +179,15 @@ impl Api {
     }
 }
 
+/// Logs `user` in and makes an app password; returns the client, the secret and its id.
+pub async fn app_password(server: &TestServer, user: &str) -> (Api, String, String) {
+    let api = server.login(user, "demo").await;
+    let (status, body) =
+        api.call(Method::POST, "/api/v1/me/app-passwords", Some(serde_json::json!({"name": "Test"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (api, body["password"].as_str().unwrap().to_string(), body["id"].as_str().unwrap().to_string())
+}
+
 /// Points the blob store at the S3 server named by `TAVLE_TEST_S3_*` (see
 /// `scripts/garage-test-server`); returns false, changing nothing, when none is named.
 pub fn use_s3_from_env(cfg: &mut Config) -> bool {
