@@ -12,6 +12,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("The username or password is wrong.")]
     BadCredentials,
+    #[error("This link is protected by a password. Enter the password you were given with the link.")]
+    LinkLocked,
+    #[error("The password for this link is wrong. Check it with the person who sent you the link.")]
+    WrongLinkPassword,
     #[error("This account is disabled. Ask your school's administrator.")]
     AccountDisabled,
     #[error("Too many failed logins. Wait {retry_after_secs} seconds and try again.")]

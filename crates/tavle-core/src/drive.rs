@@ -136,6 +136,31 @@ impl Access {
     }
 }
 
+/// What a share link lets anyone who has it do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// Open the file, or browse the folder, and download.
+    Download,
+    /// Put files into the folder without seeing what is in it (a drop box).
+    Upload,
+}
+
+impl LinkKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkKind::Download => "download",
+            LinkKind::Upload => "upload",
+        }
+    }
+    pub fn parse(code: &str) -> Option<LinkKind> {
+        match code {
+            "download" => Some(LinkKind::Download),
+            "upload" => Some(LinkKind::Upload),
+            _ => None,
+        }
+    }
+}
+
 /// The longest name in bytes that every client's file system accepts.
 pub const MAX_NAME_BYTES: usize = 255;
 

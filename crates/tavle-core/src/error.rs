@@ -8,6 +8,7 @@ use std::fmt;
 pub enum Reason {
     Empty,
     TooLong,
+    TooShort,
     ControlCharacter,
     BadCharacter,
     BadFormat,
@@ -21,6 +22,7 @@ impl Reason {
         match self {
             Reason::Empty => "empty",
             Reason::TooLong => "too_long",
+            Reason::TooShort => "too_short",
             Reason::ControlCharacter => "control_character",
             Reason::BadCharacter => "bad_character",
             Reason::BadFormat => "bad_format",

@@ -196,6 +196,13 @@ pub fn shared_access(actor: &Actor, grants: &[ShareGrant]) -> Access {
         .unwrap_or(Access::None)
 }
 
+/// Whether the actor may make share links, which open a file or folder to anyone who has
+/// the link, outside Tavle. Teachers and staff may; pupils may not: a child's work is not
+/// put on the open internet by a click (they share with people in Tavle instead).
+pub fn may_make_links(actor: &Actor) -> bool {
+    actor.status.can_log_in() && (!actor.works_at.is_empty() || sees_others_fully(actor))
+}
+
 /// Whether [`person_visibility`] can be `Full` for anyone but the actor: only staff and
 /// teachers see others fully. When it cannot, a caller need not load other people's facts
 /// (a pupil opening their class sees every classmate by name only).

@@ -24,8 +24,8 @@ pub struct ErrorDetail {
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
-    /// What is wrong with the field, for `invalid_input`: `empty`, `too_long`,
-    /// `control_character`, `bad_character`, `bad_format` or `out_of_range`. Clients that show
+    /// What is wrong with the field, for `invalid_input`: `empty`, `too_long`, `too_short`,
+    /// `control_character`, `bad_character`, `bad_format`, `out_of_range` or `reserved_name`. Clients that show
     /// their own language build their sentence from `field` and `reason`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
@@ -97,6 +97,8 @@ impl IntoResponse for ApiError {
                 match e {
                     AppError::Unauthenticated => body(StatusCode::UNAUTHORIZED, "not_logged_in", msg),
                     AppError::BadCredentials => body(StatusCode::UNAUTHORIZED, "invalid_credentials", msg),
+                    AppError::LinkLocked => body(StatusCode::UNAUTHORIZED, "link_locked", msg),
+                    AppError::WrongLinkPassword => body(StatusCode::UNAUTHORIZED, "wrong_link_password", msg),
                     AppError::AccountDisabled => body(StatusCode::FORBIDDEN, "account_disabled", msg),
                     AppError::Throttled { retry_after_secs } => {
                         retry_after = Some(*retry_after_secs);

@@ -66,7 +66,7 @@ struct ApiDoc;
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{app_passwords, drive, files, groups, imports, people, schools, session, shares, tus};
+    use api::{app_passwords, drive, files, groups, imports, links, people, schools, session, shares, tus};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -103,6 +103,13 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(shares::create, shares::list))
         .routes(routes!(shares::delete))
         .routes(routes!(shares::shared_with_me))
+        .routes(routes!(links::create, links::list))
+        .routes(routes!(links::delete))
+        .routes(routes!(links::open))
+        .routes(routes!(links::unlock))
+        .routes(routes!(links::children))
+        .routes(routes!(links::content))
+        .routes(routes!(links::upload))
         .routes(routes!(tus::options, tus::create))
         .routes(routes!(tus::head, tus::patch, tus::delete))
 }

@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (5, "uploads", include_str!("../migrations/sqlite/0005_uploads.sql")),
     (6, "login_flow", include_str!("../migrations/sqlite/0006_login_flow.sql")),
     (7, "shares", include_str!("../migrations/sqlite/0007_shares.sql")),
+    (8, "share_links", include_str!("../migrations/sqlite/0008_share_links.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -24,6 +25,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (5, "uploads", include_str!("../migrations/postgres/0005_uploads.sql")),
     (6, "login_flow", include_str!("../migrations/postgres/0006_login_flow.sql")),
     (7, "shares", include_str!("../migrations/postgres/0007_shares.sql")),
+    (8, "share_links", include_str!("../migrations/postgres/0008_share_links.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -74,6 +74,17 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/drive/nodes/{node_id}/shares", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/shares", [401, 404, 404, 404, 401]),
         ("DELETE /api/v1/drive/shares/{share_id}", [401, 404, 404, 404, 401]),
+        // Only teachers and staff make links, and only on what they may edit themselves.
+        ("POST /api/v1/drive/nodes/{node_id}/links", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/drive/nodes/{node_id}/links", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/drive/links/{link_id}", [401, 404, 404, 404, 401]),
+        // A link's token is its secret: laerer1's download link to a folder opens for anyone
+        // who has it, logged in or not, and shows the folder and nothing else.
+        ("GET /api/v1/links/{token}", [200, 200, 200, 200, 200]),
+        ("POST /api/v1/links/{token}/unlock", [409, 409, 409, 409, 409]),
+        ("GET /api/v1/links/{token}/children", [200, 200, 200, 200, 200]),
+        ("GET /api/v1/links/{token}/content", [409, 409, 409, 409, 409]),
+        ("PUT /api/v1/links/{token}/files/{name}", [403, 403, 403, 403, 403]),
         ("GET /api/v1/drive/shared-with-me", [401, 200, 200, 200, 401]),
         // tus: what the server speaks is public; an upload is its starter's alone.
         ("OPTIONS /api/v1/drive/uploads", [204, 204, 204, 204, 204]),
@@ -113,6 +124,8 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str) -> Option<Value
         "POST /api/v1/drive/nodes/{node_id}/shares" => {
             json!({"grantee_kind": "school", "grantee_id": school, "access": "edit"})
         }
+        "POST /api/v1/drive/nodes/{node_id}/links" => json!({"kind": "download"}),
+        "POST /api/v1/links/{token}/unlock" => json!({"password": "gæt et kodeord"}),
         _ => return None,
     })
 }
@@ -187,6 +200,19 @@ async fn every_route_is_sealed(postgres: bool) {
     assert_eq!(status, StatusCode::CREATED, "{share}");
     let share = share["id"].as_str().unwrap().to_string();
     let upload = tus.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+    // laerer1 makes a download link to a folder of their own drive.
+    let laerer = srv.login("laerer1", "demo").await;
+    let (_, spaces) = laerer.get("/api/v1/drive/spaces").await;
+    let laerer_root = spaces[0]["root_id"].as_str().unwrap().to_string();
+    let (_, folder) = laerer
+        .call(Method::POST, &format!("/api/v1/drive/nodes/{laerer_root}/folders"), Some(json!({"name": "Til hjemmet"})))
+        .await;
+    let folder = folder["id"].as_str().unwrap().to_string();
+    let (status, link) = laerer
+        .call(Method::POST, &format!("/api/v1/drive/nodes/{folder}/links"), Some(json!({"kind": "download"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let (link_id, token) = (link["id"].as_str().unwrap().to_string(), link["token"].as_str().unwrap().to_string());
 
     // Another school in the same municipality, with its own admin.
     let (s, other) = kommune
@@ -253,6 +279,8 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{upload_id}", &upload)
                 .replace("{login_token}", &login_token)
                 .replace("{share_id}", &share)
+                .replace("{link_id}", &link_id)
+                .replace("{token}", &token)
                 .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {

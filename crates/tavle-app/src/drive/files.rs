@@ -68,20 +68,31 @@ impl App {
     /// ETag it was read under, so every node of a cluster sees every change at once. The
     /// ETag is read before the children, so a listing is never older than its ETag.
     pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Arc<Vec<NodeRow>>)> {
-        let tenant = s.actor.tenant_id;
         let mut conn = self.store.read().await?;
         let r = self.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
-        let etag = r.node().etag.clone();
-        let children = match self.listings.get(&(tenant, folder)).filter(|(e, _)| *e == etag) {
+        let children = self.listing(&mut conn, r.node()).await?;
+        Ok((r.into(), children))
+    }
+
+    /// What is in a folder just reached, from the cache while its ETag holds.
+    pub(crate) async fn listing<C>(
+        &self,
+        conn: &mut tavle_store::Db<C>,
+        folder: &NodeRow,
+    ) -> AppResult<Arc<Vec<NodeRow>>>
+    where
+        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+    {
+        let key = (folder.tenant_id, folder.id);
+        Ok(match self.listings.get(&key).filter(|(e, _)| *e == folder.etag) {
             Some((_, cached)) => cached,
             None => {
-                let fresh = Arc::new(conn.children(tenant, folder).await?);
-                self.listings.insert((tenant, folder), (etag, fresh.clone()));
+                let fresh = Arc::new(conn.children(folder.tenant_id, folder.id).await?);
+                self.listings.insert(key, (folder.etag.clone(), fresh.clone()));
                 fresh
             }
-        };
-        Ok((r.into(), children))
+        })
     }
 
     /// Creates a folder; a file or folder of that name already there is a conflict.

@@ -22,10 +22,12 @@ use crate::App;
 pub struct SharedItem {
     pub share: ShareRow,
     pub node: NodeView,
+    /// The display name of whoever shared it.
+    pub shared_by: String,
 }
 
 /// Midnight (UTC) after `date`: when a share that lasts through that day ends.
-fn end_of(date: time::Date) -> i64 {
+pub(crate) fn end_of(date: time::Date) -> i64 {
     let next = date.next_day().unwrap_or(date);
     next.midnight().assume_utc().unix_timestamp() * 1000
 }
@@ -113,6 +115,23 @@ impl App {
         Ok(conn.shares_on(a.tenant_id, &[node], self.clock.now().millis()).await?)
     }
 
+    /// The names of the people, groups and schools that shares are with, in the same order
+    /// (for the sharing dialog, which shows only shares the caller may see anyway).
+    pub async fn grantee_names(&self, s: &Session, shares: &[ShareRow]) -> AppResult<Vec<String>> {
+        let tenant = s.actor.tenant_id;
+        let mut conn = self.store.read().await?;
+        let mut names = Vec::with_capacity(shares.len());
+        for share in shares {
+            let name = match share.grantee {
+                Grantee::Person(p) => conn.person(tenant, p).await?.map(|p| p.display_name),
+                Grantee::Group(g) => conn.group(tenant, g).await?.map(|g| g.name),
+                Grantee::School(school) => conn.school(tenant, school).await?.map(|s| s.name),
+            };
+            names.push(name.unwrap_or_default());
+        }
+        Ok(names)
+    }
+
     /// Ends a share.
     pub async fn unshare(&self, s: &Session, share: uuid::Uuid, meta: &RequestMeta) -> AppResult<()> {
         let a = &s.actor;
@@ -152,7 +171,9 @@ impl App {
             if r.space_access > Access::None {
                 continue;
             }
-            out.push(SharedItem { share, node: r.into() });
+            let shared_by =
+                conn.person(a.tenant_id, share.created_by).await?.map(|p| p.display_name).unwrap_or_default();
+            out.push(SharedItem { share, node: r.into(), shared_by });
         }
         Ok(out)
     }

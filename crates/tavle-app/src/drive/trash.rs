@@ -17,7 +17,7 @@ const DAY_SECS: i64 = 24 * 3600;
 
 /// "Rapport.docx" → "Rapport (2).docx": a free name for a restored file whose old name is
 /// taken again.
-fn numbered(name: &str, n: u32) -> String {
+pub(crate) fn numbered(name: &str, n: u32) -> String {
     match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({n}).{ext}"),
         _ => format!("{name} ({n})"),

@@ -26,6 +26,8 @@ pub struct Conditions {
     pub if_match: Option<String>,
     /// Create only; never replace an existing file.
     pub if_none_match_any: bool,
+    /// Never replace an existing file: give the new one a numbered name instead (a drop box).
+    pub keep_both: bool,
 }
 
 /// A finished upload.
@@ -38,6 +40,7 @@ pub struct Upload {
 
 fn check(existing: Option<&NodeRow>, cond: &Conditions) -> AppResult<()> {
     match existing {
+        Some(_) if cond.keep_both => Ok(()),
         Some(n) if n.kind == NodeKind::Folder => Err(exists(&n.name)),
         Some(_) if cond.if_none_match_any => Err(AppError::PreconditionFailed),
         Some(n) => check_if_match(n, cond.if_match.as_deref()),
@@ -73,7 +76,8 @@ impl App {
             p.require_folder()?;
             let existing = conn.child(a.tenant_id, parent, &name_key(&name)).await?;
             check(existing.as_ref(), cond)?;
-            let free = self.quota_of(&p.space) - p.space.used_bytes + existing.map_or(0, |e| e.size);
+            let replaced = existing.filter(|_| !cond.keep_both).map_or(0, |e| e.size);
+            let free = self.quota_of(&p.space) - p.space.used_bytes + replaced;
             u64::try_from(free).unwrap_or(0)
         };
         let written = match self.blobs.write(a.tenant_id, body, limit).await {
@@ -159,8 +163,18 @@ impl App {
         let p = self.reach(tx, a, parent, false).await?;
         p.require(Access::Edit)?;
         p.require_folder()?;
-        let existing = tx.child(a.tenant_id, parent, &name_key(name)).await?;
+        let mut existing = tx.child(a.tenant_id, parent, &name_key(name)).await?;
         check(existing.as_ref(), cond)?;
+        let mut name = name.clone();
+        if cond.keep_both && existing.is_some() {
+            let mut i = 2;
+            while tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
+                name = super::trash::numbered(&job.name, i);
+                i += 1;
+            }
+            existing = None;
+        }
+        let name = name.as_str();
         let blob = tx
             .record_blob(&BlobRow {
                 id: written.key.blob,

@@ -41,7 +41,7 @@ pub(crate) fn school_role(role: &str) -> Result<String, InvalidInput> {
 
 pub(crate) fn check_password(password: &str) -> Result<(), InvalidInput> {
     if password.chars().count() < 4 {
-        return Err(InvalidInput::new("password", Reason::TooLong, "The password must have at least 4 characters."));
+        return Err(InvalidInput::new("password", Reason::TooShort, "The password must have at least 4 characters."));
     }
     if password.len() > 1024 {
         return Err(InvalidInput::new("password", Reason::TooLong, "The password is longer than 1024 bytes."));

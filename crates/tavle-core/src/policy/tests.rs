@@ -248,3 +248,25 @@ fn shares_reach_the_person_the_group_and_the_school_only() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn only_teachers_and_staff_make_share_links() {
+    let w = world();
+    let out: String = actors(&w)
+        .iter()
+        .map(|(who, a)| format!("{who:<13}{}\n", if may_make_links(a) { "yes" } else { "no" }))
+        .collect();
+    expect![[r#"
+        elev 1A      no
+        elev 1B      no
+        lærer 1A     yes
+        leder S1     yes
+        leder S2     yes
+        kommune A    yes
+        kommune B    yes
+        elev B       no
+        spærret 1A   no
+        udmeldt kom. no
+    "#]]
+    .assert_eq(&out);
+}

@@ -29,7 +29,7 @@ pub(crate) fn client_mtime(headers: &HeaderMap) -> Option<i64> {
 /// `If-Match` and `If-None-Match: *` of an upload.
 pub(crate) fn conditions(headers: &HeaderMap) -> Conditions {
     let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(etags).unwrap_or_default();
-    Conditions { if_match: if_match(headers), if_none_match_any: inm.iter().any(|t| t == "*") }
+    Conditions { if_match: if_match(headers), if_none_match_any: inm.iter().any(|t| t == "*"), keep_both: false }
 }
 
 /// Upload a file into a folder: a new file (201) or new contents of the one with that name
@@ -66,7 +66,7 @@ pub struct ContentQuery {
     pub disposition: Option<String>,
 }
 
-fn disposition(q: &ContentQuery) -> Disposition {
+pub(crate) fn disposition(q: &ContentQuery) -> Disposition {
     match q.disposition.as_deref() {
         Some("inline") => Disposition::Inline,
         _ => Disposition::Attachment,

@@ -5,6 +5,7 @@ pub mod drive;
 pub mod files;
 pub mod groups;
 pub mod imports;
+pub mod links;
 pub mod people;
 pub mod schools;
 pub mod session;

@@ -36,7 +36,8 @@ pub async fn create(
         AppError::from(InvalidInput::new("access", Reason::BadFormat, "The access must be view or edit."))
     })?;
     let share = state.app.share(&auth.session, id(&node, "file or folder")?, grantee, access, &auth.meta).await?;
-    Ok((StatusCode::CREATED, Json(ShareWire::from(&share))))
+    let name = state.app.grantee_names(&auth.session, std::slice::from_ref(&share)).await?.pop().unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(ShareWire::new(&share, name))))
 }
 
 /// The shares of a file or folder (for those who may share it).
@@ -49,7 +50,8 @@ pub async fn list(
     Path(node): Path<String>,
 ) -> ApiResult<Json<Vec<ShareWire>>> {
     let shares = state.app.shares_of(&auth.session, id(&node, "file or folder")?).await?;
-    Ok(Json(shares.iter().map(ShareWire::from).collect()))
+    let names = state.app.grantee_names(&auth.session, &shares).await?;
+    Ok(Json(shares.iter().zip(names).map(|(s, n)| ShareWire::new(s, n)).collect()))
 }
 
 /// End a share.
@@ -66,5 +68,7 @@ pub async fn delete(State(state): State<HttpState>, auth: Authed, Path(share): P
     responses((status = 200, body = [SharedWire]), (status = 401, body = ErrorBody)))]
 pub async fn shared_with_me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<SharedWire>>> {
     let items = state.app.shared_with_me(&auth.session).await?;
-    Ok(Json(items.iter().map(SharedWire::from).collect()))
+    let shares: Vec<_> = items.iter().map(|i| i.share.clone()).collect();
+    let names = state.app.grantee_names(&auth.session, &shares).await?;
+    Ok(Json(items.iter().zip(names).map(|(i, n)| SharedWire::new(i, n)).collect()))
 }

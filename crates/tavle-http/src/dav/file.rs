@@ -153,7 +153,7 @@ impl Writer {
                 None => Some((Err("the request ended before the whole file arrived"), (rx, fin, true))),
             }
         });
-        let cond = Conditions { if_none_match_any: replacing.is_none(), if_match: replacing };
+        let cond = Conditions { if_none_match_any: replacing.is_none(), if_match: replacing, keep_both: false };
         let task_cx = cx.clone();
         let task = tokio::spawn(async move {
             let cx = task_cx;

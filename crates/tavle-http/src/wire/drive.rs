@@ -190,6 +190,8 @@ pub struct ShareWire {
     /// `person`, `group` or `school`.
     pub grantee_kind: &'static str,
     pub grantee_id: String,
+    /// The person's, group's or school's name.
+    pub grantee_name: String,
     /// `view` or `edit`.
     pub access: &'static str,
     pub created_at: String,
@@ -198,13 +200,14 @@ pub struct ShareWire {
     pub expires_at: Option<String>,
 }
 
-impl From<&tavle_app::drive::ShareRow> for ShareWire {
-    fn from(s: &tavle_app::drive::ShareRow) -> Self {
+impl ShareWire {
+    pub fn new(s: &tavle_app::drive::ShareRow, grantee_name: String) -> Self {
         ShareWire {
             id: s.id.to_string(),
             node_id: s.node_id.to_string(),
             grantee_kind: s.grantee.kind(),
             grantee_id: s.grantee.id(),
+            grantee_name,
             access: s.access.code(),
             created_at: time(s.created_at),
             expires_at: s.expires_at.map(time),
@@ -225,12 +228,139 @@ pub struct NewShare {
 /// Something shared with the caller.
 #[derive(Serialize, ToSchema)]
 pub struct SharedWire {
+    /// The share (its `grantee_name` is the caller, or the group or school they are in).
     pub share: ShareWire,
     pub node: NodeDetailWire,
+    /// Who shared it.
+    pub shared_by: String,
 }
 
-impl From<&tavle_app::drive::SharedItem> for SharedWire {
-    fn from(i: &tavle_app::drive::SharedItem) -> Self {
-        SharedWire { share: ShareWire::from(&i.share), node: NodeDetailWire::from(&i.node) }
+impl SharedWire {
+    pub fn new(i: &tavle_app::drive::SharedItem, grantee_name: String) -> Self {
+        SharedWire {
+            share: ShareWire::new(&i.share, grantee_name),
+            node: NodeDetailWire::from(&i.node),
+            shared_by: i.shared_by.clone(),
+        }
     }
+}
+
+/// A share link, as its owner sees it.
+#[derive(Serialize, ToSchema)]
+pub struct LinkWire {
+    pub id: String,
+    pub node_id: String,
+    /// `download` (open and download) or `upload` (a drop box: put files in, see nothing).
+    pub kind: &'static str,
+    /// The link's secret; the web page is `/s/{token}`.
+    pub token: String,
+    /// The address to send, relative to Tavle's own (`/s/{token}`).
+    pub path: String,
+    pub has_password: bool,
+    /// When the link stops working (the end of its last day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&tavle_app::drive::LinkRow> for LinkWire {
+    fn from(l: &tavle_app::drive::LinkRow) -> Self {
+        LinkWire {
+            id: l.id.to_string(),
+            node_id: l.node_id.to_string(),
+            kind: l.kind.code(),
+            token: l.token.clone(),
+            path: format!("/s/{}", l.token),
+            has_password: l.password_hash.is_some(),
+            expires_at: l.expires_at.map(time),
+            created_at: time(l.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// `download` or `upload` (folders only).
+    pub kind: String,
+    /// At least 8 characters; whoever opens the link must give it.
+    pub password: Option<String>,
+    /// The last day the link works, YYYY-MM-DD.
+    pub expires_on: Option<String>,
+}
+
+/// A file or folder as someone with a link sees it.
+#[derive(Serialize, ToSchema)]
+pub struct LinkNodeWire {
+    pub id: String,
+    pub name: String,
+    /// `file` or `folder`.
+    pub kind: &'static str,
+    pub size: i64,
+    pub etag: String,
+    pub modified_at: String,
+}
+
+impl From<&NodeRow> for LinkNodeWire {
+    fn from(n: &NodeRow) -> Self {
+        LinkNodeWire {
+            id: n.id.to_string(),
+            name: n.name.clone(),
+            kind: n.kind.code(),
+            size: n.size,
+            etag: n.etag.clone(),
+            modified_at: time(n.modified_at),
+        }
+    }
+}
+
+/// A share link as anyone who opens it sees it.
+#[derive(Serialize, ToSchema)]
+pub struct OpenedLinkWire {
+    /// `download` or `upload`.
+    pub kind: &'static str,
+    /// Who made the link.
+    pub owner_name: String,
+    /// The link has a password that has not been given yet (`POST …/unlock`).
+    pub locked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// What the link opens (absent while locked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<LinkNodeWire>,
+}
+
+impl From<&tavle_app::drive::OpenedLink> for OpenedLinkWire {
+    fn from(o: &tavle_app::drive::OpenedLink) -> Self {
+        OpenedLinkWire {
+            kind: o.link.kind.code(),
+            owner_name: o.owner_name.clone(),
+            locked: o.node.is_none(),
+            expires_at: o.link.expires_at.map(time),
+            node: o.node.as_ref().map(LinkNodeWire::from),
+        }
+    }
+}
+
+/// A folder opened through a download link.
+#[derive(Serialize, ToSchema)]
+pub struct LinkFolderWire {
+    pub link: OpenedLinkWire,
+    /// From the link's own folder down to this one.
+    pub path: Vec<CrumbWire>,
+    /// Folders first, then files, each by name.
+    pub children: Vec<LinkNodeWire>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkUnlock {
+    pub password: String,
+}
+
+/// The key that opens a password-protected link (also set as a cookie for the link).
+#[derive(Serialize, ToSchema)]
+pub struct LinkKeyWire {
+    /// Send it in the `X-Tavle-Link-Key` header (a browser sends the cookie instead).
+    pub key: String,
 }

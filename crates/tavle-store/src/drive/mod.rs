@@ -5,11 +5,13 @@
 //! write the same way: up to the root for a node's path, down for a folder's contents.
 
 mod blobs;
+mod links;
 mod nodes;
 mod shares;
 mod spaces;
 
 pub use blobs::{BlobRow, VersionRow};
+pub use links::LinkRow;
 pub use nodes::NodeRow;
 pub use shares::ShareRow;
 pub use spaces::SpaceRow;
