@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use tavle_web::Asset;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
-    frame-ancestors 'none'";
+    font-src 'self'; connect-src 'self'; manifest-src 'self'; frame-src 'self'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
 
 /// Answers a GET or HEAD that no API route took.
 pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {

@@ -23,6 +23,11 @@ export function setCsrf(token: string) {
   csrf = token;
 }
 
+/** The session's CSRF token, for requests made without `call` (uploads with progress). */
+export function csrfToken(): string {
+  return csrf;
+}
+
 /** Called when the server says the session is gone (expired, logged out elsewhere). */
 export function whenLoggedOut(f: () => void) {
   onLoggedOut = f;
@@ -30,8 +35,8 @@ export function whenLoggedOut(f: () => void) {
 
 type Body = object | Blob | undefined;
 
-export async function call<T>(method: string, path: string, body?: Body): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+export async function call<T>(method: string, path: string, body?: Body, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extra, accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
@@ -50,18 +55,24 @@ export async function call<T>(method: string, path: string, body?: Body): Promis
   if (resp.status === 204) return undefined as T;
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
-    const err = data?.error ?? {};
-    if (resp.status === 401 && path !== '/api/v1/session') onLoggedOut();
-    throw new ApiError(
-      resp.status,
-      err.code ?? 'internal',
-      err.message ?? resp.statusText,
-      err.problems ?? [],
-      err.field,
-      err.reason,
-    );
+    const err = apiError(resp.status, data, resp.statusText);
+    if (resp.status === 401 && err.code === 'not_logged_in' && path !== '/api/v1/session') onLoggedOut();
+    throw err;
   }
   return data as T;
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);
+
+/** An error answer of the API (a failed fetch or XMLHttpRequest) as an ApiError. */
+export function apiError(status: number, body: unknown, statusText = ''): ApiError {
+  const err = (body as { error?: Record<string, unknown> } | null)?.error ?? {};
+  return new ApiError(
+    status,
+    (err.code as string) ?? (status === 0 ? 'offline' : 'internal'),
+    (err.message as string) ?? statusText,
+    (err.problems as Problem[]) ?? [],
+    err.field as string | undefined,
+    err.reason as string | undefined,
+  );
+}

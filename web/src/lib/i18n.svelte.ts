@@ -98,5 +98,7 @@ export function errorText(err: unknown): string {
   if (err.code === 'invalid_input' || err.code === 'conflict' || err.code === 'bad_request') {
     return `${t(err.code === 'conflict' ? 'error.conflict' : 'error.invalid_input')} ${err.message}`;
   }
+  // Any other code with a sentence of its own (`quota_exceeded`, `link_locked`, …).
+  if (`error.${err.code}` in dict) return t(`error.${err.code}` as Key);
   return t('error.generic');
 }

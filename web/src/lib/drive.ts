@@ -1,0 +1,132 @@
+// The drive's JSON shapes (see /api/v1/openapi.json) and small helpers for showing them.
+
+import { i18n } from './i18n.svelte';
+
+export type Access = 'view' | 'edit';
+
+export interface Space {
+  id: string;
+  kind: 'personal' | 'group' | 'staff';
+  name: string;
+  group_id?: string;
+  school_id?: string;
+  root_id: string;
+  quota_bytes: number;
+  used_bytes: number;
+  access: Access;
+}
+
+export interface DriveNode {
+  id: string;
+  space_id: string;
+  parent_id: string | null;
+  name: string;
+  kind: 'file' | 'folder';
+  size: number;
+  sha256?: string;
+  etag: string;
+  created_at: string;
+  modified_at: string;
+  trashed_at?: string;
+}
+
+export interface Crumb {
+  id: string;
+  name: string;
+}
+
+export interface NodeDetail {
+  node: DriveNode;
+  path: Crumb[];
+  access: Access;
+}
+
+export interface Folder {
+  folder: NodeDetail;
+  children: DriveNode[];
+}
+
+export interface Version {
+  id: string;
+  size: number;
+  sha256: string;
+  modified_at: string;
+  replaced_at: string;
+}
+
+export interface Share {
+  id: string;
+  node_id: string;
+  grantee_kind: 'person' | 'group' | 'school';
+  grantee_id: string;
+  grantee_name: string;
+  access: Access;
+  created_at: string;
+  expires_at?: string;
+}
+
+export interface Shared {
+  share: Share;
+  node: NodeDetail;
+  shared_by: string;
+}
+
+export interface Link {
+  id: string;
+  node_id: string;
+  kind: 'download' | 'upload';
+  token: string;
+  path: string;
+  has_password: boolean;
+  expires_at?: string;
+  created_at: string;
+}
+
+export interface LinkNode {
+  id: string;
+  name: string;
+  kind: 'file' | 'folder';
+  size: number;
+  etag: string;
+  modified_at: string;
+}
+
+export interface OpenedLink {
+  kind: 'download' | 'upload';
+  owner_name: string;
+  locked: boolean;
+  expires_at?: string;
+  node?: LinkNode;
+}
+
+export interface LinkFolder {
+  link: OpenedLink;
+  path: Crumb[];
+  children: LinkNode[];
+}
+
+/** Bytes as a person reads them: "4,2 MB" in Danish, "4.2 MB" in English (powers of 1000). */
+export function bytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const locale = i18n.lang === 'da' ? 'da-DK' : 'en-GB';
+  const digits = i === 0 || v >= 100 ? 0 : 1;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v)} ${units[i]}`;
+}
+
+/** How a file can be previewed in the browser, from its name. */
+export function previewKind(name: string): 'image' | 'pdf' | 'text' | null {
+  const ext = name.toLowerCase().split('.').pop() ?? '';
+  if (['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'bmp'].includes(ext)) return 'image';
+  if (ext === 'pdf') return 'pdf';
+  if (['txt', 'md', 'csv', 'log', 'text'].includes(ext)) return 'text';
+  return null;
+}
+
+export const contentUrl = (id: string, inline = false) =>
+  `/api/v1/drive/nodes/${encodeURIComponent(id)}/content${inline ? '?disposition=inline' : ''}`;
