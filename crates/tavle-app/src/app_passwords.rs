@@ -9,8 +9,13 @@ use sha2::{Digest, Sha256};
 use tavle_core::names;
 use tavle_store::dav::AppPasswordRow;
 
+use std::sync::OnceLock;
+
+use tavle_core::Timestamp;
+
 use crate::audit::{event, RequestMeta};
 use crate::auth::Session;
+use crate::cache::Entry;
 use crate::error::{AppError, AppResult};
 use crate::App;
 
@@ -88,17 +93,43 @@ impl App {
             return Err(AppError::NotFound("app password"));
         }
         tx.append_audit(&event(a, self.clock.now(), "app_password.revoke", id, meta, json!({}))).await?;
-        tx.commit().await?;
+        // Through the cache sync: on this node the password stops working before this answers.
+        self.commit(tx).await?;
         Ok(())
     }
 
     /// Authenticates a WebDAV or sync-client request: the username with one of that person's
     /// app passwords, or, where the operator allows it (the demo), with their password.
+    ///
+    /// A checked app password is cached like a session (under `app:` and its hash): the
+    /// next request with it reads nothing from the database. Revoking it, and any change to
+    /// the person's organisation (disabled, moved), drops it on every node, through the same
+    /// triggers and polling as sessions (migration 0009).
     pub async fn authenticate_basic(&self, username: &str, secret: &str, meta: &RequestMeta) -> AppResult<Session> {
         let now = self.clock.now();
         let username = names::username(username).unwrap_or_default();
+        let hash = secret_hash(secret);
+        let key = format!("app:{hash}");
+        if let Some(e) = self.cache.get(&key) {
+            if let Some((name, id)) = e.app_password.as_ref().filter(|(name, _)| *name == username) {
+                if now.millis() - e.last_seen_at.millis() > 60_000 {
+                    self.note_app_password_use(e.session.actor.tenant_id, *id, now).await?;
+                    self.cache.put(Entry {
+                        session: e.session.clone(),
+                        created_at: e.created_at,
+                        last_seen_at: now,
+                        epoch: e.epoch,
+                        me: OnceLock::new(),
+                        app_password: Some((name.clone(), *id)),
+                    });
+                }
+                return Ok(e.session.clone());
+            }
+        }
+        // Read before anything it could cache, so a change committed meanwhile is not hidden.
+        let generation = self.cache.generation();
         let mut conn = self.store.read().await?;
-        let found = conn.app_password_by_hash(&secret_hash(secret)).await?;
+        let found = conn.app_password_by_hash(&hash).await?;
         let login = conn.login_by_username(&username).await?;
         let (login, app_password) = match (login, found) {
             (Some(l), Some(p)) if p.person_id == l.person_id => (l, Some(p)),
@@ -122,15 +153,40 @@ impl App {
         }
         let actor = conn.actor(login.tenant_id, login.person_id, login.status).await?;
         drop(conn);
-        if let Some(p) = &app_password {
-            if p.last_used_at.is_none_or(|t| now.millis() - t > 60_000) {
-                let mut tx = self.store.write().await?;
-                tx.touch_app_password(p.tenant_id, p.id, now.millis()).await?;
-                tx.commit().await?;
-            }
+        let Some(p) = app_password else {
+            // The login password (demo only): checked every time, never cached.
+            return Ok(Session { actor, token_hash: format!("password:{username}"), csrf_token: String::new() });
+        };
+        let session = Session { actor, token_hash: key, csrf_token: String::new() };
+        let mut last_seen_at = Timestamp(p.last_used_at.unwrap_or(0));
+        if now.millis() - last_seen_at.millis() > 60_000 {
+            self.note_app_password_use(p.tenant_id, p.id, now).await?;
+            last_seen_at = now;
         }
-        let key = app_password.map_or_else(|| format!("password:{username}"), |p| format!("app:{}", p.id));
-        Ok(Session { actor, token_hash: key, csrf_token: String::new() })
+        if let Some(epoch) = generation.and_then(|g| self.cache.epoch_since(session.actor.tenant_id, g)) {
+            self.cache.put(Entry {
+                session: session.clone(),
+                created_at: Timestamp(p.created_at),
+                last_seen_at,
+                epoch,
+                me: OnceLock::new(),
+                app_password: Some((username, p.id)),
+            });
+        }
+        Ok(session)
+    }
+
+    /// Records when an app password was last used (to the minute, shown on the account page).
+    async fn note_app_password_use(
+        &self,
+        tenant: tavle_core::TenantId,
+        id: uuid::Uuid,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let mut tx = self.store.write().await?;
+        tx.touch_app_password(tenant, id, now.millis()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -162,6 +162,7 @@ impl App {
                     last_seen_at: now,
                     epoch: e.epoch,
                     me: e.me.get().cloned().map(OnceLock::from).unwrap_or_default(),
+                    app_password: None,
                 });
                 return Ok(session);
             }
@@ -202,6 +203,7 @@ impl App {
                 last_seen_at,
                 epoch,
                 me: OnceLock::new(),
+                app_password: None,
             });
         }
         Ok(session)

@@ -31,6 +31,9 @@ pub(crate) struct Entry {
     /// The tenant's epoch when the entry was loaded.
     pub epoch: u64,
     pub me: OnceLock<Arc<MeView>>,
+    /// For an app password (keyed `app:` and its hash): the username it was checked with, and
+    /// the app password's id.
+    pub app_password: Option<(String, uuid::Uuid)>,
 }
 
 /// Per-tenant epochs; read on every cached request, so kept apart from [`Seen`].

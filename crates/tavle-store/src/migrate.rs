@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (6, "login_flow", include_str!("../migrations/sqlite/0006_login_flow.sql")),
     (7, "shares", include_str!("../migrations/sqlite/0007_shares.sql")),
     (8, "share_links", include_str!("../migrations/sqlite/0008_share_links.sql")),
+    (9, "app_password_revocation", include_str!("../migrations/sqlite/0009_app_password_revocation.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -26,6 +27,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (6, "login_flow", include_str!("../migrations/postgres/0006_login_flow.sql")),
     (7, "shares", include_str!("../migrations/postgres/0007_shares.sql")),
     (8, "share_links", include_str!("../migrations/postgres/0008_share_links.sql")),
+    (9, "app_password_revocation", include_str!("../migrations/postgres/0009_app_password_revocation.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

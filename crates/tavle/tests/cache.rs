@@ -71,6 +71,54 @@ async fn changes_on_another_node_reach_cached_sessions() {
     assert_eq!(on(&elev5, &b).call(Method::DELETE, "/api/v1/session", None).await.0, StatusCode::OK);
     eventually(&elev5, "logout on another node", |s, _| s == StatusCode::UNAUTHORIZED).await;
 
+    // An app password used on node A is cached there; revoked on node B, A refuses it, and
+    // so it does when its person is disabled.
+    let propfind = |node: &TestServer, user: &str, secret: &str| {
+        let (url, user, secret) =
+            (format!("{}/remote.php/dav/files/{user}/", node.base), user.to_string(), secret.to_string());
+        async move {
+            let resp = common::plain_client()
+                .request(Method::from_bytes(b"PROPFIND").unwrap(), url)
+                .basic_auth(user, Some(secret))
+                .header("depth", "0")
+                .send()
+                .await
+                .unwrap();
+            resp.status()
+        }
+    };
+    let (elev6, secret, id) = common::app_password(&a, "elev6").await;
+    for _ in 0..3 {
+        assert_eq!(propfind(&a, "elev6", &secret).await, StatusCode::MULTI_STATUS);
+    }
+    assert_eq!(propfind(&a, "elev7", &secret).await, StatusCode::UNAUTHORIZED, "another person's name");
+    let revoked = on(&elev6, &b).call(Method::DELETE, &format!("/api/v1/me/app-passwords/{id}"), None).await;
+    assert_eq!(revoked.0, StatusCode::NO_CONTENT);
+    let mut refused = false;
+    for _ in 0..100 {
+        if propfind(&a, "elev6", &secret).await == StatusCode::UNAUTHORIZED {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(refused, "node A kept accepting an app password revoked on node B");
+    let (_, secret, _) = common::app_password(&a, "elev8").await;
+    assert_eq!(propfind(&a, "elev8", &secret).await, StatusCode::MULTI_STATUS);
+    let id8 = person_id(&leder_b, &school, "elev8").await;
+    let (s, _) =
+        leder_b.call(Method::PATCH, &format!("/api/v1/people/{id8}"), Some(json!({"status": "disabled"}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let mut refused = false;
+    for _ in 0..100 {
+        if propfind(&a, "elev8", &secret).await != StatusCode::MULTI_STATUS {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(refused, "node A kept accepting the app password of a person disabled on node B");
+
     b.stop().await;
     a.stop().await;
 }
