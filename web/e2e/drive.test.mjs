@@ -61,6 +61,8 @@ test('a teacher organises files: folders, uploads, preview, sorting, rename, mov
   await page.getByRole('link', { name: 'Mine filer' }).click();
   await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
   await page.getByText('Mappen er tom.').waitFor();
+  await page.getByText('Forbind som netværksdrev').click();
+  assert.match(await page.getByLabel('WebDAV-adresse').inputValue(), /\/remote\.php\/dav\/files\/laerer2\/$/);
   await newFolder(page, 'Ugeplaner');
   await page.getByRole('link', { name: 'Ugeplaner' }).click();
   await page.getByRole('heading', { level: 1, name: 'Ugeplaner' }).waitFor();

@@ -184,3 +184,84 @@ async fn rclone_in_nextcloud_mode_syncs_both_ways() {
     assert!(out.contains("0 differences found"), "{out}");
     server.stop().await;
 }
+
+/// rclone against a drive's own WebDAV address (`/remote.php/dav/spaces/<id>/`, plain WebDAV).
+fn rclone_on(
+    url: String,
+    user: &'static str,
+    secret: String,
+) -> impl Fn(Vec<String>) -> Result<String, String> + Clone {
+    move |args: Vec<String>| {
+        let obscured = run(std::process::Command::new("rclone").args(["obscure", &secret]), "rclone obscure");
+        let remote = format!(":webdav,url='{url}',vendor=other,user={user},pass={}:", obscured.trim());
+        let args: Vec<String> = args.into_iter().map(|a| a.replace("REMOTE:", &remote)).collect();
+        let out = std::process::Command::new("rclone").env("RCLONE_CONFIG", "/dev/null").args(&args).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if out.status.success() {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_class_drive_syncs_over_its_own_webdav_address() {
+    let server = TestServer::start().await;
+    let (laerer, secret, _) = app_password(&server, "laerer1").await;
+    let (_, spaces) = laerer.get("/api/v1/drive/spaces").await;
+    let class = spaces.as_array().unwrap().iter().find(|s| s["kind"] == "group" && s["name"] == "1.A").unwrap();
+    let (space, root) = (class["id"].as_str().unwrap().to_string(), class["root_id"].as_str().unwrap().to_string());
+    let url = format!("{}/remote.php/dav/spaces/{space}/", server.base);
+
+    // The teacher puts a tree into the class's drive with rclone.
+    let mut expected = tree();
+    expected.retain(|p, _| !p.starts_with("video/"));
+    let src = tempfile::tempdir().unwrap();
+    write_tree(src.path(), &expected);
+    let teacher = rclone_on(url.clone(), "laerer1", secret);
+    let s = src.path().to_string_lossy().into_owned();
+    let t = teacher.clone();
+    tokio::task::spawn_blocking(move || t(vec!["copy".into(), s, "REMOTE:".into()])).await.unwrap().unwrap();
+    let (_, listing) = laerer.get(&format!("/api/v1/drive/nodes/{root}/children")).await;
+    let names: Vec<&str> =
+        listing["children"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Dansk") && names.contains(&"læs mig.txt"), "{names:?}");
+
+    // A pupil of the class syncs it down, byte for byte, and may not change it.
+    let (_, pupil_secret, _) = app_password(&server, "elev1").await;
+    let pupil = rclone_on(url.clone(), "elev1", pupil_secret.clone());
+    let down = tempfile::tempdir().unwrap();
+    let d = down.path().to_string_lossy().into_owned();
+    let p = pupil.clone();
+    tokio::task::spawn_blocking(move || p(vec!["sync".into(), "REMOTE:".into(), d])).await.unwrap().unwrap();
+    assert_eq!(read_tree(down.path()), expected, "the pupil's copy");
+    let put = common::plain_client()
+        .put(format!("{url}Min.txt"))
+        .basic_auth("elev1", Some(&pupil_secret))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::FORBIDDEN, "pupils read their class's drive");
+    // Moving out of the drive over WebDAV is refused (the web app moves between drives).
+    let moved = common::plain_client()
+        .request(Method::from_bytes(b"MOVE").unwrap(), format!("{url}l%C3%A6s%20mig.txt"))
+        .basic_auth("laerer1", Some(&teacher_secret(&server).await))
+        .header("destination", format!("{}/remote.php/dav/files/laerer1/l%C3%A6s%20mig.txt", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::FORBIDDEN);
+
+    // A pupil of another class does not find the drive at all.
+    let (_, other_secret, _) = app_password(&server, "elev21").await;
+    let outsider = rclone_on(url, "elev21", other_secret);
+    let listed = tokio::task::spawn_blocking(move || outsider(vec!["lsf".into(), "REMOTE:".into()])).await.unwrap();
+    assert!(listed.is_err_and(|e| e.contains("404") || e.contains("not found")), "another class's pupil");
+    server.stop().await;
+}
+
+async fn teacher_secret(server: &TestServer) -> String {
+    app_password(server, "laerer1").await.1
+}

@@ -1,13 +1,16 @@
 //! WebDAV (RFC 4918, classes 1 and 2) on a person's own drive, at Nextcloud's path
 //! `/remote.php/dav/files/<username>/` (which the sync clients use) and Tavle's shorter
-//! `/dav/files/<username>/`.
+//! `/dav/files/<username>/`; and on every other drive the person may see (a class's or team's,
+//! the school's staff drive) at `/remote.php/dav/spaces/<drive id>/` and `/dav/spaces/<drive
+//! id>/`, to connect as a network drive or sync with any WebDAV client. A drive they may only
+//! read refuses changes (403).
 //!
 //! The protocol is `dav_server`'s; Tavle supplies the file system (`fs.rs`, every operation one
 //! of the drive's use cases), the lock store (`locks.rs`, in the database), and what comes
 //! before: HTTP Basic authentication with an app password, and the refusals the protocol
 //! leaves to servers — `PROPFIND` with `Depth: infinity`, XML bodies over 1 MiB or with a
 //! DTD (no entity expansion, ever), and a `Destination` on another server or outside the
-//! caller's own files.
+//! files of the request (the caller's own, or the same drive).
 
 mod chunks;
 mod file;
@@ -43,8 +46,25 @@ pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.'
 /// The largest XML request body (PROPFIND, PROPPATCH, LOCK) accepted.
 pub const XML_BODY_LIMIT: usize = 1 << 20;
 
-/// The URL roots WebDAV is served under, each followed by a username.
-const ROOTS: [&str; 2] = ["/remote.php/dav/files/", "/dav/files/"];
+/// The URL roots WebDAV is served under: a person's own files (followed by their username),
+/// and any drive they may see — a class's or team's, a school's staff drive — by its id
+/// (`spaces/`, as ownCloud Infinite Scale names its drives).
+const ROOTS: [&str; 4] = ["/remote.php/dav/files/", "/dav/files/", "/remote.php/dav/spaces/", "/dav/spaces/"];
+
+/// Whether a root is followed by a drive's id rather than a username.
+fn is_space_root(root: &str) -> bool {
+    root.ends_with("/spaces/")
+}
+
+/// Whether two roots with their keys name the same files: the same username (in any case)
+/// under either files root, or the same drive under either spaces root.
+fn same_mount(root: &str, key: &str, other_root: &str, other_key: &str) -> bool {
+    match (is_space_root(root), is_space_root(other_root)) {
+        (true, true) => key == other_key,
+        (false, false) => names::username(key).ok() == names::username(other_key).ok(),
+        _ => false,
+    }
+}
 
 /// The WebDAV routes.
 pub fn routes() -> Router<HttpState> {
@@ -92,7 +112,7 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_string(), secret.to_string()))
 }
 
-/// The root and the (decoded) username a path is under.
+/// The root and the (decoded) username or drive id a path is under.
 pub(crate) fn split_path(path: &str) -> Option<(&'static str, String)> {
     let (root, rest) = ROOTS.iter().find_map(|r| path.strip_prefix(r).map(|rest| (*r, rest)))?;
     let user = rest.split('/').next().filter(|u| !u.is_empty())?;
@@ -100,7 +120,8 @@ pub(crate) fn split_path(path: &str) -> Option<(&'static str, String)> {
 }
 
 /// Checks a COPY or MOVE destination and rewrites it to this request's root: it must be on
-/// this server and in the caller's own files. Returns the refusal, if it is refused.
+/// this server and in the same files (the caller's own, or the same drive). Returns the
+/// refusal, if it is refused.
 pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str) -> Option<Response> {
     let dest = headers.get("destination").and_then(|v| v.to_str().ok()).map(str::to_string)?;
     let path = match dest.split_once("://") {
@@ -118,12 +139,12 @@ pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str
         }
         None => dest.clone(),
     };
-    let theirs = split_path(&path).filter(|(_, u)| names::username(u).ok() == names::username(user).ok());
+    let theirs = split_path(&path).filter(|(r, k)| same_mount(root, user, r, k));
     let Some((their_root, their_user)) = theirs else {
         return Some(dav_error(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            "The destination is outside your own files; copy or move within them only.",
+            "The destination is outside these files; copy or move within one drive only (the web app moves between drives).",
         ));
     };
     let after_root = &path[their_root.len()..];
@@ -221,7 +242,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         Ok(x) => x,
         Err(refusal) => return refusal,
     };
-    if names::username(&user).ok() != names::username(&login).ok() {
+    if !is_space_root(root) && names::username(&user).ok() != names::username(&login).ok() {
         return dav_error(
             StatusCode::FORBIDDEN,
             "Forbidden",
@@ -255,9 +276,23 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     } else {
         (None, body)
     };
-    let space = match state.app.personal_space(&session).await {
-        Ok(s) => s,
-        Err(e) => return internal(e),
+    let space = if is_space_root(root) {
+        let found = match user.parse() {
+            Ok(id) => state.app.space(&session, id).await,
+            Err(_) => Err(AppError::NotFound("drive")),
+        };
+        match found {
+            Ok(s) => s,
+            Err(AppError::NotFound(_)) => {
+                return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is no such drive, or you may not see it.")
+            }
+            Err(e) => return internal(e),
+        }
+    } else {
+        match state.app.personal_space(&session).await {
+            Ok(s) => s,
+            Err(e) => return internal(e),
+        }
     };
     let mtime = crate::api::files::client_mtime(&parts.headers);
     let method = parts.method.clone();
