@@ -184,7 +184,7 @@ test('a school admin moves and disables a pupil, who then cannot log in', async 
   assert.equal(await rows.filter({ hasText: from }).count(), 0, `no longer in ${from}`);
 
   await page.getByLabel('Status').selectOption('disabled');
-  await page.getByRole('button', { name: 'Gem' }).click();
+  await page.getByRole('button', { name: 'Gem', exact: true }).click();
   await page.getByText('Ændringerne er gemt.').waitFor();
 
   const pupil = await open();

@@ -327,3 +327,32 @@ test('a drop box with a password collects files from someone without a login; a 
   await parent.getByText('Glædelig jul fra 1.B').waitFor();
   await look(parent, 'link-file');
 });
+
+test('a school admin sets the quota of the staff drive and of a pupil', async () => {
+  const page = await open();
+  await login(page, 'skoleleder');
+  await page.getByRole('link', { name: 'Filer', exact: true }).click();
+  await page.getByRole('link', { name: 'Tavleskolen', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Tavleskolen' }).waitFor();
+  await page.getByRole('button', { name: 'Skift kvote' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Kvote for Tavleskolen' });
+  await dialog.getByLabel('Kvote i GB').fill('12,5');
+  await look(page, 'drive-quota');
+  await dialog.getByRole('button', { name: 'Gem kvote' }).click();
+  await dialog.getByText('Kvoten er gemt.').waitFor();
+  await dialog.getByText('af 12,5 GB brugt', { exact: false }).waitFor();
+  await dialog.getByRole('button', { name: 'Luk' }).click();
+  await page.getByText('af 12,5 GB brugt', { exact: false }).waitFor();
+
+  // A pupil's own drive: its size and quota on the person's page, not its files.
+  const people = await (await page.request.get(`/api/v1/schools/${(await (await page.request.get('/api/v1/me')).json()).schools[0].id}/people`)).json();
+  const pupil = people.find((p) => p.username === 'elev30');
+  await page.goto(`/admin/people/${pupil.id}`);
+  await page.getByRole('heading', { level: 2, name: 'Eget drev' }).waitFor();
+  await page.getByText('0 B af 5,4 GB brugt').waitFor();
+  await page.getByLabel('Kvote i GB').fill('2');
+  await page.getByRole('button', { name: 'Gem kvote' }).click();
+  await page.getByText('Kvoten er gemt.').waitFor();
+  await page.getByText('0 B af 2 GB brugt').waitFor();
+  await look(page, 'person-drive');
+});

@@ -196,6 +196,24 @@ pub fn shared_access(actor: &Actor, grants: &[ShareGrant]) -> Access {
         .unwrap_or(Access::None)
 }
 
+/// Whether the actor may set a drive's quota: a municipality admin any drive of their
+/// municipality; a school admin the drives of their school's classes and teams, its staff
+/// drive, and the own drives of people at their school (`owner`, for a personal drive).
+pub fn may_set_quota(actor: &Actor, space: &SpaceFacts, owner: Option<&PersonFacts>) -> bool {
+    if !actor.active_in(space.tenant_id) {
+        return false;
+    }
+    if actor.is_municipality_admin() {
+        return true;
+    }
+    match space.kind {
+        SpaceKind::Group { school, .. } | SpaceKind::Staff(school) => actor.is_school_admin(school),
+        SpaceKind::Personal(p) => owner
+            .filter(|o| o.person_id == p && o.tenant_id == space.tenant_id)
+            .is_some_and(|o| o.schools.iter().any(|s| actor.is_school_admin(*s))),
+    }
+}
+
 /// Whether the actor may make share links, which open a file or folder to anyone who has
 /// the link, outside Tavle. Teachers and staff may; pupils may not: a child's work is not
 /// put on the open internet by a click (they share with people in Tavle instead).

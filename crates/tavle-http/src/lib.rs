@@ -87,6 +87,8 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(imports::create))
         .routes(routes!(drive::spaces))
         .routes(routes!(drive::space))
+        .routes(routes!(drive::set_quota))
+        .routes(routes!(drive::person_drive))
         .routes(routes!(drive::node, drive::patch, drive::delete))
         .routes(routes!(drive::children))
         .routes(routes!(drive::create_folder))

@@ -478,3 +478,66 @@ async fn concurrent_uploads_refused_in_a_batch_leave_the_others_whole(postgres: 
     }
     server.stop().await;
 }
+
+on_both_backends!(admins_set_quotas_of_their_school);
+async fn admins_set_quotas_of_their_school(postgres: bool) {
+    let server = TestServer::start_with(|_| {}, postgres).await;
+    let leder = server.login("skoleleder", "demo").await;
+    let (_, me) = leder.get("/api/v1/me").await;
+    let school = me["schools"][0]["id"].as_str().unwrap().to_string();
+    let elev = server.login("elev1", "demo").await;
+    let elev_id = common::person_id(&leder, &school, "elev1").await;
+
+    // A pupil's own drive: the school admin sees its usage and quota, never its files.
+    let (_, root) = elev.put_file(&home(&elev).await, "Noter.txt", vec![b'x'; 2_000_000]).await;
+    assert!(root["id"].is_string());
+    let (status, drive) = leder.get(&format!("/api/v1/people/{elev_id}/drive")).await;
+    assert_eq!(status, StatusCode::OK, "{drive}");
+    assert_eq!((drive["used_bytes"].as_i64(), drive["quota_bytes"].as_i64()), (Some(2_000_000), Some(5 << 30)));
+    assert_eq!((drive["access"].as_str(), drive["can_set_quota"].as_bool()), (Some("none"), Some(true)));
+    let space = drive["id"].as_str().unwrap().to_string();
+    let root_id = drive["root_id"].as_str().unwrap();
+    assert_eq!(leder.get(&format!("/api/v1/drive/nodes/{root_id}/children")).await.0, StatusCode::NOT_FOUND);
+    // Lowered below what is used: the drive takes nothing more until files go.
+    let (status, body) = leder
+        .call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": 1 << 20})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["quota_bytes"], 1 << 20);
+    let (status, body) = elev.put_file(&home(&elev).await, "Mere.txt", b"x".to_vec()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::INSUFFICIENT_STORAGE, Some("quota_exceeded")));
+    // Back to the default.
+    let (status, body) = leder
+        .call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": null})))
+        .await;
+    assert_eq!((status, body["quota_bytes"].as_i64()), (StatusCode::OK, Some(5 << 30)), "a pupil's default");
+    assert_eq!(elev.put_file(&home(&elev).await, "Mere.txt", b"x".to_vec()).await.0, StatusCode::CREATED);
+    let (status, body) =
+        leder.call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": 5}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("quota_bytes")));
+
+    // A class's drive: the school admin may; its teacher and pupils may not.
+    let laerer = server.login("laerer1", "demo").await;
+    let class = spaces(&laerer).await.into_iter().find(|s| s["kind"] == "group").unwrap();
+    assert_eq!(class["can_set_quota"], false);
+    let class_id = class["id"].as_str().unwrap();
+    let path = format!("/api/v1/drive/spaces/{class_id}/quota");
+    assert_eq!(
+        laerer.call(Method::PUT, &path, Some(json!({"quota_bytes": 1_i64 << 40}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(elev.call(Method::PUT, &path, Some(json!({"quota_bytes": 1_i64 << 40}))).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = leder.call(Method::PUT, &path, Some(json!({"quota_bytes": 1_i64 << 40}))).await;
+    assert_eq!((status, body["quota_bytes"].as_i64()), (StatusCode::OK, Some(1 << 40)));
+    assert_eq!(laerer.get(&format!("/api/v1/drive/spaces/{class_id}")).await.1["quota_bytes"], 1_i64 << 40);
+    // Pupils' own drives are not for the teacher to look into.
+    assert_eq!(laerer.get(&format!("/api/v1/people/{elev_id}/drive")).await.0, StatusCode::FORBIDDEN);
+
+    let mut conn = server.app().store().read().await.unwrap();
+    let tenant = conn.tenant_by_code(tavle_app::demo::DEMO_TENANT_CODE).await.unwrap().unwrap().id;
+    let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "drive.quota").count(), 3);
+    assert_eq!(audit.iter().filter(|e| e.action == "drive.usage_read").count(), 1);
+    drop(conn);
+    server.stop().await;
+}

@@ -57,6 +57,9 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/drive/search", [401, 200, 200, 200, 401]),
         ("GET /api/v1/drive/spaces/{space_id}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/spaces/{space_id}/trash", [401, 404, 404, 404, 401]),
+        // Quotas: admins of elev1's own school, and of the municipality.
+        ("PUT /api/v1/drive/spaces/{space_id}/quota", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/people/{person_id}/drive", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}", [401, 404, 404, 404, 401]),
         ("PATCH /api/v1/drive/nodes/{node_id}", [401, 404, 404, 404, 401]),
         ("DELETE /api/v1/drive/nodes/{node_id}", [401, 404, 404, 404, 401]),
@@ -125,6 +128,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str) -> Option<Value
             json!({"grantee_kind": "school", "grantee_id": school, "access": "edit"})
         }
         "POST /api/v1/drive/nodes/{node_id}/links" => json!({"kind": "download"}),
+        "PUT /api/v1/drive/spaces/{space_id}/quota" => json!({"quota_bytes": 1_i64 << 30}),
         "POST /api/v1/links/{token}/unlock" => json!({"password": "gæt et kodeord"}),
         _ => return None,
     })

@@ -13,7 +13,8 @@ export interface Space {
   root_id: string;
   quota_bytes: number;
   used_bytes: number;
-  access: Access;
+  access: Access | 'none';
+  can_set_quota: boolean;
 }
 
 export interface DriveNode {

@@ -270,3 +270,45 @@ fn only_teachers_and_staff_make_share_links() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn school_admins_set_the_quotas_of_their_school_and_municipality_admins_all() {
+    use crate::drive::{SpaceFacts, SpaceKind};
+    use crate::ids::SpaceId;
+    let w = world();
+    let actors = actors(&w);
+    let space = |tenant_id, kind| SpaceFacts { tenant_id, space_id: SpaceId(id(301)), kind };
+    let elev1a = &actors[0].1;
+    let spaces = [
+        ("elev1A", space(w.a, SpaceKind::Personal(elev1a.person_id)), Some(facts(elev1a))),
+        ("1A", space(w.a, SpaceKind::Group { group: w.g1a, school: w.s1 }), None),
+        ("staffS2", space(w.a, SpaceKind::Staff(w.s2)), None),
+        ("3X", space(w.b, SpaceKind::Group { group: w.g3x, school: w.s3 }), None),
+    ];
+    let mut out = format!("{:<13}", "");
+    for (name, _, _) in &spaces {
+        out.push_str(&format!("{name:<8}"));
+    }
+    out.push('\n');
+    for (who, a) in &actors {
+        out.push_str(&format!("{who:<13}"));
+        for (_, s, owner) in &spaces {
+            out.push_str(&format!("{:<8}", if may_set_quota(a, s, owner.as_ref()) { "yes" } else { "no" }));
+        }
+        out.push('\n');
+    }
+    expect![[r#"
+                     elev1A  1A      staffS2 3X      
+        elev 1A      no      no      no      no      
+        elev 1B      no      no      no      no      
+        lærer 1A     no      no      no      no      
+        leder S1     yes     yes     no      no      
+        leder S2     no      no      yes     no      
+        kommune A    yes     yes     yes     no      
+        kommune B    no      no      no      yes     
+        elev B       no      no      no      no      
+        spærret 1A   no      no      no      no      
+        udmeldt kom. no      no      no      no      
+    "#]]
+    .assert_eq(&out);
+}

@@ -12,7 +12,7 @@ use super::id;
 use crate::content::etags;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Authed;
-use crate::wire::{FolderCreate, FolderWire, NodeCopy, NodeDetailWire, NodePatch, NodeWire, SpaceWire};
+use crate::wire::{FolderCreate, FolderWire, NodeCopy, NodeDetailWire, NodePatch, NodeWire, QuotaChange, SpaceWire};
 use crate::HttpState;
 
 /// The `If-Match` ETag of a request, if any.
@@ -38,6 +38,36 @@ pub async fn space(
     Path(space): Path<String>,
 ) -> ApiResult<Json<SpaceWire>> {
     let v = state.app.space(&auth.session, id(&space, "drive")?).await?;
+    Ok(Json(SpaceWire::from(&v)))
+}
+
+/// Set a drive's quota in bytes (1 MiB to 100 TiB), or `null` for the default of its kind.
+/// School admins set those of their school's drives and people; municipality admins any.
+#[utoipa::path(put, path = "/api/v1/drive/spaces/{space_id}/quota", tag = "drive",
+    params(("space_id" = String, Path)), request_body = QuotaChange,
+    responses((status = 200, body = SpaceWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn set_quota(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(space): Path<String>,
+    Json(req): Json<QuotaChange>,
+) -> ApiResult<Json<SpaceWire>> {
+    let v = state.app.set_quota(&auth.session, id(&space, "drive")?, req.quota_bytes, &auth.meta).await?;
+    Ok(Json(SpaceWire::from(&v)))
+}
+
+/// A person's own drive as an admin sees it: its usage and quota, not its contents (for
+/// those who may set its quota).
+#[utoipa::path(get, path = "/api/v1/people/{person_id}/drive", tag = "drive",
+    params(("person_id" = String, Path)),
+    responses((status = 200, body = SpaceWire), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn person_drive(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(person): Path<String>,
+) -> ApiResult<Json<SpaceWire>> {
+    let v = state.app.person_drive(&auth.session, id(&person, "person")?, &auth.meta).await?;
     Ok(Json(SpaceWire::from(&v)))
 }
 

@@ -30,8 +30,19 @@ pub struct SpaceWire {
     pub quota_bytes: i64,
     /// Bytes of files and of the trash (older versions are not counted).
     pub used_bytes: i64,
-    /// What the caller may do: `view` or `edit`.
+    /// What the caller may do: `view` or `edit` (`none` for an admin looking at a person's
+    /// own drive's usage).
     pub access: &'static str,
+    /// Whether the caller may change the quota.
+    pub can_set_quota: bool,
+}
+
+/// A new quota for a drive.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaChange {
+    /// Bytes; `null` returns to the default for the drive's kind.
+    pub quota_bytes: Option<i64>,
 }
 
 impl From<&SpaceView> for SpaceWire {
@@ -51,6 +62,7 @@ impl From<&SpaceView> for SpaceWire {
             quota_bytes: v.quota_bytes,
             used_bytes: v.space.used_bytes,
             access: v.access.code(),
+            can_set_quota: v.can_set_quota,
         }
     }
 }
