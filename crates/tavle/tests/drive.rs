@@ -35,11 +35,6 @@ async fn spaces(api: &Api) -> Vec<Value> {
     body.as_array().unwrap().clone()
 }
 
-/// The root folder of the caller's own drive.
-async fn home(api: &Api) -> String {
-    spaces(api).await[0]["root_id"].as_str().unwrap().to_string()
-}
-
 async fn list(api: &Api, folder: &str) -> Vec<String> {
     let (status, body) = api.get(&format!("/api/v1/drive/nodes/{folder}/children")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -87,7 +82,7 @@ async fn everyone_has_their_drives_with_the_right_access(postgres: bool) {
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
 
     // Another pupil sees nothing of elev1's own drive, not even that a file exists.
-    let mine = home(&pupil).await;
+    let mine = pupil.home().await;
     let (_, f) = pupil.put_file(&mine, "Dagbog.txt", b"hemmeligt".to_vec()).await;
     let other = server.login("elev2", "demo").await;
     for path in [format!("/api/v1/drive/nodes/{}", id(&f)), format!("/api/v1/drive/nodes/{}/content", id(&f))] {
@@ -104,7 +99,7 @@ on_both_backends!(uploads_download_whole_in_ranges_and_conditionally);
 async fn uploads_download_whole_in_ranges_and_conditionally(postgres: bool) {
     let server = TestServer::start_with(|_| {}, postgres).await;
     let api = server.login("elev1", "demo").await;
-    let root = home(&api).await;
+    let root = api.home().await;
     let body = data(100_000, 7);
     let (status, f) = api.put_file(&root, "Rapport.pdf", body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{f}");
@@ -176,7 +171,7 @@ on_both_backends!(names_must_work_on_every_client);
 async fn names_must_work_on_every_client(postgres: bool) {
     let server = TestServer::start_with(|_| {}, postgres).await;
     let api = server.login("elev1", "demo").await;
-    let root = home(&api).await;
+    let root = api.home().await;
     for (name, reason) in [
         ("a:b.txt", "bad_character"),
         ("CON", "reserved_name"),
@@ -210,7 +205,7 @@ on_both_backends!(folders_move_copy_trash_and_restore);
 async fn folders_move_copy_trash_and_restore(postgres: bool) {
     let server = TestServer::start_with(|_| {}, postgres).await;
     let api = server.login("elev1", "demo").await;
-    let root = home(&api).await;
+    let root = api.home().await;
     let folder = |parent: String, name: &'static str| {
         let api = &api;
         async move {
@@ -327,7 +322,7 @@ async fn storage_checks(s3: bool, postgres: bool) {
     )
     .await;
     let api = server.login("elev1", "demo").await;
-    let root = home(&api).await;
+    let root = api.home().await;
     let app = server.app();
     let tenant = tavle_store_tenant(&server).await;
 
@@ -404,7 +399,7 @@ on_both_backends!(trash_and_versions_expire);
 async fn trash_and_versions_expire(postgres: bool) {
     let server = TestServer::start_with(|_| {}, postgres).await;
     let api = server.login("elev1", "demo").await;
-    let root = home(&api).await;
+    let root = api.home().await;
     let (_, f) = api.put_file(&root, "Noter.txt", b"1".to_vec()).await;
     api.put_file(&root, "Noter.txt", b"2".to_vec()).await;
     let (_, g) = api.put_file(&root, "Gammel.txt", b"old".to_vec()).await;
@@ -452,7 +447,7 @@ on_both_backends!(concurrent_uploads_refused_in_a_batch_leave_the_others_whole);
 async fn concurrent_uploads_refused_in_a_batch_leave_the_others_whole(postgres: bool) {
     let server = TestServer::start_with(|c| c.drive_quota_pupil_mib = 1, postgres).await;
     let api = std::sync::Arc::new(server.login("elev1", "demo").await);
-    let root = home(&api).await;
+    let root = api.home().await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..20 {
         let (api, root) = (api.clone(), root.clone());
@@ -489,7 +484,7 @@ async fn admins_set_quotas_of_their_school(postgres: bool) {
     let elev_id = common::person_id(&leder, &school, "elev1").await;
 
     // A pupil's own drive: the school admin sees its usage and quota, never its files.
-    let (_, root) = elev.put_file(&home(&elev).await, "Noter.txt", vec![b'x'; 2_000_000]).await;
+    let (_, root) = elev.put_file(&elev.home().await, "Noter.txt", vec![b'x'; 2_000_000]).await;
     assert!(root["id"].is_string());
     let (status, drive) = leder.get(&format!("/api/v1/people/{elev_id}/drive")).await;
     assert_eq!(status, StatusCode::OK, "{drive}");
@@ -504,14 +499,14 @@ async fn admins_set_quotas_of_their_school(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["quota_bytes"], 1 << 20);
-    let (status, body) = elev.put_file(&home(&elev).await, "Mere.txt", b"x".to_vec()).await;
+    let (status, body) = elev.put_file(&elev.home().await, "Mere.txt", b"x".to_vec()).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::INSUFFICIENT_STORAGE, Some("quota_exceeded")));
     // Back to the default.
     let (status, body) = leder
         .call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": null})))
         .await;
     assert_eq!((status, body["quota_bytes"].as_i64()), (StatusCode::OK, Some(5 << 30)), "a pupil's default");
-    assert_eq!(elev.put_file(&home(&elev).await, "Mere.txt", b"x".to_vec()).await.0, StatusCode::CREATED);
+    assert_eq!(elev.put_file(&elev.home().await, "Mere.txt", b"x".to_vec()).await.0, StatusCode::CREATED);
     let (status, body) =
         leder.call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": 5}))).await;
     assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("quota_bytes")));

@@ -10,18 +10,6 @@ use common::{Api, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-async fn home(api: &Api) -> String {
-    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
-    spaces[0]["root_id"].as_str().unwrap().to_string()
-}
-
-async fn folder(api: &Api, parent: &str, name: &str) -> String {
-    let (status, f) =
-        api.call(Method::POST, &format!("/api/v1/drive/nodes/{parent}/folders"), Some(json!({"name": name}))).await;
-    assert_eq!(status, StatusCode::CREATED, "{f}");
-    f["id"].as_str().unwrap().to_string()
-}
-
 async fn link(api: &Api, node: &str, body: Value) -> (StatusCode, Value) {
     api.call(Method::POST, &format!("/api/v1/drive/nodes/{node}/links"), Some(body)).await
 }
@@ -54,11 +42,11 @@ async fn on_both(postgres: bool) {
     let server = TestServer::start_with(|_| {}, postgres).await;
     let laerer = server.login("laerer1", "demo").await;
     let anon = server.anonymous();
-    let root = home(&laerer).await;
+    let root = laerer.home().await;
 
     // Pupils do not make links; they share with people in Tavle.
     let elev = server.login("elev1", "demo").await;
-    let elev_root = home(&elev).await;
+    let elev_root = elev.home().await;
     let (status, body) = link(&elev, &elev_root, json!({"kind": "download"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
@@ -96,8 +84,8 @@ async fn on_both(postgres: bool) {
     assert_eq!(status, StatusCode::NOT_FOUND, "a made-up token");
 
     // A download link to a folder: browse it and below it, download from it; nothing beside it.
-    let til_hjemmet = folder(&laerer, &root, "Til hjemmet").await;
-    let billeder = folder(&laerer, &til_hjemmet, "Billeder").await;
+    let til_hjemmet = laerer.new_folder(&root, "Til hjemmet").await;
+    let billeder = laerer.new_folder(&til_hjemmet, "Billeder").await;
     let (_, foto) = laerer.put_file(&billeder, "Udflugt.jpg", vec![0xff, 0xd8, 0xff, 0xe0]).await;
     let foto = foto["id"].as_str().unwrap().to_string();
     let (_, l) = link(&laerer, &til_hjemmet, json!({"kind": "download"})).await;
@@ -175,7 +163,7 @@ async fn on_both(postgres: bool) {
     server.clock.set(common::START);
 
     // A drop box: files go in, nothing comes out; a name already there gets a number.
-    let aflevering = folder(&laerer, &root, "Aflevering 1.A").await;
+    let aflevering = laerer.new_folder(&root, "Aflevering 1.A").await;
     let (status, body) = link(&laerer, &file_id, json!({"kind": "upload"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "only folders collect files: {body}");
     let (_, l) = link(&laerer, &aflevering, json!({"kind": "upload"})).await;

@@ -18,11 +18,6 @@ fn data(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 13 % 251) as u8).collect()
 }
 
-async fn home(api: &Api) -> String {
-    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
-    spaces[0]["root_id"].as_str().unwrap().to_string()
-}
-
 async fn offset(api: &Api, upload: &str) -> reqwest::Response {
     api.req(Method::HEAD, upload).header("tus-resumable", "1.0.0").send().await.unwrap()
 }
@@ -31,7 +26,7 @@ async fn offset(api: &Api, upload: &str) -> reqwest::Response {
 async fn tus_upload_resumes_after_a_broken_patch() {
     let server = TestServer::start().await;
     let api = server.login("elev1", "demo").await;
-    let root = home(&api).await;
+    let root = api.home().await;
     let body = data(3_000_000);
     let resp = api.req(Method::OPTIONS, "/api/v1/drive/uploads").send().await.unwrap();
     assert_eq!(resp.headers()["tus-version"], "1.0.0");

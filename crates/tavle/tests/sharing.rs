@@ -9,18 +9,6 @@ use common::{person_id, Api, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-async fn home(api: &Api) -> String {
-    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
-    spaces[0]["root_id"].as_str().unwrap().to_string()
-}
-
-async fn folder(api: &Api, parent: &str, name: &str) -> String {
-    let (status, f) =
-        api.call(Method::POST, &format!("/api/v1/drive/nodes/{parent}/folders"), Some(json!({"name": name}))).await;
-    assert_eq!(status, StatusCode::CREATED, "{f}");
-    f["id"].as_str().unwrap().to_string()
-}
-
 async fn share(api: &Api, node: &str, kind: &str, id: &str, access: &str) -> (StatusCode, Value) {
     api.call(
         Method::POST,
@@ -46,8 +34,8 @@ async fn on_both(postgres: bool) {
     let elev2_id = person_id(&leder, &school, "elev2").await;
 
     // A pupil shares a folder with a classmate as viewer.
-    let root = home(&elev1).await;
-    let projekt = folder(&elev1, &root, "Projekt om vikinger").await;
+    let root = elev1.home().await;
+    let projekt = elev1.new_folder(&root, "Projekt om vikinger").await;
     let (_, file) = elev1.put_file(&projekt, "Noter.txt", b"Vikingerne sejlede".to_vec()).await;
     let file = file["id"].as_str().unwrap().to_string();
     assert_eq!(elev2.get(&format!("/api/v1/drive/nodes/{file}")).await.0, StatusCode::NOT_FOUND, "before");
@@ -86,8 +74,8 @@ async fn on_both(postgres: bool) {
     let (_, groups) = leder.get(&format!("/api/v1/schools/{school}/groups")).await;
     let class_1a = groups.as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap();
     let class_id = class_1a["id"].as_str().unwrap().to_string();
-    let lroot = home(&laerer).await;
-    let opgaver = folder(&laerer, &lroot, "Ugens opgaver").await;
+    let lroot = laerer.home().await;
+    let opgaver = laerer.new_folder(&lroot, "Ugens opgaver").await;
     let (status, s) = share(&laerer, &opgaver, "group", &class_id, "view").await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
     assert!(s["expires_at"].as_str().unwrap().starts_with("2027-0"), "{s}");

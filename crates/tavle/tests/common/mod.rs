@@ -163,6 +163,26 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// The top folder of the caller's own drive.
+    pub async fn home(&self) -> String {
+        let (status, spaces) = self.get("/api/v1/drive/spaces").await;
+        assert_eq!(status, StatusCode::OK, "{spaces}");
+        spaces[0]["root_id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates the folder `name` in `parent` and returns its id.
+    pub async fn new_folder(&self, parent: &str, name: &str) -> String {
+        let (status, f) = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/drive/nodes/{parent}/folders"),
+                Some(serde_json::json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{f}");
+        f["id"].as_str().unwrap().to_string()
+    }
+
     /// Downloads a file's contents.
     pub async fn file_bytes(&self, node: &str) -> (StatusCode, Vec<u8>) {
         let resp = self.req(Method::GET, &format!("/api/v1/drive/nodes/{node}/content")).send().await.unwrap();
