@@ -13,6 +13,7 @@ pub mod import;
 pub mod login_flow;
 pub mod org;
 pub mod passwords;
+pub mod receipts;
 pub mod views;
 
 use std::sync::Arc;
@@ -86,6 +87,8 @@ pub struct App {
     pub(crate) listings: Arc<drive::Listings>,
     /// Uploads waiting to be recorded together (`drive::batch`).
     pub(crate) batch: Arc<drive::Batcher>,
+    /// The key that signs receipts, read (or made) on first use.
+    receipt_key: Arc<tokio::sync::OnceCell<receipts::ReceiptKey>>,
 }
 
 impl std::fmt::Debug for App {
@@ -107,7 +110,38 @@ impl App {
             cache,
             listings: Arc::new(drive::listings()),
             batch: Arc::new(drive::Batcher::default()),
+            receipt_key: Arc::new(tokio::sync::OnceCell::new()),
         })
+    }
+
+    /// The instance's receipt-signing key: read from the database, or made by the first node
+    /// that needs it (every node then signs with the same key).
+    pub async fn receipt_key(&self) -> AppResult<receipts::ReceiptKey> {
+        const NAME: &str = "receipt-ed25519";
+        let key = self
+            .receipt_key
+            .get_or_try_init(|| async {
+                let mut tx = self.store.write().await?;
+                let stored = match tx.instance_key(NAME).await? {
+                    Some(k) => k,
+                    None => {
+                        use argon2::password_hash::rand_core::{OsRng, RngCore};
+                        let mut seed = [0u8; 32];
+                        OsRng.fill_bytes(&mut seed);
+                        let fresh = receipts::ReceiptKey::from_secret(seed);
+                        let k = tavle_store::keys::InstanceKey {
+                            secret: fresh.secret_hex(),
+                            public_key: fresh.public_hex(),
+                        };
+                        tx.put_instance_key(NAME, &k, self.clock.now().millis()).await?
+                    }
+                };
+                tx.commit().await?;
+                receipts::ReceiptKey::from_secret_hex(&stored.secret)
+                    .map_err(|e| AppError::Internal(format!("the stored receipt key: {e}")))
+            })
+            .await?;
+        Ok(key.clone())
     }
 
     pub fn store(&self) -> &Store {

@@ -3,6 +3,7 @@
 //! This crate has no I/O, no async, no SQL, no HTTP and no serde on domain types. Everything
 //! above it (store, app, http) speaks these types; wire formats convert explicitly.
 
+pub mod assignments;
 pub mod clock;
 pub mod drive;
 pub mod error;

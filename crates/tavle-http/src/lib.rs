@@ -59,14 +59,14 @@ impl HttpState {
 #[openapi(
     info(title = "Tavle API", description = "The school platform's JSON API. State-changing requests need the \
         session cookie and the X-CSRF-Token header with the csrf_token from /api/v1/me."),
-    tags((name = "session"), (name = "organisation"), (name = "drive"))
+    tags((name = "session"), (name = "organisation"), (name = "drive"), (name = "assignments"))
 )]
 struct ApiDoc;
 
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{app_passwords, drive, files, groups, imports, links, people, schools, session, shares, tus};
+    use api::{app_passwords, drive, files, groups, imports, links, people, receipts, schools, session, shares, tus};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -114,6 +114,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(links::upload))
         .routes(routes!(tus::options, tus::create))
         .routes(routes!(tus::head, tus::patch, tus::delete))
+        .routes(routes!(receipts::key))
 }
 
 /// The OpenAPI document of API v1.

@@ -15,6 +15,7 @@ pub mod drive;
 mod error;
 mod facts;
 mod groups;
+pub mod keys;
 mod migrate;
 mod people;
 mod roster;

@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (7, "shares", include_str!("../migrations/sqlite/0007_shares.sql")),
     (8, "share_links", include_str!("../migrations/sqlite/0008_share_links.sql")),
     (9, "app_password_revocation", include_str!("../migrations/sqlite/0009_app_password_revocation.sql")),
+    (10, "instance_keys", include_str!("../migrations/sqlite/0010_instance_keys.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -28,6 +29,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (7, "shares", include_str!("../migrations/postgres/0007_shares.sql")),
     (8, "share_links", include_str!("../migrations/postgres/0008_share_links.sql")),
     (9, "app_password_revocation", include_str!("../migrations/postgres/0009_app_password_revocation.sql")),
+    (10, "instance_keys", include_str!("../migrations/postgres/0010_instance_keys.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -5,4 +5,5 @@
 pub mod check;
 pub mod config;
 pub mod import;
+pub mod receipt;
 pub mod server;

@@ -1,4 +1,4 @@
-//! The `tavle` command: `serve`, `demo`, `migrate`, `admin`, `import`.
+//! The `tavle` command: `serve`, `demo`, `migrate`, `check`, `admin`, `import`, `receipt`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,6 +56,23 @@ enum Command {
     /// Import data into Tavle.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Hand-in receipts.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+#[derive(Subcommand)]
+enum ReceiptCommand {
+    /// Check a receipt offline: that it is whole and signed and, with --public-key (the key
+    /// a Tavle publishes at /api/v1/receipt-key), that this Tavle signed it. Exit status 1
+    /// when it does not verify.
+    Verify {
+        /// The receipt (a JSON file).
+        file: PathBuf,
+        /// The instance's public key, 64 hex digits.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,6 +213,25 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Command::Receipt(ReceiptCommand::Verify { file, public_key }) => {
+            match tavle::receipt::verify_file(&file, public_key.as_deref()) {
+                Ok(r) => {
+                    print!("{}", tavle::receipt::describe(&r, public_key.is_some()));
+                    if public_key.is_none() {
+                        eprintln!(
+                            "note: without --public-key this shows only that the receipt is whole and signed by key {}; \
+                             compare it with the key at <your Tavle>/api/v1/receipt-key",
+                            r.receipt.key_id
+                        );
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("invalid: {e}");
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Import(ImportCommand::Roster { common, file, tenant, tenant_name, dry_run, verbose }) => {
             let cfg = Config::load(cli.config.as_deref(), common.overrides())?;

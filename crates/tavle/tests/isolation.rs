@@ -21,6 +21,8 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/session", [400, 400, 400, 400, 400]),
         ("DELETE /api/v1/session", [401, 200, 200, 200, 401]),
         ("GET /api/v1/me", [401, 200, 200, 200, 401]),
+        // The receipt key is public: anyone checks receipts with it.
+        ("GET /api/v1/receipt-key", [200, 200, 200, 200, 200]),
         ("GET /api/v1/me/sessions", [401, 200, 200, 200, 401]),
         ("DELETE /api/v1/me/sessions", [401, 200, 200, 200, 401]),
         ("GET /api/v1/me/app-passwords", [401, 200, 200, 200, 401]),

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod imports;
 pub mod links;
 pub mod people;
+pub mod receipts;
 pub mod schools;
 pub mod session;
 pub mod shares;

@@ -394,3 +394,14 @@ pub struct LoggedOut {
 
 mod drive;
 pub use drive::*;
+
+/// The key hand-in receipts are signed with.
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptKeyWire {
+    /// Always `Ed25519`.
+    pub algorithm: &'static str,
+    /// The first 16 hex digits of the key's SHA-256, as receipts name it.
+    pub key_id: String,
+    /// The public key, 64 hex digits: pass it to `tavle receipt verify --public-key`.
+    pub public_key: String,
+}

@@ -1,0 +1,226 @@
+//! Assignments (opgaver), tests and exams: when they open and close for each pupil, whether
+//! a hand-in is on time, late or refused, and grades on the Danish 7-point scale.
+//!
+//! All of it is decided from times given as parameters (the server's clock, never the
+//! client's), so exam windows are tested without waiting.
+
+use crate::clock::Timestamp;
+
+/// A grade on the Danish 7-point scale (7-trinsskalaen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grade {
+    MinusThree,
+    Zero,
+    Two,
+    Four,
+    Seven,
+    Ten,
+    Twelve,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 7] =
+        [Grade::MinusThree, Grade::Zero, Grade::Two, Grade::Four, Grade::Seven, Grade::Ten, Grade::Twelve];
+
+    /// The grade as it is written: `-3`, `00`, `02`, `4`, `7`, `10`, `12`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Grade::MinusThree => "-3",
+            Grade::Zero => "00",
+            Grade::Two => "02",
+            Grade::Four => "4",
+            Grade::Seven => "7",
+            Grade::Ten => "10",
+            Grade::Twelve => "12",
+        }
+    }
+
+    /// Reads a grade as teachers write it; `0` and `2` are accepted for `00` and `02`.
+    pub fn parse(raw: &str) -> Option<Grade> {
+        Some(match raw.trim() {
+            "-3" | "−3" => Grade::MinusThree,
+            "00" | "0" => Grade::Zero,
+            "02" | "2" => Grade::Two,
+            "4" => Grade::Four,
+            "7" => Grade::Seven,
+            "10" => Grade::Ten,
+            "12" => Grade::Twelve,
+            _ => return None,
+        })
+    }
+
+    /// Whether the grade passes (02 and above).
+    pub fn passes(self) -> bool {
+        self >= Grade::Two
+    }
+}
+
+/// An ordinary assignment, or an exam that opens and closes on the server's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Assignment,
+    /// `closed`: while it runs, its pupils may open nothing but the exam itself.
+    Exam {
+        closed: bool,
+    },
+}
+
+/// When an assignment is open, and what it allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// `None` while it is a draft: nobody but its teachers sees it.
+    pub opens_at: Option<Timestamp>,
+    pub deadline: Timestamp,
+    /// Whether a hand-in after the deadline is taken (and marked late). Never for exams.
+    pub late_allowed: bool,
+    pub mode: Mode,
+}
+
+/// Where an assignment stands for one pupil at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not published; only its teachers see it.
+    Draft,
+    /// Published, not yet open: pupils see that it is coming (an exam shows nothing more).
+    NotYetOpen,
+    /// Open for hand-ins.
+    Open,
+    /// After the deadline, still taking hand-ins, marked late.
+    Late,
+    /// Closed: no more hand-ins.
+    Closed,
+}
+
+impl Window {
+    /// The pupil's own deadline: with their extra time (for an exam, or granted individually).
+    pub fn deadline_for(&self, extra_secs: i64) -> Timestamp {
+        Timestamp(self.deadline.millis() + extra_secs.max(0) * 1000)
+    }
+
+    /// Where the assignment stands for a pupil with `extra_secs` of extra time.
+    pub fn phase(&self, extra_secs: i64, now: Timestamp) -> Phase {
+        let Some(opens) = self.opens_at else { return Phase::Draft };
+        if now < opens {
+            return Phase::NotYetOpen;
+        }
+        if now < self.deadline_for(extra_secs) {
+            return Phase::Open;
+        }
+        match self.mode {
+            Mode::Assignment if self.late_allowed => Phase::Late,
+            _ => Phase::Closed,
+        }
+    }
+
+    /// Whether a hand-in that began sending at `started` and was complete at `done` counts, and
+    /// how. One that began before the (pupil's) deadline and completed within `grace_secs`
+    /// after it counts as on time, so a slow upload in the last minute is never lost to the
+    /// network; otherwise what counts is when it was complete.
+    pub fn timing(&self, extra_secs: i64, started: Timestamp, done: Timestamp, grace_secs: i64) -> Timing {
+        let Some(opens) = self.opens_at else { return Timing::Refused(Phase::Draft) };
+        if started < opens {
+            return Timing::Refused(Phase::NotYetOpen);
+        }
+        let deadline = self.deadline_for(extra_secs);
+        let within_grace = started < deadline && done.millis() - deadline.millis() <= grace_secs.max(0) * 1000;
+        if done < deadline || within_grace {
+            return Timing::OnTime;
+        }
+        match self.mode {
+            Mode::Assignment if self.late_allowed => {
+                Timing::Late { by_secs: (done.millis() - deadline.millis()) / 1000 }
+            }
+            _ => Timing::Refused(Phase::Closed),
+        }
+    }
+}
+
+/// How a hand-in counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    OnTime,
+    /// After the deadline by this many seconds (late hand-ins allowed).
+    Late {
+        by_secs: i64,
+    },
+    /// Not taken: the assignment is not open, or no longer.
+    Refused(Phase),
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn window(mode: Mode, late_allowed: bool) -> Window {
+        Window { opens_at: Some(Timestamp(0)), deadline: Timestamp(60 * MIN), late_allowed, mode }
+    }
+
+    #[test]
+    fn grades_read_and_write_as_teachers_do() {
+        let out: Vec<String> = ["-3", "00", "0", "02", "2", "4", "7", "10", "12", "11", "A", ""]
+            .iter()
+            .map(|r| format!("{r}→{}", Grade::parse(r).map_or("none", Grade::code)))
+            .collect();
+        expect![[r#"-3→-3 00→00 0→00 02→02 2→02 4→4 7→7 10→10 12→12 11→none A→none →none"#]].assert_eq(&out.join(" "));
+        assert!(Grade::Two.passes() && !Grade::Zero.passes());
+        assert_eq!(Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>().join(" "), "-3 00 02 4 7 10 12");
+    }
+
+    #[test]
+    fn phases_and_timings_over_an_hour_long_window() {
+        let cases = [
+            ("assignment", window(Mode::Assignment, false)),
+            ("late ok", window(Mode::Assignment, true)),
+            ("exam", window(Mode::Exam { closed: true }, false)),
+        ];
+        // (what, extra time, started, done) in minutes.
+        let moments = [
+            ("before", 0, -5, -5),
+            ("in time", 0, 30, 30),
+            ("last second", 0, 59, 60),
+            ("+10 extra", 10, 65, 65),
+            ("slow upload", 0, 59, 61),
+            ("too slow", 0, 59, 64),
+            ("an hour late", 0, 120, 120),
+        ];
+        let mut out = String::new();
+        for (name, w) in &cases {
+            for (what, extra_min, started, done) in moments {
+                let phase = w.phase(extra_min * 60, Timestamp(started * MIN));
+                let timing = w.timing(extra_min * 60, Timestamp(started * MIN), Timestamp(done * MIN), 180);
+                out.push_str(&format!("{name:<10} {what:<13} {phase:?} / {timing:?}\n"));
+            }
+        }
+        let draft = Window { opens_at: None, ..window(Mode::Assignment, true) };
+        out.push_str(&format!("draft      {:?}\n", draft.phase(0, Timestamp(30 * MIN))));
+        expect![[r#"
+            assignment before        NotYetOpen / Refused(NotYetOpen)
+            assignment in time       Open / OnTime
+            assignment last second   Open / OnTime
+            assignment +10 extra     Open / OnTime
+            assignment slow upload   Open / OnTime
+            assignment too slow      Open / Refused(Closed)
+            assignment an hour late  Closed / Refused(Closed)
+            late ok    before        NotYetOpen / Refused(NotYetOpen)
+            late ok    in time       Open / OnTime
+            late ok    last second   Open / OnTime
+            late ok    +10 extra     Open / OnTime
+            late ok    slow upload   Open / OnTime
+            late ok    too slow      Open / Late { by_secs: 240 }
+            late ok    an hour late  Late / Late { by_secs: 3600 }
+            exam       before        NotYetOpen / Refused(NotYetOpen)
+            exam       in time       Open / OnTime
+            exam       last second   Open / OnTime
+            exam       +10 extra     Open / OnTime
+            exam       slow upload   Open / OnTime
+            exam       too slow      Open / Refused(Closed)
+            exam       an hour late  Closed / Refused(Closed)
+            draft      Draft
+        "#]]
+        .assert_eq(&out);
+    }
+}
