@@ -65,6 +65,24 @@ pub enum Mode {
     },
 }
 
+impl Mode {
+    pub fn code(self) -> &'static str {
+        match self {
+            Mode::Assignment => "assignment",
+            Mode::Exam { closed: false } => "exam",
+            Mode::Exam { closed: true } => "closed_exam",
+        }
+    }
+    pub fn parse(code: &str) -> Option<Mode> {
+        Some(match code {
+            "assignment" => Mode::Assignment,
+            "exam" => Mode::Exam { closed: false },
+            "closed_exam" => Mode::Exam { closed: true },
+            _ => return None,
+        })
+    }
+}
+
 /// When an assignment is open, and what it allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {

@@ -79,3 +79,11 @@ typed_id!(
     /// An older version of a file's contents.
     VersionId
 );
+typed_id!(
+    /// An assignment, test or exam (opgave, prøve).
+    AssignmentId
+);
+typed_id!(
+    /// One hand-in (aflevering) of an assignment by a pupil.
+    HandInId
+);

@@ -14,4 +14,6 @@ pub mod policy;
 
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use error::{InvalidInput, Reason};
-pub use ids::{BlobId, GroupId, NodeId, PersonId, SchoolId, SchoolYearId, SpaceId, TenantId, VersionId};
+pub use ids::{
+    AssignmentId, BlobId, GroupId, HandInId, NodeId, PersonId, SchoolId, SchoolYearId, SpaceId, TenantId, VersionId,
+};

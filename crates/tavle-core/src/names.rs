@@ -93,6 +93,21 @@ pub fn date(field: &'static str, raw: &str) -> Result<time::Date, InvalidInput> 
     })
 }
 
+/// Reads a moment written in RFC 3339 (`2026-11-23T10:00:00+01:00`, `…Z`).
+pub fn moment(field: &'static str, raw: &str) -> Result<crate::Timestamp, InvalidInput> {
+    let t = time::OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| {
+        InvalidInput::new(
+            field,
+            Reason::BadFormat,
+            format!("The {field} must be a date and time such as 2026-11-23T10:00:00+01:00."),
+        )
+    })?;
+    let ms = t.unix_timestamp_nanos() / 1_000_000;
+    i64::try_from(ms)
+        .map(crate::Timestamp)
+        .map_err(|_| InvalidInput::new(field, Reason::OutOfRange, format!("The {field} is out of range.")))
+}
+
 /// Formats a date as YYYY-MM-DD.
 pub fn format_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())

@@ -196,6 +196,28 @@ pub fn shared_access(actor: &Actor, grants: &[ShareGrant]) -> Access {
         .unwrap_or(Access::None)
 }
 
+/// Facts about an assignment that decisions need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssignmentFacts {
+    pub group: GroupFacts,
+    /// A draft is its teachers' alone.
+    pub published: bool,
+}
+
+/// Whether the actor creates, changes and gives feedback on the assignments of a class or
+/// team: its teachers and the school's admins.
+pub fn may_manage_assignments(actor: &Actor, group: &GroupFacts) -> bool {
+    actor.active_in(group.tenant_id) && (actor.teaches(group.group_id) || actor.is_school_admin(group.school_id))
+}
+
+/// Whether the actor is one of an assignment's pupils: a pupil of its class or team, once
+/// it is published. They see it and hand in to it.
+pub fn hands_in(actor: &Actor, a: &AssignmentFacts) -> bool {
+    actor.active_in(a.group.tenant_id)
+        && a.published
+        && actor.memberships.iter().any(|m| m.group_id == a.group.group_id && m.role == MemberRole::Pupil)
+}
+
 /// Whether the actor may set a drive's quota: a municipality admin any drive of their
 /// municipality; a school admin the drives of their school's classes and teams, its staff
 /// drive, and the own drives of people at their school (`owner`, for a personal drive).

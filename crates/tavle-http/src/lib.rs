@@ -66,7 +66,10 @@ struct ApiDoc;
 /// The API routes with their OpenAPI description; the two cannot drift apart because each
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
-    use api::{app_passwords, drive, files, groups, imports, links, people, receipts, schools, session, shares, tus};
+    use api::{
+        app_passwords, assignments, drive, files, groups, imports, links, people, receipts, schools, session, shares,
+        tus,
+    };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -115,6 +118,13 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(tus::options, tus::create))
         .routes(routes!(tus::head, tus::patch, tus::delete))
         .routes(routes!(receipts::key))
+        .routes(routes!(assignments::create, assignments::list))
+        .routes(routes!(assignments::get))
+        .routes(routes!(assignments::upload))
+        .routes(routes!(assignments::hand_in_files, assignments::withdraw))
+        .routes(routes!(assignments::overview))
+        .routes(routes!(assignments::file))
+        .routes(routes!(assignments::receipt))
 }
 
 /// The OpenAPI document of API v1.

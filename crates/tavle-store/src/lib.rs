@@ -8,6 +8,7 @@
 //! Writes go through [`Store::write`], which on SQLite also queues writers in-process (SQLite
 //! has one writer at a time; queueing fairly beats polling on `SQLITE_BUSY`).
 
+pub mod assignments;
 mod audit;
 pub mod coherence;
 pub mod dav;

@@ -18,6 +18,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (8, "share_links", include_str!("../migrations/sqlite/0008_share_links.sql")),
     (9, "app_password_revocation", include_str!("../migrations/sqlite/0009_app_password_revocation.sql")),
     (10, "instance_keys", include_str!("../migrations/sqlite/0010_instance_keys.sql")),
+    (11, "assignments", include_str!("../migrations/sqlite/0011_assignments.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -30,6 +31,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (8, "share_links", include_str!("../migrations/postgres/0008_share_links.sql")),
     (9, "app_password_revocation", include_str!("../migrations/postgres/0009_app_password_revocation.sql")),
     (10, "instance_keys", include_str!("../migrations/postgres/0010_instance_keys.sql")),
+    (11, "assignments", include_str!("../migrations/postgres/0011_assignments.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -78,6 +78,9 @@ pub struct Config {
     /// Let WebDAV and the sync clients log in with a person's own password, not only with
     /// app passwords. `tavle demo` turns it on; production should leave it off.
     pub dav_accepts_login_password: bool,
+    /// A hand-in begun before its deadline counts as on time if it is recorded within this
+    /// many seconds after it.
+    pub hand_in_grace_secs: i64,
 }
 
 impl Default for Config {
@@ -119,6 +122,7 @@ impl Default for Config {
             drive_version_days: d.version_days,
             drive_max_versions: d.max_versions,
             dav_accepts_login_password: false,
+            hand_in_grace_secs: 120,
         }
     }
 }
@@ -277,6 +281,7 @@ impl Config {
                 max_versions: self.drive_max_versions,
             },
             dav_accepts_login_password: self.dav_accepts_login_password,
+            hand_in_grace_secs: self.hand_in_grace_secs.clamp(0, 3600),
         }
     }
 

@@ -90,6 +90,17 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/links/{token}/children", [200, 200, 200, 200, 200]),
         ("GET /api/v1/links/{token}/content", [409, 409, 409, 409, 409]),
         ("PUT /api/v1/links/{token}/files/{name}", [403, 403, 403, 403, 403]),
+        // Assignments: 1.A's, handed in by elev1. Another school's admin and another class's
+        // pupil may not see 1.A (so not "forbidden" but "not found").
+        ("POST /api/v1/assignments", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/assignments/{assignment_id}", [401, 404, 404, 404, 401]),
+        ("PUT /api/v1/assignments/{assignment_id}/hand-in/{name}", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments/{assignment_id}/hand-ins", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/receipt", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/shared-with-me", [401, 200, 200, 200, 401]),
         // tus: what the server speaks is public; an upload is its starter's alone.
         ("OPTIONS /api/v1/drive/uploads", [204, 204, 204, 204, 204]),
@@ -101,7 +112,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
 }
 
 /// A valid body per route, so a refusal comes from the policy and not from parsing.
-fn body(route: &str, year: &str, drive_root: &str, school: &str) -> Option<Value> {
+fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str, file: &str) -> Option<Value> {
     Some(match route {
         "POST /api/v1/session" => json!({}),
         "POST /api/v1/schools" => json!({"name": "Ny Skole", "institution_number": "123456"}),
@@ -132,6 +143,10 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str) -> Option<Value
         "POST /api/v1/drive/nodes/{node_id}/links" => json!({"kind": "download"}),
         "PUT /api/v1/drive/spaces/{space_id}/quota" => json!({"quota_bytes": 1_i64 << 30}),
         "POST /api/v1/links/{token}/unlock" => json!({"password": "gæt et kodeord"}),
+        "POST /api/v1/assignments" => {
+            json!({"group_id": class_1a, "title": "Stjålet", "deadline": "2026-12-01T12:00:00Z"})
+        }
+        "POST /api/v1/assignments/{assignment_id}/hand-in" => json!({"node_ids": [file]}),
         _ => return None,
     })
 }
@@ -219,6 +234,26 @@ async fn every_route_is_sealed(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{link}");
     let (link_id, token) = (link["id"].as_str().unwrap().to_string(), link["token"].as_str().unwrap().to_string());
+    // laerer1 hands out an assignment to 1.A; elev1 hands in.
+    let (status, assignment) = laerer
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class_1a, "title": "Stil", "opens_at": "2026-11-01T00:00:00Z",
+                        "deadline": "2026-12-01T00:00:00Z", "resubmit_allowed": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{assignment}");
+    let assignment = assignment["id"].as_str().unwrap().to_string();
+    let handed = elev1_api
+        .req(Method::PUT, &format!("/api/v1/assignments/{assignment}/hand-in/Stil.txt"))
+        .header("idempotency-key", "1")
+        .body("Min stil")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handed.status(), StatusCode::CREATED);
+    let hand_in = handed.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
 
     // Another school in the same municipality, with its own admin.
     let (s, other) = kommune
@@ -255,11 +290,62 @@ async fn every_route_is_sealed(postgres: bool) {
 
     // What each caller must never see.
     let sealed: [Vec<&str>; 5] = [
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
-        vec![&school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
-        vec![&class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
-        vec![&tenant, &school, &class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share],
+        vec![
+            &tenant,
+            &school,
+            &class_1a,
+            &elev1,
+            &drive,
+            &file,
+            &version,
+            &app_password,
+            &upload,
+            &share,
+            &assignment,
+            &hand_in,
+        ],
+        vec![
+            &tenant,
+            &school,
+            &class_1a,
+            &elev1,
+            &drive,
+            &file,
+            &version,
+            &app_password,
+            &upload,
+            &share,
+            &assignment,
+            &hand_in,
+        ],
+        vec![
+            &school,
+            &class_1a,
+            &elev1,
+            &drive,
+            &file,
+            &version,
+            &app_password,
+            &upload,
+            &share,
+            &assignment,
+            &hand_in,
+        ],
+        vec![&class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share, &assignment, &hand_in],
+        vec![
+            &tenant,
+            &school,
+            &class_1a,
+            &elev1,
+            &drive,
+            &file,
+            &version,
+            &app_password,
+            &upload,
+            &share,
+            &assignment,
+            &hand_in,
+        ],
     ];
 
     let (_, doc) = srv.anonymous().get("/api/v1/openapi.json").await;
@@ -287,6 +373,9 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{share_id}", &share)
                 .replace("{link_id}", &link_id)
                 .replace("{token}", &token)
+                .replace("{assignment_id}", &assignment)
+                .replace("{hand_in_id}", &hand_in)
+                .replace("{position}", "0")
                 .replace("{name}", "x.txt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {
@@ -309,7 +398,7 @@ async fn every_route_is_sealed(postgres: bool) {
                         .unwrap();
                     (resp.status(), resp.text().await.unwrap())
                 } else {
-                    api.raw(m.clone(), &url, body(&route, &year, &drive_root, &school)).await
+                    api.raw(m.clone(), &url, body(&route, &year, &drive_root, &school, &class_1a, &file)).await
                 };
                 if status.as_u16() != statuses[i] {
                     failures.push(format!("{route} as {caller}: expected {}, got {status}: {text}", statuses[i]));

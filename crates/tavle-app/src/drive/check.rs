@@ -23,7 +23,7 @@ pub struct CheckReport {
     pub wrong_size: Vec<BlobKey>,
     /// Stored blobs nothing recorded, removed.
     pub orphans_removed: u64,
-    /// Recorded blobs no file or version used any more, removed.
+    /// Recorded blobs no file, version or hand-in used any more, removed.
     pub unused_removed: u64,
     /// Half-written uploads (local store) removed.
     pub staging_removed: u64,

@@ -149,6 +149,19 @@ pub struct Download {
 }
 
 impl Download {
+    /// Stored contents to be read as a file of this name.
+    pub(crate) fn of_blob(
+        name: String,
+        size: i64,
+        etag: String,
+        modified_at: i64,
+        sha256: Option<String>,
+        key: tavle_blob::BlobKey,
+        blobs: tavle_blob::BlobStore,
+    ) -> Download {
+        Download { name, size: u64::try_from(size).unwrap_or(0), etag, modified_at, sha256, key, blobs }
+    }
+
     /// The contents, or the byte range `range` of them.
     pub async fn read(&self, range: Option<std::ops::Range<u64>>) -> AppResult<ByteStream> {
         Ok(self.blobs.read(self.key, range).await?)

@@ -312,3 +312,36 @@ fn school_admins_set_the_quotas_of_their_school_and_municipality_admins_all() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn teachers_manage_assignments_and_pupils_hand_in_once_published() {
+    let w = world();
+    let g1a = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1a };
+    let draft = AssignmentFacts { group: g1a, published: false };
+    let published = AssignmentFacts { group: g1a, published: true };
+    let out: String = actors(&w)
+        .iter()
+        .map(|(who, a)| {
+            let yn = |b: bool| if b { "yes" } else { "no" };
+            format!(
+                "{who:<13}manage {:<4}hand in draft {:<4}published {}\n",
+                yn(may_manage_assignments(a, &g1a)),
+                yn(hands_in(a, &draft)),
+                yn(hands_in(a, &published))
+            )
+        })
+        .collect();
+    expect![[r#"
+        elev 1A      manage no  hand in draft no  published yes
+        elev 1B      manage no  hand in draft no  published no
+        lærer 1A     manage yes hand in draft no  published no
+        leder S1     manage yes hand in draft no  published no
+        leder S2     manage no  hand in draft no  published no
+        kommune A    manage yes hand in draft no  published no
+        kommune B    manage no  hand in draft no  published no
+        elev B       manage no  hand in draft no  published no
+        spærret 1A   manage no  hand in draft no  published no
+        udmeldt kom. manage no  hand in draft no  published no
+    "#]]
+    .assert_eq(&out);
+}

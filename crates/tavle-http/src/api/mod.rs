@@ -1,6 +1,7 @@
 //! API v1 handlers: extract, call one `tavle-app` function, convert the result.
 
 pub mod app_passwords;
+pub mod assignments;
 pub mod drive;
 pub mod files;
 pub mod groups;

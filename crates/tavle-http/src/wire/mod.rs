@@ -405,3 +405,6 @@ pub struct ReceiptKeyWire {
     /// The public key, 64 hex digits: pass it to `tavle receipt verify --public-key`.
     pub public_key: String,
 }
+
+mod assignments;
+pub use assignments::*;

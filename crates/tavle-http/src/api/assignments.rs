@@ -1,0 +1,186 @@
+//! Assignments and hand-ins: hand out, hand in (with an idempotency key), take back, see who
+//! has handed in, download a hand-in's files and its receipt.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::TryStreamExt;
+use tavle_app::assignments::{AssignmentDraft, HandInSource};
+use tavle_app::AppError;
+use tavle_core::assignments::Mode;
+use tavle_core::{names, InvalidInput, NodeId, Reason};
+
+use super::id;
+use crate::content::{self, set_header, Disposition};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::Authed;
+use crate::wire::{AssignmentWire, HandInFiles, HandInWire, NewAssignment, PupilStatusWire};
+use crate::HttpState;
+
+fn draft(req: NewAssignment) -> Result<AssignmentDraft, AppError> {
+    let mode = match req.mode.as_deref() {
+        None => Mode::Assignment,
+        Some(m) => Mode::parse(m).ok_or_else(|| {
+            InvalidInput::new("mode", Reason::BadFormat, "The mode is assignment, exam or closed_exam.")
+        })?,
+    };
+    Ok(AssignmentDraft {
+        group_id: req
+            .group_id
+            .parse()
+            .map_err(|_| InvalidInput::new("group_id", Reason::BadFormat, "The class or team is named by its id."))?,
+        title: req.title,
+        instructions: req.instructions,
+        mode,
+        opens_at: req.opens_at.as_deref().map(|o| names::moment("opens_at", o)).transpose()?,
+        deadline: names::moment("deadline", &req.deadline)?,
+        late_allowed: req.late_allowed,
+        resubmit_allowed: req.resubmit_allowed,
+    })
+}
+
+/// The client's `Idempotency-Key` for a hand-in.
+fn idempotency_key(headers: &HeaderMap) -> String {
+    headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// Hand out an assignment to a class or team (its teachers and the school's admins). Without
+/// `opens_at` it is a draft that only they see.
+#[utoipa::path(post, path = "/api/v1/assignments", tag = "assignments", request_body = NewAssignment,
+    responses((status = 201, body = AssignmentWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Json(req): Json<NewAssignment>,
+) -> ApiResult<(StatusCode, Json<AssignmentWire>)> {
+    let row = state.app.create_assignment(&auth.session, &draft(req)?, &auth.meta).await?;
+    let v = state.app.assignment(&auth.session, row.id).await?;
+    Ok((StatusCode::CREATED, Json(AssignmentWire::from(&v))))
+}
+
+/// The caller's assignments: as a pupil the published ones of their classes and teams, as a
+/// teacher all of the groups they teach; soonest deadline first.
+#[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments",
+    responses((status = 200, body = [AssignmentWire]), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<AssignmentWire>>> {
+    let all = state.app.my_assignments(&auth.session).await?;
+    Ok(Json(all.iter().map(AssignmentWire::from).collect()))
+}
+
+/// One assignment, with the caller's current hand-in.
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}", tag = "assignments",
+    params(("assignment_id" = String, Path)),
+    responses((status = 200, body = AssignmentWire), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(a): Path<String>,
+) -> ApiResult<Json<AssignmentWire>> {
+    let v = state.app.assignment(&auth.session, id(&a, "assignment")?).await?;
+    Ok(Json(AssignmentWire::from(&v)))
+}
+
+fn handed_in((h, created): (tavle_app::assignments::HandInRow, bool)) -> (StatusCode, Json<HandInWire>) {
+    (if created { StatusCode::CREATED } else { StatusCode::OK }, Json(HandInWire::from(&h)))
+}
+
+/// Hand in one file, uploaded as the body. Send an `Idempotency-Key` header, the same for
+/// every retry of this hand-in: a retry gets the first answer (200) instead of a second
+/// hand-in. The answer holds the signed receipt.
+#[utoipa::path(put, path = "/api/v1/assignments/{assignment_id}/hand-in/{name}", tag = "assignments",
+    params(("assignment_id" = String, Path), ("name" = String, Path), ("Idempotency-Key" = String, Header)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = HandInWire), (status = 200, body = HandInWire), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<HandInWire>)> {
+    let body = body.into_data_stream().map_err(|e| e.to_string());
+    let source = HandInSource::Upload { name, body };
+    let key = idempotency_key(&headers);
+    Ok(handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?))
+}
+
+/// Hand in files of the caller's own drive (a frozen copy of them as they are now). With an
+/// `Idempotency-Key`, like an upload.
+#[utoipa::path(post, path = "/api/v1/assignments/{assignment_id}/hand-in", tag = "assignments",
+    params(("assignment_id" = String, Path), ("Idempotency-Key" = String, Header)), request_body = HandInFiles,
+    responses((status = 201, body = HandInWire), (status = 200, body = HandInWire), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn hand_in_files(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(a): Path<String>,
+    headers: HeaderMap,
+    Json(req): Json<HandInFiles>,
+) -> ApiResult<(StatusCode, Json<HandInWire>)> {
+    let nodes: Vec<NodeId> = req.node_ids.iter().map(|n| id(n, "file")).collect::<Result<_, _>>()?;
+    let source: HandInSource<futures_util::stream::Empty<Result<bytes::Bytes, String>>> = HandInSource::Files(nodes);
+    let key = idempotency_key(&headers);
+    Ok(handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?))
+}
+
+/// Take back the current hand-in (before the deadline, where handing in again is allowed).
+#[utoipa::path(delete, path = "/api/v1/assignments/{assignment_id}/hand-in", tag = "assignments",
+    params(("assignment_id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(State(state): State<HttpState>, auth: Authed, Path(a): Path<String>) -> ApiResult<StatusCode> {
+    state.app.withdraw_hand_in(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who has handed in, who is late and who has not (the assignment's teachers).
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/hand-ins", tag = "assignments",
+    params(("assignment_id" = String, Path)),
+    responses((status = 200, body = [PupilStatusWire]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn overview(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(a): Path<String>,
+) -> ApiResult<Json<Vec<PupilStatusWire>>> {
+    let all = state.app.hand_in_overview(&auth.session, id(&a, "assignment")?).await?;
+    Ok(Json(all.iter().map(PupilStatusWire::from).collect()))
+}
+
+/// A file of a hand-in (its pupil, and the assignment's teachers; a teacher's read is audited).
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}", tag = "assignments",
+    params(("assignment_id" = String, Path), ("hand_in_id" = String, Path), ("position" = usize, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 206), (status = 404, body = ErrorBody)))]
+pub async fn file(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, h, position)): Path<(String, String, usize)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let dl =
+        state.app.hand_in_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position, &auth.meta).await?;
+    content::serve(&headers, &dl, Disposition::Attachment).await
+}
+
+/// A hand-in's signed receipt, as a file to keep (`tavle receipt verify` checks it offline).
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/receipt", tag = "assignments",
+    params(("assignment_id" = String, Path), ("hand_in_id" = String, Path)),
+    responses((status = 200, content_type = "application/json"), (status = 404, body = ErrorBody)))]
+pub async fn receipt(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, h)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let hand_in = state.app.hand_in_receipt(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?).await?;
+    let mut resp = hand_in.receipt.clone().into_response();
+    let headers = resp.headers_mut();
+    set_header(headers, header::CONTENT_TYPE, "application/json; charset=utf-8");
+    set_header(
+        headers,
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"kvittering-{}.json\"", hand_in.id),
+    );
+    Ok(resp)
+}

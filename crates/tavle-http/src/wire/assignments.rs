@@ -1,0 +1,149 @@
+//! The JSON shapes of assignments and hand-ins.
+
+use serde::{Deserialize, Serialize};
+use tavle_app::assignments::HandInRow;
+use tavle_app::assignments::{AssignmentView, PupilStatus};
+use tavle_core::Timestamp;
+use utoipa::ToSchema;
+
+fn time(ms: i64) -> String {
+    Timestamp(ms).to_rfc3339()
+}
+
+/// A file of a hand-in.
+#[derive(Serialize, ToSchema)]
+pub struct HandInFileWire {
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// A hand-in: a frozen snapshot of files, with its signed receipt.
+#[derive(Serialize, ToSchema)]
+pub struct HandInWire {
+    pub id: String,
+    pub assignment_id: String,
+    pub pupil_id: String,
+    pub handed_in_at: String,
+    /// Seconds after the deadline; 0 when on time.
+    pub late_by_secs: i64,
+    pub files: Vec<HandInFileWire>,
+    /// The signed receipt (the file the pupil keeps; `tavle receipt verify` checks it).
+    pub receipt: serde_json::Value,
+}
+
+impl From<&HandInRow> for HandInWire {
+    fn from(h: &HandInRow) -> Self {
+        HandInWire {
+            id: h.id.to_string(),
+            assignment_id: h.assignment_id.to_string(),
+            pupil_id: h.pupil_id.to_string(),
+            handed_in_at: time(h.handed_in_at),
+            late_by_secs: h.late_by_secs,
+            files: h
+                .files
+                .iter()
+                .map(|f| HandInFileWire { name: f.name.clone(), size: f.size, sha256: f.sha256.clone() })
+                .collect(),
+            receipt: serde_json::from_str(&h.receipt).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// An assignment as the caller sees it.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentWire {
+    pub id: String,
+    pub group_id: String,
+    pub group_name: String,
+    pub title: String,
+    pub instructions: String,
+    /// `assignment`, `exam` or `closed_exam`.
+    pub mode: &'static str,
+    /// Absent while it is a draft.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
+    pub deadline: String,
+    pub late_allowed: bool,
+    pub resubmit_allowed: bool,
+    /// Whether the caller manages it (teachers of the group, admins).
+    pub manages: bool,
+    /// The caller's current hand-in, if they have handed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub my_hand_in: Option<HandInWire>,
+}
+
+impl From<&AssignmentView> for AssignmentWire {
+    fn from(v: &AssignmentView) -> Self {
+        let a = &v.assignment;
+        AssignmentWire {
+            id: a.id.to_string(),
+            group_id: a.group_id.to_string(),
+            group_name: v.group_name.clone(),
+            title: a.title.clone(),
+            instructions: a.instructions.clone(),
+            mode: a.mode.code(),
+            opens_at: a.opens_at.map(time),
+            deadline: time(a.deadline),
+            late_allowed: a.late_allowed,
+            resubmit_allowed: a.resubmit_allowed,
+            manages: v.manages,
+            my_hand_in: v.my_hand_in.as_ref().map(HandInWire::from),
+        }
+    }
+}
+
+/// A new assignment.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignment {
+    /// The class or team it is for.
+    pub group_id: String,
+    pub title: String,
+    #[serde(default)]
+    pub instructions: String,
+    /// `assignment` (default), `exam` or `closed_exam`.
+    pub mode: Option<String>,
+    /// RFC 3339; absent keeps it a draft.
+    pub opens_at: Option<String>,
+    /// RFC 3339.
+    pub deadline: String,
+    #[serde(default)]
+    pub late_allowed: bool,
+    #[serde(default)]
+    pub resubmit_allowed: bool,
+}
+
+/// Files of the pupil's drive to hand in.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandInFiles {
+    pub node_ids: Vec<String>,
+}
+
+/// One pupil's standing on an assignment.
+#[derive(Serialize, ToSchema)]
+pub struct PupilStatusWire {
+    pub pupil_id: String,
+    pub name: String,
+    /// `handed_in`, `late` or `missing`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hand_in: Option<HandInWire>,
+}
+
+impl From<&PupilStatus> for PupilStatusWire {
+    fn from(p: &PupilStatus) -> Self {
+        let status = match &p.hand_in {
+            None => "missing",
+            Some(h) if h.late_by_secs > 0 => "late",
+            Some(_) => "handed_in",
+        };
+        PupilStatusWire {
+            pupil_id: p.pupil_id.to_string(),
+            name: p.name.clone(),
+            status,
+            hand_in: p.hand_in.as_ref().map(HandInWire::from),
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Assignments and hand-ins. A hand-in's files point at blobs, which never change, so a
+//! hand-in is a frozen snapshot; its receipt is kept exactly as it was given out.
+
+use std::ops::DerefMut;
+
+use sqlx::AnyConnection;
+use tavle_core::assignments::Mode;
+use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
+
+use crate::row::{id, int, opt_int, parse, text};
+use crate::{Db, Result};
+
+/// An assignment as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssignmentRow {
+    pub id: AssignmentId,
+    pub tenant_id: TenantId,
+    pub school_id: SchoolId,
+    pub group_id: GroupId,
+    pub title: String,
+    pub instructions: String,
+    pub mode: Mode,
+    /// `None` while it is a draft.
+    pub opens_at: Option<i64>,
+    pub deadline: i64,
+    pub late_allowed: bool,
+    pub resubmit_allowed: bool,
+    pub created_by: PersonId,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A hand-in as stored, with its files in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandInRow {
+    pub id: HandInId,
+    pub tenant_id: TenantId,
+    pub assignment_id: AssignmentId,
+    pub pupil_id: PersonId,
+    pub idempotency_key: String,
+    pub started_at: i64,
+    pub handed_in_at: i64,
+    pub late_by_secs: i64,
+    /// Set when the pupil took it back, or handed in again.
+    pub withdrawn_at: Option<i64>,
+    /// The signed receipt, as given out (JSON).
+    pub receipt: String,
+    pub files: Vec<HandInFileRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandInFileRow {
+    pub name: String,
+    pub blob_id: BlobId,
+    pub size: i64,
+    pub sha256: String,
+}
+
+const ASSIGNMENT_COLS: &str = "id, tenant_id, school_id, group_id, title, instructions, mode, opens_at, deadline, \
+    late_allowed, resubmit_allowed, created_by, created_at, updated_at";
+const HAND_IN_COLS: &str =
+    "id, tenant_id, assignment_id, pupil_id, idempotency_key, started_at, handed_in_at, late_by_secs, withdrawn_at, receipt";
+
+fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
+    Ok(AssignmentRow {
+        id: id(r, "id")?,
+        tenant_id: id(r, "tenant_id")?,
+        school_id: id(r, "school_id")?,
+        group_id: id(r, "group_id")?,
+        title: text(r, "title")?,
+        instructions: text(r, "instructions")?,
+        mode: parse("mode", &text(r, "mode")?, Mode::parse)?,
+        opens_at: opt_int(r, "opens_at")?,
+        deadline: int(r, "deadline")?,
+        late_allowed: int(r, "late_allowed")? != 0,
+        resubmit_allowed: int(r, "resubmit_allowed")? != 0,
+        created_by: id(r, "created_by")?,
+        created_at: int(r, "created_at")?,
+        updated_at: int(r, "updated_at")?,
+    })
+}
+
+fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
+    Ok(HandInRow {
+        id: id(r, "id")?,
+        tenant_id: id(r, "tenant_id")?,
+        assignment_id: id(r, "assignment_id")?,
+        pupil_id: id(r, "pupil_id")?,
+        idempotency_key: text(r, "idempotency_key")?,
+        started_at: int(r, "started_at")?,
+        handed_in_at: int(r, "handed_in_at")?,
+        late_by_secs: int(r, "late_by_secs")?,
+        withdrawn_at: opt_int(r, "withdrawn_at")?,
+        receipt: text(r, "receipt")?,
+        files: Vec::new(),
+    })
+}
+
+impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
+    /// Creates an assignment, or replaces its fields (the same id).
+    pub async fn put_assignment(&mut self, a: &AssignmentRow) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO assignment ({ASSIGNMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, instructions = excluded.instructions, \
+             mode = excluded.mode, opens_at = excluded.opens_at, deadline = excluded.deadline, \
+             late_allowed = excluded.late_allowed, resubmit_allowed = excluded.resubmit_allowed, \
+             updated_at = excluded.updated_at"
+        ))
+        .bind(a.id.to_string())
+        .bind(a.tenant_id.to_string())
+        .bind(a.school_id.to_string())
+        .bind(a.group_id.to_string())
+        .bind(&a.title)
+        .bind(&a.instructions)
+        .bind(a.mode.code())
+        .bind(a.opens_at)
+        .bind(a.deadline)
+        .bind(i64::from(a.late_allowed))
+        .bind(i64::from(a.resubmit_allowed))
+        .bind(a.created_by.to_string())
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(self.c())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn assignment(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Option<AssignmentRow>> {
+        let row = sqlx::query(&format!("SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant.to_string())
+            .bind(a.to_string())
+            .fetch_optional(self.c())
+            .await?;
+        row.as_ref().map(assignment_row).transpose()
+    }
+
+    /// The assignments of these classes and teams, soonest deadline first.
+    pub async fn assignments_of(&mut self, tenant: TenantId, groups: &[GroupId]) -> Result<Vec<AssignmentRow>> {
+        if groups.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = (0..groups.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND group_id IN ({list}) ORDER BY deadline, id"
+        );
+        let mut q = sqlx::query(&sql).bind(tenant.to_string());
+        for g in groups {
+            q = q.bind(g.to_string());
+        }
+        let rows = q.fetch_all(self.c()).await?;
+        rows.iter().map(assignment_row).collect()
+    }
+
+    /// Records a hand-in and its files.
+    pub async fn insert_hand_in(&mut self, h: &HandInRow) -> Result<()> {
+        sqlx::query(&format!("INSERT INTO hand_in ({HAND_IN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+            .bind(h.id.to_string())
+            .bind(h.tenant_id.to_string())
+            .bind(h.assignment_id.to_string())
+            .bind(h.pupil_id.to_string())
+            .bind(&h.idempotency_key)
+            .bind(h.started_at)
+            .bind(h.handed_in_at)
+            .bind(h.late_by_secs)
+            .bind(h.withdrawn_at)
+            .bind(&h.receipt)
+            .execute(self.c())
+            .await?;
+        for (i, f) in h.files.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO hand_in_file (hand_in_id, tenant_id, position, name, blob_id, size, sha256) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(h.id.to_string())
+            .bind(h.tenant_id.to_string())
+            .bind(i64::try_from(i).unwrap_or(i64::MAX))
+            .bind(&f.name)
+            .bind(f.blob_id.to_string())
+            .bind(f.size)
+            .bind(&f.sha256)
+            .execute(self.c())
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn with_files(&mut self, mut h: HandInRow) -> Result<HandInRow> {
+        let rows = sqlx::query(
+            "SELECT name, blob_id, size, sha256 FROM hand_in_file WHERE tenant_id = $1 AND hand_in_id = $2 ORDER BY position",
+        )
+        .bind(h.tenant_id.to_string())
+        .bind(h.id.to_string())
+        .fetch_all(self.c())
+        .await?;
+        h.files = rows
+            .iter()
+            .map(|r| {
+                Ok(HandInFileRow {
+                    name: text(r, "name")?,
+                    blob_id: id(r, "blob_id")?,
+                    size: int(r, "size")?,
+                    sha256: text(r, "sha256")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(h)
+    }
+
+    /// One hand-in with its files.
+    pub async fn hand_in(&mut self, tenant: TenantId, id: HandInId) -> Result<Option<HandInRow>> {
+        let row = sqlx::query(&format!("SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.c())
+            .await?;
+        match row {
+            Some(r) => Ok(Some(self.with_files(hand_in_row(&r)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The hand-in a pupil made with this idempotency key, if any.
+    pub async fn hand_in_by_key(
+        &mut self,
+        tenant: TenantId,
+        assignment: AssignmentId,
+        pupil: PersonId,
+        key: &str,
+    ) -> Result<Option<HandInRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3 \
+             AND idempotency_key = $4"
+        ))
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .bind(pupil.to_string())
+        .bind(key)
+        .fetch_optional(self.c())
+        .await?;
+        match row {
+            Some(r) => Ok(Some(self.with_files(hand_in_row(&r)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A pupil's hand-ins of an assignment, newest first (the current one, if any, is first
+    /// and not withdrawn).
+    pub async fn hand_ins_of(
+        &mut self,
+        tenant: TenantId,
+        assignment: AssignmentId,
+        pupil: PersonId,
+    ) -> Result<Vec<HandInRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3 \
+             ORDER BY handed_in_at DESC, id DESC"
+        ))
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .bind(pupil.to_string())
+        .fetch_all(self.c())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.with_files(hand_in_row(r)?).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every pupil's current hand-in of an assignment (without files).
+    pub async fn current_hand_ins(&mut self, tenant: TenantId, assignment: AssignmentId) -> Result<Vec<HandInRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND withdrawn_at IS NULL \
+             ORDER BY handed_in_at"
+        ))
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .fetch_all(self.c())
+        .await?;
+        rows.iter().map(hand_in_row).collect()
+    }
+
+    /// Marks a pupil's current hand-in of an assignment as withdrawn (taken back, or replaced by
+    /// a new one). Returns whether there was one.
+    pub async fn withdraw_hand_in(
+        &mut self,
+        tenant: TenantId,
+        assignment: AssignmentId,
+        pupil: PersonId,
+        at: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE hand_in SET withdrawn_at = $4 WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3 \
+             AND withdrawn_at IS NULL",
+        )
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .bind(pupil.to_string())
+        .bind(at)
+        .execute(self.c())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

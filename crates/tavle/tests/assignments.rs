@@ -1,0 +1,236 @@
+//! Assignments and hand-ins against the real server: drafts only the teacher sees, hand-in
+//! by upload and from the drive as a frozen snapshot, a signed receipt that verifies, retries
+//! with the same idempotency key answered once, handing in again, late and closed, the
+//! teacher's overview and reads, and hand-in contents kept by `tavle check`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Api, TestServer, START};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const HOUR: i64 = 3_600_000;
+
+fn at(ms: i64) -> String {
+    tavle_core::Timestamp(ms).to_rfc3339()
+}
+
+async fn class(api: &Api, name: &str) -> String {
+    let (_, me) = api.get("/api/v1/me").await;
+    me["groups"].as_array().unwrap().iter().find(|g| g["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+}
+
+async fn create(api: &Api, body: Value) -> Value {
+    let (status, a) = api.call(Method::POST, "/api/v1/assignments", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    a
+}
+
+async fn upload(api: &Api, assignment: &str, name: &str, key: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let resp = api
+        .req(Method::PUT, &format!("/api/v1/assignments/{assignment}/hand-in/{name}"))
+        .header("idempotency-key", key)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null))
+}
+
+async fn statuses(api: &Api, assignment: &str) -> Vec<(String, String)> {
+    let (status, all) = api.get(&format!("/api/v1/assignments/{assignment}/hand-ins")).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    all.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_string(), p["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn status_of(all: &[(String, String)], name: &str) -> String {
+    all.iter().find(|(n, _)| n == name).unwrap().1.clone()
+}
+
+async fn name_of(api: &Api) -> String {
+    api.get("/api/v1/me").await.1["person"]["display_name"].as_str().unwrap().to_string()
+}
+
+async fn on_both(postgres: bool) {
+    let server = TestServer::start_with(|_| {}, postgres).await;
+    let laerer = server.login("laerer1", "demo").await;
+    let class_1a = class(&laerer, "1.A").await;
+    let elev1 = server.login("elev1", "demo").await;
+    let elev2 = server.login("elev2", "demo").await;
+    let elev21 = server.login("elev21", "demo").await;
+
+    // A draft is the teacher's alone.
+    let draft =
+        create(&laerer, json!({"group_id": class_1a, "title": "Udkast", "deadline": at(START.millis() + HOUR)})).await;
+    assert!(draft.get("opens_at").is_none());
+    let did = draft["id"].as_str().unwrap();
+    assert_eq!(elev1.get(&format!("/api/v1/assignments/{did}")).await.0, StatusCode::NOT_FOUND);
+    let (status, body) = laerer
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class_1a, "title": " ", "deadline": at(START.millis())})),
+        )
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("title")));
+    let (status, _) = elev1
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class_1a, "title": "Mit", "deadline": at(START.millis())})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "pupils hand out nothing");
+
+    // Open now, due in an hour; handing in again is allowed.
+    let stil = create(
+        &laerer,
+        json!({"group_id": class_1a, "title": "Stil om efteråret", "instructions": "Skriv en side.",
+               "opens_at": at(START.millis()), "deadline": at(START.millis() + HOUR), "resubmit_allowed": true}),
+    )
+    .await;
+    let sid = stil["id"].as_str().unwrap().to_string();
+    let (_, mine) = elev1.get("/api/v1/assignments").await;
+    let titles: Vec<&str> = mine.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, vec!["Stil om efteråret"], "the draft is not there");
+    assert_eq!(elev21.get(&format!("/api/v1/assignments/{sid}")).await.0, StatusCode::NOT_FOUND, "1.B's pupil");
+
+    // elev1 uploads; the receipt verifies with the published key.
+    let (status, body) = upload(&elev1, &sid, "Stil.txt", "", b"x").await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("idempotency_key")));
+    let text = "Efteråret er gult og rødt.".as_bytes();
+    let (status, first) = upload(&elev1, &sid, "Stil.txt", "forsog-1", text).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["late_by_secs"], 0);
+    let key = server.anonymous().get("/api/v1/receipt-key").await.1["public_key"].as_str().unwrap().to_string();
+    let receipt = serde_json::to_vec(&first["receipt"]).unwrap();
+    let verified = tavle_app::receipts::verify(&receipt, Some(&key)).unwrap();
+    assert_eq!(verified.receipt.files[0].size, text.len() as u64);
+    assert_eq!(verified.receipt.pupil_name, name_of(&elev1).await);
+    assert_eq!(verified.receipt.assignment_title, "Stil om efteråret");
+    // The same key again: the same hand-in and the same receipt, not a second hand-in.
+    let (status, again) = upload(&elev1, &sid, "Stil.txt", "forsog-1", b"other bytes").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((again["id"].clone(), again["receipt"].clone()), (first["id"].clone(), first["receipt"].clone()));
+    let hid = first["id"].as_str().unwrap().to_string();
+    let resp =
+        elev1.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{hid}/receipt")).send().await.unwrap();
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("kvittering-"));
+    assert!(tavle_app::receipts::verify(&resp.bytes().await.unwrap(), Some(&key)).is_ok(), "the receipt file");
+
+    // elev2 hands in a file of their drive: a frozen copy that later edits do not reach.
+    let root = elev2.home().await;
+    let (_, file) = elev2.put_file(&root, "Min stil.txt", b"Version 1".to_vec()).await;
+    let fid = file["id"].as_str().unwrap().to_string();
+    let (status, h2) = elev2
+        .req(Method::POST, &format!("/api/v1/assignments/{sid}/hand-in"))
+        .header("idempotency-key", "a")
+        .json(&json!({"node_ids": [fid]}))
+        .send()
+        .await
+        .map(|r| (r.status(), r))
+        .unwrap();
+    assert_eq!(status, StatusCode::CREATED);
+    let h2: Value = h2.json().await.unwrap();
+    elev2.put_file(&root, "Min stil.txt", b"Version 2, changed after".to_vec()).await;
+    let h2id = h2["id"].as_str().unwrap();
+    let got =
+        elev2.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{h2id}/files/0")).send().await.unwrap();
+    assert_eq!(got.bytes().await.unwrap().as_ref(), b"Version 1");
+    assert_eq!(
+        elev1.get(&format!("/api/v1/assignments/{sid}/hand-ins/{h2id}/receipt")).await.0,
+        StatusCode::NOT_FOUND,
+        "another pupil's hand-in"
+    );
+    // Even when the drive file is gone for good, the hand-in keeps its contents.
+    assert_eq!(elev2.call(Method::DELETE, &format!("/api/v1/drive/nodes/{fid}"), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(elev2.call(Method::DELETE, &format!("/api/v1/drive/trash/{fid}"), None).await.0, StatusCode::NO_CONTENT);
+
+    // The teacher's overview; reading a pupil's hand-in is audited.
+    let all = statuses(&laerer, &sid).await;
+    assert_eq!(all.len(), 20, "every pupil of 1.A");
+    assert_eq!(status_of(&all, &name_of(&elev1).await), "handed_in");
+    assert_eq!(status_of(&all, &name_of(&elev2).await), "handed_in");
+    assert_eq!(all.iter().filter(|(_, s)| s == "missing").count(), 18);
+    assert_eq!(elev1.get(&format!("/api/v1/assignments/{sid}/hand-ins")).await.0, StatusCode::FORBIDDEN);
+    let got =
+        laerer.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{hid}/files/0")).send().await.unwrap();
+    assert_eq!(got.bytes().await.unwrap().as_ref(), text);
+
+    // Handing in again replaces the current hand-in; taking back leaves none.
+    let (status, second) = upload(&elev1, &sid, "Stil v2.txt", "forsog-2", b"Bedre nu.").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, a) = elev1.get(&format!("/api/v1/assignments/{sid}")).await;
+    assert_eq!(a["my_hand_in"]["id"], second["id"]);
+    assert_eq!(
+        elev1.call(Method::DELETE, &format!("/api/v1/assignments/{sid}/hand-in"), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert!(elev1.get(&format!("/api/v1/assignments/{sid}")).await.1.get("my_hand_in").is_none());
+    assert_eq!(status_of(&statuses(&laerer, &sid).await, &name_of(&elev1).await), "missing");
+
+    // No resubmission: a second hand-in is refused. After the deadline (and the grace), closed.
+    let prove = create(
+        &laerer,
+        json!({"group_id": class_1a, "title": "Prøve", "mode": "exam", "opens_at": at(START.millis()),
+               "deadline": at(START.millis() + HOUR)}),
+    )
+    .await;
+    let pid = prove["id"].as_str().unwrap().to_string();
+    assert_eq!(upload(&elev1, &pid, "Svar.txt", "1", b"42").await.0, StatusCode::CREATED);
+    let (status, body) = upload(&elev1, &pid, "Svar.txt", "2", b"43").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    let late_ok = create(
+        &laerer,
+        json!({"group_id": class_1a, "title": "Lektie", "opens_at": at(START.millis()),
+               "deadline": at(START.millis() + HOUR), "late_allowed": true}),
+    )
+    .await;
+    let lid = late_ok["id"].as_str().unwrap().to_string();
+    server.clock.set(tavle_core::Timestamp(START.millis() + 2 * HOUR));
+    let elev2 = server.login("elev2", "demo").await;
+    assert_eq!(upload(&elev2, &pid, "Svar.txt", "1", b"for sent").await.0, StatusCode::CONFLICT, "the exam closed");
+    let (status, late) = upload(&elev2, &lid, "Lektie.txt", "1", b"lidt sent").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(late["late_by_secs"], 3600);
+    let laerer = server.login("laerer1", "demo").await;
+    assert_eq!(status_of(&statuses(&laerer, &lid).await, &name_of(&elev2).await), "late");
+
+    // Two days on, `tavle check` collects unused contents but keeps the hand-ins'.
+    server.clock.set(tavle_core::Timestamp(START.millis() + 50 * HOUR));
+    let report = server.app().check_storage(|_, _| {}).await.unwrap();
+    assert!(report.is_clean());
+    let laerer = server.login("laerer1", "demo").await;
+    let got =
+        laerer.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{h2id}/files/0")).send().await.unwrap();
+    assert_eq!(got.bytes().await.unwrap().as_ref(), b"Version 1", "kept after the drive file was purged");
+
+    let mut conn = server.app().store().read().await.unwrap();
+    let tenant = conn.tenant_by_code(tavle_app::demo::DEMO_TENANT_CODE).await.unwrap().unwrap().id;
+    let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
+    let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
+    assert_eq!(count("assignment.create"), 4);
+    assert_eq!(count("hand_in.create"), 5);
+    assert_eq!(count("hand_in.withdraw"), 1);
+    assert_eq!(count("hand_in.read"), 2);
+    drop(conn);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn assignments_on_sqlite() {
+    on_both(false).await;
+}
+
+#[tokio::test]
+async fn assignments_on_postgres() {
+    if tavle_store::testing::postgres_url().is_some() {
+        on_both(true).await;
+    }
+}
