@@ -15,11 +15,11 @@
 use bytes::Bytes;
 use serde_json::json;
 use tavle_blob::{BlobError, BlobKey};
-use tavle_core::assignments::{Mode, Timing, Window};
+use tavle_core::assignments::{Grade, Mode, Phase, Timing, Window};
 use tavle_core::drive::NodeKind;
 use tavle_core::policy::{allows, hands_in, may_manage_assignments, Action, Actor, AssignmentFacts, GroupFacts};
 use tavle_core::{AssignmentId, GroupId, HandInId, InvalidInput, NodeId, Reason, Timestamp};
-pub use tavle_store::assignments::{AssignmentRow, HandInFileRow, HandInRow};
+pub use tavle_store::assignments::{AssignmentRow, Feedback, HandInFileRow, HandInRow};
 use tavle_store::drive::BlobRow;
 use tavle_store::Tx;
 
@@ -78,6 +78,14 @@ fn window(a: &AssignmentRow) -> Window {
         late_allowed: a.late_allowed,
         mode: a.mode,
     }
+}
+
+/// A hand-in as its pupil sees it: the teacher's feedback only once it is returned.
+fn for_pupil(mut h: HandInRow) -> HandInRow {
+    if h.feedback.returned_at.is_none() {
+        h.feedback = Feedback::default();
+    }
+    h
 }
 
 fn check_draft(d: &AssignmentDraft) -> AppResult<()> {
@@ -169,7 +177,7 @@ impl App {
         let a = &s.actor;
         let (row, manages, group_name) = self.visible_assignment(a, id).await?;
         let mine = self.store.read().await?.hand_ins_of(a.tenant_id, id, a.person_id).await?;
-        let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none());
+        let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
         Ok(AssignmentView { assignment: row, group_name, manages, my_hand_in })
     }
 
@@ -285,6 +293,10 @@ impl App {
         let late_by_secs = match window(row).timing(0, started, now, self.cfg.hand_in_grace_secs) {
             Timing::OnTime => 0,
             Timing::Late { by_secs } => by_secs,
+            // The teacher asked for a new hand-in: it is taken after the deadline too (late).
+            Timing::Refused(Phase::Closed) if self.resubmission_requested(a, row).await? => {
+                (now.millis() - row.deadline) / 1000
+            }
             Timing::Refused(_) => {
                 return Err(AppError::Conflict("The assignment is not open for hand-ins now.".into()));
             }
@@ -298,7 +310,9 @@ impl App {
             return Ok((done, false));
         }
         let previous = tx.hand_ins_of(a.tenant_id, row.id, a.person_id).await?;
-        if !row.resubmit_allowed && previous.iter().any(|h| h.withdrawn_at.is_none()) {
+        let current = previous.iter().find(|h| h.withdrawn_at.is_none());
+        let asked_again = current.is_some_and(|h| h.feedback.resubmission_requested);
+        if !row.resubmit_allowed && current.is_some() && !asked_again {
             return Err(AppError::Conflict(
                 "You have handed this in already, and it cannot be handed in again.".into(),
             ));
@@ -322,6 +336,7 @@ impl App {
             withdrawn_at: None,
             receipt,
             files,
+            feedback: Feedback::default(),
         };
         tx.insert_hand_in(&h).await?;
         let detail = json!({ "assignment": row.id.to_string(), "files": h.files.len(), "late_by_secs": late_by_secs });
@@ -389,13 +404,67 @@ impl App {
         serde_json::to_string_pretty(&signed).map_err(|e| AppError::Internal(format!("receipt: {e}")))
     }
 
+    async fn resubmission_requested(&self, a: &Actor, row: &AssignmentRow) -> AppResult<bool> {
+        let mine = self.store.read().await?.hand_ins_of(a.tenant_id, row.id, a.person_id).await?;
+        Ok(mine.iter().any(|h| h.withdrawn_at.is_none() && h.feedback.resubmission_requested))
+    }
+
+    /// Writes a teacher's feedback on a hand-in: text and an optional grade, kept from the
+    /// pupil until `return_it`; `ask_again` asks the pupil for a new hand-in (which is then
+    /// taken even after the deadline, marked late).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn give_feedback(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        hand_in: HandInId,
+        text: Option<String>,
+        grade: Option<Grade>,
+        return_it: bool,
+        ask_again: bool,
+        meta: &RequestMeta,
+    ) -> AppResult<HandInRow> {
+        let a = &s.actor;
+        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        if !manages {
+            return Err(AppError::Forbidden);
+        }
+        if text.as_ref().is_some_and(|t| t.chars().count() > 50_000) {
+            return Err(InvalidInput::new(
+                "feedback",
+                Reason::TooLong,
+                "The feedback is longer than 50,000 characters.",
+            )
+            .into());
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let mut h = tx
+            .hand_in(a.tenant_id, hand_in)
+            .await?
+            .filter(|h| h.assignment_id == id)
+            .ok_or(AppError::NotFound("hand-in"))?;
+        h.feedback = Feedback {
+            text: text.filter(|t| !t.trim().is_empty()),
+            grade,
+            returned_at: if return_it { Some(h.feedback.returned_at.unwrap_or(now.millis())) } else { None },
+            resubmission_requested: ask_again,
+        };
+        tx.set_feedback(a.tenant_id, hand_in, &h.feedback).await?;
+        let detail = json!({ "assignment": id.to_string(), "pupil": h.pupil_id.to_string(),
+            "grade": grade.map(|g| g.code()), "returned": return_it, "resubmission": ask_again });
+        tx.append_audit(&event(a, now, "hand_in.feedback", hand_in, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(h)
+    }
+
     /// Takes back the caller's current hand-in (before the deadline, where handing in again
     /// is allowed).
     pub async fn withdraw_hand_in(&self, s: &Session, id: AssignmentId, meta: &RequestMeta) -> AppResult<()> {
         let a = &s.actor;
         let (row, _, _) = self.visible_assignment(a, id).await?;
         let now = self.clock.now();
-        if !row.resubmit_allowed || window(&row).phase(0, now) != tavle_core::assignments::Phase::Open {
+        if !row.resubmit_allowed || window(&row).phase(0, now) != Phase::Open {
             return Err(AppError::Conflict("This hand-in can no longer be taken back.".into()));
         }
         let mut tx = self.store.write().await?;
@@ -432,8 +501,9 @@ impl App {
         let a = &s.actor;
         let (_, manages, _) = self.visible_assignment(a, id).await?;
         let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
-        h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id))
-            .ok_or(AppError::NotFound("hand-in"))
+        let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
+        let h = h.ok_or(AppError::NotFound("hand-in"))?;
+        Ok(if manages { h } else { for_pupil(h) })
     }
 
     /// A file of a hand-in, for its pupil and the assignment's teachers.

@@ -125,6 +125,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::overview))
         .routes(routes!(assignments::file))
         .routes(routes!(assignments::receipt))
+        .routes(routes!(assignments::feedback))
 }
 
 /// The OpenAPI document of API v1.

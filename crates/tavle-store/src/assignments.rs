@@ -4,10 +4,10 @@
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
-use tavle_core::assignments::Mode;
+use tavle_core::assignments::{Grade, Mode};
 use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
 
-use crate::row::{id, int, opt_int, parse, text};
+use crate::row::{id, int, opt_int, opt_text, parse, text};
 use crate::{Db, Result};
 
 /// An assignment as stored.
@@ -46,6 +46,18 @@ pub struct HandInRow {
     /// The signed receipt, as given out (JSON).
     pub receipt: String,
     pub files: Vec<HandInFileRow>,
+    pub feedback: Feedback,
+}
+
+/// A teacher's feedback on a hand-in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Feedback {
+    pub text: Option<String>,
+    pub grade: Option<Grade>,
+    /// When it was returned to the pupil; before that the pupil sees none of it.
+    pub returned_at: Option<i64>,
+    /// Whether the teacher asks for a new hand-in.
+    pub resubmission_requested: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,8 +70,8 @@ pub struct HandInFileRow {
 
 const ASSIGNMENT_COLS: &str = "id, tenant_id, school_id, group_id, title, instructions, mode, opens_at, deadline, \
     late_allowed, resubmit_allowed, created_by, created_at, updated_at";
-const HAND_IN_COLS: &str =
-    "id, tenant_id, assignment_id, pupil_id, idempotency_key, started_at, handed_in_at, late_by_secs, withdrawn_at, receipt";
+const HAND_IN_COLS: &str = "id, tenant_id, assignment_id, pupil_id, idempotency_key, started_at, handed_in_at, \
+    late_by_secs, withdrawn_at, receipt, feedback, grade, returned_at, resubmission_requested";
 
 fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
     Ok(AssignmentRow {
@@ -93,6 +105,12 @@ fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
         withdrawn_at: opt_int(r, "withdrawn_at")?,
         receipt: text(r, "receipt")?,
         files: Vec::new(),
+        feedback: Feedback {
+            text: opt_text(r, "feedback")?,
+            grade: opt_text(r, "grade")?.map(|g| parse("grade", &g, Grade::parse)).transpose()?,
+            returned_at: opt_int(r, "returned_at")?,
+            resubmission_requested: int(r, "resubmission_requested")? != 0,
+        },
     })
 }
 
@@ -153,19 +171,25 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     /// Records a hand-in and its files.
     pub async fn insert_hand_in(&mut self, h: &HandInRow) -> Result<()> {
-        sqlx::query(&format!("INSERT INTO hand_in ({HAND_IN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-            .bind(h.id.to_string())
-            .bind(h.tenant_id.to_string())
-            .bind(h.assignment_id.to_string())
-            .bind(h.pupil_id.to_string())
-            .bind(&h.idempotency_key)
-            .bind(h.started_at)
-            .bind(h.handed_in_at)
-            .bind(h.late_by_secs)
-            .bind(h.withdrawn_at)
-            .bind(&h.receipt)
-            .execute(self.c())
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO hand_in ({HAND_IN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ))
+        .bind(h.id.to_string())
+        .bind(h.tenant_id.to_string())
+        .bind(h.assignment_id.to_string())
+        .bind(h.pupil_id.to_string())
+        .bind(&h.idempotency_key)
+        .bind(h.started_at)
+        .bind(h.handed_in_at)
+        .bind(h.late_by_secs)
+        .bind(h.withdrawn_at)
+        .bind(&h.receipt)
+        .bind(h.feedback.text.clone())
+        .bind(h.feedback.grade.map(|g| g.code()))
+        .bind(h.feedback.returned_at)
+        .bind(i64::from(h.feedback.resubmission_requested))
+        .execute(self.c())
+        .await?;
         for (i, f) in h.files.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO hand_in_file (hand_in_id, tenant_id, position, name, blob_id, size, sha256) \
@@ -278,6 +302,23 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .fetch_all(self.c())
         .await?;
         rows.iter().map(hand_in_row).collect()
+    }
+
+    /// Sets a hand-in's feedback.
+    pub async fn set_feedback(&mut self, tenant: TenantId, id: HandInId, f: &Feedback) -> Result<()> {
+        sqlx::query(
+            "UPDATE hand_in SET feedback = $3, grade = $4, returned_at = $5, resubmission_requested = $6 \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .bind(f.text.clone())
+        .bind(f.grade.map(|g| g.code()))
+        .bind(f.returned_at)
+        .bind(i64::from(f.resubmission_requested))
+        .execute(self.c())
+        .await?;
+        Ok(())
     }
 
     /// Marks a pupil's current hand-in of an assignment as withdrawn (taken back, or replaced by

@@ -19,6 +19,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (9, "app_password_revocation", include_str!("../migrations/sqlite/0009_app_password_revocation.sql")),
     (10, "instance_keys", include_str!("../migrations/sqlite/0010_instance_keys.sql")),
     (11, "assignments", include_str!("../migrations/sqlite/0011_assignments.sql")),
+    (12, "feedback", include_str!("../migrations/sqlite/0012_feedback.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -32,6 +33,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (9, "app_password_revocation", include_str!("../migrations/postgres/0009_app_password_revocation.sql")),
     (10, "instance_keys", include_str!("../migrations/postgres/0010_instance_keys.sql")),
     (11, "assignments", include_str!("../migrations/postgres/0011_assignments.sql")),
+    (12, "feedback", include_str!("../migrations/postgres/0012_feedback.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

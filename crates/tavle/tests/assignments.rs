@@ -175,6 +175,32 @@ async fn on_both(postgres: bool) {
     assert!(elev1.get(&format!("/api/v1/assignments/{sid}")).await.1.get("my_hand_in").is_none());
     assert_eq!(status_of(&statuses(&laerer, &sid).await, &name_of(&elev1).await), "missing");
 
+    // Feedback and a grade: the pupil sees nothing until it is returned.
+    let hid2 = second["id"].as_str().unwrap().to_string();
+    let (status, _) = upload(&elev1, &sid, "Stil v3.txt", "forsog-3", b"Endnu bedre.").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, a) = elev1.get(&format!("/api/v1/assignments/{sid}")).await;
+    let hid3 = a["my_hand_in"]["id"].as_str().unwrap().to_string();
+    assert_ne!(hid3, hid2);
+    let path = format!("/api/v1/assignments/{sid}/hand-ins/{hid3}/feedback");
+    let (status, body) = laerer.call(Method::PUT, &path, Some(json!({"feedback": "Godt", "grade": "11"}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("grade")));
+    let (status, fb) = laerer.call(Method::PUT, &path, Some(json!({"feedback": "Fine billeder.", "grade": "7"}))).await;
+    assert_eq!((status, fb["grade"].as_str()), (StatusCode::OK, Some("7")), "{fb}");
+    let (_, a) = elev1.get(&format!("/api/v1/assignments/{sid}")).await;
+    assert!(a["my_hand_in"].get("grade").is_none() && a["my_hand_in"].get("feedback").is_none(), "not returned: {a}");
+    assert_eq!(elev1.call(Method::PUT, &path, Some(json!({"grade": "12"}))).await.0, StatusCode::FORBIDDEN);
+    let (status, _) = laerer
+        .call(Method::PUT, &path, Some(json!({"feedback": "Fine billeder.", "grade": "7", "returned": true})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, a) = elev1.get(&format!("/api/v1/assignments/{sid}")).await;
+    assert_eq!(
+        (a["my_hand_in"]["grade"].as_str(), a["my_hand_in"]["feedback"].as_str()),
+        (Some("7"), Some("Fine billeder."))
+    );
+    assert!(a["my_hand_in"]["returned_at"].is_string());
+
     // No resubmission: a second hand-in is refused. After the deadline (and the grace), closed.
     let prove = create(
         &laerer,
@@ -196,6 +222,27 @@ async fn on_both(postgres: bool) {
     server.clock.set(tavle_core::Timestamp(START.millis() + 2 * HOUR));
     let elev2 = server.login("elev2", "demo").await;
     assert_eq!(upload(&elev2, &pid, "Svar.txt", "1", b"for sent").await.0, StatusCode::CONFLICT, "the exam closed");
+    // Unless the teacher asks for a new hand-in: then it is taken, marked late.
+    let laerer = server.login("laerer1", "demo").await;
+    let (_, exam_hand_ins) = laerer.get(&format!("/api/v1/assignments/{pid}/hand-ins")).await;
+    let elev1_name = name_of(&elev1).await;
+    let exam_hand_in = exam_hand_ins.as_array().unwrap().iter().find(|p| p["name"] == elev1_name.as_str()).unwrap()
+        ["hand_in"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ask = format!("/api/v1/assignments/{pid}/hand-ins/{exam_hand_in}/feedback");
+    let (status, _) = laerer
+        .call(
+            Method::PUT,
+            &ask,
+            Some(json!({"feedback": "Aflever igen.", "returned": true, "resubmission_requested": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let elev1 = server.login("elev1", "demo").await;
+    let (status, redo) = upload(&elev1, &pid, "Svar.txt", "3", b"44").await;
+    assert_eq!((status, redo["late_by_secs"].as_i64()), (StatusCode::CREATED, Some(3600)), "{redo}");
     let (status, late) = upload(&elev2, &lid, "Lektie.txt", "1", b"lidt sent").await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(late["late_by_secs"], 3600);
@@ -216,7 +263,8 @@ async fn on_both(postgres: bool) {
     let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
     let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
     assert_eq!(count("assignment.create"), 4);
-    assert_eq!(count("hand_in.create"), 5);
+    assert_eq!(count("hand_in.create"), 7);
+    assert_eq!(count("hand_in.feedback"), 3);
     assert_eq!(count("hand_in.withdraw"), 1);
     assert_eq!(count("hand_in.read"), 2);
     drop(conn);

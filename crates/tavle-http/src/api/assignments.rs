@@ -9,14 +9,14 @@ use axum::Json;
 use futures_util::TryStreamExt;
 use tavle_app::assignments::{AssignmentDraft, HandInSource};
 use tavle_app::AppError;
-use tavle_core::assignments::Mode;
+use tavle_core::assignments::{Grade, Mode};
 use tavle_core::{names, InvalidInput, NodeId, Reason};
 
 use super::id;
 use crate::content::{self, set_header, Disposition};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Authed;
-use crate::wire::{AssignmentWire, HandInFiles, HandInWire, NewAssignment, PupilStatusWire};
+use crate::wire::{AssignmentWire, FeedbackChange, HandInFiles, HandInWire, NewAssignment, PupilStatusWire};
 use crate::HttpState;
 
 fn draft(req: NewAssignment) -> Result<AssignmentDraft, AppError> {
@@ -183,4 +183,42 @@ pub async fn receipt(
         format!("attachment; filename=\"kvittering-{}.json\"", hand_in.id),
     );
     Ok(resp)
+}
+
+/// Feedback on a hand-in (the assignment's teachers): text, a grade on the 7-point scale,
+/// whether it is returned to the pupil, and whether a new hand-in is asked for.
+#[utoipa::path(put, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback", tag = "assignments",
+    params(("assignment_id" = String, Path), ("hand_in_id" = String, Path)), request_body = FeedbackChange,
+    responses((status = 200, body = HandInWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn feedback(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, h)): Path<(String, String)>,
+    Json(req): Json<FeedbackChange>,
+) -> ApiResult<Json<HandInWire>> {
+    let grade = match req.grade.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+        Some(g) => Some(Grade::parse(g).ok_or_else(|| {
+            AppError::from(InvalidInput::new(
+                "grade",
+                Reason::BadFormat,
+                "A grade is one of -3, 00, 02, 4, 7, 10 and 12 (the 7-point scale).",
+            ))
+        })?),
+        None => None,
+    };
+    let done = state
+        .app
+        .give_feedback(
+            &auth.session,
+            id(&a, "assignment")?,
+            id(&h, "hand-in")?,
+            req.feedback,
+            grade,
+            req.returned,
+            req.resubmission_requested,
+            &auth.meta,
+        )
+        .await?;
+    Ok(Json(HandInWire::from(&done)))
 }

@@ -30,6 +30,31 @@ pub struct HandInWire {
     pub files: Vec<HandInFileWire>,
     /// The signed receipt (the file the pupil keeps; `tavle receipt verify` checks it).
     pub receipt: serde_json::Value,
+    /// The teacher's feedback (a pupil sees it once it is returned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    /// On the 7-point scale: `-3`, `00`, `02`, `4`, `7`, `10` or `12`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returned_at: Option<String>,
+    /// The teacher asks for a new hand-in.
+    pub resubmission_requested: bool,
+}
+
+/// A teacher's feedback on a hand-in.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackChange {
+    pub feedback: Option<String>,
+    /// `-3`, `00`, `02`, `4`, `7`, `10` or `12`; absent or null for none.
+    pub grade: Option<String>,
+    /// Return it to the pupil (they see the feedback and grade from then on).
+    #[serde(default)]
+    pub returned: bool,
+    /// Ask the pupil for a new hand-in.
+    #[serde(default)]
+    pub resubmission_requested: bool,
 }
 
 impl From<&HandInRow> for HandInWire {
@@ -46,6 +71,10 @@ impl From<&HandInRow> for HandInWire {
                 .map(|f| HandInFileWire { name: f.name.clone(), size: f.size, sha256: f.sha256.clone() })
                 .collect(),
             receipt: serde_json::from_str(&h.receipt).unwrap_or(serde_json::Value::Null),
+            feedback: h.feedback.text.clone(),
+            grade: h.feedback.grade.map(|g| g.code()),
+            returned_at: h.feedback.returned_at.map(time),
+            resubmission_requested: h.feedback.resubmission_requested,
         }
     }
 }
