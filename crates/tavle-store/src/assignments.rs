@@ -49,6 +49,15 @@ pub struct HandInRow {
     pub feedback: Feedback,
 }
 
+/// A change to an assignment after it opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssignmentChangeRow {
+    pub at: i64,
+    pub changed_by: PersonId,
+    /// JSON: the fields changed, with what they were and became.
+    pub fields: String,
+}
+
 /// A teacher's feedback on a hand-in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Feedback {
@@ -167,6 +176,52 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         }
         let rows = q.fetch_all(self.c()).await?;
         rows.iter().map(assignment_row).collect()
+    }
+
+    pub async fn insert_assignment_change(
+        &mut self,
+        tenant: TenantId,
+        assignment: AssignmentId,
+        c: &AssignmentChangeRow,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO assignment_change (id, tenant_id, assignment_id, at, changed_by, fields) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .bind(c.at)
+        .bind(c.changed_by.to_string())
+        .bind(&c.fields)
+        .execute(self.c())
+        .await?;
+        Ok(())
+    }
+
+    /// The changes made to an assignment after it opened, oldest first.
+    pub async fn assignment_changes(
+        &mut self,
+        tenant: TenantId,
+        assignment: AssignmentId,
+    ) -> Result<Vec<AssignmentChangeRow>> {
+        let rows = sqlx::query(
+            "SELECT at, changed_by, fields FROM assignment_change WHERE tenant_id = $1 AND assignment_id = $2 \
+             ORDER BY at, id",
+        )
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .fetch_all(self.c())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AssignmentChangeRow {
+                    at: int(r, "at")?,
+                    changed_by: id(r, "changed_by")?,
+                    fields: text(r, "fields")?,
+                })
+            })
+            .collect()
     }
 
     /// Records a hand-in and its files.

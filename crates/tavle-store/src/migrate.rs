@@ -20,6 +20,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (10, "instance_keys", include_str!("../migrations/sqlite/0010_instance_keys.sql")),
     (11, "assignments", include_str!("../migrations/sqlite/0011_assignments.sql")),
     (12, "feedback", include_str!("../migrations/sqlite/0012_feedback.sql")),
+    (13, "assignment_changes", include_str!("../migrations/sqlite/0013_assignment_changes.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -34,6 +35,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (10, "instance_keys", include_str!("../migrations/postgres/0010_instance_keys.sql")),
     (11, "assignments", include_str!("../migrations/postgres/0011_assignments.sql")),
     (12, "feedback", include_str!("../migrations/postgres/0012_feedback.sql")),
+    (13, "assignment_changes", include_str!("../migrations/postgres/0013_assignment_changes.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

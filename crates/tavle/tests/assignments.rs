@@ -88,6 +88,36 @@ async fn on_both(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "pupils hand out nothing");
 
+    // Publishing the draft: its pupils see it from its opening; changes before then are not
+    // listed, changes after it are.
+    let mut body = json!({"group_id": class_1a, "title": "Udkast, nu klar", "instructions": "Læs side 4.",
+        "opens_at": at(START.millis() + HOUR), "deadline": at(START.millis() + 3 * HOUR)});
+    let (status, published) = laerer.call(Method::PUT, &format!("/api/v1/assignments/{did}"), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    assert_eq!(published["changes"].as_array().unwrap().len(), 0, "not opened yet");
+    assert_eq!(elev1.get(&format!("/api/v1/assignments/{did}")).await.0, StatusCode::OK, "published");
+    assert_eq!(
+        elev1.call(Method::PUT, &format!("/api/v1/assignments/{did}"), Some(body.clone())).await.0,
+        StatusCode::FORBIDDEN
+    );
+    server.clock.set(tavle_core::Timestamp(START.millis() + HOUR + 60_000));
+    let laerer = server.login("laerer1", "demo").await;
+    let elev1 = server.login("elev1", "demo").await;
+    body["deadline"] = json!(at(START.millis() + 4 * HOUR));
+    body["instructions"] = json!("Læs side 4 og 5.");
+    let (status, _) = laerer.call(Method::PUT, &format!("/api/v1/assignments/{did}"), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, seen) = elev1.get(&format!("/api/v1/assignments/{did}")).await;
+    let fields: Vec<&str> =
+        seen["changes"][0]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["instructions", "deadline"], "{seen}");
+    body["opens_at"] = Value::Null;
+    let (status, _) = laerer.call(Method::PUT, &format!("/api/v1/assignments/{did}"), Some(body)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an opened assignment is not a draft again");
+    server.clock.set(START);
+    let laerer = server.login("laerer1", "demo").await;
+    let elev1 = server.login("elev1", "demo").await;
+
     // Open now, due in an hour; handing in again is allowed.
     let stil = create(
         &laerer,
@@ -98,7 +128,7 @@ async fn on_both(postgres: bool) {
     let sid = stil["id"].as_str().unwrap().to_string();
     let (_, mine) = elev1.get("/api/v1/assignments").await;
     let titles: Vec<&str> = mine.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, vec!["Stil om efteråret"], "the draft is not there");
+    assert_eq!(titles, vec!["Stil om efteråret", "Udkast, nu klar"], "soonest deadline first");
     assert_eq!(elev21.get(&format!("/api/v1/assignments/{sid}")).await.0, StatusCode::NOT_FOUND, "1.B's pupil");
 
     // elev1 uploads; the receipt verifies with the published key.
@@ -263,6 +293,7 @@ async fn on_both(postgres: bool) {
     let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
     let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
     assert_eq!(count("assignment.create"), 4);
+    assert_eq!(count("assignment.update"), 2);
     assert_eq!(count("hand_in.create"), 7);
     assert_eq!(count("hand_in.feedback"), 3);
     assert_eq!(count("hand_in.withdraw"), 1);

@@ -95,6 +95,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/assignments", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments", [401, 200, 200, 200, 401]),
         ("GET /api/v1/assignments/{assignment_id}", [401, 404, 404, 404, 401]),
+        ("PUT /api/v1/assignments/{assignment_id}", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/hand-in/{name}", [401, 404, 404, 404, 401]),
         ("POST /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),
         ("DELETE /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),
@@ -144,7 +145,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "POST /api/v1/drive/nodes/{node_id}/links" => json!({"kind": "download"}),
         "PUT /api/v1/drive/spaces/{space_id}/quota" => json!({"quota_bytes": 1_i64 << 30}),
         "POST /api/v1/links/{token}/unlock" => json!({"password": "gæt et kodeord"}),
-        "POST /api/v1/assignments" => {
+        "POST /api/v1/assignments" | "PUT /api/v1/assignments/{assignment_id}" => {
             json!({"group_id": class_1a, "title": "Stjålet", "deadline": "2026-12-01T12:00:00Z"})
         }
         "POST /api/v1/assignments/{assignment_id}/hand-in" => json!({"node_ids": [file]}),

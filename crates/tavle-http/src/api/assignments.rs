@@ -61,6 +61,24 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(AssignmentWire::from(&v))))
 }
 
+/// Change an assignment (all its fields, as when creating it): publish a draft by giving it
+/// an opening time, move the deadline, rewrite it. Once it has opened, its pupils see what
+/// changed.
+#[utoipa::path(put, path = "/api/v1/assignments/{assignment_id}", tag = "assignments",
+    params(("assignment_id" = String, Path)), request_body = NewAssignment,
+    responses((status = 200, body = AssignmentWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(a): Path<String>,
+    Json(req): Json<NewAssignment>,
+) -> ApiResult<Json<AssignmentWire>> {
+    let id = id(&a, "assignment")?;
+    state.app.update_assignment(&auth.session, id, &draft(req)?, &auth.meta).await?;
+    Ok(Json(AssignmentWire::from(&state.app.assignment(&auth.session, id).await?)))
+}
+
 /// The caller's assignments: as a pupil the published ones of their classes and teams, as a
 /// teacher all of the groups they teach; soonest deadline first.
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments",

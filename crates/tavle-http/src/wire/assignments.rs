@@ -100,6 +100,18 @@ pub struct AssignmentWire {
     /// The caller's current hand-in, if they have handed in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub my_hand_in: Option<HandInWire>,
+    /// What the teacher changed after it opened, oldest first.
+    pub changes: Vec<AssignmentChangeWire>,
+}
+
+/// A change to an assignment after it opened.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentChangeWire {
+    pub at: String,
+    /// The fields changed: `{"field": "deadline", "from": …, "to": …}`; `instructions` has
+    /// no from and to.
+    #[schema(value_type = Vec<Object>)]
+    pub fields: serde_json::Value,
 }
 
 impl From<&AssignmentView> for AssignmentWire {
@@ -118,6 +130,14 @@ impl From<&AssignmentView> for AssignmentWire {
             resubmit_allowed: a.resubmit_allowed,
             manages: v.manages,
             my_hand_in: v.my_hand_in.as_ref().map(HandInWire::from),
+            changes: v
+                .changes
+                .iter()
+                .map(|c| AssignmentChangeWire {
+                    at: time(c.at),
+                    fields: serde_json::from_str(&c.fields).unwrap_or(serde_json::Value::Null),
+                })
+                .collect(),
         }
     }
 }

@@ -1,0 +1,125 @@
+//! The teacher's side of hand-ins: who has handed in, reading them, feedback and grades.
+
+use serde_json::json;
+use tavle_blob::BlobKey;
+use tavle_core::assignments::Grade;
+use tavle_core::{AssignmentId, HandInId, InvalidInput, Reason};
+
+use super::{for_pupil, Feedback, HandInRow, PupilStatus};
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+impl App {
+    /// Writes a teacher's feedback on a hand-in: text and an optional grade, kept from the
+    /// pupil until `return_it`; `ask_again` asks the pupil for a new hand-in (which is then
+    /// taken even after the deadline, marked late).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn give_feedback(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        hand_in: HandInId,
+        text: Option<String>,
+        grade: Option<Grade>,
+        return_it: bool,
+        ask_again: bool,
+        meta: &RequestMeta,
+    ) -> AppResult<HandInRow> {
+        let a = &s.actor;
+        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        if !manages {
+            return Err(AppError::Forbidden);
+        }
+        if text.as_ref().is_some_and(|t| t.chars().count() > 50_000) {
+            return Err(InvalidInput::new(
+                "feedback",
+                Reason::TooLong,
+                "The feedback is longer than 50,000 characters.",
+            )
+            .into());
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let mut h = tx
+            .hand_in(a.tenant_id, hand_in)
+            .await?
+            .filter(|h| h.assignment_id == id)
+            .ok_or(AppError::NotFound("hand-in"))?;
+        h.feedback = Feedback {
+            text: text.filter(|t| !t.trim().is_empty()),
+            grade,
+            returned_at: if return_it { Some(h.feedback.returned_at.unwrap_or(now.millis())) } else { None },
+            resubmission_requested: ask_again,
+        };
+        tx.set_feedback(a.tenant_id, hand_in, &h.feedback).await?;
+        let detail = json!({ "assignment": id.to_string(), "pupil": h.pupil_id.to_string(),
+            "grade": grade.map(|g| g.code()), "returned": return_it, "resubmission": ask_again });
+        tx.append_audit(&event(a, now, "hand_in.feedback", hand_in, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(h)
+    }
+
+    /// Who has handed in, who is late and who has not: every pupil of the group with their
+    /// current hand-in. For the assignment's teachers.
+    pub async fn hand_in_overview(&self, s: &Session, id: AssignmentId) -> AppResult<Vec<PupilStatus>> {
+        let a = &s.actor;
+        let (row, manages, _) = self.visible_assignment(a, id).await?;
+        if !manages {
+            return Err(AppError::Forbidden);
+        }
+        let mut conn = self.store.read().await?;
+        let members = conn.group_members(a.tenant_id, row.group_id).await?;
+        let mut current = conn.current_hand_ins(a.tenant_id, id).await?;
+        let mut out = Vec::new();
+        for m in members.into_iter().filter(|m| m.role == tavle_core::org::MemberRole::Pupil) {
+            let hand_in = current.iter().position(|h| h.pupil_id == m.person_id).map(|i| current.swap_remove(i));
+            out.push(PupilStatus { pupil_id: m.person_id, name: m.display_name, hand_in });
+        }
+        out.sort_by(|x, y| x.name.cmp(&y.name));
+        Ok(out)
+    }
+
+    /// A hand-in (with its receipt), for its pupil and the assignment's teachers.
+    pub async fn hand_in_receipt(&self, s: &Session, id: AssignmentId, hand_in: HandInId) -> AppResult<HandInRow> {
+        let a = &s.actor;
+        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
+        let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
+        let h = h.ok_or(AppError::NotFound("hand-in"))?;
+        Ok(if manages { h } else { for_pupil(h) })
+    }
+
+    /// A file of a hand-in, for its pupil and the assignment's teachers.
+    pub async fn hand_in_file(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        hand_in: HandInId,
+        position: usize,
+        meta: &RequestMeta,
+    ) -> AppResult<crate::drive::Download> {
+        let a = &s.actor;
+        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
+        let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
+        let h = h.ok_or(AppError::NotFound("hand-in"))?;
+        let f = h.files.get(position).ok_or(AppError::NotFound("file"))?;
+        if h.pupil_id != a.person_id {
+            let mut tx = self.store.write().await?;
+            let detail = json!({ "pupil": h.pupil_id.to_string(), "name": f.name });
+            tx.append_audit(&event(a, self.clock.now(), "hand_in.read", h.id, meta, detail)).await?;
+            tx.commit().await?;
+        }
+        Ok(crate::drive::Download::of_blob(
+            f.name.clone(),
+            f.size,
+            format!("{}-{position}", h.id.0.simple()),
+            h.handed_in_at,
+            Some(f.sha256.clone()),
+            BlobKey { tenant: a.tenant_id, blob: f.blob_id },
+            self.blobs.clone(),
+        ))
+    }
+}

@@ -1,0 +1,273 @@
+//! Assignments and hand-ins: a teacher hands out an assignment to a class or team; its pupils
+//! hand in files (uploaded, or from their drive) as a frozen snapshot and get a signed
+//! receipt; the teacher sees who has handed in, who is late and who has not.
+//!
+//! Decisions:
+//! - A hand-in refers to the blobs of its files, which never change: later edits of the
+//!   working copy cannot reach it, and nothing is copied.
+//! - Every hand-in request carries an idempotency key (the client's, per attempt): a retry
+//!   with the same key gets the same hand-in and the same receipt, byte for byte, however
+//!   often it is sent and whatever happened to the first answer.
+//! - The server's clock decides: when the request began and when it was recorded. A hand-in
+//!   begun before the deadline and recorded within `hand_in_grace_secs` after it is on time.
+//! - Handing in again (where allowed) supersedes the earlier hand-in, which is kept.
+
+use serde_json::json;
+use tavle_core::assignments::{Mode, Window};
+use tavle_core::policy::{allows, hands_in, may_manage_assignments, Action, Actor, AssignmentFacts, GroupFacts};
+use tavle_core::{AssignmentId, GroupId, InvalidInput, NodeId, Reason, Timestamp};
+pub use tavle_store::assignments::{AssignmentChangeRow, AssignmentRow, Feedback, HandInFileRow, HandInRow};
+
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+mod hand_in;
+mod marking;
+
+/// The largest file a hand-in takes.
+pub const MAX_HAND_IN_FILE: u64 = 2 << 30;
+
+/// What a teacher writes when creating or changing an assignment.
+#[derive(Clone, Debug)]
+pub struct AssignmentDraft {
+    pub group_id: GroupId,
+    pub title: String,
+    pub instructions: String,
+    pub mode: Mode,
+    /// `None` keeps it a draft.
+    pub opens_at: Option<Timestamp>,
+    pub deadline: Timestamp,
+    pub late_allowed: bool,
+    pub resubmit_allowed: bool,
+}
+
+/// An assignment as the caller sees it.
+#[derive(Clone, Debug)]
+pub struct AssignmentView {
+    pub assignment: AssignmentRow,
+    pub group_name: String,
+    /// Whether the caller manages it (a teacher of the group, an admin).
+    pub manages: bool,
+    /// For a pupil: their current hand-in.
+    pub my_hand_in: Option<HandInRow>,
+    /// What was changed after it opened, oldest first.
+    pub changes: Vec<AssignmentChangeRow>,
+}
+
+/// Where one pupil stands on an assignment, for its teachers.
+#[derive(Clone, Debug)]
+pub struct PupilStatus {
+    pub pupil_id: tavle_core::PersonId,
+    pub name: String,
+    pub hand_in: Option<HandInRow>,
+}
+
+/// A hand-in to make: uploaded bytes, or files of the pupil's drive.
+pub enum HandInSource<S> {
+    Upload { name: String, body: S },
+    Files(Vec<NodeId>),
+}
+
+fn window(a: &AssignmentRow) -> Window {
+    Window {
+        opens_at: a.opens_at.map(Timestamp),
+        deadline: Timestamp(a.deadline),
+        late_allowed: a.late_allowed,
+        mode: a.mode,
+    }
+}
+
+/// A hand-in as its pupil sees it: the teacher's feedback only once it is returned.
+fn for_pupil(mut h: HandInRow) -> HandInRow {
+    if h.feedback.returned_at.is_none() {
+        h.feedback = Feedback::default();
+    }
+    h
+}
+
+fn check_draft(d: &AssignmentDraft) -> AppResult<()> {
+    let bad = |field, reason, msg: &str| Err(AppError::from(InvalidInput::new(field, reason, msg)));
+    let title = d.title.trim();
+    if title.is_empty() {
+        return bad("title", Reason::Empty, "The assignment needs a title.");
+    }
+    if title.chars().count() > 200 {
+        return bad("title", Reason::TooLong, "The title is longer than 200 characters.");
+    }
+    if d.instructions.chars().count() > 50_000 {
+        return bad("instructions", Reason::TooLong, "The instructions are longer than 50,000 characters.");
+    }
+    if d.opens_at.is_some_and(|o| o >= d.deadline) {
+        return bad("deadline", Reason::OutOfRange, "The deadline must come after the opening time.");
+    }
+    if matches!(d.mode, Mode::Exam { .. }) && d.late_allowed {
+        return bad("late_allowed", Reason::OutOfRange, "An exam takes no late hand-ins.");
+    }
+    Ok(())
+}
+
+impl App {
+    async fn group_facts(&self, a: &Actor, group: GroupId) -> AppResult<(GroupFacts, String)> {
+        let g = self.store.read().await?.group(a.tenant_id, group).await?.ok_or(AppError::NotFound("class or team"))?;
+        Ok((GroupFacts { tenant_id: g.tenant_id, school_id: g.school_id, group_id: g.id }, g.name))
+    }
+
+    /// Creates an assignment for a class or team (a draft while it has no opening time).
+    pub async fn create_assignment(
+        &self,
+        s: &Session,
+        d: &AssignmentDraft,
+        meta: &RequestMeta,
+    ) -> AppResult<AssignmentRow> {
+        let a = &s.actor;
+        let (g, _) = self.group_facts(a, d.group_id).await?;
+        if !may_manage_assignments(a, &g) {
+            // Those who may not even see the class are told it is not there.
+            return Err(if allows(a, &Action::ViewGroup(&g)) {
+                AppError::Forbidden
+            } else {
+                AppError::NotFound("class or team")
+            });
+        }
+        check_draft(d)?;
+        let now = self.clock.now().millis();
+        let row = AssignmentRow {
+            id: AssignmentId::new(),
+            tenant_id: a.tenant_id,
+            school_id: g.school_id,
+            group_id: d.group_id,
+            title: d.title.trim().to_string(),
+            instructions: d.instructions.clone(),
+            mode: d.mode,
+            opens_at: d.opens_at.map(|t| t.millis()),
+            deadline: d.deadline.millis(),
+            late_allowed: d.late_allowed,
+            resubmit_allowed: d.resubmit_allowed,
+            created_by: a.person_id,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.write().await?;
+        tx.put_assignment(&row).await?;
+        let detail = json!({ "group": d.group_id.to_string(), "title": row.title, "mode": row.mode.code(),
+            "opens_at": row.opens_at, "deadline": row.deadline });
+        tx.append_audit(&event(a, self.clock.now(), "assignment.create", row.id, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Changes an assignment: publishes a draft, moves the deadline, rewrites the text. Once
+    /// it has opened, what changed is recorded for its pupils to see, and it cannot go back to
+    /// being a draft or change between assignment and exam.
+    pub async fn update_assignment(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        d: &AssignmentDraft,
+        meta: &RequestMeta,
+    ) -> AppResult<AssignmentRow> {
+        let a = &s.actor;
+        let (old, manages, _) = self.visible_assignment(a, id).await?;
+        if !manages {
+            return Err(AppError::Forbidden);
+        }
+        if d.group_id != old.group_id {
+            return Err(InvalidInput::new(
+                "group_id",
+                Reason::OutOfRange,
+                "An assignment stays with its class or team.",
+            )
+            .into());
+        }
+        check_draft(d)?;
+        let now = self.clock.now();
+        let opened = old.opens_at.is_some_and(|o| o <= now.millis());
+        if opened && (d.opens_at.is_none() || d.mode != old.mode) {
+            return Err(AppError::Conflict(
+                "The assignment has opened: it cannot become a draft again or change between assignment and exam."
+                    .into(),
+            ));
+        }
+        let new = AssignmentRow {
+            title: d.title.trim().to_string(),
+            instructions: d.instructions.clone(),
+            mode: d.mode,
+            opens_at: d.opens_at.map(|t| t.millis()),
+            deadline: d.deadline.millis(),
+            late_allowed: d.late_allowed,
+            resubmit_allowed: d.resubmit_allowed,
+            updated_at: now.millis(),
+            ..old.clone()
+        };
+        let mut fields = Vec::new();
+        if new.title != old.title {
+            fields.push(json!({ "field": "title", "from": old.title, "to": new.title }));
+        }
+        if new.instructions != old.instructions {
+            fields.push(json!({ "field": "instructions" }));
+        }
+        if new.deadline != old.deadline {
+            fields.push(json!({ "field": "deadline", "from": Timestamp(old.deadline).to_rfc3339(),
+                "to": Timestamp(new.deadline).to_rfc3339() }));
+        }
+        if new.late_allowed != old.late_allowed {
+            fields.push(json!({ "field": "late_allowed", "from": old.late_allowed, "to": new.late_allowed }));
+        }
+        if new.resubmit_allowed != old.resubmit_allowed {
+            fields
+                .push(json!({ "field": "resubmit_allowed", "from": old.resubmit_allowed, "to": new.resubmit_allowed }));
+        }
+        let mut tx = self.store.write().await?;
+        tx.put_assignment(&new).await?;
+        if opened && !fields.is_empty() {
+            let change =
+                AssignmentChangeRow { at: now.millis(), changed_by: a.person_id, fields: json!(fields).to_string() };
+            tx.insert_assignment_change(a.tenant_id, id, &change).await?;
+        }
+        let detail = json!({ "fields": fields, "opens_at": new.opens_at, "published": old.opens_at.is_none() && new.opens_at.is_some() });
+        tx.append_audit(&event(a, now, "assignment.update", id, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// Loads an assignment the caller may see: one they manage, or (published) one of theirs.
+    async fn visible_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<(AssignmentRow, bool, String)> {
+        let row =
+            self.store.read().await?.assignment(a.tenant_id, id).await?.ok_or(AppError::NotFound("assignment"))?;
+        let (g, name) = self.group_facts(a, row.group_id).await?;
+        let manages = may_manage_assignments(a, &g);
+        let facts = AssignmentFacts { group: g, published: row.opens_at.is_some() };
+        if !manages && !hands_in(a, &facts) {
+            return Err(AppError::NotFound("assignment"));
+        }
+        Ok((row, manages, name))
+    }
+
+    /// One assignment, with the caller's own current hand-in.
+    pub async fn assignment(&self, s: &Session, id: AssignmentId) -> AppResult<AssignmentView> {
+        let a = &s.actor;
+        let (row, manages, group_name) = self.visible_assignment(a, id).await?;
+        let mut conn = self.store.read().await?;
+        let mine = conn.hand_ins_of(a.tenant_id, id, a.person_id).await?;
+        let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
+        let changes = conn.assignment_changes(a.tenant_id, id).await?;
+        Ok(AssignmentView { assignment: row, group_name, manages, my_hand_in, changes })
+    }
+
+    /// The assignments of the caller's classes and teams: as a pupil the published ones, as a
+    /// teacher all of the groups they teach. Soonest deadline first.
+    pub async fn my_assignments(&self, s: &Session) -> AppResult<Vec<AssignmentView>> {
+        let a = &s.actor;
+        let groups: Vec<GroupId> = a.memberships.iter().map(|m| m.group_id).collect();
+        let rows = self.store.read().await?.assignments_of(a.tenant_id, &groups).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Ok(v) = self.assignment(s, row.id).await {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}
