@@ -203,7 +203,16 @@ async fn crash_rounds(database: Option<&str>) {
             1 => 20 + rng.below(200),
             _ => 100 + rng.below(1500),
         };
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+        if round % 3 == 0 {
+            // Early means as soon as the first upload is acknowledged (or at the delay, if that
+            // comes first): the others are then still on their way, however fast the machine.
+            let until = std::time::Instant::now() + Duration::from_millis(delay);
+            while acks.lock().unwrap().is_empty() && std::time::Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        } else {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         node.child.kill().unwrap();
         node.child.wait().unwrap();
         while tasks.join_next().await.is_some() {}
