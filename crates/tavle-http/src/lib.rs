@@ -126,6 +126,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::file))
         .routes(routes!(assignments::receipt))
         .routes(routes!(assignments::feedback))
+        .routes(routes!(assignments::extra_time))
 }
 
 /// The OpenAPI document of API v1.

@@ -224,6 +224,47 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .collect()
     }
 
+    /// Gives a pupil extra time on an assignment (0 removes it).
+    pub async fn put_extra_time(
+        &mut self,
+        tenant: TenantId,
+        a: AssignmentId,
+        pupil: PersonId,
+        secs: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM assignment_extra_time WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3")
+            .bind(tenant.to_string())
+            .bind(a.to_string())
+            .bind(pupil.to_string())
+            .execute(self.c())
+            .await?;
+        if secs > 0 {
+            sqlx::query(
+                "INSERT INTO assignment_extra_time (assignment_id, tenant_id, pupil_id, extra_secs) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(a.to_string())
+            .bind(tenant.to_string())
+            .bind(pupil.to_string())
+            .bind(secs)
+            .execute(self.c())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A pupil's extra time on an assignment, in seconds (0 without).
+    pub async fn extra_time(&mut self, tenant: TenantId, a: AssignmentId, pupil: PersonId) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT extra_secs FROM assignment_extra_time WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3",
+        )
+        .bind(tenant.to_string())
+        .bind(a.to_string())
+        .bind(pupil.to_string())
+        .fetch_optional(self.c())
+        .await?;
+        row.map_or(Ok(0), |r| int(&r, "extra_secs"))
+    }
+
     /// Records a hand-in and its files.
     pub async fn insert_hand_in(&mut self, h: &HandInRow) -> Result<()> {
         sqlx::query(&format!(

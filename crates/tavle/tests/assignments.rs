@@ -313,3 +313,73 @@ async fn assignments_on_postgres() {
         on_both(true).await;
     }
 }
+
+/// An exam with extra time for one pupil: their deadline moves, the others' does not, and while
+/// the exam runs for them they cannot share.
+async fn exam_with_extra_time(postgres: bool) {
+    let server = TestServer::start_with(|_| {}, postgres).await;
+    let laerer = server.login("laerer1", "demo").await;
+    let leder = server.login("skoleleder", "demo").await;
+    let school = leder.get("/api/v1/me").await.1["schools"][0]["id"].as_str().unwrap().to_string();
+    let class_1a = class(&laerer, "1.A").await;
+    let exam = create(
+        &laerer,
+        json!({"group_id": class_1a, "title": "Skriftlig dansk", "mode": "closed_exam",
+               "opens_at": at(START.millis()), "deadline": at(START.millis() + HOUR)}),
+    )
+    .await;
+    let eid = exam["id"].as_str().unwrap().to_string();
+    let elev3 = common::person_id(&leder, &school, "elev3").await;
+    let path = format!("/api/v1/assignments/{eid}/pupils/{elev3}/extra-time");
+    let (status, body) = laerer.call(Method::PUT, &path, Some(json!({"extra_secs": -1}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("extra_secs")));
+    assert_eq!(laerer.call(Method::PUT, &path, Some(json!({"extra_secs": 1800}))).await.0, StatusCode::NO_CONTENT);
+    let elev21 = common::person_id(&leder, &school, "elev21").await;
+    let other = format!("/api/v1/assignments/{eid}/pupils/{elev21}/extra-time");
+    assert_eq!(
+        laerer.call(Method::PUT, &other, Some(json!({"extra_secs": 60}))).await.0,
+        StatusCode::NOT_FOUND,
+        "not in 1.A"
+    );
+
+    // During the exam the pupil cannot share their files.
+    let pupil = server.login("elev3", "demo").await;
+    let (_, seen) = pupil.get(&format!("/api/v1/assignments/{eid}")).await;
+    assert_eq!(
+        (seen["extra_secs"].as_i64(), seen["my_deadline"].as_str()),
+        (Some(1800), Some(at(START.millis() + HOUR + 1_800_000).as_str()))
+    );
+    let root = pupil.home().await;
+    let (_, f) = pupil.put_file(&root, "Noter.txt", b"x".to_vec()).await;
+    let fid = f["id"].as_str().unwrap().to_string();
+    let share = json!({"grantee_kind": "group", "grantee_id": class_1a, "access": "view"});
+    let (status, body) =
+        pupil.call(Method::POST, &format!("/api/v1/drive/nodes/{fid}/shares"), Some(share.clone())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // Ten minutes after the deadline: closed for elev2, still open for elev3.
+    server.clock.set(tavle_core::Timestamp(START.millis() + HOUR + 600_000));
+    let elev2 = server.login("elev2", "demo").await;
+    let pupil = server.login("elev3", "demo").await;
+    assert_eq!(upload(&elev2, &eid, "Stil.txt", "1", b"for sent").await.0, StatusCode::CONFLICT);
+    let (status, h) = upload(&pupil, &eid, "Stil.txt", "1", "med forlænget tid".as_bytes()).await;
+    assert_eq!((status, h["late_by_secs"].as_i64()), (StatusCode::CREATED, Some(0)), "{h}");
+    // After their own deadline the exam is over for them too, and sharing works again.
+    server.clock.set(tavle_core::Timestamp(START.millis() + 2 * HOUR));
+    let pupil = server.login("elev3", "demo").await;
+    let (status, _) = pupil.call(Method::POST, &format!("/api/v1/drive/nodes/{fid}/shares"), Some(share)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn exam_with_extra_time_on_sqlite() {
+    exam_with_extra_time(false).await;
+}
+
+#[tokio::test]
+async fn exam_with_extra_time_on_postgres() {
+    if tavle_store::testing::postgres_url().is_some() {
+        exam_with_extra_time(true).await;
+    }
+}

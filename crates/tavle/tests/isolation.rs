@@ -103,6 +103,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/receipt", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback", [401, 404, 404, 404, 401]),
+        ("PUT /api/v1/assignments/{assignment_id}/pupils/{person_id}/extra-time", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/shared-with-me", [401, 200, 200, 200, 401]),
         // tus: what the server speaks is public; an upload is its starter's alone.
         ("OPTIONS /api/v1/drive/uploads", [204, 204, 204, 204, 204]),
@@ -149,6 +150,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
             json!({"group_id": class_1a, "title": "Stjålet", "deadline": "2026-12-01T12:00:00Z"})
         }
         "POST /api/v1/assignments/{assignment_id}/hand-in" => json!({"node_ids": [file]}),
+        "PUT /api/v1/assignments/{assignment_id}/pupils/{person_id}/extra-time" => json!({"extra_secs": 3600}),
         "PUT /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback" => {
             json!({"feedback": "Flot", "grade": "12", "returned": true})
         }

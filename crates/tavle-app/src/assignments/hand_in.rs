@@ -113,7 +113,8 @@ impl App {
     ) -> AppResult<(HandInRow, bool)> {
         let a = &s.actor;
         let now = self.clock.now();
-        let late_by_secs = match window(row).timing(0, started, now, self.cfg.hand_in_grace_secs) {
+        let extra = self.store.read().await?.extra_time(a.tenant_id, row.id, a.person_id).await?;
+        let late_by_secs = match window(row).timing(extra, started, now, self.cfg.hand_in_grace_secs) {
             Timing::OnTime => 0,
             Timing::Late { by_secs } => by_secs,
             // The teacher asked for a new hand-in: it is taken after the deadline too (late).
@@ -238,7 +239,8 @@ impl App {
         let a = &s.actor;
         let (row, _, _) = self.visible_assignment(a, id).await?;
         let now = self.clock.now();
-        if !row.resubmit_allowed || window(&row).phase(0, now) != Phase::Open {
+        let extra = self.store.read().await?.extra_time(a.tenant_id, id, a.person_id).await?;
+        if !row.resubmit_allowed || window(&row).phase(extra, now) != Phase::Open {
             return Err(AppError::Conflict("This hand-in can no longer be taken back.".into()));
         }
         let mut tx = self.store.write().await?;

@@ -54,6 +54,8 @@ pub struct AssignmentView {
     pub my_hand_in: Option<HandInRow>,
     /// What was changed after it opened, oldest first.
     pub changes: Vec<AssignmentChangeRow>,
+    /// The caller's own extra time (seconds after the deadline).
+    pub extra_secs: i64,
 }
 
 /// Where one pupil stands on an assignment, for its teachers.
@@ -232,6 +234,58 @@ impl App {
         Ok(new)
     }
 
+    /// Gives one pupil extra time on an assignment or exam (0 removes it), up to a week.
+    pub async fn set_extra_time(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        pupil: tavle_core::PersonId,
+        secs: i64,
+        meta: &RequestMeta,
+    ) -> AppResult<()> {
+        let a = &s.actor;
+        let (row, manages, _) = self.visible_assignment(a, id).await?;
+        if !manages {
+            return Err(AppError::Forbidden);
+        }
+        if !(0..=7 * 86_400).contains(&secs) {
+            return Err(InvalidInput::new(
+                "extra_secs",
+                Reason::OutOfRange,
+                "Extra time is between 0 and 7 days (in seconds).",
+            )
+            .into());
+        }
+        let members = self.store.read().await?.group_members(a.tenant_id, row.group_id).await?;
+        if !members.iter().any(|m| m.person_id == pupil && m.role == tavle_core::org::MemberRole::Pupil) {
+            return Err(AppError::NotFound("pupil"));
+        }
+        let mut tx = self.store.write().await?;
+        tx.put_extra_time(a.tenant_id, id, pupil, secs).await?;
+        let detail = json!({ "pupil": pupil.to_string(), "extra_secs": secs });
+        tx.append_audit(&event(a, self.clock.now(), "assignment.extra_time", id, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether an exam is running for the actor right now (they are its pupil, it has opened,
+    /// and their deadline, with extra time, has not passed). While it runs they may not share.
+    pub(crate) async fn in_running_exam(&self, a: &Actor) -> AppResult<bool> {
+        let now = self.clock.now();
+        let groups: Vec<GroupId> =
+            a.memberships.iter().filter(|m| m.role == tavle_core::org::MemberRole::Pupil).map(|m| m.group_id).collect();
+        let mut conn = self.store.read().await?;
+        for row in conn.assignments_of(a.tenant_id, &groups).await? {
+            if matches!(row.mode, Mode::Exam { .. }) && row.opens_at.is_some_and(|o| o <= now.millis()) {
+                let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
+                if window(&row).phase(extra, now) == tavle_core::assignments::Phase::Open {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
     /// Loads an assignment the caller may see: one they manage, or (published) one of theirs.
     async fn visible_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<(AssignmentRow, bool, String)> {
         let row =
@@ -253,7 +307,8 @@ impl App {
         let mine = conn.hand_ins_of(a.tenant_id, id, a.person_id).await?;
         let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
         let changes = conn.assignment_changes(a.tenant_id, id).await?;
-        Ok(AssignmentView { assignment: row, group_name, manages, my_hand_in, changes })
+        let extra_secs = conn.extra_time(a.tenant_id, id, a.person_id).await?;
+        Ok(AssignmentView { assignment: row, group_name, manages, my_hand_in, changes, extra_secs })
     }
 
     /// The assignments of the caller's classes and teams: as a pupil the published ones, as a

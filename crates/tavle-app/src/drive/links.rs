@@ -133,6 +133,9 @@ impl App {
                 return Err(AppError::Forbidden);
             }
         }
+        if self.in_running_exam(a).await? {
+            return Err(AppError::Conflict("You cannot make links while your exam is running.".into()));
+        }
         let password_hash = match settings.password.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(p) if p.chars().count() < MIN_LINK_PASSWORD => {

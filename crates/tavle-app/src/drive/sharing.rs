@@ -52,6 +52,9 @@ impl App {
             )
             .into());
         }
+        if self.in_running_exam(a).await? {
+            return Err(AppError::Conflict("You cannot share while your exam is running.".into()));
+        }
         let mut tx = self.store.write().await?;
         let r = self.reach(&mut tx, a, node, false).await?;
         if r.space_access < Access::Edit {

@@ -16,7 +16,7 @@ use super::id;
 use crate::content::{self, set_header, Disposition};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Authed;
-use crate::wire::{AssignmentWire, FeedbackChange, HandInFiles, HandInWire, NewAssignment, PupilStatusWire};
+use crate::wire::{AssignmentWire, ExtraTime, FeedbackChange, HandInFiles, HandInWire, NewAssignment, PupilStatusWire};
 use crate::HttpState;
 
 fn draft(req: NewAssignment) -> Result<AssignmentDraft, AppError> {
@@ -239,4 +239,22 @@ pub async fn feedback(
         )
         .await?;
     Ok(Json(HandInWire::from(&done)))
+}
+
+/// Give one pupil extra time on an assignment or exam (the assignment's teachers).
+#[utoipa::path(put, path = "/api/v1/assignments/{assignment_id}/pupils/{person_id}/extra-time", tag = "assignments",
+    params(("assignment_id" = String, Path), ("person_id" = String, Path)), request_body = ExtraTime,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn extra_time(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, p)): Path<(String, String)>,
+    Json(req): Json<ExtraTime>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .set_extra_time(&auth.session, id(&a, "assignment")?, id(&p, "pupil")?, req.extra_secs, &auth.meta)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -93,6 +93,10 @@ pub struct AssignmentWire {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opens_at: Option<String>,
     pub deadline: String,
+    /// The caller's own deadline: with their extra time.
+    pub my_deadline: String,
+    /// The caller's extra time in seconds.
+    pub extra_secs: i64,
     pub late_allowed: bool,
     pub resubmit_allowed: bool,
     /// Whether the caller manages it (teachers of the group, admins).
@@ -126,6 +130,8 @@ impl From<&AssignmentView> for AssignmentWire {
             mode: a.mode.code(),
             opens_at: a.opens_at.map(time),
             deadline: time(a.deadline),
+            my_deadline: time(a.deadline + v.extra_secs * 1000),
+            extra_secs: v.extra_secs,
             late_allowed: a.late_allowed,
             resubmit_allowed: a.resubmit_allowed,
             manages: v.manages,
@@ -195,4 +201,12 @@ impl From<&PupilStatus> for PupilStatusWire {
             hand_in: p.hand_in.as_ref().map(HandInWire::from),
         }
     }
+}
+
+/// Extra time for one pupil.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraTime {
+    /// Seconds after the deadline (0 removes it; at most 7 days).
+    pub extra_secs: i64,
 }
