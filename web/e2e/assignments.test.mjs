@@ -1,0 +1,74 @@
+// Assignments in the browser: a teacher hands one out (through the API for now), a pupil sees
+// it on the home page as due, opens it, hands in a file and downloads the signed receipt; the
+// teacher sees who has handed in, returns feedback with a grade, and the pupil sees it.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { close, launch, login, look, me, open } from './harness.mjs';
+
+before(launch);
+after(close);
+
+test('a pupil hands in, gets a receipt, and sees the grade when it is returned', async () => {
+  const teacher = await open();
+  await login(teacher, 'laerer3');
+  const who = await me(teacher);
+  const cls = who.groups.find((g) => g.name === '2.A');
+  const headers = { 'x-csrf-token': who.csrf_token };
+  // The server runs on the test's fixed clock, the browser on the real one: a window that
+  // is open on both.
+  const created = await teacher.request.post('/api/v1/assignments', {
+    headers,
+    data: {
+      group_id: cls.id,
+      title: 'Digt om vinteren',
+      instructions: 'Skriv et digt på mindst otte linjer.\nAflever det som en tekstfil.',
+      opens_at: '2026-01-01T00:00:00Z',
+      deadline: '2030-06-01T10:00:00Z',
+      resubmit_allowed: true,
+    },
+  });
+  assert.equal(created.status(), 201);
+  const assignment = await created.json();
+
+  const pupil = await open();
+  await login(pupil, 'elev45');
+  await pupil.getByRole('heading', { level: 2, name: 'Kommende afleveringer' }).waitFor();
+  await pupil.getByRole('link', { name: 'Digt om vinteren' }).click();
+  await pupil.getByRole('heading', { level: 1, name: 'Digt om vinteren' }).waitFor();
+  await pupil.getByText('Skriv et digt på mindst otte linjer.').waitFor();
+  await look(pupil, 'assignment-pupil');
+  await pupil.getByLabel('Vælg en fil').setInputFiles({ name: 'Vinterdigt.txt', mimeType: 'text/plain', buffer: Buffer.from('Sneen falder stille\n') });
+  await pupil.getByRole('button', { name: 'Aflever' }).click();
+  await pupil.getByText('Afleveret. Din kvittering er klar.').waitFor();
+  await pupil.getByText(/^Afleveret \d/).waitFor();
+  const download = pupil.waitForEvent('download');
+  await pupil.getByRole('link', { name: 'Hent kvittering' }).click();
+  const receipt = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  assert.equal(receipt.receipt.assignment_title, 'Digt om vinteren');
+  assert.equal(receipt.receipt.files[0].name, 'Vinterdigt.txt');
+  assert.equal(receipt.receipt.files[0].size, 20);
+  assert.match(receipt.signature, /^[0-9a-f]{128}$/);
+  await look(pupil, 'assignment-handed-in');
+
+  // The teacher sees who has handed in, and returns feedback with a grade.
+  await teacher.goto(`/assignments/${assignment.id}`);
+  await teacher.getByRole('heading', { level: 2, name: 'Afleveringer' }).waitFor();
+  assert.equal(await teacher.getByRole('cell', { name: 'Afleveret', exact: true }).count(), 1, 'one pupil has handed in');
+  assert.ok((await teacher.getByRole('cell', { name: 'Ikke afleveret' }).count()) >= 10);
+  await look(teacher, 'assignment-teacher');
+  const overview = await (await teacher.request.get(`/api/v1/assignments/${assignment.id}/hand-ins`)).json();
+  const handIn = overview.find((p) => p.status === 'handed_in').hand_in;
+  const fb = await teacher.request.put(`/api/v1/assignments/${assignment.id}/hand-ins/${handIn.id}/feedback`, {
+    headers,
+    data: { feedback: 'Smukke billeder af sneen.', grade: '10', returned: true },
+  });
+  assert.equal(fb.status(), 200);
+
+  await pupil.reload();
+  await pupil.getByRole('heading', { level: 3, name: 'Feedback' }).waitFor();
+  assert.equal(await pupil.getByTestId('grade').textContent(), '10');
+  await pupil.getByText('Smukke billeder af sneen.').waitFor();
+  await look(pupil, 'assignment-feedback');
+});
