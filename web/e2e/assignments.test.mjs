@@ -1,4 +1,4 @@
-// Assignments in the browser: a teacher hands one out (through the API for now), a pupil sees
+// Assignments in the browser: a teacher hands one out on the class's page, a pupil sees
 // it on the home page as due, opens it, hands in a file and downloads the signed receipt; the
 // teacher sees who has handed in, returns feedback with a grade, and the pupil sees it.
 
@@ -14,23 +14,21 @@ test('a pupil hands in, gets a receipt, and sees the grade when it is returned',
   const teacher = await open();
   await login(teacher, 'laerer3');
   const who = await me(teacher);
-  const cls = who.groups.find((g) => g.name === '2.A');
   const headers = { 'x-csrf-token': who.csrf_token };
-  // The server runs on the test's fixed clock, the browser on the real one: a window that
-  // is open on both.
-  const created = await teacher.request.post('/api/v1/assignments', {
-    headers,
-    data: {
-      group_id: cls.id,
-      title: 'Digt om vinteren',
-      instructions: 'Skriv et digt på mindst otte linjer.\nAflever det som en tekstfil.',
-      opens_at: '2026-01-01T00:00:00Z',
-      deadline: '2030-06-01T10:00:00Z',
-      resubmit_allowed: true,
-    },
-  });
-  assert.equal(created.status(), 201);
-  const assignment = await created.json();
+  // The teacher hands it out from the class's page. The server runs on the test's fixed
+  // clock, the browser on the real one: a window that is open on both.
+  await teacher.getByRole('link', { name: '2.A', exact: true }).click();
+  await teacher.getByRole('heading', { level: 1, name: '2.A' }).waitFor();
+  await teacher.getByText('Ny opgave').click();
+  await teacher.getByLabel('Titel').fill('Digt om vinteren');
+  await teacher.getByLabel('Opgaven').fill('Skriv et digt på mindst otte linjer.\nAflever det som en tekstfil.');
+  await teacher.getByLabel('Åbner').fill('2026-01-01T08:00');
+  await teacher.getByLabel('Afleveres senest').fill('2030-06-01T12:00');
+  await look(teacher, 'assignment-new');
+  await teacher.getByRole('button', { name: 'Opret opgave' }).click();
+  await teacher.getByRole('heading', { level: 1, name: 'Digt om vinteren' }).waitFor();
+  await teacher.getByText('1. jun. 2030, 12.00').waitFor(); // Copenhagen time, as typed
+  const assignment = { id: teacher.url().split('/').pop() };
 
   const pupil = await open();
   await login(pupil, 'elev45');

@@ -42,3 +42,22 @@ export interface Assignment {
 export function attemptKey(): string {
   return crypto.randomUUID();
 }
+
+/** A date and time as written in Copenhagen (`2026-11-23T10:00`, from a datetime-local
+ * field) as an RFC 3339 moment, whatever the browser's own time zone. */
+export function copenhagenToIso(local: string): string {
+  const asUtc = Date.parse(`${local}:00Z`);
+  // Copenhagen's offset at about that moment: how its wall clock differs from UTC.
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Copenhagen',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(asUtc));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+  return new Date(asUtc - (wall - asUtc)).toISOString();
+}
