@@ -1,6 +1,7 @@
 // Assignments in the browser: a teacher hands one out on the class's page, a pupil sees
 // it on the home page as due, opens it, hands in a file and downloads the signed receipt; the
-// teacher sees who has handed in, returns feedback with a grade, and the pupil sees it.
+// teacher sees who has handed in and returns feedback with a grade in the form, and the
+// pupil sees it.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,8 +14,6 @@ after(close);
 test('a pupil hands in, gets a receipt, and sees the grade when it is returned', async () => {
   const teacher = await open();
   await login(teacher, 'laerer3');
-  const who = await me(teacher);
-  const headers = { 'x-csrf-token': who.csrf_token };
   // The teacher hands it out from the class's page. The server runs on the test's fixed
   // clock, the browser on the real one: a window that is open on both.
   await teacher.getByRole('link', { name: '2.A', exact: true }).click();
@@ -56,13 +55,18 @@ test('a pupil hands in, gets a receipt, and sees the grade when it is returned',
   assert.equal(await teacher.getByRole('cell', { name: 'Afleveret', exact: true }).count(), 1, 'one pupil has handed in');
   assert.ok((await teacher.getByRole('cell', { name: 'Ikke afleveret' }).count()) >= 10);
   await look(teacher, 'assignment-teacher');
-  const overview = await (await teacher.request.get(`/api/v1/assignments/${assignment.id}/hand-ins`)).json();
-  const handIn = overview.find((p) => p.status === 'handed_in').hand_in;
-  const fb = await teacher.request.put(`/api/v1/assignments/${assignment.id}/hand-ins/${handIn.id}/feedback`, {
-    headers,
-    data: { feedback: 'Smukke billeder af sneen.', grade: '10', returned: true },
-  });
-  assert.equal(fb.status(), 200);
+  const pupilName = (await me(pupil)).person.display_name;
+  await teacher.getByRole('button', { name: `Feedback til ${pupilName}` }).click();
+  const dialog = teacher.getByRole('dialog', { name: `Feedback til ${pupilName}` });
+  await dialog.getByRole('link', { name: 'Vinterdigt.txt' }).waitFor();
+  await dialog.getByLabel('Feedback', { exact: true }).fill('Smukke billeder af sneen.');
+  await dialog.getByLabel('Karakter').selectOption('10');
+  await dialog.getByLabel('Giv tilbage til eleven nu').check();
+  await look(teacher, 'assignment-feedback-form');
+  await dialog.getByRole('button', { name: 'Gem feedback' }).click();
+  await dialog.getByText('Feedbacken er gemt.').waitFor();
+  await dialog.getByRole('button', { name: 'Luk' }).click();
+  await teacher.getByRole('cell', { name: '10', exact: true }).waitFor();
 
   await pupil.reload();
   await pupil.getByRole('heading', { level: 3, name: 'Feedback' }).waitFor();

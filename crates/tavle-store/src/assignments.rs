@@ -387,7 +387,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(out)
     }
 
-    /// Every pupil's current hand-in of an assignment (without files).
+    /// Every pupil's current hand-in of an assignment, with their files (two queries however
+    /// many pupils).
     pub async fn current_hand_ins(&mut self, tenant: TenantId, assignment: AssignmentId) -> Result<Vec<HandInRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND withdrawn_at IS NULL \
@@ -397,7 +398,29 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(assignment.to_string())
         .fetch_all(self.c())
         .await?;
-        rows.iter().map(hand_in_row).collect()
+        let mut out: Vec<HandInRow> = rows.iter().map(hand_in_row).collect::<Result<_>>()?;
+        let files = sqlx::query(
+            "SELECT f.hand_in_id, f.name, f.blob_id, f.size, f.sha256 FROM hand_in_file f \
+             JOIN hand_in h ON h.id = f.hand_in_id \
+             WHERE h.tenant_id = $1 AND h.assignment_id = $2 AND h.withdrawn_at IS NULL ORDER BY f.hand_in_id, f.position",
+        )
+        .bind(tenant.to_string())
+        .bind(assignment.to_string())
+        .fetch_all(self.c())
+        .await?;
+        let mut by_id: std::collections::HashMap<HandInId, Vec<HandInFileRow>> = std::collections::HashMap::new();
+        for r in &files {
+            by_id.entry(id(r, "hand_in_id")?).or_default().push(HandInFileRow {
+                name: text(r, "name")?,
+                blob_id: id(r, "blob_id")?,
+                size: int(r, "size")?,
+                sha256: text(r, "sha256")?,
+            });
+        }
+        for h in &mut out {
+            h.files = by_id.remove(&h.id).unwrap_or_default();
+        }
+        Ok(out)
     }
 
     /// Sets a hand-in's feedback.
