@@ -89,6 +89,21 @@ fn for_pupil(mut h: HandInRow) -> HandInRow {
     h
 }
 
+/// An assignment with what the teacher wrote in `d`.
+fn with_draft(row: AssignmentRow, d: &AssignmentDraft, now: i64) -> AssignmentRow {
+    AssignmentRow {
+        title: d.title.trim().to_string(),
+        instructions: d.instructions.clone(),
+        mode: d.mode,
+        opens_at: d.opens_at.map(|t| t.millis()),
+        deadline: d.deadline.millis(),
+        late_allowed: d.late_allowed,
+        resubmit_allowed: d.resubmit_allowed,
+        updated_at: now,
+        ..row
+    }
+}
+
 fn check_draft(d: &AssignmentDraft) -> AppResult<()> {
     let bad = |field, reason, msg: &str| Err(AppError::from(InvalidInput::new(field, reason, msg)));
     let title = d.title.trim();
@@ -135,22 +150,26 @@ impl App {
         }
         check_draft(d)?;
         let now = self.clock.now().millis();
-        let row = AssignmentRow {
-            id: AssignmentId::new(),
-            tenant_id: a.tenant_id,
-            school_id: g.school_id,
-            group_id: d.group_id,
-            title: d.title.trim().to_string(),
-            instructions: d.instructions.clone(),
-            mode: d.mode,
-            opens_at: d.opens_at.map(|t| t.millis()),
-            deadline: d.deadline.millis(),
-            late_allowed: d.late_allowed,
-            resubmit_allowed: d.resubmit_allowed,
-            created_by: a.person_id,
-            created_at: now,
-            updated_at: now,
-        };
+        let row = with_draft(
+            AssignmentRow {
+                id: AssignmentId::new(),
+                tenant_id: a.tenant_id,
+                school_id: g.school_id,
+                group_id: d.group_id,
+                title: String::new(),
+                instructions: String::new(),
+                mode: d.mode,
+                opens_at: None,
+                deadline: 0,
+                late_allowed: false,
+                resubmit_allowed: false,
+                created_by: a.person_id,
+                created_at: now,
+                updated_at: now,
+            },
+            d,
+            now,
+        );
         let mut tx = self.store.write().await?;
         tx.put_assignment(&row).await?;
         let detail = json!({ "group": d.group_id.to_string(), "title": row.title, "mode": row.mode.code(),
@@ -192,17 +211,7 @@ impl App {
                     .into(),
             ));
         }
-        let new = AssignmentRow {
-            title: d.title.trim().to_string(),
-            instructions: d.instructions.clone(),
-            mode: d.mode,
-            opens_at: d.opens_at.map(|t| t.millis()),
-            deadline: d.deadline.millis(),
-            late_allowed: d.late_allowed,
-            resubmit_allowed: d.resubmit_allowed,
-            updated_at: now.millis(),
-            ..old.clone()
-        };
+        let new = with_draft(old.clone(), d, now.millis());
         let mut fields = Vec::new();
         if new.title != old.title {
             fields.push(json!({ "field": "title", "from": old.title, "to": new.title }));
