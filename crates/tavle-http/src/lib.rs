@@ -119,7 +119,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(tus::head, tus::patch, tus::delete))
         .routes(routes!(receipts::key))
         .routes(routes!(assignments::create, assignments::list))
-        .routes(routes!(assignments::get, assignments::update))
+        .routes(routes!(assignments::get, assignments::update, assignments::delete))
         .routes(routes!(assignments::upload))
         .routes(routes!(assignments::hand_in_files, assignments::withdraw))
         .routes(routes!(assignments::overview))

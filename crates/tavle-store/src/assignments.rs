@@ -224,6 +224,32 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .collect()
     }
 
+    /// How many hand-ins (current and earlier) an assignment has.
+    pub async fn hand_in_count(&mut self, tenant: TenantId, a: AssignmentId) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2")
+            .bind(tenant.to_string())
+            .bind(a.to_string())
+            .fetch_one(self.c())
+            .await?;
+        int(&row, "n")
+    }
+
+    /// Deletes an assignment with its hand-ins, changes and extra times, for good. The hand-ins'
+    /// blobs stay until `tavle check` finds nothing using them.
+    pub async fn delete_assignment(&mut self, tenant: TenantId, a: AssignmentId) -> Result<()> {
+        for sql in [
+            "DELETE FROM hand_in_file WHERE tenant_id = $1 AND hand_in_id IN \
+             (SELECT id FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2)",
+            "DELETE FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2",
+            "DELETE FROM assignment_change WHERE tenant_id = $1 AND assignment_id = $2",
+            "DELETE FROM assignment_extra_time WHERE tenant_id = $1 AND assignment_id = $2",
+            "DELETE FROM assignment WHERE tenant_id = $1 AND id = $2",
+        ] {
+            sqlx::query(sql).bind(tenant.to_string()).bind(a.to_string()).execute(self.c()).await?;
+        }
+        Ok(())
+    }
+
     /// Gives a pupil extra time on an assignment (0 removes it).
     pub async fn put_extra_time(
         &mut self,

@@ -288,10 +288,23 @@ async fn on_both(postgres: bool) {
         laerer.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{h2id}/files/0")).send().await.unwrap();
     assert_eq!(got.bytes().await.unwrap().as_ref(), b"Version 1", "kept after the drive file was purged");
 
+    // Deleting an assignment with hand-ins needs a confirmation; without one nothing changes.
+    let path = format!("/api/v1/assignments/{lid}");
+    let (status, body) = laerer.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("1 hand-in(s)"), "{body}");
+    assert_eq!(laerer.get(&path).await.0, StatusCode::OK, "still there");
+    let elev2 = server.login("elev2", "demo").await;
+    assert_eq!(elev2.call(Method::DELETE, &format!("{path}?confirm=true"), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(laerer.call(Method::DELETE, &format!("{path}?confirm=true"), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(laerer.get(&path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(elev2.get(&path).await.0, StatusCode::NOT_FOUND);
+
     let mut conn = server.app().store().read().await.unwrap();
     let tenant = conn.tenant_by_code(tavle_app::demo::DEMO_TENANT_CODE).await.unwrap().unwrap().id;
     let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
     let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
+    assert_eq!(count("assignment.delete"), 1);
     assert_eq!(count("assignment.create"), 4);
     assert_eq!(count("assignment.update"), 2);
     assert_eq!(count("hand_in.create"), 7);

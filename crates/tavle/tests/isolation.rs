@@ -96,6 +96,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/assignments", [401, 200, 200, 200, 401]),
         ("GET /api/v1/assignments/{assignment_id}", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}", [401, 404, 404, 404, 401]),
+        ("DELETE /api/v1/assignments/{assignment_id}", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/hand-in/{name}", [401, 404, 404, 404, 401]),
         ("POST /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),
         ("DELETE /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),

@@ -243,6 +243,35 @@ impl App {
         Ok(new)
     }
 
+    /// Deletes an assignment. One with hand-ins is deleted only when the teacher confirms
+    /// (`confirmed`), since its pupils' hand-ins and receipts go with it; until then nothing
+    /// changes and the answer says how many hand-ins there are.
+    pub async fn delete_assignment(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        confirmed: bool,
+        meta: &RequestMeta,
+    ) -> AppResult<()> {
+        let a = &s.actor;
+        let (row, manages, _) = self.visible_assignment(a, id).await?;
+        if !manages {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = self.store.write().await?;
+        let hand_ins = tx.hand_in_count(a.tenant_id, id).await?;
+        if hand_ins > 0 && !confirmed {
+            return Err(AppError::Conflict(format!(
+                "{hand_ins} hand-in(s) would be deleted with the assignment; confirm to delete them too."
+            )));
+        }
+        tx.delete_assignment(a.tenant_id, id).await?;
+        let detail = json!({ "title": row.title, "hand_ins_deleted": hand_ins });
+        tx.append_audit(&event(a, self.clock.now(), "assignment.delete", id, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Gives one pupil extra time on an assignment or exam (0 removes it), up to a week.
     pub async fn set_extra_time(
         &self,

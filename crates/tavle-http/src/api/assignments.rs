@@ -79,6 +79,29 @@ pub async fn update(
     Ok(Json(AssignmentWire::from(&state.app.assignment(&auth.session, id).await?)))
 }
 
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct DeleteQuery {
+    /// `true` to delete an assignment that has hand-ins, with them.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// Delete an assignment. One that pupils have handed in to answers 409 with how many hand-ins
+/// would go, and is deleted (with them) only with `?confirm=true`.
+#[utoipa::path(delete, path = "/api/v1/assignments/{assignment_id}", tag = "assignments",
+    params(("assignment_id" = String, Path), DeleteQuery),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(a): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
+) -> ApiResult<StatusCode> {
+    state.app.delete_assignment(&auth.session, id(&a, "assignment")?, q.confirm, &auth.meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The caller's assignments: as a pupil the published ones of their classes and teams, as a
 /// teacher all of the groups they teach; soonest deadline first.
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments",
