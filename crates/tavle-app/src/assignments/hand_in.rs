@@ -6,7 +6,7 @@ use serde_json::json;
 use tavle_blob::BlobError;
 use tavle_core::assignments::{Phase, Timing};
 use tavle_core::drive::NodeKind;
-use tavle_core::policy::{hands_in, Actor, AssignmentFacts};
+use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, HandInId, InvalidInput, NodeId, Reason, Timestamp};
 use tavle_store::drive::BlobRow;
 use tavle_store::Tx;
@@ -36,11 +36,11 @@ impl App {
         let a = &s.actor;
         let started = self.clock.now();
         // What the caller may not see is "not found" before anything is said of the request.
-        let (row, _, _) = self.visible_assignment(a, id).await?;
-        let (g, _) = self.group_facts(a, row.group_id).await?;
-        if !hands_in(a, &AssignmentFacts { group: g, published: row.opens_at.is_some() }) {
+        let v = self.visible_assignment(a, id).await?;
+        if !v.pupil {
             return Err(AppError::Forbidden);
         }
+        let row = v.row;
         let key = key.trim();
         if key.is_empty() || key.len() > 200 {
             return Err(InvalidInput::new(
@@ -237,7 +237,7 @@ impl App {
     /// is allowed).
     pub async fn withdraw_hand_in(&self, s: &Session, id: AssignmentId, meta: &RequestMeta) -> AppResult<()> {
         let a = &s.actor;
-        let (row, _, _) = self.visible_assignment(a, id).await?;
+        let row = self.visible_assignment(a, id).await?.row;
         let now = self.clock.now();
         let extra = self.store.read().await?.extra_time(a.tenant_id, id, a.person_id).await?;
         if !row.resubmit_allowed || window(&row).phase(extra, now) != Phase::Open {

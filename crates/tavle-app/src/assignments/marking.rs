@@ -28,7 +28,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<HandInRow> {
         let a = &s.actor;
-        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        let manages = self.visible_assignment(a, id).await?.manages;
         if !manages {
             return Err(AppError::Forbidden);
         }
@@ -65,8 +65,9 @@ impl App {
     /// current hand-in. For the assignment's teachers.
     pub async fn hand_in_overview(&self, s: &Session, id: AssignmentId) -> AppResult<Vec<PupilStatus>> {
         let a = &s.actor;
-        let (row, manages, _) = self.visible_assignment(a, id).await?;
-        if !manages {
+        let v = self.visible_assignment(a, id).await?;
+        let row = v.row;
+        if !v.manages {
             return Err(AppError::Forbidden);
         }
         let mut conn = self.store.read().await?;
@@ -84,7 +85,7 @@ impl App {
     /// A hand-in (with its receipt), for its pupil and the assignment's teachers.
     pub async fn hand_in_receipt(&self, s: &Session, id: AssignmentId, hand_in: HandInId) -> AppResult<HandInRow> {
         let a = &s.actor;
-        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        let manages = self.visible_assignment(a, id).await?.manages;
         let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
         let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
         let h = h.ok_or(AppError::NotFound("hand-in"))?;
@@ -101,7 +102,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<crate::drive::Download> {
         let a = &s.actor;
-        let (_, manages, _) = self.visible_assignment(a, id).await?;
+        let manages = self.visible_assignment(a, id).await?.manages;
         let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
         let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
         let h = h.ok_or(AppError::NotFound("hand-in"))?;

@@ -81,6 +81,22 @@ fn window(a: &AssignmentRow) -> Window {
     }
 }
 
+/// An assignment the caller may see, and as whom.
+pub(crate) struct Visible {
+    pub row: AssignmentRow,
+    pub group_name: String,
+    /// A teacher of its group, or an admin of its school.
+    pub manages: bool,
+    /// One of its pupils (it is published).
+    pub pupil: bool,
+}
+
+fn visible(a: &Actor, row: AssignmentRow, g: GroupFacts, group_name: String) -> Option<Visible> {
+    let manages = may_manage_assignments(a, &g);
+    let pupil = hands_in(a, &AssignmentFacts { group: g, published: row.opens_at.is_some() });
+    (manages || pupil).then_some(Visible { row, group_name, manages, pupil })
+}
+
 /// A hand-in as its pupil sees it: the teacher's feedback only once it is returned.
 fn for_pupil(mut h: HandInRow) -> HandInRow {
     if h.feedback.returned_at.is_none() {
@@ -190,8 +206,9 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<AssignmentRow> {
         let a = &s.actor;
-        let (old, manages, _) = self.visible_assignment(a, id).await?;
-        if !manages {
+        let v = self.visible_assignment(a, id).await?;
+        let old = v.row;
+        if !v.manages {
             return Err(AppError::Forbidden);
         }
         if d.group_id != old.group_id {
@@ -254,8 +271,9 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<()> {
         let a = &s.actor;
-        let (row, manages, _) = self.visible_assignment(a, id).await?;
-        if !manages {
+        let v = self.visible_assignment(a, id).await?;
+        let row = v.row;
+        if !v.manages {
             return Err(AppError::Forbidden);
         }
         let mut tx = self.store.write().await?;
@@ -282,8 +300,9 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<()> {
         let a = &s.actor;
-        let (row, manages, _) = self.visible_assignment(a, id).await?;
-        if !manages {
+        let v = self.visible_assignment(a, id).await?;
+        let row = v.row;
+        if !v.manages {
             return Err(AppError::Forbidden);
         }
         if !(0..=7 * 86_400).contains(&secs) {
@@ -325,28 +344,35 @@ impl App {
     }
 
     /// Loads an assignment the caller may see: one they manage, or (published) one of theirs.
-    async fn visible_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<(AssignmentRow, bool, String)> {
+    pub(crate) async fn visible_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<Visible> {
         let row =
             self.store.read().await?.assignment(a.tenant_id, id).await?.ok_or(AppError::NotFound("assignment"))?;
-        let (g, name) = self.group_facts(a, row.group_id).await?;
-        let manages = may_manage_assignments(a, &g);
-        let facts = AssignmentFacts { group: g, published: row.opens_at.is_some() };
-        if !manages && !hands_in(a, &facts) {
-            return Err(AppError::NotFound("assignment"));
-        }
-        Ok((row, manages, name))
+        let (g, group_name) = self.group_facts(a, row.group_id).await?;
+        visible(a, row, g, group_name).ok_or(AppError::NotFound("assignment"))
     }
 
-    /// One assignment, with the caller's own current hand-in.
-    pub async fn assignment(&self, s: &Session, id: AssignmentId) -> AppResult<AssignmentView> {
-        let a = &s.actor;
-        let (row, manages, group_name) = self.visible_assignment(a, id).await?;
+    /// The caller's view of an assignment they may see.
+    async fn view(&self, a: &Actor, v: Visible) -> AppResult<AssignmentView> {
+        let id = v.row.id;
         let mut conn = self.store.read().await?;
         let mine = conn.hand_ins_of(a.tenant_id, id, a.person_id).await?;
         let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
         let changes = conn.assignment_changes(a.tenant_id, id).await?;
         let extra_secs = conn.extra_time(a.tenant_id, id, a.person_id).await?;
-        Ok(AssignmentView { assignment: row, group_name, manages, my_hand_in, changes, extra_secs })
+        Ok(AssignmentView {
+            assignment: v.row,
+            group_name: v.group_name,
+            manages: v.manages,
+            my_hand_in,
+            changes,
+            extra_secs,
+        })
+    }
+
+    /// One assignment, with the caller's own current hand-in.
+    pub async fn assignment(&self, s: &Session, id: AssignmentId) -> AppResult<AssignmentView> {
+        let v = self.visible_assignment(&s.actor, id).await?;
+        self.view(&s.actor, v).await
     }
 
     /// The assignments of the caller's classes and teams: as a pupil the published ones, as a
@@ -355,10 +381,20 @@ impl App {
         let a = &s.actor;
         let groups: Vec<GroupId> = a.memberships.iter().map(|m| m.group_id).collect();
         let rows = self.store.read().await?.assignments_of(a.tenant_id, &groups).await?;
+        // Each group is read once, however many assignments it has.
+        let mut facts: std::collections::HashMap<GroupId, (GroupFacts, String)> = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            if let Ok(v) = self.assignment(s, row.id).await {
-                out.push(v);
+            let (g, name) = match facts.get(&row.group_id) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = self.group_facts(a, row.group_id).await?;
+                    facts.insert(row.group_id, f.clone());
+                    f
+                }
+            };
+            if let Some(v) = visible(a, row, g, name) {
+                out.push(self.view(a, v).await?);
             }
         }
         Ok(out)
