@@ -21,8 +21,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tavle_blob::{hex, BlobKey};
-use tavle_core::drive::{Access, LinkKind, NodeKind};
+use tavle_blob::hex;
+use tavle_core::drive::{Access, LinkKind};
 use tavle_core::policy::{may_make_links, Actor};
 use tavle_core::{InvalidInput, NodeId, Reason, Timestamp};
 use tavle_store::drive::{LinkRow, NodeRow};
@@ -357,23 +357,12 @@ impl App {
             return Err(AppError::NotFound("file or folder"));
         }
         let file = c.reached.node();
-        let blob = match (file.kind, file.blob_id) {
-            (NodeKind::File, Some(b)) => b,
-            _ => return Err(AppError::Conflict("This is a folder, not a file.".into())),
-        };
+        let dl = Download::of_file(file, &self.blobs)?;
         let mut tx = self.store.write().await?;
         let detail = json!({ "node": file.id.to_string(), "name": file.name, "size": file.size });
         tx.append_audit(&link_event(&c.link, self.clock.now(), "link.download", "ok", meta, detail)).await?;
         tx.commit().await?;
-        Ok(Download {
-            name: file.name.clone(),
-            size: u64::try_from(file.size).unwrap_or(0),
-            etag: file.etag.clone(),
-            modified_at: file.modified_at,
-            sha256: file.sha256.clone(),
-            key: BlobKey { tenant: c.link.tenant_id, blob },
-            blobs: self.blobs.clone(),
-        })
+        Ok(dl)
     }
 
     /// Puts a file into a drop box. A name that is taken gets a number; nothing is replaced.

@@ -149,6 +149,24 @@ pub struct Download {
 }
 
 impl Download {
+    /// A file's current contents; a folder has none.
+    pub(crate) fn of_file(file: &NodeRow, blobs: &tavle_blob::BlobStore) -> AppResult<Download> {
+        let blob = match (file.kind, file.blob_id) {
+            (NodeKind::File, Some(b)) => b,
+            _ => return Err(AppError::Conflict("This is a folder, not a file.".into())),
+        };
+        let key = tavle_blob::BlobKey { tenant: file.tenant_id, blob };
+        Ok(Self::of_blob(
+            file.name.clone(),
+            file.size,
+            file.etag.clone(),
+            file.modified_at,
+            file.sha256.clone(),
+            key,
+            blobs.clone(),
+        ))
+    }
+
     /// Stored contents to be read as a file of this name.
     pub(crate) fn of_blob(
         name: String,

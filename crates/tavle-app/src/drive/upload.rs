@@ -256,18 +256,9 @@ impl App {
         let mut conn = self.store.read().await?;
         let r = self.reach(&mut conn, a, node, false).await?;
         drop(conn);
-        let file = r.node();
-        let blob = file.blob_id.ok_or_else(|| AppError::Conflict("This is a folder, not a file.".into()))?;
+        let dl = Download::of_file(r.node(), &self.blobs)?;
         self.audit_read(a, &r, "file.download", meta).await?;
-        Ok(Download {
-            name: file.name.clone(),
-            size: u64::try_from(file.size).unwrap_or(0),
-            etag: file.etag.clone(),
-            modified_at: file.modified_at,
-            sha256: file.sha256.clone(),
-            key: BlobKey { tenant: a.tenant_id, blob },
-            blobs: self.blobs.clone(),
-        })
+        Ok(dl)
     }
 
     /// Records the read of a file in another person's own drive (through a share, later a
