@@ -24,6 +24,9 @@ pub enum AppError {
     Busy { retry_after_secs: u64 },
     #[error("You are not allowed to do this.")]
     Forbidden,
+    /// A closed exam is running for the caller: only the exam is open to them.
+    #[error("A closed exam is running: your drives and shared files open again when it ends.")]
+    ExamLocked,
     #[error("The {0} does not exist, or you may not see it.")]
     NotFound(&'static str),
     #[error("{0}")]

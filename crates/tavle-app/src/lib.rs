@@ -6,6 +6,7 @@ pub mod app_passwords;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+mod batch;
 mod cache;
 pub mod demo;
 pub mod drive;
@@ -90,8 +91,10 @@ pub struct App {
     pub(crate) cache: Arc<cache::SessionCache>,
     /// Folder listings by folder, each with the folder ETag it is valid for (`drive::files`).
     pub(crate) listings: Arc<drive::Listings>,
-    /// Uploads waiting to be recorded together (`drive::batch`).
-    pub(crate) batch: Arc<drive::Batcher>,
+    /// Uploads waiting to be recorded together (`batch`).
+    pub(crate) uploads: Arc<batch::Batcher<drive::UploadJob>>,
+    /// Hand-ins waiting to be recorded together.
+    pub(crate) hand_ins: Arc<batch::Batcher<assignments::HandInJob>>,
     /// The key that signs receipts, read (or made) on first use.
     receipt_key: Arc<tokio::sync::OnceCell<receipts::ReceiptKey>>,
 }
@@ -114,7 +117,8 @@ impl App {
             cfg,
             cache,
             listings: Arc::new(drive::listings()),
-            batch: Arc::new(drive::Batcher::default()),
+            uploads: Arc::default(),
+            hand_ins: Arc::default(),
             receipt_key: Arc::new(tokio::sync::OnceCell::new()),
         })
     }
@@ -196,5 +200,17 @@ impl App {
     /// Whether the database answers (for `/readyz`).
     pub async fn ready(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
+    }
+}
+
+impl batch::BatcherOf<drive::UploadJob> for App {
+    fn batcher(&self) -> &Arc<batch::Batcher<drive::UploadJob>> {
+        &self.uploads
+    }
+}
+
+impl batch::BatcherOf<assignments::HandInJob> for App {
+    fn batcher(&self) -> &Arc<batch::Batcher<assignments::HandInJob>> {
+        &self.hand_ins
     }
 }

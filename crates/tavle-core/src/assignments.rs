@@ -109,6 +109,18 @@ pub enum Phase {
     Closed,
 }
 
+impl Phase {
+    pub fn code(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::NotYetOpen => "not_yet_open",
+            Phase::Open => "open",
+            Phase::Late => "late",
+            Phase::Closed => "closed",
+        }
+    }
+}
+
 impl Window {
     /// The pupil's own deadline: with their extra time (for an exam, or granted individually).
     pub fn deadline_for(&self, extra_secs: i64) -> Timestamp {

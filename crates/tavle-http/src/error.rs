@@ -109,6 +109,7 @@ impl IntoResponse for ApiError {
                         body(StatusCode::SERVICE_UNAVAILABLE, "busy", msg)
                     }
                     AppError::Forbidden => body(StatusCode::FORBIDDEN, "forbidden", msg),
+                    AppError::ExamLocked => body(StatusCode::FORBIDDEN, "exam_locked", msg),
                     AppError::NotFound(_) => body(StatusCode::NOT_FOUND, "not_found", msg),
                     AppError::Invalid(inv) => {
                         let mut b = body(StatusCode::BAD_REQUEST, "invalid_input", inv.message.clone());

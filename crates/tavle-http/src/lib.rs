@@ -125,6 +125,8 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::overview))
         .routes(routes!(assignments::file))
         .routes(routes!(assignments::receipt))
+        .routes(routes!(assignments::zip))
+        .routes(routes!(assignments::invigilation))
         .routes(routes!(assignments::feedback))
         .routes(routes!(assignments::extra_time))
 }

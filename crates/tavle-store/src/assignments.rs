@@ -178,6 +178,31 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(assignment_row).collect()
     }
 
+    /// The exams of these groups that have opened by `now` and whose deadline is at most
+    /// `reach_ms` before it (extra time can run that long): the ones that may be running.
+    pub async fn exams_around(
+        &mut self,
+        tenant: TenantId,
+        groups: &[GroupId],
+        now: i64,
+        reach_ms: i64,
+    ) -> Result<Vec<AssignmentRow>> {
+        if groups.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = (0..groups.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND mode IN ('exam', 'closed_exam') \
+             AND opens_at <= $2 AND deadline >= $3 AND group_id IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(tenant.to_string()).bind(now).bind(now - reach_ms);
+        for g in groups {
+            q = q.bind(g.to_string());
+        }
+        let rows = q.fetch_all(self.c()).await?;
+        rows.iter().map(assignment_row).collect()
+    }
+
     pub async fn insert_assignment_change(
         &mut self,
         tenant: TenantId,
@@ -243,6 +268,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             "DELETE FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2",
             "DELETE FROM assignment_change WHERE tenant_id = $1 AND assignment_id = $2",
             "DELETE FROM assignment_extra_time WHERE tenant_id = $1 AND assignment_id = $2",
+            "DELETE FROM exam_start WHERE tenant_id = $1 AND assignment_id = $2",
             "DELETE FROM assignment WHERE tenant_id = $1 AND id = $2",
         ] {
             sqlx::query(sql).bind(tenant.to_string()).bind(a.to_string()).execute(self.c()).await?;

@@ -14,6 +14,7 @@ pub mod coherence;
 pub mod dav;
 pub mod drive;
 mod error;
+mod exams;
 mod facts;
 mod groups;
 pub mod keys;

@@ -22,6 +22,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (12, "feedback", include_str!("../migrations/sqlite/0012_feedback.sql")),
     (13, "assignment_changes", include_str!("../migrations/sqlite/0013_assignment_changes.sql")),
     (14, "extra_time", include_str!("../migrations/sqlite/0014_extra_time.sql")),
+    (15, "exam_starts", include_str!("../migrations/sqlite/0015_exam_starts.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -38,6 +39,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (12, "feedback", include_str!("../migrations/postgres/0012_feedback.sql")),
     (13, "assignment_changes", include_str!("../migrations/postgres/0013_assignment_changes.sql")),
     (14, "extra_time", include_str!("../migrations/postgres/0014_extra_time.sql")),
+    (15, "exam_starts", include_str!("../migrations/postgres/0015_exam_starts.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -193,6 +193,29 @@ async fn on_both(postgres: bool) {
         laerer.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{hid}/files/0")).send().await.unwrap();
     assert_eq!(got.bytes().await.unwrap().as_ref(), text);
 
+    // All hand-ins as one streamed zip: each pupil's files and receipt, a manifest, the key.
+    let resp = laerer.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins.zip")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(resp.bytes().await.unwrap().to_vec())).unwrap();
+    let mut read = |name: &str| {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut out).unwrap();
+        out
+    };
+    let manifest = String::from_utf8(read("manifest.csv")).unwrap();
+    assert_eq!(manifest.lines().count(), 21, "a header and a row for each of the 20 pupils: {manifest}");
+    let row = manifest.lines().find(|l| l.contains(first["pupil_id"].as_str().unwrap())).unwrap();
+    let path = row.rsplit(',').next().unwrap().trim_matches('"').to_string();
+    assert!(row.contains(",handed_in,") && path.ends_with("/Stil.txt"), "{row}");
+    assert_eq!(read(&path), text);
+    let folder = path.rsplit_once('/').unwrap().0.to_string();
+    let receipt = read(&format!("{folder}/kvittering.json"));
+    assert_eq!(tavle_app::receipts::verify(&receipt, Some(&key)).unwrap().receipt.hand_in_id, hid);
+    assert!(String::from_utf8(read("receipt-key.txt")).unwrap().contains(&key));
+    assert_eq!(manifest.matches(",missing,").count(), 18);
+    assert_eq!(elev1.get(&format!("/api/v1/assignments/{sid}/hand-ins.zip")).await.0, StatusCode::FORBIDDEN);
+
     // Handing in again replaces the current hand-in; taking back leaves none.
     let (status, second) = upload(&elev1, &sid, "Stil v2.txt", "forsog-2", b"Bedre nu.").await;
     assert_eq!(status, StatusCode::CREATED);
@@ -311,6 +334,7 @@ async fn on_both(postgres: bool) {
     assert_eq!(count("hand_in.feedback"), 3);
     assert_eq!(count("hand_in.withdraw"), 1);
     assert_eq!(count("hand_in.read"), 2);
+    assert_eq!(count("hand_in.export"), 1);
     drop(conn);
     server.stop().await;
 }
@@ -335,10 +359,12 @@ async fn exam_with_extra_time(postgres: bool) {
     let leder = server.login("skoleleder", "demo").await;
     let school = leder.get("/api/v1/me").await.1["schools"][0]["id"].as_str().unwrap().to_string();
     let class_1a = class(&laerer, "1.A").await;
+    // A closed exam from 08:10 to 09:10.
+    let (opens, deadline) = (START.millis() + 600_000, START.millis() + 600_000 + HOUR);
     let exam = create(
         &laerer,
         json!({"group_id": class_1a, "title": "Skriftlig dansk", "mode": "closed_exam",
-               "opens_at": at(START.millis()), "deadline": at(START.millis() + HOUR)}),
+               "instructions": "Skriv om havet.", "opens_at": at(opens), "deadline": at(deadline)}),
     )
     .await;
     let eid = exam["id"].as_str().unwrap().to_string();
@@ -355,33 +381,85 @@ async fn exam_with_extra_time(postgres: bool) {
         "not in 1.A"
     );
 
-    // During the exam the pupil cannot share their files.
+    // Before it starts the pupil's drive is theirs as always.
+    let pupil = server.login("elev3", "demo").await;
+    let root = pupil.home().await;
+    let (_, f) = pupil.put_file(&root, "Noter.txt", b"x".to_vec()).await;
+    let fid = f["id"].as_str().unwrap().to_string();
+    let (_, early) = pupil.get(&format!("/api/v1/assignments/{eid}")).await;
+    assert_eq!(early["instructions"], "", "the exam paper is hidden until the start");
+    let invigilation = format!("/api/v1/assignments/{eid}/invigilation");
+    let (_, v) = laerer.get(&invigilation).await;
+    assert_eq!((v["phase"].as_str(), v["not_started"].as_u64()), (Some("not_yet_open"), Some(20)), "{v}");
+
+    // While it runs: the exam page opens (and the invigilator sees the pupil working), their
+    // drives, shares and search do not, and nothing can be shared.
+    server.clock.set(tavle_core::Timestamp(opens + 1000));
     let pupil = server.login("elev3", "demo").await;
     let (_, seen) = pupil.get(&format!("/api/v1/assignments/{eid}")).await;
     assert_eq!(
         (seen["extra_secs"].as_i64(), seen["my_deadline"].as_str()),
-        (Some(1800), Some(at(START.millis() + HOUR + 1_800_000).as_str()))
+        (Some(1800), Some(at(deadline + 1_800_000).as_str()))
     );
-    let root = pupil.home().await;
-    let (_, f) = pupil.put_file(&root, "Noter.txt", b"x".to_vec()).await;
-    let fid = f["id"].as_str().unwrap().to_string();
+    assert_eq!(seen["instructions"], "Skriv om havet.");
+    pupil.get(&format!("/api/v1/assignments/{eid}")).await;
+    for locked in ["/api/v1/drive/spaces", &format!("/api/v1/drive/nodes/{fid}"), "/api/v1/drive/shared-with-me"] {
+        let (status, body) = pupil.get(locked).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("exam_locked")), "{locked}");
+    }
     let share = json!({"grantee_kind": "group", "grantee_id": class_1a, "access": "view"});
     let (status, body) =
         pupil.call(Method::POST, &format!("/api/v1/drive/nodes/{fid}/shares"), Some(share.clone())).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let laerer = server.login("laerer1", "demo").await;
+    let (_, v) = laerer.get(&invigilation).await;
+    assert_eq!(
+        (v["phase"].as_str(), v["working"].as_u64(), v["not_started"].as_u64()),
+        (Some("open"), Some(1), Some(19))
+    );
+    let me = v["pupils"].as_array().unwrap().iter().find(|p| p["pupil_id"] == elev3.as_str()).unwrap();
+    assert_eq!(
+        (me["state"].as_str(), me["deadline"].as_str()),
+        (Some("working"), Some(at(deadline + 1_800_000).as_str()))
+    );
+    assert_eq!(pupil.get(&invigilation).await.0, StatusCode::FORBIDDEN);
 
     // Ten minutes after the deadline: closed for elev2, still open for elev3.
-    server.clock.set(tavle_core::Timestamp(START.millis() + HOUR + 600_000));
+    server.clock.set(tavle_core::Timestamp(deadline + 600_000));
     let elev2 = server.login("elev2", "demo").await;
     let pupil = server.login("elev3", "demo").await;
     assert_eq!(upload(&elev2, &eid, "Stil.txt", "1", b"for sent").await.0, StatusCode::CONFLICT);
     let (status, h) = upload(&pupil, &eid, "Stil.txt", "1", "med forlænget tid".as_bytes()).await;
     assert_eq!((status, h["late_by_secs"].as_i64()), (StatusCode::CREATED, Some(0)), "{h}");
-    // After their own deadline the exam is over for them too, and sharing works again.
-    server.clock.set(tavle_core::Timestamp(START.millis() + 2 * HOUR));
+    let laerer = server.login("laerer1", "demo").await;
+    let (_, v) = laerer.get(&invigilation).await;
+    assert_eq!((v["phase"].as_str(), v["handed_in"].as_u64()), (Some("closed"), Some(1)));
+    // After their own deadline the exam is over for them too: drives and sharing work again.
+    server.clock.set(tavle_core::Timestamp(deadline + 2 * HOUR));
     let pupil = server.login("elev3", "demo").await;
+    assert_eq!(pupil.get("/api/v1/drive/spaces").await.0, StatusCode::OK);
     let (status, _) = pupil.call(Method::POST, &format!("/api/v1/drive/nodes/{fid}/shares"), Some(share)).await;
     assert_eq!(status, StatusCode::CREATED);
+
+    // The export for the external examiner: the hand-in with its receipt. Every exam action
+    // is in the audit log.
+    let laerer = server.login("laerer1", "demo").await;
+    let resp = laerer.req(Method::GET, &format!("/api/v1/assignments/{eid}/hand-ins.zip")).send().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(resp.bytes().await.unwrap().to_vec())).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    assert_eq!(names.iter().filter(|n| n.ends_with("/kvittering.json")).count(), 1, "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with("/Stil.txt")), "{names:?}");
+    let mut conn = server.app().store().read().await.unwrap();
+    let tenant = conn.tenant_by_code(tavle_app::demo::DEMO_TENANT_CODE).await.unwrap().unwrap().id;
+    let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
+    let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
+    assert_eq!(
+        ["exam.open", "exam.export", "assignment.extra_time", "hand_in.create"].map(count),
+        [1, 1, 1, 1],
+        "each exam action once"
+    );
+    drop(conn);
+    zip.by_index(0).unwrap();
     server.stop().await;
 }
 

@@ -103,6 +103,8 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/assignments/{assignment_id}/hand-ins", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/receipt", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments/{assignment_id}/hand-ins.zip", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments/{assignment_id}/invigilation", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/pupils/{person_id}/extra-time", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/shared-with-me", [401, 200, 200, 200, 401]),

@@ -23,8 +23,18 @@ use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::App;
 
+mod exams;
+mod export;
 mod hand_in;
 mod marking;
+mod record;
+
+pub use exams::{ExamState, InvigilatedPupil, Invigilation};
+pub use export::HandInsZip;
+pub(crate) use record::HandInJob;
+
+/// The most extra time a pupil can be given (seconds).
+pub const MAX_EXTRA_SECS: i64 = 7 * 86_400;
 
 /// The largest file a hand-in takes.
 pub const MAX_HAND_IN_FILE: u64 = 2 << 30;
@@ -305,7 +315,7 @@ impl App {
         if !v.manages {
             return Err(AppError::Forbidden);
         }
-        if !(0..=7 * 86_400).contains(&secs) {
+        if !(0..=MAX_EXTRA_SECS).contains(&secs) {
             return Err(InvalidInput::new(
                 "extra_secs",
                 Reason::OutOfRange,
@@ -325,24 +335,6 @@ impl App {
         Ok(())
     }
 
-    /// Whether an exam is running for the actor right now (they are its pupil, it has opened,
-    /// and their deadline, with extra time, has not passed). While it runs they may not share.
-    pub(crate) async fn in_running_exam(&self, a: &Actor) -> AppResult<bool> {
-        let now = self.clock.now();
-        let groups: Vec<GroupId> =
-            a.memberships.iter().filter(|m| m.role == tavle_core::org::MemberRole::Pupil).map(|m| m.group_id).collect();
-        let mut conn = self.store.read().await?;
-        for row in conn.assignments_of(a.tenant_id, &groups).await? {
-            if matches!(row.mode, Mode::Exam { .. }) && row.opens_at.is_some_and(|o| o <= now.millis()) {
-                let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
-                if window(&row).phase(extra, now) == tavle_core::assignments::Phase::Open {
-                    return Ok(true);
-                }
-            }
-        }
-        Ok(false)
-    }
-
     /// Loads an assignment the caller may see: one they manage, or (published) one of theirs.
     pub(crate) async fn visible_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<Visible> {
         let row =
@@ -359,8 +351,14 @@ impl App {
         let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
         let changes = conn.assignment_changes(a.tenant_id, id).await?;
         let extra_secs = conn.extra_time(a.tenant_id, id, a.person_id).await?;
+        let mut row = v.row;
+        // An exam's paper stays with its teachers until the exam begins.
+        let early = window(&row).phase(extra_secs, self.clock.now()) == tavle_core::assignments::Phase::NotYetOpen;
+        if !v.manages && matches!(row.mode, Mode::Exam { .. }) && early {
+            row.instructions = String::new();
+        }
         Ok(AssignmentView {
-            assignment: v.row,
+            assignment: row,
             group_name: v.group_name,
             manages: v.manages,
             my_hand_in,
@@ -370,8 +368,11 @@ impl App {
     }
 
     /// One assignment, with the caller's own current hand-in.
-    pub async fn assignment(&self, s: &Session, id: AssignmentId) -> AppResult<AssignmentView> {
+    pub async fn assignment(&self, s: &Session, id: AssignmentId, meta: &RequestMeta) -> AppResult<AssignmentView> {
         let v = self.visible_assignment(&s.actor, id).await?;
+        if v.pupil && matches!(v.row.mode, Mode::Exam { .. }) {
+            self.note_exam_open(&s.actor, &v.row, meta).await?;
+        }
         self.view(&s.actor, v).await
     }
 

@@ -225,6 +225,7 @@ impl App {
 
     /// Files and folders whose names contain `text`, in every space the caller may see.
     pub async fn search(&self, s: &Session, text: &str, limit: i64) -> AppResult<Vec<NodeRow>> {
+        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let text = text.trim();
         if text.is_empty() {
             return Ok(vec![]);

@@ -6,7 +6,6 @@
 //! only after both. Access is decided by `tavle_core::policy::space_access`; a node that the
 //! caller may not see answers "not found", like everything else in Tavle.
 
-mod batch;
 mod check;
 mod dav;
 mod files;
@@ -57,7 +56,7 @@ impl quick_cache::Weighter<(TenantId, NodeId), (String, Arc<Vec<NodeRow>>)> for 
 /// At most this many rows of listings are cached (about 300 bytes each).
 const LISTING_ROWS: u64 = 500_000;
 
-pub(crate) use batch::Batcher;
+pub(crate) use upload::UploadJob;
 
 pub(crate) fn listings() -> Listings {
     quick_cache::sync::Cache::with_weighter(2_000, LISTING_ROWS, ListingWeight)
@@ -234,6 +233,7 @@ impl App {
     where
         C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
     {
+        self.exam_lock(db, actor).await?;
         let tenant: TenantId = actor.tenant_id;
         let path = db.path_to(tenant, node).await?;
         let Some(last) = path.last() else { return Err(AppError::NotFound("file or folder")) };

@@ -155,6 +155,7 @@ impl App {
     /// What is shared with the caller: with them, with their classes and teams, with their
     /// schools. Shares of what they have anyway (in their own drives) are left out.
     pub async fn shared_with_me(&self, s: &Session) -> AppResult<Vec<SharedItem>> {
+        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
         let mut grantees = vec![Grantee::Person(a.person_id)];
         grantees.extend(a.memberships.iter().map(|m| Grantee::Group(m.group_id)));

@@ -62,6 +62,7 @@ impl App {
 
     /// Every space the caller has, own drive first. Spaces are created on first use.
     pub async fn spaces(&self, s: &Session) -> AppResult<Vec<SpaceView>> {
+        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
         let kinds = spaces_of(a);
         let mut conn = self.store.read().await?;
@@ -85,6 +86,7 @@ impl App {
 
     /// The caller's own drive (created on first use), without looking at the others.
     pub async fn personal_space(&self, s: &Session) -> AppResult<SpaceView> {
+        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
         let kind = [SpaceKind::Personal(a.person_id)];
         let mut found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
@@ -106,6 +108,7 @@ impl App {
 
     /// One space, if the caller may see it.
     pub async fn space(&self, s: &Session, space: SpaceId) -> AppResult<SpaceView> {
+        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
         let row = self.store.read().await?.space(a.tenant_id, space).await?.ok_or(AppError::NotFound("drive"))?;
         let view = self.space_view(a, row).await?;

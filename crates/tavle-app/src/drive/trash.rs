@@ -27,6 +27,7 @@ pub(crate) fn numbered(name: &str, n: u32) -> String {
 impl App {
     /// What is in a space's trash.
     pub async fn trash(&self, s: &Session, space: SpaceId) -> AppResult<Vec<NodeRow>> {
+        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let view = self.space(s, space).await?;
         let mut conn = self.store.read().await?;
         let mut nodes = conn.trash(s.actor.tenant_id, space).await?;

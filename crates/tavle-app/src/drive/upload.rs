@@ -49,6 +49,24 @@ fn check(existing: Option<&NodeRow>, cond: &Conditions) -> AppResult<()> {
     }
 }
 
+/// One upload waiting to be recorded (in a batch, `crate::batch`).
+pub(crate) struct UploadJob {
+    actor: Actor,
+    parent: NodeId,
+    name: String,
+    written: Written,
+    cond: Conditions,
+    mtime: Option<i64>,
+}
+
+impl crate::batch::Record for UploadJob {
+    type Out = (Upload, BlobId);
+    const WHAT: &'static str = "uploads";
+    async fn record(&self, app: &App, tx: &mut Tx) -> AppResult<Self::Out> {
+        app.record_in(tx, self).await
+    }
+}
+
 impl App {
     /// Stores `body` as the file `name` in the folder `parent`: a new file, or new contents
     /// of the existing one (whose old contents become a version). `mtime` is the file's
@@ -135,28 +153,20 @@ impl App {
         cond: &Conditions,
         mtime: Option<i64>,
     ) -> AppResult<(Upload, BlobId)> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = super::batch::Job {
+        let job = UploadJob {
             actor: a.clone(),
             parent,
             name: name.to_string(),
             written: written.clone(),
             cond: cond.clone(),
             mtime,
-            reply,
         };
-        self.batch.queue(job);
-        // The batch runs as its own task: if this request is dropped (the client went away)
-        // while it commits, the commit still finishes and answers everyone else in it,
-        // instead of leaving uploads recorded whose callers were told they failed.
-        let app = self.clone();
-        tokio::spawn(async move { app.batch.run(&app).await });
-        answer.await.unwrap_or_else(|_| Err(AppError::Internal("an upload's batch ended without an answer".into())))
+        crate::batch::Batcher::submit(self, job).await
     }
 
     /// Records one upload inside the batch's transaction.
-    pub(crate) async fn record_in(&self, tx: &mut Tx, job: &super::batch::Job) -> AppResult<(Upload, BlobId)> {
-        let super::batch::Job { actor: a, parent, name, written, cond, mtime, .. } = job;
+    async fn record_in(&self, tx: &mut Tx, job: &UploadJob) -> AppResult<(Upload, BlobId)> {
+        let UploadJob { actor: a, parent, name, written, cond, mtime } = job;
         let (parent, mtime) = (*parent, *mtime);
         let now = self.clock.now().millis();
         let size = i64::try_from(written.size).map_err(|_| AppError::Internal("upload size".into()))?;

@@ -16,7 +16,10 @@ use super::id;
 use crate::content::{self, set_header, Disposition};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Authed;
-use crate::wire::{AssignmentWire, ExtraTime, FeedbackChange, HandInFiles, HandInWire, NewAssignment, PupilStatusWire};
+use crate::wire::{
+    AssignmentWire, ExtraTime, FeedbackChange, HandInFiles, HandInWire, InvigilationWire, NewAssignment,
+    PupilStatusWire,
+};
 use crate::HttpState;
 
 fn draft(req: NewAssignment) -> Result<AssignmentDraft, AppError> {
@@ -57,7 +60,7 @@ pub async fn create(
     Json(req): Json<NewAssignment>,
 ) -> ApiResult<(StatusCode, Json<AssignmentWire>)> {
     let row = state.app.create_assignment(&auth.session, &draft(req)?, &auth.meta).await?;
-    let v = state.app.assignment(&auth.session, row.id).await?;
+    let v = state.app.assignment(&auth.session, row.id, &auth.meta).await?;
     Ok((StatusCode::CREATED, Json(AssignmentWire::from(&v))))
 }
 
@@ -76,7 +79,7 @@ pub async fn update(
 ) -> ApiResult<Json<AssignmentWire>> {
     let id = id(&a, "assignment")?;
     state.app.update_assignment(&auth.session, id, &draft(req)?, &auth.meta).await?;
-    Ok(Json(AssignmentWire::from(&state.app.assignment(&auth.session, id).await?)))
+    Ok(Json(AssignmentWire::from(&state.app.assignment(&auth.session, id, &auth.meta).await?)))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -120,7 +123,7 @@ pub async fn get(
     auth: Authed,
     Path(a): Path<String>,
 ) -> ApiResult<Json<AssignmentWire>> {
-    let v = state.app.assignment(&auth.session, id(&a, "assignment")?).await?;
+    let v = state.app.assignment(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
     Ok(Json(AssignmentWire::from(&v)))
 }
 
@@ -224,6 +227,40 @@ pub async fn receipt(
         format!("attachment; filename=\"kvittering-{}.json\"", hand_in.id),
     );
     Ok(resp)
+}
+
+/// Every current hand-in of the assignment as one zip, streamed: each pupil's files and signed
+/// receipt in a folder of their own, `manifest.csv` (who handed in what, when, with sizes and
+/// SHA-256) and the key to check the receipts with. For the assignment's teachers; for an
+/// exam, this is the export for the external examiner. Audited.
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/hand-ins.zip", tag = "assignments",
+    params(("assignment_id" = String, Path)),
+    responses((status = 200, content_type = "application/zip"), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn zip(State(state): State<HttpState>, auth: Authed, Path(a): Path<String>) -> ApiResult<Response> {
+    let z = state.app.hand_ins_zip(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
+    let mut resp = Body::from_stream(z.body).into_response();
+    let headers = resp.headers_mut();
+    set_header(headers, header::CONTENT_TYPE, "application/zip");
+    set_header(headers, header::CACHE_CONTROL, "private, no-store");
+    let encoded = percent_encoding::utf8_percent_encode(&z.name, percent_encoding::NON_ALPHANUMERIC);
+    set_header(headers, header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{encoded}"));
+    Ok(resp)
+}
+
+/// The invigilator's view (the assignment's teachers): every pupil as not started, working
+/// (opened the exam since it began) or handed in, with their own deadline. The web app asks
+/// again every few seconds while the page is open.
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/invigilation", tag = "assignments",
+    params(("assignment_id" = String, Path)),
+    responses((status = 200, body = InvigilationWire), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn invigilation(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(a): Path<String>,
+) -> ApiResult<Json<InvigilationWire>> {
+    let v = state.app.invigilation(&auth.session, id(&a, "assignment")?).await?;
+    Ok(Json(InvigilationWire::from(&v)))
 }
 
 /// Feedback on a hand-in (the assignment's teachers): text, a grade on the 7-point scale,

@@ -40,6 +40,7 @@ fn refusal(e: AppError) -> Response {
             dav_error(StatusCode::NOT_FOUND, "NotFound", &format!("The {what} does not exist."))
         }
         AppError::Forbidden => dav_error(StatusCode::FORBIDDEN, "Forbidden", "You may not write here."),
+        AppError::ExamLocked => dav_error(StatusCode::FORBIDDEN, "Forbidden", &e.to_string()),
         AppError::Invalid(i) => dav_error(StatusCode::BAD_REQUEST, "BadRequest", &i.message),
         AppError::Conflict(m) => dav_error(StatusCode::CONFLICT, "Conflict", &m),
         AppError::PreconditionFailed => {

@@ -27,7 +27,7 @@ use super::props;
 pub(crate) fn fs_error(e: AppError) -> FsError {
     match e {
         AppError::NotFound(_) => FsError::NotFound,
-        AppError::Forbidden | AppError::Invalid(_) => FsError::Forbidden,
+        AppError::Forbidden | AppError::ExamLocked | AppError::Invalid(_) => FsError::Forbidden,
         AppError::Conflict(_) => FsError::Exists,
         AppError::QuotaExceeded { .. } => FsError::InsufficientStorage,
         AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use tavle_app::assignments::HandInRow;
-use tavle_app::assignments::{AssignmentView, PupilStatus};
+use tavle_app::assignments::{AssignmentView, Invigilation, PupilStatus};
 use tavle_core::Timestamp;
 use utoipa::ToSchema;
 
@@ -209,4 +209,61 @@ impl From<&PupilStatus> for PupilStatusWire {
 pub struct ExtraTime {
     /// Seconds after the deadline (0 removes it; at most 7 days).
     pub extra_secs: i64,
+}
+
+/// The invigilator's view of an exam at one moment.
+#[derive(Serialize, ToSchema)]
+pub struct InvigilationWire {
+    /// The server's time (RFC 3339): what the exam's clock says.
+    pub now: String,
+    /// `draft`, `not_yet_open`, `open`, `late` or `closed` (for a pupil without extra time).
+    pub phase: &'static str,
+    pub not_started: usize,
+    pub working: usize,
+    pub handed_in: usize,
+    pub pupils: Vec<InvigilatedPupilWire>,
+}
+
+/// One pupil in the invigilator's view.
+#[derive(Serialize, ToSchema)]
+pub struct InvigilatedPupilWire {
+    pub pupil_id: String,
+    pub name: String,
+    /// `not_started`, `working` (opened the exam, not handed in) or `handed_in`.
+    pub state: &'static str,
+    pub extra_secs: i64,
+    /// Their own deadline, with extra time.
+    pub deadline: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handed_in_at: Option<String>,
+    pub late_by_secs: i64,
+}
+
+impl From<&Invigilation> for InvigilationWire {
+    fn from(v: &Invigilation) -> Self {
+        let count = |s: &str| v.pupils.iter().filter(|p| p.state.code() == s).count();
+        InvigilationWire {
+            now: time(v.now),
+            phase: v.phase.code(),
+            not_started: count("not_started"),
+            working: count("working"),
+            handed_in: count("handed_in"),
+            pupils: v
+                .pupils
+                .iter()
+                .map(|p| InvigilatedPupilWire {
+                    pupil_id: p.pupil_id.to_string(),
+                    name: p.name.clone(),
+                    state: p.state.code(),
+                    extra_secs: p.extra_secs,
+                    deadline: time(p.deadline),
+                    opened_at: p.opened_at.map(time),
+                    handed_in_at: p.handed_in_at.map(time),
+                    late_by_secs: p.late_by_secs,
+                })
+                .collect(),
+        }
+    }
 }

@@ -1,0 +1,167 @@
+//! Exams while they run: the invigilator's view (who has not started, who is working, who has
+//! handed in), each pupil's first opening of the exam, and the closed-exam lock (while a
+//! closed exam runs for a pupil, their drives, shares and search are shut to them; the exam
+//! page and handing in stay open).
+
+use std::collections::HashMap;
+use std::ops::DerefMut;
+
+use serde_json::json;
+use tavle_core::assignments::{Mode, Phase};
+use tavle_core::org::MemberRole;
+use tavle_core::policy::Actor;
+use tavle_core::{AssignmentId, GroupId, PersonId, Timestamp};
+use tavle_store::{AnyConnection, Db};
+
+use super::{window, AssignmentRow, MAX_EXTRA_SECS};
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// Where a pupil is in an exam.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExamState {
+    /// Has not opened it since it began.
+    NotStarted,
+    /// Opened it, has not handed in.
+    Working,
+    HandedIn,
+}
+
+impl ExamState {
+    pub fn code(self) -> &'static str {
+        match self {
+            ExamState::NotStarted => "not_started",
+            ExamState::Working => "working",
+            ExamState::HandedIn => "handed_in",
+        }
+    }
+}
+
+/// One pupil as the invigilator sees them.
+#[derive(Clone, Debug)]
+pub struct InvigilatedPupil {
+    pub pupil_id: PersonId,
+    pub name: String,
+    pub state: ExamState,
+    pub extra_secs: i64,
+    /// The pupil's own deadline (with extra time).
+    pub deadline: i64,
+    pub opened_at: Option<i64>,
+    pub handed_in_at: Option<i64>,
+    pub late_by_secs: i64,
+}
+
+/// The invigilator's view of an exam (or any assignment) at one moment.
+#[derive(Clone, Debug)]
+pub struct Invigilation {
+    pub now: i64,
+    /// The phase for a pupil without extra time.
+    pub phase: Phase,
+    pub pupils: Vec<InvigilatedPupil>,
+}
+
+impl App {
+    /// Who has not started, who is working and who has handed in, with each pupil's own
+    /// deadline (the assignment's teachers). Clients ask again every few seconds.
+    pub async fn invigilation(&self, s: &Session, id: AssignmentId) -> AppResult<Invigilation> {
+        let a = &s.actor;
+        let v = self.visible_assignment(a, id).await?;
+        if !v.manages {
+            return Err(AppError::Forbidden);
+        }
+        let statuses = self.hand_in_overview(s, id).await?;
+        let mut conn = self.store.read().await?;
+        let opened: HashMap<PersonId, i64> = conn.exam_starts(a.tenant_id, id).await?.into_iter().collect();
+        let extra: HashMap<PersonId, i64> = conn.extra_times(a.tenant_id, id).await?.into_iter().collect();
+        let now = self.clock.now();
+        let pupils = statuses
+            .into_iter()
+            .map(|p| {
+                let extra_secs = extra.get(&p.pupil_id).copied().unwrap_or(0);
+                let opened_at = opened.get(&p.pupil_id).copied();
+                let state = match (&p.hand_in, opened_at) {
+                    (Some(_), _) => ExamState::HandedIn,
+                    (None, Some(_)) => ExamState::Working,
+                    (None, None) => ExamState::NotStarted,
+                };
+                InvigilatedPupil {
+                    pupil_id: p.pupil_id,
+                    name: p.name,
+                    state,
+                    extra_secs,
+                    deadline: v.row.deadline + extra_secs * 1000,
+                    opened_at,
+                    handed_in_at: p.hand_in.as_ref().map(|h| h.handed_in_at),
+                    late_by_secs: p.hand_in.as_ref().map_or(0, |h| h.late_by_secs),
+                }
+            })
+            .collect();
+        Ok(Invigilation { now: now.millis(), phase: window(&v.row).phase(0, now), pupils })
+    }
+
+    /// Notes (and audits, the first time) that a pupil opened an exam while it runs for them.
+    pub(super) async fn note_exam_open(&self, a: &Actor, row: &AssignmentRow, meta: &RequestMeta) -> AppResult<()> {
+        let now = self.clock.now();
+        let extra = self.store.read().await?.extra_time(a.tenant_id, row.id, a.person_id).await?;
+        if window(row).phase(extra, now) != Phase::Open {
+            return Ok(());
+        }
+        if self.store.read().await?.exam_starts(a.tenant_id, row.id).await?.iter().any(|(p, _)| *p == a.person_id) {
+            return Ok(());
+        }
+        let mut tx = self.store.write().await?;
+        if tx.record_exam_start(a.tenant_id, row.id, a.person_id, now.millis()).await? {
+            tx.append_audit(&event(
+                a,
+                now,
+                "exam.open",
+                row.id,
+                meta,
+                json!({ "closed": row.mode.code() == "closed_exam" }),
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The exam running for the actor now, if any: they are its pupil, it has opened, and
+    /// their own deadline (with extra time) has not passed.
+    pub(crate) async fn running_exam<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<Option<AssignmentRow>>
+    where
+        C: DerefMut<Target = AnyConnection> + Send,
+    {
+        let groups: Vec<GroupId> =
+            a.memberships.iter().filter(|m| m.role == MemberRole::Pupil).map(|m| m.group_id).collect();
+        if groups.is_empty() {
+            return Ok(None);
+        }
+        let now: Timestamp = self.clock.now();
+        for row in db.exams_around(a.tenant_id, &groups, now.millis(), MAX_EXTRA_SECS * 1000).await? {
+            let extra = db.extra_time(a.tenant_id, row.id, a.person_id).await?;
+            if window(&row).phase(extra, now) == Phase::Open {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether an exam is running for the actor (they may not share or make links).
+    pub(crate) async fn in_running_exam(&self, a: &Actor) -> AppResult<bool> {
+        let mut conn = self.store.read().await?;
+        Ok(self.running_exam(&mut conn, a).await?.is_some())
+    }
+
+    /// Refuses the drive to a pupil while a closed exam runs for them.
+    pub(crate) async fn exam_lock<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<()>
+    where
+        C: DerefMut<Target = AnyConnection> + Send,
+    {
+        match self.running_exam(db, a).await? {
+            Some(row) if row.mode == (Mode::Exam { closed: true }) => Err(AppError::ExamLocked),
+            _ => Ok(()),
+        }
+    }
+}
