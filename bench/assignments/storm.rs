@@ -8,7 +8,7 @@
 //!
 //! `run` reads session tokens (one per line; `bench/seed_sessions.py` makes them), finds the
 //! pupils' classes and a teacher of each through `GET /api/v1/me`, has the teachers hand out
-//! one assignment per class, and writes `OUT/storm-start` (epoch ms) just before the first
+//! one assignment per class (late hand-ins not allowed), and writes `OUT/storm-start` (epoch ms) just before the first
 //! hand-in, so a script can kill the server in the middle. Every pupil starts at a random
 //! moment in the window (the same moments in every run); the latency of a hand-in is from that
 //! moment to its acknowledgement, retries included. Each file's bytes come from the pupil's
@@ -96,17 +96,35 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn client() -> Result<reqwest::Client> {
+    tavle_blob::install_tls_provider();
     Ok(reqwest::Client::builder().timeout(Duration::from_secs(120)).pool_max_idle_per_host(256).build()?)
 }
 
-async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Result<Value> {
-    let r = c.get(url).header("cookie", format!("tavle_session={token}")).send().await?;
-    let status = r.status();
-    let body = r.text().await?;
-    if !status.is_success() {
-        bail!("GET {url}: {status} {body}");
+/// A GET as `token`, tried again when the connection fails (a kept-alive connection that the
+/// server closed just as it was reused).
+async fn get_bytes(c: &reqwest::Client, url: &str, token: &str) -> Result<bytes::Bytes> {
+    let mut tries = 0;
+    loop {
+        let sent = c.get(url).header("cookie", format!("tavle_session={token}")).send().await;
+        let r = match sent {
+            Err(e) if tries < 3 => {
+                tries += 1;
+                eprintln!("GET {url}: {e}; trying again");
+                continue;
+            }
+            r => r?,
+        };
+        let status = r.status();
+        let body = r.bytes().await?;
+        if !status.is_success() {
+            bail!("GET {url}: {status} {}", String::from_utf8_lossy(&body));
+        }
+        return Ok(body);
     }
-    Ok(serde_json::from_str(&body)?)
+}
+
+async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Result<Value> {
+    Ok(serde_json::from_slice(&get_bytes(c, url, token).await?)?)
 }
 
 /// Finds pupils and a teacher for each of their classes, and hands out one assignment per
@@ -289,7 +307,8 @@ async fn run(args: &[String]) -> Result<()> {
     let t0 = Instant::now();
     let (pupils, deadline_ms) = set_up(&c, url, &tokens, n, (window * 1000.0) as i64).await?;
     std::fs::write(format!("{out}/pupils.json"), serde_json::to_string(&pupils)?)?;
-    let wait_ms = deadline_ms - (window * 1000.0) as i64 - epoch_ms();
+    // The window ends a second before the deadline: every hand-in begins before it.
+    let wait_ms = deadline_ms - 1000 - (window * 1000.0) as i64 - epoch_ms();
     if wait_ms < 0 {
         bail!("setting up took {:.1} s, past the storm's start", t0.elapsed().as_secs_f64());
     }
@@ -349,13 +368,8 @@ async fn verify(args: &[String]) -> Result<()> {
             if view["my_hand_in"]["id"].as_str() != Some(hid.as_str()) {
                 bail!("pupil {}: the current hand-in is {} rather than {hid}", o.pupil, view["my_hand_in"]["id"]);
             }
-            let got = c
-                .get(format!("{url}/api/v1/assignments/{}/hand-ins/{hid}/files/0", p.assignment_id))
-                .header("cookie", format!("tavle_session={}", p.token))
-                .send()
-                .await?
-                .bytes()
-                .await?;
+            let file = format!("{url}/api/v1/assignments/{}/hand-ins/{hid}/files/0", p.assignment_id);
+            let got = get_bytes(c, &file, &p.token).await?;
             if got.as_ref() != bytes.as_slice() {
                 bail!("pupil {}: the handed-in file differs ({} bytes read back)", o.pupil, got.len());
             }

@@ -74,3 +74,70 @@ test('a pupil hands in, gets a receipt, and sees the grade when it is returned',
   await pupil.getByText('Smukke billeder af sneen.').waitFor();
   await look(pupil, 'assignment-feedback');
 });
+
+test('a late hand-in is marked, and a closed exam shuts the drive while the invigilator watches', async () => {
+  // The server's clock stands at 2 November 2026. A homework whose deadline has passed but
+  // that takes late hand-ins, and a closed exam that runs until 2030.
+  const teacher = await open();
+  await login(teacher, 'laerer3');
+  const handOut = async (title, kind, opens, deadline, late) => {
+    await teacher.goto('/');
+    await teacher.getByRole('link', { name: '2.A', exact: true }).click();
+    await teacher.getByRole('heading', { level: 1, name: '2.A' }).waitFor();
+    await teacher.getByText('Ny opgave').click();
+    await teacher.getByLabel('Titel').fill(title);
+    await teacher.getByLabel('Opgaven').fill(`${title}: se opgaven.`);
+    await teacher.getByLabel('Slags').selectOption(kind);
+    await teacher.getByLabel('Åbner').fill(opens);
+    await teacher.getByLabel('Afleveres senest').fill(deadline);
+    if (late) await teacher.getByLabel('Der må afleveres for sent (markeres)').check();
+    await teacher.getByRole('button', { name: 'Opret opgave' }).click();
+    await teacher.getByRole('heading', { level: 1, name: title }).waitFor();
+    return teacher.url().split('/').pop();
+  };
+  const homework = await handOut('Læselog', 'assignment', '2026-09-01T08:00', '2026-10-01T12:00', true);
+  const exam = await handOut('Terminsprøve i dansk', 'closed_exam', '2026-01-01T08:00', '2030-06-01T12:00', false);
+
+  // elev47 hands the homework in a month late: it is taken, and marked.
+  const late = await open();
+  await login(late, 'elev47');
+  await late.goto(`/assignments/${homework}`);
+  await late.getByLabel('Vælg en fil').setInputFiles({ name: 'Log.txt', mimeType: 'text/plain', buffer: Buffer.from('Bog 1\n') });
+  await late.getByRole('button', { name: 'Aflever' }).click();
+  await late.getByText(/dage for sent/).waitFor();
+  await teacher.goto(`/assignments/${homework}`);
+  await teacher.getByRole('cell', { name: 'Afleveret for sent', exact: true }).waitFor();
+
+  // elev46 sits the exam: the paper shows, the drive does not, and the hand-in goes through.
+  const pupil = await open();
+  await login(pupil, 'elev46');
+  await pupil.goto(`/assignments/${exam}`);
+  await pupil.getByText('Terminsprøve i dansk: se opgaven.').waitFor();
+  await pupil.goto('/files');
+  await pupil.getByText('Din prøve er i gang og er lukket').waitFor();
+  await look(pupil, 'exam-drive-locked');
+  await teacher.goto(`/assignments/${exam}`);
+  await teacher.getByRole('heading', { level: 2, name: 'Tilsyn' }).waitFor();
+  await teacher.getByTestId('exam-counts').getByText(/1 i gang · 0 afleveret/).waitFor();
+  await pupil.goto(`/assignments/${exam}`);
+  await pupil.getByLabel('Vælg en fil').setInputFiles({ name: 'Besvarelse.txt', mimeType: 'text/plain', buffer: Buffer.from('Havet\n') });
+  await pupil.getByRole('button', { name: 'Aflever' }).click();
+  await pupil.getByText('Afleveret. Din kvittering er klar.').waitFor();
+  // The invigilator's view follows by itself (it asks again every five seconds).
+  await teacher.getByTestId('exam-counts').getByText(/0 i gang · 1 afleveret/).waitFor({ timeout: 12_000 });
+  await teacher.getByRole('cell', { name: 'Afleveret', exact: true }).first().waitFor();
+  assert.equal(await teacher.getByRole('cell', { name: 'Afleveret', exact: true }).count(), 2, 'both tables show it');
+
+  // Extra time for elev48, and the examiner's export.
+  const name48 = (await me(await (async () => { const p = await open(); await login(p, 'elev48'); return p; })())).person.display_name;
+  await teacher.getByRole('button', { name: `Forlænget tid for ${name48}` }).click();
+  await teacher.getByLabel('Minutter ekstra').fill('30');
+  await teacher.getByRole('button', { name: 'Gem' }).click();
+  await teacher.getByText('(+30 min)').waitFor();
+  await look(teacher, 'exam-invigilation');
+  const download = teacher.waitForEvent('download');
+  await teacher.getByRole('link', { name: 'Hent alle afleveringer (zip)' }).click();
+  const zip = readFileSync(await (await download).path());
+  assert.equal(zip.subarray(0, 2).toString(), 'PK');
+  assert.ok(zip.includes(Buffer.from('manifest.csv')) && zip.includes(Buffer.from('kvittering.json')));
+});
