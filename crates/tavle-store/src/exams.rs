@@ -31,6 +31,19 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// When a pupil first opened the exam, if they have.
+    pub async fn exam_start(&mut self, tenant: TenantId, a: AssignmentId, pupil: PersonId) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT opened_at FROM exam_start WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3",
+        )
+        .bind(tenant.to_string())
+        .bind(a.to_string())
+        .bind(pupil.to_string())
+        .fetch_optional(self.c())
+        .await?;
+        row.map(|r| int(&r, "opened_at")).transpose()
+    }
+
     /// When each pupil who has opened the exam first did.
     pub async fn exam_starts(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Vec<(PersonId, i64)>> {
         let rows =

@@ -71,7 +71,7 @@ impl App {
         if !v.manages {
             return Err(AppError::Forbidden);
         }
-        let statuses = self.hand_in_overview(s, id).await?;
+        let statuses = self.pupil_statuses(a, &v.row).await?;
         let mut conn = self.store.read().await?;
         let opened: HashMap<PersonId, i64> = conn.exam_starts(a.tenant_id, id).await?.into_iter().collect();
         let extra: HashMap<PersonId, i64> = conn.extra_times(a.tenant_id, id).await?.into_iter().collect();
@@ -104,12 +104,14 @@ impl App {
     /// Notes (and audits, the first time) that a pupil opened an exam while it runs for them.
     pub(super) async fn note_exam_open(&self, a: &Actor, row: &AssignmentRow, meta: &RequestMeta) -> AppResult<()> {
         let now = self.clock.now();
-        let extra = self.store.read().await?.extra_time(a.tenant_id, row.id, a.person_id).await?;
-        if window(row).phase(extra, now) != Phase::Open {
-            return Ok(());
-        }
-        if self.store.read().await?.exam_starts(a.tenant_id, row.id).await?.iter().any(|(p, _)| *p == a.person_id) {
-            return Ok(());
+        {
+            let mut conn = self.store.read().await?;
+            let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
+            if window(row).phase(extra, now) != Phase::Open
+                || conn.exam_start(a.tenant_id, row.id, a.person_id).await?.is_some()
+            {
+                return Ok(());
+            }
         }
         let mut tx = self.store.write().await?;
         if tx.record_exam_start(a.tenant_id, row.id, a.person_id, now.millis()).await? {

@@ -54,7 +54,7 @@ impl App {
         if !v.manages {
             return Err(AppError::Forbidden);
         }
-        let pupils = self.hand_in_overview(s, id).await?;
+        let pupils = self.pupil_statuses(a, &v.row).await?;
         let key = self.receipt_key().await?;
         let (manifest, entries, receipts) = layout(a.tenant_id, &pupils)?;
         let handed_in = receipts.len();

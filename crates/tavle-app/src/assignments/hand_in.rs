@@ -51,7 +51,7 @@ impl App {
         if let Some(done) = self.store.read().await?.hand_in_by_key(a.tenant_id, id, a.person_id, key).await? {
             return Ok((done, false));
         }
-        self.check_open(a, &row, started).await?;
+        let extra = self.check_open(a, &row, started).await?;
         // The files: written to the blob store now (uploads), or taken from the drive.
         let (files, written) = match source {
             HandInSource::Upload { name, body } => {
@@ -70,7 +70,7 @@ impl App {
             }
             HandInSource::Files(nodes) => (self.snapshot(a, &nodes).await?, None),
         };
-        let result = self.record_hand_in(a, row, key, started, files, written.clone(), meta).await;
+        let result = self.record_hand_in(a, row, key, (started, extra), files, written.clone(), meta).await;
         if let Some(w) = written {
             // The tenant had these bytes already (or the hand-in was refused): drop the copy.
             let kept = result.as_ref().ok().and_then(|(h, _)| h.files.first().map(|f| f.blob_id));
@@ -81,8 +81,9 @@ impl App {
         result
     }
 
-    /// Refuses, before any bytes are taken, a hand-in that would be refused anyway.
-    async fn check_open(&self, a: &Actor, row: &AssignmentRow, started: Timestamp) -> AppResult<()> {
+    /// Refuses, before any bytes are taken, a hand-in that would be refused anyway. Returns
+    /// the pupil's extra time.
+    async fn check_open(&self, a: &Actor, row: &AssignmentRow, started: Timestamp) -> AppResult<i64> {
         let mut conn = self.store.read().await?;
         let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
         if let Timing::Refused(phase) = window(row).timing(extra, started, started, self.cfg.hand_in_grace_secs) {
@@ -92,7 +93,7 @@ impl App {
                 return Err(not_open());
             }
         }
-        Ok(())
+        Ok(extra)
     }
 
     /// The pupil's own files to hand in, as they are now.
@@ -121,20 +122,19 @@ impl App {
         a: &Actor,
         row: AssignmentRow,
         key: &str,
-        started: Timestamp,
+        (started, extra): (Timestamp, i64),
         files: Vec<HandInFileRow>,
         written: Option<Written>,
         meta: &RequestMeta,
     ) -> AppResult<(HandInRow, bool)> {
         // Read before the batch, which then only writes: the signing key (whose first use
-        // writes it, in a transaction of its own), the extra time and the names on the receipt.
+        // writes it, in a transaction of its own) and the names on the receipt.
         let signer = self.receipt_key().await?;
-        let (extra, municipality, pupil_name) = {
+        let (municipality, pupil_name) = {
             let mut conn = self.store.read().await?;
-            let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
             let municipality = conn.tenant(a.tenant_id).await?.map(|t| t.name).unwrap_or_default();
             let pupil = conn.person(a.tenant_id, a.person_id).await?.map(|p| p.display_name).unwrap_or_default();
-            (extra, municipality, pupil)
+            (municipality, pupil)
         };
         let job = HandInJob {
             actor: a.clone(),

@@ -64,12 +64,20 @@ impl App {
     /// Who has handed in, who is late and who has not: every pupil of the group with their
     /// current hand-in. For the assignment's teachers.
     pub async fn hand_in_overview(&self, s: &Session, id: AssignmentId) -> AppResult<Vec<PupilStatus>> {
-        let a = &s.actor;
-        let v = self.visible_assignment(a, id).await?;
-        let row = v.row;
+        let v = self.visible_assignment(&s.actor, id).await?;
         if !v.manages {
             return Err(AppError::Forbidden);
         }
+        self.pupil_statuses(&s.actor, &v.row).await
+    }
+
+    /// Every pupil of the assignment's group with their current hand-in, by name.
+    pub(super) async fn pupil_statuses(
+        &self,
+        a: &tavle_core::policy::Actor,
+        row: &super::AssignmentRow,
+    ) -> AppResult<Vec<PupilStatus>> {
+        let id = row.id;
         let mut conn = self.store.read().await?;
         let members = conn.group_members(a.tenant_id, row.group_id).await?;
         let mut current = conn.current_hand_ins(a.tenant_id, id).await?;
