@@ -141,3 +141,84 @@ test('a late hand-in is marked, and a closed exam shuts the drive while the invi
   assert.equal(zip.subarray(0, 2).toString(), 'PK');
   assert.ok(zip.includes(Buffer.from('manifest.csv')) && zip.includes(Buffer.from('kvittering.json')));
 });
+
+// 1.A, not 2.A: 2.A's pupils are in the closed exam above, which shuts their drives.
+test('in English: a template from the drive, working folders, a late hand-in after an edit, and files back', async () => {
+  const english = async (user) => {
+    const p = await open();
+    await login(p, user);
+    await p.getByRole('button', { name: 'English' }).click();
+    return p;
+  };
+  const teacher = await english('laerer1');
+  // The template is a file of the teacher's own drive.
+  await teacher.getByRole('link', { name: 'Files', exact: true }).click();
+  await teacher.getByRole('link', { name: 'My files' }).first().click();
+  await teacher.getByLabel('Upload files').setInputFiles({ name: 'Poem template.txt', mimeType: 'text/plain', buffer: Buffer.from('Title:\n') });
+  await teacher.getByRole('link', { name: 'Poem template.txt' }).waitFor();
+
+  await teacher.goto('/');
+  await teacher.getByRole('link', { name: '1.A', exact: true }).click();
+  await teacher.getByRole('heading', { level: 1, name: '1.A' }).waitFor();
+  await teacher.getByText('New assignment').click();
+  await teacher.getByLabel('Title').fill('Spring poem');
+  await teacher.getByLabel('The assignment').fill('Fill in the template.');
+  await teacher.getByLabel('Opens').fill('2026-01-01T08:00');
+  await teacher.getByLabel('Due', { exact: true }).fill('2030-06-01T12:00');
+  await teacher.getByRole('button', { name: 'Choose a template from your drive' }).click();
+  await teacher.getByRole('button', { name: 'My files' }).click();
+  await teacher.getByRole('button', { name: 'Poem template.txt' }).click();
+  await look(teacher, 'assignment-new-template');
+  await teacher.getByRole('button', { name: 'Create assignment' }).click();
+  await teacher.getByRole('heading', { level: 1, name: 'Spring poem' }).waitFor();
+  const id = teacher.url().split('/').pop();
+
+  // elev15 finds the template in their working folder and hands it in from there.
+  const first = await english('elev15');
+  await first.goto(`/assignments/${id}`);
+  await first.getByRole('heading', { level: 2, name: 'Your working folder' }).waitFor();
+  await first.getByLabel('Poem template.txt').check();
+  await look(first, 'assignment-working-folder');
+  await first.getByRole('button', { name: 'Hand in the chosen files' }).click();
+  await first.getByText('Handed in. Your receipt is ready.').waitFor();
+
+  // The teacher moves the deadline into the past and takes late hand-ins: elev16's is late.
+  await teacher.getByRole('button', { name: 'Edit the assignment' }).click();
+  const edit = teacher.getByRole('dialog', { name: 'Edit the assignment' });
+  await edit.getByLabel('Due', { exact: true }).fill('2026-10-01T12:00');
+  await edit.getByLabel('Late hand-ins are taken (and marked)').check();
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await edit.waitFor({ state: 'detached' });
+  const second = await english('elev16');
+  await second.goto(`/assignments/${id}`);
+  await second.getByLabel('Choose a file').setInputFiles({ name: 'Poem.txt', mimeType: 'text/plain', buffer: Buffer.from('Spring\n') });
+  await second.getByRole('button', { name: 'Hand in', exact: true }).click();
+  await second.getByText(/days late/).waitFor();
+
+  // Feedback with a file back and a grade; the pupil sees both.
+  await teacher.reload();
+  await teacher.getByRole('cell', { name: 'Handed in late', exact: true }).waitFor();
+  const name16 = (await me(second)).person.display_name;
+  await teacher.getByRole('button', { name: `Feedback for ${name16}` }).click();
+  const dialog = teacher.getByRole('dialog', { name: `Feedback for ${name16}` });
+  await dialog.getByLabel('Add a file for the pupil').setInputFiles({ name: 'Marked.txt', mimeType: 'text/plain', buffer: Buffer.from('Good rhythm\n') });
+  await dialog.getByRole('link', { name: 'Marked.txt' }).waitFor();
+  await dialog.getByLabel('Grade').selectOption('7');
+  await dialog.getByLabel('Return it to the pupil now').check();
+  await look(teacher, 'assignment-feedback-file');
+  await dialog.getByRole('button', { name: 'Save feedback' }).click();
+  await dialog.getByText('The feedback was saved.').waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await second.reload();
+  assert.equal(await second.getByTestId('grade').textContent(), '7');
+  await second.getByRole('link', { name: 'Marked.txt' }).waitFor();
+  await look(second, 'assignment-feedback-en');
+
+  // The class's overview shows both pupils on the assignment.
+  await teacher.goto('/');
+  await teacher.getByRole('link', { name: '1.A', exact: true }).click();
+  const overview = teacher.getByTestId('class-overview');
+  await overview.getByRole('link', { name: 'Spring poem' }).waitFor();
+  await overview.getByRole('row', { name: new RegExp(name16) }).getByText('7', { exact: true }).waitFor();
+  await look(teacher, 'class-overview');
+});

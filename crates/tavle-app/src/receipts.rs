@@ -44,6 +44,10 @@ pub struct Receipt {
     /// Seconds after the pupil's deadline; 0 when on time.
     pub late_by_secs: i64,
     pub files: Vec<ReceiptFile>,
+    /// For a team's hand-in, everyone in the team by name (it counts for all of them). Left
+    /// out when empty, so receipts of a pupil alone are as they always were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team: Vec<String>,
 }
 
 /// A receipt with its signature, as given to the pupil.
@@ -184,6 +188,7 @@ mod tests {
                 size: 18_211,
                 sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
             }],
+            team: vec![],
         }
     }
 

@@ -5,6 +5,7 @@
 //! client's), so exam windows are tested without waiting.
 
 use crate::clock::Timestamp;
+use crate::ids::PersonId;
 
 /// A grade on the Danish 7-point scale (7-trinsskalaen).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -177,6 +178,81 @@ pub enum Timing {
     Refused(Phase),
 }
 
+/// Who an assignment is for, within its class or team.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Every pupil of the class or team, as it is at any moment.
+    Group,
+    /// Only these pupils, each handing in on their own.
+    Pupils(Vec<PersonId>),
+    /// Teams of pupils (numbered from 1 in this order) who work in one working folder and
+    /// hand in together: one hand-in counts for the whole team.
+    Teams(Vec<Vec<PersonId>>),
+}
+
+impl Audience {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Audience::Group => "group",
+            Audience::Pupils(_) => "pupils",
+            Audience::Teams(_) => "teams",
+        }
+    }
+
+    /// The pupils it is limited to; `None` for the whole class or team.
+    pub fn listed(&self) -> Option<Vec<PersonId>> {
+        match self {
+            Audience::Group => None,
+            Audience::Pupils(p) => Some(p.clone()),
+            Audience::Teams(t) => Some(t.iter().flatten().copied().collect()),
+        }
+    }
+
+    /// The team a pupil hands in with: 0 on their own, 1, 2, … in a team.
+    pub fn team_of(&self, pupil: PersonId) -> u32 {
+        match self {
+            Audience::Teams(teams) => {
+                teams.iter().position(|t| t.contains(&pupil)).and_then(|i| u32::try_from(i + 1).ok()).unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
+    /// The pupils of team `team` (empty for 0 or a team that does not exist).
+    pub fn team(&self, team: u32) -> &[PersonId] {
+        match self {
+            Audience::Teams(teams) if team > 0 => {
+                teams.get(usize::try_from(team - 1).unwrap_or(usize::MAX)).map_or(&[], |t| t.as_slice())
+            }
+            _ => &[],
+        }
+    }
+
+    /// Checks it against the pupils of the class or team: everyone listed is one of them,
+    /// no one twice, nobody's list or team empty.
+    pub fn check(&self, pupils_of_group: &[PersonId]) -> Result<(), crate::error::InvalidInput> {
+        use crate::error::{InvalidInput, Reason};
+        let Some(listed) = self.listed() else { return Ok(()) };
+        let bad = |reason, msg: &str| Err(InvalidInput::new("audience", reason, msg));
+        if listed.is_empty() || matches!(self, Audience::Teams(t) if t.iter().any(Vec::is_empty)) {
+            return bad(Reason::Empty, "Choose at least one pupil (and no empty team).");
+        }
+        if listed.len() > 1_000 {
+            return bad(Reason::TooLong, "An assignment can list at most 1,000 pupils.");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &listed {
+            if !pupils_of_group.contains(p) {
+                return bad(Reason::OutOfRange, "Everyone chosen must be a pupil of the class or team.");
+            }
+            if !seen.insert(*p) {
+                return bad(Reason::OutOfRange, "A pupil can be chosen only once (in one team).");
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::expect;
@@ -252,5 +328,23 @@ mod tests {
             draft      Draft
         "#]]
         .assert_eq(&out);
+    }
+
+    #[test]
+    fn teams_are_numbered_from_one_and_checked_against_the_group() {
+        let [a, b, c, d] = [PersonId::new(), PersonId::new(), PersonId::new(), PersonId::new()];
+        let teams = Audience::Teams(vec![vec![a, b], vec![c]]);
+        assert_eq!((teams.team_of(a), teams.team_of(b), teams.team_of(c), teams.team_of(d)), (1, 1, 2, 0));
+        assert_eq!(teams.team(2), &[c]);
+        assert!(teams.team(0).is_empty() && teams.team(3).is_empty());
+        assert_eq!(Audience::Pupils(vec![a]).team_of(a), 0);
+        let group = [a, b, c];
+        assert!(teams.check(&group).is_ok());
+        assert!(Audience::Group.check(&[]).is_ok());
+        let reason = |au: Audience| au.check(&group).err().map(|e| e.reason);
+        assert_eq!(reason(Audience::Pupils(vec![d])), Some(crate::error::Reason::OutOfRange));
+        assert_eq!(reason(Audience::Teams(vec![vec![a], vec![a, b]])), Some(crate::error::Reason::OutOfRange));
+        assert_eq!(reason(Audience::Teams(vec![vec![a], vec![]])), Some(crate::error::Reason::Empty));
+        assert_eq!(reason(Audience::Pupils(vec![])), Some(crate::error::Reason::Empty));
     }
 }

@@ -198,10 +198,12 @@ pub fn shared_access(actor: &Actor, grants: &[ShareGrant]) -> Access {
 
 /// Facts about an assignment that decisions need.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AssignmentFacts {
+pub struct AssignmentFacts<'a> {
     pub group: GroupFacts,
     /// A draft is its teachers' alone.
     pub published: bool,
+    /// The pupils it is limited to; `None` for every pupil of the group.
+    pub pupils: Option<&'a [PersonId]>,
 }
 
 /// Whether the actor creates, changes and gives feedback on the assignments of a class or
@@ -210,11 +212,12 @@ pub fn may_manage_assignments(actor: &Actor, group: &GroupFacts) -> bool {
     actor.active_in(group.tenant_id) && (actor.teaches(group.group_id) || actor.is_school_admin(group.school_id))
 }
 
-/// Whether the actor is one of an assignment's pupils: a pupil of its class or team, once
-/// it is published. They see it and hand in to it.
+/// Whether the actor is one of an assignment's pupils: a pupil of its class or team (and
+/// among those it is limited to, if it is), once it is published. They see it and hand in to it.
 pub fn hands_in(actor: &Actor, a: &AssignmentFacts) -> bool {
     actor.active_in(a.group.tenant_id)
         && a.published
+        && a.pupils.is_none_or(|p| p.contains(&actor.person_id))
         && actor.memberships.iter().any(|m| m.group_id == a.group.group_id && m.role == MemberRole::Pupil)
 }
 

@@ -129,6 +129,10 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::invigilation))
         .routes(routes!(assignments::feedback))
         .routes(routes!(assignments::extra_time))
+        .routes(routes!(assignments::handout))
+        .routes(routes!(assignments::class_overview))
+        .routes(routes!(assignments::add_feedback_file))
+        .routes(routes!(assignments::feedback_file, assignments::remove_feedback_file))
 }
 
 /// The OpenAPI document of API v1.

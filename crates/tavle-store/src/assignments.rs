@@ -1,10 +1,11 @@
 //! Assignments and hand-ins. A hand-in's files point at blobs, which never change, so a
 //! hand-in is a frozen snapshot; its receipt is kept exactly as it was given out.
 
+use std::collections::HashMap;
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
-use tavle_core::assignments::{Grade, Mode};
+use tavle_core::assignments::{Audience, Grade, Mode};
 use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
 
 use crate::row::{id, int, opt_int, opt_text, parse, text};
@@ -20,6 +21,8 @@ pub struct AssignmentRow {
     pub title: String,
     pub instructions: String,
     pub mode: Mode,
+    /// Who it is for (kept in `assignment_pupil` unless it is the whole group).
+    pub audience: Audience,
     /// `None` while it is a draft.
     pub opens_at: Option<i64>,
     pub deadline: i64,
@@ -36,7 +39,10 @@ pub struct HandInRow {
     pub id: HandInId,
     pub tenant_id: TenantId,
     pub assignment_id: AssignmentId,
+    /// The pupil who handed in.
     pub pupil_id: PersonId,
+    /// The team it was handed in for (it counts for all of them); 0 for the pupil alone.
+    pub team: u32,
     pub idempotency_key: String,
     pub started_at: i64,
     pub handed_in_at: i64,
@@ -67,6 +73,8 @@ pub struct Feedback {
     pub returned_at: Option<i64>,
     /// Whether the teacher asks for a new hand-in.
     pub resubmission_requested: bool,
+    /// Files given back with the feedback (frozen, like the hand-in's own).
+    pub files: Vec<HandInFileRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,9 +86,9 @@ pub struct HandInFileRow {
 }
 
 const ASSIGNMENT_COLS: &str = "id, tenant_id, school_id, group_id, title, instructions, mode, opens_at, deadline, \
-    late_allowed, resubmit_allowed, created_by, created_at, updated_at";
+    late_allowed, resubmit_allowed, created_by, created_at, updated_at, audience";
 const HAND_IN_COLS: &str = "id, tenant_id, assignment_id, pupil_id, idempotency_key, started_at, handed_in_at, \
-    late_by_secs, withdrawn_at, receipt, feedback, grade, returned_at, resubmission_requested";
+    late_by_secs, withdrawn_at, receipt, feedback, grade, returned_at, resubmission_requested, team";
 
 fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
     Ok(AssignmentRow {
@@ -91,6 +99,13 @@ fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
         title: text(r, "title")?,
         instructions: text(r, "instructions")?,
         mode: parse("mode", &text(r, "mode")?, Mode::parse)?,
+        // Filled in from `assignment_pupil` by `with_audience`.
+        audience: parse("audience", &text(r, "audience")?, |c| match c {
+            "group" => Some(Audience::Group),
+            "pupils" => Some(Audience::Pupils(vec![])),
+            "teams" => Some(Audience::Teams(vec![])),
+            _ => None,
+        })?,
         opens_at: opt_int(r, "opens_at")?,
         deadline: int(r, "deadline")?,
         late_allowed: int(r, "late_allowed")? != 0,
@@ -107,6 +122,7 @@ fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
         tenant_id: id(r, "tenant_id")?,
         assignment_id: id(r, "assignment_id")?,
         pupil_id: id(r, "pupil_id")?,
+        team: u32::try_from(int(r, "team")?).map_err(|_| crate::StoreError::Corrupt("hand-in team".into()))?,
         idempotency_key: text(r, "idempotency_key")?,
         started_at: int(r, "started_at")?,
         handed_in_at: int(r, "handed_in_at")?,
@@ -119,6 +135,7 @@ fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
             grade: opt_text(r, "grade")?.map(|g| parse("grade", &g, Grade::parse)).transpose()?,
             returned_at: opt_int(r, "returned_at")?,
             resubmission_requested: int(r, "resubmission_requested")? != 0,
+            files: Vec::new(),
         },
     })
 }
@@ -127,8 +144,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Creates an assignment, or replaces its fields (the same id).
     pub async fn put_assignment(&mut self, a: &AssignmentRow) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO assignment ({ASSIGNMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title, instructions = excluded.instructions, \
+            "INSERT INTO assignment ({ASSIGNMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, audience = excluded.audience, instructions = excluded.instructions, \
              mode = excluded.mode, opens_at = excluded.opens_at, deadline = excluded.deadline, \
              late_allowed = excluded.late_allowed, resubmit_allowed = excluded.resubmit_allowed, \
              updated_at = excluded.updated_at"
@@ -147,9 +164,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(a.created_by.to_string())
         .bind(a.created_at)
         .bind(a.updated_at)
+        .bind(a.audience.code())
         .execute(self.c())
         .await?;
-        Ok(())
+        self.put_audience(a.tenant_id, a.id, &a.audience).await
     }
 
     pub async fn assignment(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Option<AssignmentRow>> {
@@ -158,7 +176,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .bind(a.to_string())
             .fetch_optional(self.c())
             .await?;
-        row.as_ref().map(assignment_row).transpose()
+        let Some(row) = row.as_ref().map(assignment_row).transpose()? else { return Ok(None) };
+        Ok(self.with_audience(tenant, vec![row]).await?.pop())
     }
 
     /// The assignments of these classes and teams, soonest deadline first.
@@ -175,7 +194,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             q = q.bind(g.to_string());
         }
         let rows = q.fetch_all(self.c()).await?;
-        rows.iter().map(assignment_row).collect()
+        let rows = rows.iter().map(assignment_row).collect::<Result<Vec<_>>>()?;
+        self.with_audience(tenant, rows).await
     }
 
     /// The exams of these groups that have opened by `now` and whose deadline is at most
@@ -200,7 +220,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             q = q.bind(g.to_string());
         }
         let rows = q.fetch_all(self.c()).await?;
-        rows.iter().map(assignment_row).collect()
+        let rows = rows.iter().map(assignment_row).collect::<Result<Vec<_>>>()?;
+        self.with_audience(tenant, rows).await
     }
 
     pub async fn insert_assignment_change(
@@ -259,12 +280,17 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         int(&row, "n")
     }
 
-    /// Deletes an assignment with its hand-ins, changes and extra times, for good. The hand-ins'
-    /// blobs stay until `tavle check` finds nothing using them.
+    /// Deletes an assignment with its hand-ins, files, changes and extra times, for good (the
+    /// working folders stay in their drives). The blobs stay until `tavle check` finds nothing using them.
     pub async fn delete_assignment(&mut self, tenant: TenantId, a: AssignmentId) -> Result<()> {
         for sql in [
             "DELETE FROM hand_in_file WHERE tenant_id = $1 AND hand_in_id IN \
              (SELECT id FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2)",
+            "DELETE FROM feedback_file WHERE tenant_id = $1 AND hand_in_id IN \
+             (SELECT id FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2)",
+            "DELETE FROM assignment_pupil WHERE tenant_id = $1 AND assignment_id = $2",
+            "DELETE FROM assignment_file WHERE tenant_id = $1 AND assignment_id = $2",
+            "DELETE FROM assignment_work WHERE tenant_id = $1 AND assignment_id = $2",
             "DELETE FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2",
             "DELETE FROM assignment_change WHERE tenant_id = $1 AND assignment_id = $2",
             "DELETE FROM assignment_extra_time WHERE tenant_id = $1 AND assignment_id = $2",
@@ -320,7 +346,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Records a hand-in and its files.
     pub async fn insert_hand_in(&mut self, h: &HandInRow) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO hand_in ({HAND_IN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            "INSERT INTO hand_in ({HAND_IN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ))
         .bind(h.id.to_string())
         .bind(h.tenant_id.to_string())
@@ -336,6 +362,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(h.feedback.grade.map(|g| g.code()))
         .bind(h.feedback.returned_at)
         .bind(i64::from(h.feedback.resubmission_requested))
+        .bind(i64::from(h.team))
         .execute(self.c())
         .await?;
         for (i, f) in h.files.iter().enumerate() {
@@ -357,25 +384,71 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     async fn with_files(&mut self, mut h: HandInRow) -> Result<HandInRow> {
-        let rows = sqlx::query(
-            "SELECT name, blob_id, size, sha256 FROM hand_in_file WHERE tenant_id = $1 AND hand_in_id = $2 ORDER BY position",
-        )
-        .bind(h.tenant_id.to_string())
-        .bind(h.id.to_string())
-        .fetch_all(self.c())
-        .await?;
-        h.files = rows
-            .iter()
-            .map(|r| {
-                Ok(HandInFileRow {
+        h.files = self.files_of("hand_in_file", h.tenant_id, &[h.id]).await?.remove(&h.id).unwrap_or_default();
+        h.feedback.files =
+            self.files_of("feedback_file", h.tenant_id, &[h.id]).await?.remove(&h.id).unwrap_or_default();
+        Ok(h)
+    }
+
+    /// The files of these hand-ins (`hand_in_file`) or of their feedback (`feedback_file`).
+    async fn files_of(
+        &mut self,
+        table: &'static str,
+        tenant: TenantId,
+        hand_ins: &[HandInId],
+    ) -> Result<HashMap<HandInId, Vec<HandInFileRow>>> {
+        let mut out: HashMap<HandInId, Vec<HandInFileRow>> = HashMap::new();
+        // Bounded IN lists: an assignment may have a thousand hand-ins.
+        for chunk in hand_ins.chunks(500) {
+            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT hand_in_id, name, blob_id, size, sha256 FROM {table} WHERE tenant_id = $1 \
+                 AND hand_in_id IN ({list}) ORDER BY hand_in_id, position"
+            );
+            let mut q = sqlx::query(&sql).bind(tenant.to_string());
+            for h in chunk {
+                q = q.bind(h.to_string());
+            }
+            for r in &q.fetch_all(self.c()).await? {
+                out.entry(id(r, "hand_in_id")?).or_default().push(HandInFileRow {
                     name: text(r, "name")?,
                     blob_id: id(r, "blob_id")?,
                     size: int(r, "size")?,
                     sha256: text(r, "sha256")?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(h)
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces the files given back with a hand-in's feedback.
+    pub async fn put_feedback_files(
+        &mut self,
+        tenant: TenantId,
+        hand_in: HandInId,
+        files: &[HandInFileRow],
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM feedback_file WHERE tenant_id = $1 AND hand_in_id = $2")
+            .bind(tenant.to_string())
+            .bind(hand_in.to_string())
+            .execute(self.c())
+            .await?;
+        for (i, f) in files.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO feedback_file (hand_in_id, tenant_id, position, name, blob_id, size, sha256) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(hand_in.to_string())
+            .bind(tenant.to_string())
+            .bind(i64::try_from(i).unwrap_or(i64::MAX))
+            .bind(&f.name)
+            .bind(f.blob_id.to_string())
+            .bind(f.size)
+            .bind(&f.sha256)
+            .execute(self.c())
+            .await?;
+        }
+        Ok(())
     }
 
     /// One hand-in with its files.
@@ -415,21 +488,23 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         }
     }
 
-    /// A pupil's hand-ins of an assignment, newest first (the current one, if any, is first
-    /// and not withdrawn).
+    /// The hand-ins of an assignment that count for a pupil (their own with `team` 0, else
+    /// their team's), newest first: the current one, if any, is first and not withdrawn.
     pub async fn hand_ins_of(
         &mut self,
         tenant: TenantId,
         assignment: AssignmentId,
         pupil: PersonId,
+        team: u32,
     ) -> Result<Vec<HandInRow>> {
         let rows = sqlx::query(&format!(
-            "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3 \
-             ORDER BY handed_in_at DESC, id DESC"
+            "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 \
+             AND ((team = 0 AND pupil_id = $3) OR (team > 0 AND team = $4)) ORDER BY handed_in_at DESC, id DESC"
         ))
         .bind(tenant.to_string())
         .bind(assignment.to_string())
         .bind(pupil.to_string())
+        .bind(i64::from(team))
         .fetch_all(self.c())
         .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -439,8 +514,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(out)
     }
 
-    /// Every pupil's current hand-in of an assignment, with their files (two queries however
-    /// many pupils).
+    /// Every current hand-in of an assignment, with their files and feedback files (three
+    /// queries for up to 500 hand-ins).
     pub async fn current_hand_ins(&mut self, tenant: TenantId, assignment: AssignmentId) -> Result<Vec<HandInRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND withdrawn_at IS NULL \
@@ -451,31 +526,17 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .fetch_all(self.c())
         .await?;
         let mut out: Vec<HandInRow> = rows.iter().map(hand_in_row).collect::<Result<_>>()?;
-        let files = sqlx::query(
-            "SELECT f.hand_in_id, f.name, f.blob_id, f.size, f.sha256 FROM hand_in_file f \
-             JOIN hand_in h ON h.id = f.hand_in_id \
-             WHERE h.tenant_id = $1 AND h.assignment_id = $2 AND h.withdrawn_at IS NULL ORDER BY f.hand_in_id, f.position",
-        )
-        .bind(tenant.to_string())
-        .bind(assignment.to_string())
-        .fetch_all(self.c())
-        .await?;
-        let mut by_id: std::collections::HashMap<HandInId, Vec<HandInFileRow>> = std::collections::HashMap::new();
-        for r in &files {
-            by_id.entry(id(r, "hand_in_id")?).or_default().push(HandInFileRow {
-                name: text(r, "name")?,
-                blob_id: id(r, "blob_id")?,
-                size: int(r, "size")?,
-                sha256: text(r, "sha256")?,
-            });
-        }
+        let ids: Vec<HandInId> = out.iter().map(|h| h.id).collect();
+        let mut files = self.files_of("hand_in_file", tenant, &ids).await?;
+        let mut back = self.files_of("feedback_file", tenant, &ids).await?;
         for h in &mut out {
-            h.files = by_id.remove(&h.id).unwrap_or_default();
+            h.files = files.remove(&h.id).unwrap_or_default();
+            h.feedback.files = back.remove(&h.id).unwrap_or_default();
         }
         Ok(out)
     }
 
-    /// Sets a hand-in's feedback.
+    /// Sets a hand-in's feedback (not its files: `put_feedback_files`).
     pub async fn set_feedback(&mut self, tenant: TenantId, id: HandInId, f: &Feedback) -> Result<()> {
         sqlx::query(
             "UPDATE hand_in SET feedback = $3, grade = $4, returned_at = $5, resubmission_requested = $6 \
@@ -492,23 +553,25 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
-    /// Marks a pupil's current hand-in of an assignment as withdrawn (taken back, or replaced by
-    /// a new one). Returns whether there was one.
+    /// Marks the current hand-in that counts for a pupil (theirs with `team` 0, else their
+    /// team's) as withdrawn: taken back, or replaced by a new one. Returns whether there was one.
     pub async fn withdraw_hand_in(
         &mut self,
         tenant: TenantId,
         assignment: AssignmentId,
         pupil: PersonId,
+        team: u32,
         at: i64,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE hand_in SET withdrawn_at = $4 WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3 \
-             AND withdrawn_at IS NULL",
+            "UPDATE hand_in SET withdrawn_at = $4 WHERE tenant_id = $1 AND assignment_id = $2 \
+             AND ((team = 0 AND pupil_id = $3) OR (team > 0 AND team = $5)) AND withdrawn_at IS NULL",
         )
         .bind(tenant.to_string())
         .bind(assignment.to_string())
         .bind(pupil.to_string())
         .bind(at)
+        .bind(i64::from(team))
         .execute(self.c())
         .await?;
         Ok(done.rows_affected() > 0)

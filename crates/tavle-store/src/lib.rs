@@ -17,6 +17,7 @@ mod error;
 mod exams;
 mod facts;
 mod groups;
+pub mod handouts;
 pub mod keys;
 mod migrate;
 mod people;

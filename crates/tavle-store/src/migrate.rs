@@ -23,6 +23,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (13, "assignment_changes", include_str!("../migrations/sqlite/0013_assignment_changes.sql")),
     (14, "extra_time", include_str!("../migrations/sqlite/0014_extra_time.sql")),
     (15, "exam_starts", include_str!("../migrations/sqlite/0015_exam_starts.sql")),
+    (16, "audience_and_files", include_str!("../migrations/sqlite/0016_audience_and_files.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -40,6 +41,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (13, "assignment_changes", include_str!("../migrations/postgres/0013_assignment_changes.sql")),
     (14, "extra_time", include_str!("../migrations/postgres/0014_extra_time.sql")),
     (15, "exam_starts", include_str!("../migrations/postgres/0015_exam_starts.sql")),
+    (16, "audience_and_files", include_str!("../migrations/postgres/0016_audience_and_files.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -24,6 +24,9 @@ pub fn describe(s: &SignedReceipt, trusted: bool) -> String {
         r.key_id,
         if trusted { ", the key you gave" } else { "" },
     );
+    if !r.team.is_empty() {
+        out.push_str(&format!("  for the team: {}\n", r.team.join(", ")));
+    }
     for f in &r.files {
         out.push_str(&format!("  {}  {} bytes  sha256 {}\n", f.name, f.size, f.sha256));
     }

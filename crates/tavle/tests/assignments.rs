@@ -206,7 +206,7 @@ async fn on_both(postgres: bool) {
     let manifest = String::from_utf8(read("manifest.csv")).unwrap();
     assert_eq!(manifest.lines().count(), 21, "a header and a row for each of the 20 pupils: {manifest}");
     let row = manifest.lines().find(|l| l.contains(first["pupil_id"].as_str().unwrap())).unwrap();
-    let path = row.rsplit(',').next().unwrap().trim_matches('"').to_string();
+    let path = row.rsplit(',').nth(1).unwrap().trim_matches('"').to_string(); // then the team
     assert!(row.contains(",handed_in,") && path.ends_with("/Stil.txt"), "{row}");
     assert_eq!(read(&path), text);
     let folder = path.rsplit_once('/').unwrap().0.to_string();

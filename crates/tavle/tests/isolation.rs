@@ -107,6 +107,17 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/assignments/{assignment_id}/invigilation", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/assignments/{assignment_id}/pupils/{person_id}/extra-time", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/assignments/{assignment_id}/files/{position}", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback-files", [401, 404, 404, 404, 401]),
+        (
+            "GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback-files/{position}",
+            [401, 404, 404, 404, 401],
+        ),
+        (
+            "DELETE /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback-files/{position}",
+            [401, 404, 404, 404, 401],
+        ),
+        ("GET /api/v1/groups/{group_id}/assignment-overview", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/shared-with-me", [401, 200, 200, 200, 401]),
         // tus: what the server speaks is public; an upload is its starter's alone.
         ("OPTIONS /api/v1/drive/uploads", [204, 204, 204, 204, 204]),

@@ -22,6 +22,7 @@ fn receipt() -> Receipt {
         handed_in_at: "2026-11-23T09:59:58.120Z".into(),
         late_by_secs: 0,
         files: vec![ReceiptFile { name: "Stil.docx".into(), size: 4, sha256: "ab".repeat(32) }],
+        team: vec![],
     }
 }
 

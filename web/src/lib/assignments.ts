@@ -10,6 +10,7 @@ export interface HandIn {
   id: string;
   assignment_id: string;
   pupil_id: string;
+  team: number;
   handed_in_at: string;
   late_by_secs: number;
   files: HandInFile[];
@@ -18,7 +19,17 @@ export interface HandIn {
   grade?: string;
   returned_at?: string;
   resubmission_requested: boolean;
+  feedback_files: HandInFile[];
 }
+
+export interface Handout {
+  kind: 'attachment' | 'template';
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export type Audience = 'group' | 'pupils' | 'teams';
 
 export interface Assignment {
   id: string;
@@ -36,6 +47,13 @@ export interface Assignment {
   manages: boolean;
   my_hand_in?: HandIn;
   changes: { at: string; fields: { field: string }[] }[];
+  audience: Audience;
+  pupils: string[];
+  teams: string[][];
+  files: Handout[];
+  work_folder_id?: string;
+  team: number;
+  team_names: string[];
 }
 
 /** A fresh key for one hand-in attempt: a retry of the same attempt reuses it. */
@@ -60,4 +78,19 @@ export function copenhagenToIso(local: string): string {
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
   return new Date(asUtc - (wall - asUtc)).toISOString();
+}
+
+/** An RFC 3339 moment as Copenhagen's wall clock, for a datetime-local field. */
+export function isoToCopenhagen(iso: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Copenhagen',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(iso));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }

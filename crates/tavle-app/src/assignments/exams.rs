@@ -1,7 +1,7 @@
 //! Exams while they run: the invigilator's view (who has not started, who is working, who has
 //! handed in), each pupil's first opening of the exam, and the closed-exam lock (while a
 //! closed exam runs for a pupil, their drives, shares and search are shut to them; the exam
-//! page and handing in stay open).
+//! page, its working folder and handing in stay open).
 
 use std::collections::HashMap;
 use std::ops::DerefMut;
@@ -142,6 +142,9 @@ impl App {
         }
         let now: Timestamp = self.clock.now();
         for row in db.exams_around(a.tenant_id, &groups, now.millis(), MAX_EXTRA_SECS * 1000).await? {
+            if row.audience.listed().is_some_and(|l| !l.contains(&a.person_id)) {
+                continue;
+            }
             let extra = db.extra_time(a.tenant_id, row.id, a.person_id).await?;
             if window(&row).phase(extra, now) == Phase::Open {
                 return Ok(Some(row));
@@ -161,8 +164,28 @@ impl App {
     where
         C: DerefMut<Target = AnyConnection> + Send,
     {
+        self.exam_lock_at(db, a, &[]).await
+    }
+
+    /// Refuses `path` (root first) of the drive to a pupil while a closed exam runs for them,
+    /// unless it is in their working folder of that exam.
+    pub(crate) async fn exam_lock_at<C>(
+        &self,
+        db: &mut Db<C>,
+        a: &Actor,
+        path: &[tavle_store::drive::NodeRow],
+    ) -> AppResult<()>
+    where
+        C: DerefMut<Target = AnyConnection> + Send,
+    {
         match self.running_exam(db, a).await? {
-            Some(row) if row.mode == (Mode::Exam { closed: true }) => Err(AppError::ExamLocked),
+            Some(row) if row.mode == (Mode::Exam { closed: true }) => {
+                if !path.is_empty() && self.in_exam_work(db, a, &row, path).await? {
+                    Ok(())
+                } else {
+                    Err(AppError::ExamLocked)
+                }
+            }
             _ => Ok(()),
         }
     }

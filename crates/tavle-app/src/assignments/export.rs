@@ -10,7 +10,8 @@
 //!
 //! Layout: `manifest.csv` (one row per file, and one per pupil without a hand-in),
 //! `LÆS MIG.txt` (how to check the receipts), `receipt-key.txt`, and a folder per pupil,
-//! `<name> (<last 8 of their id>)/`, with their files and `kvittering.json`.
+//! `<name> (<last 8 of their id>)/` (a team's: `Gruppe <n>/`), with their files and
+//! `kvittering.json`.
 
 use async_zip::base::write::ZipFileWriter;
 use async_zip::{Compression, ZipEntryBuilder};
@@ -57,7 +58,7 @@ impl App {
         let pupils = self.pupil_statuses(a, &v.row).await?;
         let key = self.receipt_key().await?;
         let (manifest, entries, receipts) = layout(a.tenant_id, &pupils)?;
-        let handed_in = receipts.len();
+        let handed_in = pupils.iter().filter(|p| p.hand_in.is_some()).count();
         let action = if matches!(v.row.mode, Mode::Exam { .. }) { "exam.export" } else { "hand_in.export" };
         let mut tx = self.store.write().await?;
         let detail = json!({ "hand_ins": handed_in, "files": entries.len() });
@@ -124,16 +125,24 @@ fn layout(tenant: tavle_core::TenantId, pupils: &[PupilStatus]) -> AppResult<Lay
         "size",
         "sha256",
         "path",
+        "team",
     ])
     .map_err(csv_err)?;
     let (mut entries, mut receipts) = (Vec::new(), Vec::new());
+    // A team's hand-in is written once, in the team's folder; each of them has manifest rows.
+    let mut teams_written = std::collections::HashSet::new();
     for p in pupils {
         let pid = p.pupil_id.to_string();
+        let team = if p.team > 0 { p.team.to_string() } else { String::new() };
         let Some(h) = &p.hand_in else {
-            csv.write_record([p.name.as_str(), &pid, "missing", "", "", "", "", "", "", ""]).map_err(csv_err)?;
+            csv.write_record([p.name.as_str(), &pid, "missing", "", "", "", "", "", "", "", &team]).map_err(csv_err)?;
             continue;
         };
-        let folder = format!("{} ({})", safe(&p.name), &pid[pid.len().saturating_sub(8)..]);
+        let folder = match p.team {
+            0 => format!("{} ({})", safe(&p.name), &pid[pid.len().saturating_sub(8)..]),
+            t => format!("Gruppe {t}"),
+        };
+        let first = p.team == 0 || teams_written.insert(p.team);
         let status = if h.late_by_secs > 0 { "late" } else { "handed_in" };
         let at = Timestamp(h.handed_in_at).to_rfc3339();
         let grade = h.feedback.grade.map(|g| g.code()).unwrap_or("");
@@ -157,11 +166,16 @@ fn layout(tenant: tavle_core::TenantId, pupils: &[PupilStatus]) -> AppResult<Lay
                 &f.size.to_string(),
                 &f.sha256,
                 &path,
+                &team,
             ])
             .map_err(csv_err)?;
-            entries.push(Entry { path, blob: BlobKey { tenant, blob: f.blob_id } });
+            if first {
+                entries.push(Entry { path, blob: BlobKey { tenant, blob: f.blob_id } });
+            }
         }
-        receipts.push((format!("{folder}/kvittering.json"), Bytes::from(h.receipt.clone())));
+        if first {
+            receipts.push((format!("{folder}/kvittering.json"), Bytes::from(h.receipt.clone())));
+        }
     }
     let manifest = csv.into_inner().map_err(|e| AppError::Internal(format!("manifest: {e}")))?;
     Ok((String::from_utf8_lossy(&manifest).into_owned(), entries, receipts))

@@ -87,7 +87,8 @@ impl App {
         let mut conn = self.store.read().await?;
         let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
         if let Timing::Refused(phase) = window(row).timing(extra, started, started, self.cfg.hand_in_grace_secs) {
-            let mine = conn.hand_ins_of(a.tenant_id, row.id, a.person_id).await?;
+            let team = row.audience.team_of(a.person_id);
+            let mine = conn.hand_ins_of(a.tenant_id, row.id, a.person_id, team).await?;
             let asked_again = mine.iter().any(|h| h.withdrawn_at.is_none() && h.feedback.resubmission_requested);
             if !(phase == Phase::Closed && asked_again) {
                 return Err(not_open());
@@ -130,11 +131,16 @@ impl App {
         // Read before the batch, which then only writes: the signing key (whose first use
         // writes it, in a transaction of its own) and the names on the receipt.
         let signer = self.receipt_key().await?;
-        let (municipality, pupil_name) = {
+        let team = row.audience.team_of(a.person_id);
+        let (municipality, pupil_name, team_names) = {
             let mut conn = self.store.read().await?;
             let municipality = conn.tenant(a.tenant_id).await?.map(|t| t.name).unwrap_or_default();
             let pupil = conn.person(a.tenant_id, a.person_id).await?.map(|p| p.display_name).unwrap_or_default();
-            (municipality, pupil)
+            let mut names = Vec::new();
+            for p in row.audience.team(team) {
+                names.push(conn.person(a.tenant_id, *p).await?.map(|p| p.display_name).unwrap_or_default());
+            }
+            (municipality, pupil, names)
         };
         let job = HandInJob {
             actor: a.clone(),
@@ -147,6 +153,8 @@ impl App {
             signer,
             municipality,
             pupil_name,
+            team,
+            team_names,
             meta: meta.clone(),
         };
         crate::batch::Batcher::submit(self, job).await
@@ -162,8 +170,9 @@ impl App {
         if !row.resubmit_allowed || window(&row).phase(extra, now) != Phase::Open {
             return Err(AppError::Conflict("This hand-in can no longer be taken back.".into()));
         }
+        let team = row.audience.team_of(a.person_id);
         let mut tx = self.store.write().await?;
-        if !tx.withdraw_hand_in(a.tenant_id, id, a.person_id, now.millis()).await? {
+        if !tx.withdraw_hand_in(a.tenant_id, id, a.person_id, team, now.millis()).await? {
             return Err(AppError::NotFound("hand-in"));
         }
         tx.append_audit(&event(a, now, "hand_in.withdraw", id, meta, json!({}))).await?;

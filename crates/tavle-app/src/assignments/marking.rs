@@ -52,6 +52,7 @@ impl App {
             grade,
             returned_at: if return_it { Some(h.feedback.returned_at.unwrap_or(now.millis())) } else { None },
             resubmission_requested: ask_again,
+            files: std::mem::take(&mut h.feedback.files),
         };
         tx.set_feedback(a.tenant_id, hand_in, &h.feedback).await?;
         let detail = json!({ "assignment": id.to_string(), "pupil": h.pupil_id.to_string(),
@@ -71,6 +72,29 @@ impl App {
         self.pupil_statuses(&s.actor, &v.row).await
     }
 
+    /// The teacher's overview of a class or team: each of its assignments with every pupil's
+    /// standing on it, soonest deadline first (its teachers and the school's admins).
+    pub async fn class_overview(
+        &self,
+        s: &Session,
+        group: tavle_core::GroupId,
+    ) -> AppResult<Vec<(super::AssignmentRow, Vec<PupilStatus>)>> {
+        let a = &s.actor;
+        let (g, _) = self.group_facts(a, group).await?;
+        if !tavle_core::policy::may_manage_assignments(a, &g) {
+            // Those who may not even see the class are told it is not there.
+            let sees = tavle_core::policy::allows(a, &tavle_core::policy::Action::ViewGroup(&g));
+            return Err(if sees { AppError::Forbidden } else { AppError::NotFound("class or team") });
+        }
+        let rows = self.store.read().await?.assignments_of(a.tenant_id, &[group]).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let statuses = self.pupil_statuses(a, &row).await?;
+            out.push((row, statuses));
+        }
+        Ok(out)
+    }
+
     /// Every pupil of the assignment's group with their current hand-in, by name.
     pub(super) async fn pupil_statuses(
         &self,
@@ -80,24 +104,43 @@ impl App {
         let id = row.id;
         let mut conn = self.store.read().await?;
         let members = conn.group_members(a.tenant_id, row.group_id).await?;
-        let mut current = conn.current_hand_ins(a.tenant_id, id).await?;
+        let current = conn.current_hand_ins(a.tenant_id, id).await?;
+        let listed = row.audience.listed();
         let mut out = Vec::new();
-        for m in members.into_iter().filter(|m| m.role == tavle_core::org::MemberRole::Pupil) {
-            let hand_in = current.iter().position(|h| h.pupil_id == m.person_id).map(|i| current.swap_remove(i));
-            out.push(PupilStatus { pupil_id: m.person_id, name: m.display_name, hand_in });
+        let pupils = members.into_iter().filter(|m| m.role == tavle_core::org::MemberRole::Pupil);
+        for m in pupils.filter(|m| listed.as_ref().is_none_or(|l| l.contains(&m.person_id))) {
+            let team = row.audience.team_of(m.person_id);
+            // A team's hand-in counts for each of them.
+            let hand_in = current
+                .iter()
+                .find(|h| if team > 0 { h.team == team } else { h.team == 0 && h.pupil_id == m.person_id })
+                .cloned();
+            out.push(PupilStatus { pupil_id: m.person_id, name: m.display_name, team, hand_in });
         }
-        out.sort_by(|x, y| x.name.cmp(&y.name));
+        out.sort_by(|x, y| (x.team, &x.name).cmp(&(y.team, &y.name)));
         Ok(out)
     }
 
     /// A hand-in (with its receipt), for its pupil and the assignment's teachers.
     pub async fn hand_in_receipt(&self, s: &Session, id: AssignmentId, hand_in: HandInId) -> AppResult<HandInRow> {
-        let a = &s.actor;
-        let manages = self.visible_assignment(a, id).await?.manages;
-        let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
-        let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
-        let h = h.ok_or(AppError::NotFound("hand-in"))?;
+        let (h, manages) = self.readable_hand_in(&s.actor, id, hand_in).await?;
         Ok(if manages { h } else { for_pupil(h) })
+    }
+
+    /// A hand-in of an assignment, for the assignment's teachers, the pupil who handed it in,
+    /// and (a team's) everyone in the team; with whether the caller manages it.
+    pub(super) async fn readable_hand_in(
+        &self,
+        a: &tavle_core::policy::Actor,
+        id: AssignmentId,
+        hand_in: HandInId,
+    ) -> AppResult<(HandInRow, bool)> {
+        let v = self.visible_assignment(a, id).await?;
+        let team = v.row.audience.team_of(a.person_id);
+        let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
+        let theirs = |h: &HandInRow| h.pupil_id == a.person_id || (h.team > 0 && h.team == team);
+        let h = h.filter(|h| h.assignment_id == id && (v.manages || theirs(h)));
+        Ok((h.ok_or(AppError::NotFound("hand-in"))?, v.manages))
     }
 
     /// A file of a hand-in, for its pupil and the assignment's teachers.
@@ -110,12 +153,9 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<crate::drive::Download> {
         let a = &s.actor;
-        let manages = self.visible_assignment(a, id).await?.manages;
-        let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
-        let h = h.filter(|h| h.assignment_id == id && (manages || h.pupil_id == a.person_id));
-        let h = h.ok_or(AppError::NotFound("hand-in"))?;
+        let (h, manages) = self.readable_hand_in(a, id, hand_in).await?;
         let f = h.files.get(position).ok_or(AppError::NotFound("file"))?;
-        if h.pupil_id != a.person_id {
+        if manages {
             let mut tx = self.store.write().await?;
             let detail = json!({ "pupil": h.pupil_id.to_string(), "name": f.name });
             tx.append_audit(&event(a, self.clock.now(), "hand_in.read", h.id, meta, detail)).await?;

@@ -13,10 +13,11 @@
 //! - Handing in again (where allowed) supersedes the earlier hand-in, which is kept.
 
 use serde_json::json;
-use tavle_core::assignments::{Mode, Window};
+use tavle_core::assignments::{Audience, Mode, Window};
 use tavle_core::policy::{allows, hands_in, may_manage_assignments, Action, Actor, AssignmentFacts, GroupFacts};
 use tavle_core::{AssignmentId, GroupId, InvalidInput, NodeId, Reason, Timestamp};
 pub use tavle_store::assignments::{AssignmentChangeRow, AssignmentRow, Feedback, HandInFileRow, HandInRow};
+pub use tavle_store::handouts::{HandoutKind, HandoutRow};
 
 use crate::audit::{event, RequestMeta};
 use crate::auth::Session;
@@ -25,9 +26,11 @@ use crate::App;
 
 mod exams;
 mod export;
+mod feedback;
 mod hand_in;
 mod marking;
 mod record;
+mod work;
 
 pub use exams::{ExamState, InvigilatedPupil, Invigilation};
 pub use export::HandInsZip;
@@ -51,6 +54,20 @@ pub struct AssignmentDraft {
     pub deadline: Timestamp,
     pub late_allowed: bool,
     pub resubmit_allowed: bool,
+    /// Who it is for.
+    pub audience: Audience,
+    /// The files to hand out, taken from the teacher's drive as they are now; `None` keeps
+    /// those it has (none, for a new one).
+    pub handouts: Option<Handouts>,
+}
+
+/// Files of the teacher's drive to hand out with an assignment.
+#[derive(Clone, Debug, Default)]
+pub struct Handouts {
+    /// To read.
+    pub attachments: Vec<NodeId>,
+    /// Copied into each pupil's (or team's) working folder when it opens for them.
+    pub template: Option<NodeId>,
 }
 
 /// An assignment as the caller sees it.
@@ -66,6 +83,13 @@ pub struct AssignmentView {
     pub changes: Vec<AssignmentChangeRow>,
     /// The caller's own extra time (seconds after the deadline).
     pub extra_secs: i64,
+    /// The files handed out (for a pupil, an exam's only once it has begun for them).
+    pub handouts: Vec<HandoutRow>,
+    /// For a pupil: their (or their team's) working folder, once it has opened for them.
+    pub work_folder: Option<NodeId>,
+    /// For a pupil in a team: its number and the names of everyone in it.
+    pub team: u32,
+    pub team_names: Vec<String>,
 }
 
 /// Where one pupil stands on an assignment, for its teachers.
@@ -73,6 +97,8 @@ pub struct AssignmentView {
 pub struct PupilStatus {
     pub pupil_id: tavle_core::PersonId,
     pub name: String,
+    /// The team they hand in with (0: on their own).
+    pub team: u32,
     pub hand_in: Option<HandInRow>,
 }
 
@@ -103,7 +129,9 @@ pub(crate) struct Visible {
 
 fn visible(a: &Actor, row: AssignmentRow, g: GroupFacts, group_name: String) -> Option<Visible> {
     let manages = may_manage_assignments(a, &g);
-    let pupil = hands_in(a, &AssignmentFacts { group: g, published: row.opens_at.is_some() });
+    let listed = row.audience.listed();
+    let facts = AssignmentFacts { group: g, published: row.opens_at.is_some(), pupils: listed.as_deref() };
+    let pupil = hands_in(a, &facts);
     (manages || pupil).then_some(Visible { row, group_name, manages, pupil })
 }
 
@@ -125,6 +153,7 @@ fn with_draft(row: AssignmentRow, d: &AssignmentDraft, now: i64) -> AssignmentRo
         deadline: d.deadline.millis(),
         late_allowed: d.late_allowed,
         resubmit_allowed: d.resubmit_allowed,
+        audience: d.audience.clone(),
         updated_at: now,
         ..row
     }
@@ -175,6 +204,11 @@ impl App {
             });
         }
         check_draft(d)?;
+        self.check_audience(a, d).await?;
+        let handouts = match &d.handouts {
+            Some(h) => self.freeze_handouts(a, h).await?,
+            None => vec![],
+        };
         let now = self.clock.now().millis();
         let row = with_draft(
             AssignmentRow {
@@ -189,6 +223,7 @@ impl App {
                 deadline: 0,
                 late_allowed: false,
                 resubmit_allowed: false,
+                audience: Audience::Group,
                 created_by: a.person_id,
                 created_at: now,
                 updated_at: now,
@@ -198,8 +233,10 @@ impl App {
         );
         let mut tx = self.store.write().await?;
         tx.put_assignment(&row).await?;
+        tx.put_handouts(a.tenant_id, row.id, &handouts).await?;
         let detail = json!({ "group": d.group_id.to_string(), "title": row.title, "mode": row.mode.code(),
-            "opens_at": row.opens_at, "deadline": row.deadline });
+            "opens_at": row.opens_at, "deadline": row.deadline, "audience": row.audience.code(),
+            "files": handouts.len() });
         tx.append_audit(&event(a, self.clock.now(), "assignment.create", row.id, meta, detail)).await?;
         tx.commit().await?;
         Ok(row)
@@ -230,11 +267,32 @@ impl App {
             .into());
         }
         check_draft(d)?;
+        self.check_audience(a, d).await?;
         let now = self.clock.now();
         let opened = old.opens_at.is_some_and(|o| o <= now.millis());
         if opened && (d.opens_at.is_none() || d.mode != old.mode) {
             return Err(AppError::Conflict(
                 "The assignment has opened: it cannot become a draft again or change between assignment and exam."
+                    .into(),
+            ));
+        }
+        let teams_changed = matches!((&old.audience, &d.audience), (Audience::Teams(_), _) | (_, Audience::Teams(_)))
+            && old.audience != d.audience;
+        if opened && teams_changed {
+            return Err(AppError::Conflict(
+                "The assignment has opened: its teams can no longer change (they have working folders).".into(),
+            ));
+        }
+        let old_files = self.store.read().await?.handouts(a.tenant_id, id).await?;
+        let new_files = match &d.handouts {
+            Some(h) => self.freeze_handouts(a, h).await?,
+            None => old_files.clone(),
+        };
+        let template =
+            |f: &[HandoutRow]| f.iter().filter(|h| h.kind == HandoutKind::Template).cloned().collect::<Vec<_>>();
+        if opened && template(&old_files) != template(&new_files) {
+            return Err(AppError::Conflict(
+                "The assignment has opened: its template has been copied to its pupils and can no longer change."
                     .into(),
             ));
         }
@@ -257,8 +315,16 @@ impl App {
             fields
                 .push(json!({ "field": "resubmit_allowed", "from": old.resubmit_allowed, "to": new.resubmit_allowed }));
         }
+        if new.audience != old.audience {
+            fields.push(json!({ "field": "audience", "from": old.audience.code(), "to": new.audience.code() }));
+        }
+        if new_files != old_files {
+            let names: Vec<&str> = new_files.iter().map(|f| f.name.as_str()).collect();
+            fields.push(json!({ "field": "files", "to": names }));
+        }
         let mut tx = self.store.write().await?;
         tx.put_assignment(&new).await?;
+        tx.put_handouts(a.tenant_id, id, &new_files).await?;
         if opened && !fields.is_empty() {
             let change =
                 AssignmentChangeRow { at: now.millis(), changed_by: a.person_id, fields: json!(fields).to_string() };
@@ -343,19 +409,35 @@ impl App {
         visible(a, row, g, group_name).ok_or(AppError::NotFound("assignment"))
     }
 
-    /// The caller's view of an assignment they may see.
-    async fn view(&self, a: &Actor, v: Visible) -> AppResult<AssignmentView> {
+    /// The caller's view of an assignment they may see; `full` (one assignment's page, not a
+    /// list) adds the files handed out, the team and the working folder (made if need be).
+    async fn view(&self, a: &Actor, v: Visible, full: bool, meta: &RequestMeta) -> AppResult<AssignmentView> {
         let id = v.row.id;
+        let team = v.row.audience.team_of(a.person_id);
         let mut conn = self.store.read().await?;
-        let mine = conn.hand_ins_of(a.tenant_id, id, a.person_id).await?;
+        let mine = conn.hand_ins_of(a.tenant_id, id, a.person_id, team).await?;
         let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
         let changes = conn.assignment_changes(a.tenant_id, id).await?;
         let extra_secs = conn.extra_time(a.tenant_id, id, a.person_id).await?;
         let mut row = v.row;
         // An exam's paper stays with its teachers until the exam begins.
         let early = window(&row).phase(extra_secs, self.clock.now()) == tavle_core::assignments::Phase::NotYetOpen;
-        if !v.manages && matches!(row.mode, Mode::Exam { .. }) && early {
+        let hidden = !v.manages && matches!(row.mode, Mode::Exam { .. }) && early;
+        if hidden {
             row.instructions = String::new();
+        }
+        let (mut handouts, mut team_names, mut work_folder) = (vec![], vec![], None);
+        if full {
+            if !hidden {
+                handouts = conn.handouts(a.tenant_id, id).await?;
+            }
+            for p in row.audience.team(team) {
+                team_names.push(conn.person(a.tenant_id, *p).await?.map(|p| p.display_name).unwrap_or_default());
+            }
+            drop(conn);
+            if v.pupil && !early {
+                work_folder = self.work_folder(a, &row, &handouts, meta).await?;
+            }
         }
         Ok(AssignmentView {
             assignment: row,
@@ -364,6 +446,10 @@ impl App {
             my_hand_in,
             changes,
             extra_secs,
+            handouts,
+            work_folder,
+            team,
+            team_names,
         })
     }
 
@@ -373,7 +459,7 @@ impl App {
         if v.pupil && matches!(v.row.mode, Mode::Exam { .. }) {
             self.note_exam_open(&s.actor, &v.row, meta).await?;
         }
-        self.view(&s.actor, v).await
+        self.view(&s.actor, v, true, meta).await
     }
 
     /// The assignments of the caller's classes and teams: as a pupil the published ones, as a
@@ -395,7 +481,7 @@ impl App {
                 }
             };
             if let Some(v) = visible(a, row, g, name) {
-                out.push(self.view(a, v).await?);
+                out.push(self.view(a, v, false, &RequestMeta::default()).await?);
             }
         }
         Ok(out)

@@ -31,6 +31,9 @@ pub(crate) struct HandInJob {
     pub signer: ReceiptKey,
     pub municipality: String,
     pub pupil_name: String,
+    /// The team it is handed in for (0: the pupil alone), and everyone in it by name.
+    pub team: u32,
+    pub team_names: Vec<String>,
     pub meta: RequestMeta,
 }
 
@@ -45,7 +48,7 @@ impl crate::batch::Record for HandInJob {
             return Ok((done, false));
         }
         let now = app.clock.now();
-        let previous = tx.hand_ins_of(a.tenant_id, row.id, a.person_id).await?;
+        let previous = tx.hand_ins_of(a.tenant_id, row.id, a.person_id, self.team).await?;
         let current = previous.iter().find(|h| h.withdrawn_at.is_none());
         let asked_again = current.is_some_and(|h| h.feedback.resubmission_requested);
         let late_by_secs = match window(row).timing(self.extra, self.started, now, app.cfg.hand_in_grace_secs) {
@@ -64,7 +67,7 @@ impl crate::batch::Record for HandInJob {
         if let (Some(w), Some(first)) = (&self.written, files.first_mut()) {
             first.blob_id = record_written(tx, a, w, now.millis()).await?;
         }
-        tx.withdraw_hand_in(a.tenant_id, row.id, a.person_id, now.millis()).await?;
+        tx.withdraw_hand_in(a.tenant_id, row.id, a.person_id, self.team, now.millis()).await?;
         let id = HandInId::new();
         let receipt = self.sign(id, now, late_by_secs, &files)?;
         let h = HandInRow {
@@ -72,6 +75,7 @@ impl crate::batch::Record for HandInJob {
             tenant_id: a.tenant_id,
             assignment_id: row.id,
             pupil_id: a.person_id,
+            team: self.team,
             idempotency_key: key.to_string(),
             started_at: self.started.millis(),
             handed_in_at: now.millis(),
@@ -82,7 +86,8 @@ impl crate::batch::Record for HandInJob {
             feedback: Feedback::default(),
         };
         tx.insert_hand_in(&h).await?;
-        let detail = json!({ "assignment": row.id.to_string(), "files": h.files.len(), "late_by_secs": late_by_secs });
+        let detail = json!({ "assignment": row.id.to_string(), "files": h.files.len(), "late_by_secs": late_by_secs,
+            "team": self.team });
         tx.append_audit(&event(a, now, "hand_in.create", id, &self.meta, detail)).await?;
         Ok((h, true))
     }
@@ -109,6 +114,7 @@ impl HandInJob {
                     sha256: f.sha256.clone(),
                 })
                 .collect(),
+            team: self.team_names.clone(),
         };
         let signed = self.signer.sign(receipt);
         serde_json::to_string_pretty(&signed).map_err(|e| AppError::Internal(format!("receipt: {e}")))
@@ -116,7 +122,7 @@ impl HandInJob {
 }
 
 /// Records a written upload's blob (or finds the tenant's blob with the same bytes).
-async fn record_written(tx: &mut Tx, a: &Actor, w: &Written, now: i64) -> AppResult<tavle_core::BlobId> {
+pub(super) async fn record_written(tx: &mut Tx, a: &Actor, w: &Written, now: i64) -> AppResult<tavle_core::BlobId> {
     let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
     let blob = tx
         .record_blob(&BlobRow { id: w.key.blob, tenant_id: a.tenant_id, sha256: w.sha256_hex(), size, created_at: now })

@@ -233,9 +233,9 @@ impl App {
     where
         C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
     {
-        self.exam_lock(db, actor).await?;
         let tenant: TenantId = actor.tenant_id;
         let path = db.path_to(tenant, node).await?;
+        self.exam_lock_at(db, actor, &path).await?;
         let Some(last) = path.last() else { return Err(AppError::NotFound("file or folder")) };
         let space = db.space(tenant, last.space_id).await?.ok_or(AppError::NotFound("file or folder"))?;
         let from_space = space_access(actor, &facts(&space));

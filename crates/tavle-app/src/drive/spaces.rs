@@ -88,14 +88,7 @@ impl App {
     pub async fn personal_space(&self, s: &Session) -> AppResult<SpaceView> {
         self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
-        let kind = [SpaceKind::Personal(a.person_id)];
-        let mut found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
-        if found.is_none() {
-            self.create_space(a, kind[0]).await?;
-            found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
-        }
-        let space =
-            found.ok_or_else(|| AppError::Internal("a personal drive that was just created is missing".into()))?;
+        let space = self.own_space(a).await?;
         // The name is the caller's own; WebDAV does not show it.
         Ok(SpaceView {
             quota_bytes: self.quota_of(&space),
@@ -104,6 +97,17 @@ impl App {
             can_set_quota: false,
             space,
         })
+    }
+
+    /// The actor's own drive, created on first use.
+    pub(crate) async fn own_space(&self, a: &Actor) -> AppResult<SpaceRow> {
+        let kind = [SpaceKind::Personal(a.person_id)];
+        let mut found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
+        if found.is_none() {
+            self.create_space(a, kind[0]).await?;
+            found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
+        }
+        found.ok_or_else(|| AppError::Internal("a personal drive that was just created is missing".into()))
     }
 
     /// One space, if the caller may see it.

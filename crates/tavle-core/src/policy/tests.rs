@@ -317,8 +317,8 @@ fn school_admins_set_the_quotas_of_their_school_and_municipality_admins_all() {
 fn teachers_manage_assignments_and_pupils_hand_in_once_published() {
     let w = world();
     let g1a = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1a };
-    let draft = AssignmentFacts { group: g1a, published: false };
-    let published = AssignmentFacts { group: g1a, published: true };
+    let draft = AssignmentFacts { group: g1a, published: false, pupils: None };
+    let published = AssignmentFacts { group: g1a, published: true, pupils: None };
     let out: String = actors(&w)
         .iter()
         .map(|(who, a)| {
@@ -344,4 +344,22 @@ fn teachers_manage_assignments_and_pupils_hand_in_once_published() {
         udmeldt kom. manage no  hand in draft no  published no
     "#]]
     .assert_eq(&out);
+}
+
+#[test]
+fn an_assignment_for_some_pupils_is_theirs_alone() {
+    let w = world();
+    let g1a = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1a };
+    let all = actors(&w);
+    let (_, elev) = all.iter().find(|(who, _)| *who == "elev 1A").expect("a pupil of 1A");
+    let (_, teacher) = all.iter().find(|(who, _)| *who == "lærer 1A").expect("a teacher of 1A");
+    let other = [crate::PersonId::new()];
+    let mine = [elev.person_id];
+    let for_other = AssignmentFacts { group: g1a, published: true, pupils: Some(&other) };
+    let for_me = AssignmentFacts { group: g1a, published: true, pupils: Some(&mine) };
+    assert!(!hands_in(elev, &for_other));
+    assert!(hands_in(elev, &for_me));
+    // Listing a teacher does not make them a pupil.
+    let for_teacher = [teacher.person_id];
+    assert!(!hands_in(teacher, &AssignmentFacts { group: g1a, published: true, pupils: Some(&for_teacher) }));
 }

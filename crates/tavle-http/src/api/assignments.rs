@@ -7,9 +7,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::TryStreamExt;
-use tavle_app::assignments::{AssignmentDraft, HandInSource};
+use tavle_app::assignments::{AssignmentDraft, HandInSource, Handouts};
 use tavle_app::AppError;
-use tavle_core::assignments::{Grade, Mode};
+use tavle_core::assignments::{Audience, Grade, Mode};
 use tavle_core::{names, InvalidInput, NodeId, Reason};
 
 use super::id;
@@ -17,8 +17,8 @@ use crate::content::{self, set_header, Disposition};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Authed;
 use crate::wire::{
-    AssignmentWire, ExtraTime, FeedbackChange, HandInFiles, HandInWire, InvigilationWire, NewAssignment,
-    PupilStatusWire,
+    AssignmentWire, ClassOverviewWire, ExtraTime, FeedbackChange, HandInFiles, HandInWire, InvigilationWire,
+    NewAssignment, PupilStatusWire,
 };
 use crate::HttpState;
 
@@ -29,7 +29,35 @@ fn draft(req: NewAssignment) -> Result<AssignmentDraft, AppError> {
             InvalidInput::new("mode", Reason::BadFormat, "The mode is assignment, exam or closed_exam.")
         })?,
     };
+    let person = |p: &String| {
+        p.parse().map_err(|_| InvalidInput::new("audience", Reason::BadFormat, "Pupils are named by their ids."))
+    };
+    let audience = match req.audience.as_deref() {
+        None | Some("group") => Audience::Group,
+        Some("pupils") => Audience::Pupils(req.pupils.iter().map(person).collect::<Result<_, _>>()?),
+        Some("teams") => Audience::Teams(
+            req.teams.iter().map(|t| t.iter().map(person).collect::<Result<_, _>>()).collect::<Result<_, _>>()?,
+        ),
+        Some(_) => {
+            return Err(
+                InvalidInput::new("audience", Reason::BadFormat, "The audience is group, pupils or teams.").into()
+            )
+        }
+    };
+    let node = |n: &String| {
+        n.parse::<NodeId>()
+            .map_err(|_| InvalidInput::new("attachments", Reason::BadFormat, "Files are named by their ids."))
+    };
+    let handouts = match (&req.attachments, &req.template) {
+        (None, None) => None,
+        (attachments, template) => Some(Handouts {
+            attachments: attachments.iter().flatten().map(node).collect::<Result<_, _>>()?,
+            template: template.as_ref().map(node).transpose()?,
+        }),
+    };
     Ok(AssignmentDraft {
+        audience,
+        handouts,
         group_id: req
             .group_id
             .parse()
@@ -317,4 +345,96 @@ pub async fn extra_time(
         .set_extra_time(&auth.session, id(&a, "assignment")?, id(&p, "pupil")?, req.extra_secs, &auth.meta)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A file handed out with an assignment (those who see it; an exam's pupils once it has begun
+/// for them).
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/files/{position}", tag = "assignments",
+    params(("assignment_id" = String, Path), ("position" = usize, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 206), (status = 404, body = ErrorBody)))]
+pub async fn handout(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, position)): Path<(String, usize)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let dl = state.app.handout_file(&auth.session, id(&a, "assignment")?, position).await?;
+    content::serve(&headers, &dl, Disposition::Attachment).await
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct FileNameQuery {
+    /// The file's name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Give a file back with a hand-in's feedback, uploaded as the body (the assignment's
+/// teachers). The pupil sees it once the feedback is returned.
+#[utoipa::path(post, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback-files",
+    tag = "assignments",
+    params(("assignment_id" = String, Path), ("hand_in_id" = String, Path), FileNameQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = HandInWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn add_feedback_file(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, h)): Path<(String, String)>,
+    axum::extract::Query(FileNameQuery { name }): axum::extract::Query<FileNameQuery>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<HandInWire>)> {
+    let body = body.into_data_stream().map_err(|e| e.to_string());
+    let done = state
+        .app
+        .add_feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, &name, body, &auth.meta)
+        .await?;
+    Ok((StatusCode::CREATED, Json(HandInWire::from(&done))))
+}
+
+/// A file given back with a hand-in's feedback (the assignment's teachers; the pupil once the
+/// feedback is returned).
+#[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback-files/{position}",
+    tag = "assignments",
+    params(("assignment_id" = String, Path), ("hand_in_id" = String, Path), ("position" = usize, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 206), (status = 404, body = ErrorBody)))]
+pub async fn feedback_file(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, h, position)): Path<(String, String, usize)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let dl = state.app.feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position).await?;
+    content::serve(&headers, &dl, Disposition::Attachment).await
+}
+
+/// Take a file back out of a hand-in's feedback (the assignment's teachers).
+#[utoipa::path(delete, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/feedback-files/{position}",
+    tag = "assignments",
+    params(("assignment_id" = String, Path), ("hand_in_id" = String, Path), ("position" = usize, Path)),
+    responses((status = 200, body = HandInWire), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_feedback_file(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((a, h, position)): Path<(String, String, usize)>,
+) -> ApiResult<Json<HandInWire>> {
+    let done = state
+        .app
+        .remove_feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position, &auth.meta)
+        .await?;
+    Ok(Json(HandInWire::from(&done)))
+}
+
+/// The overview of a class or team for its teachers: every assignment (soonest deadline first)
+/// with each pupil's status and grade.
+#[utoipa::path(get, path = "/api/v1/groups/{group_id}/assignment-overview", tag = "assignments",
+    params(("group_id" = String, Path)),
+    responses((status = 200, body = ClassOverviewWire), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn class_overview(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(g): Path<String>,
+) -> ApiResult<Json<ClassOverviewWire>> {
+    let all = state.app.class_overview(&auth.session, id(&g, "class or team")?).await?;
+    Ok(Json(ClassOverviewWire::new(&all)))
 }

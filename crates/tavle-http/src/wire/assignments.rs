@@ -1,8 +1,9 @@
 //! The JSON shapes of assignments and hand-ins.
 
 use serde::{Deserialize, Serialize};
-use tavle_app::assignments::HandInRow;
 use tavle_app::assignments::{AssignmentView, Invigilation, PupilStatus};
+use tavle_app::assignments::{HandInFileRow, HandInRow, HandoutRow};
+use tavle_core::assignments::Audience;
 use tavle_core::Timestamp;
 use utoipa::ToSchema;
 
@@ -18,12 +19,19 @@ pub struct HandInFileWire {
     pub sha256: String,
 }
 
+fn file_wire(f: &HandInFileRow) -> HandInFileWire {
+    HandInFileWire { name: f.name.clone(), size: f.size, sha256: f.sha256.clone() }
+}
+
 /// A hand-in: a frozen snapshot of files, with its signed receipt.
 #[derive(Serialize, ToSchema)]
 pub struct HandInWire {
     pub id: String,
     pub assignment_id: String,
+    /// The pupil who handed it in.
     pub pupil_id: String,
+    /// The team it counts for (0: the pupil alone).
+    pub team: u32,
     pub handed_in_at: String,
     /// Seconds after the deadline; 0 when on time.
     pub late_by_secs: i64,
@@ -40,6 +48,8 @@ pub struct HandInWire {
     pub returned_at: Option<String>,
     /// The teacher asks for a new hand-in.
     pub resubmission_requested: bool,
+    /// Files given back with the feedback (a pupil sees them once it is returned).
+    pub feedback_files: Vec<HandInFileWire>,
 }
 
 /// A teacher's feedback on a hand-in.
@@ -63,18 +73,16 @@ impl From<&HandInRow> for HandInWire {
             id: h.id.to_string(),
             assignment_id: h.assignment_id.to_string(),
             pupil_id: h.pupil_id.to_string(),
+            team: h.team,
             handed_in_at: time(h.handed_in_at),
             late_by_secs: h.late_by_secs,
-            files: h
-                .files
-                .iter()
-                .map(|f| HandInFileWire { name: f.name.clone(), size: f.size, sha256: f.sha256.clone() })
-                .collect(),
+            files: h.files.iter().map(file_wire).collect(),
             receipt: serde_json::from_str(&h.receipt).unwrap_or(serde_json::Value::Null),
             feedback: h.feedback.text.clone(),
             grade: h.feedback.grade.map(|g| g.code()),
             returned_at: h.feedback.returned_at.map(time),
             resubmission_requested: h.feedback.resubmission_requested,
+            feedback_files: h.feedback.files.iter().map(file_wire).collect(),
         }
     }
 }
@@ -106,6 +114,37 @@ pub struct AssignmentWire {
     pub my_hand_in: Option<HandInWire>,
     /// What the teacher changed after it opened, oldest first.
     pub changes: Vec<AssignmentChangeWire>,
+    /// `group` (every pupil of the class or team), `pupils` or `teams`.
+    pub audience: &'static str,
+    /// For its teachers: the pupils it is for (`pupils`), or the teams (`teams`), by id.
+    pub pupils: Vec<String>,
+    pub teams: Vec<Vec<String>>,
+    /// The files handed out, in order (download: `…/files/{position}`); in the list of
+    /// assignments, and for an exam's pupils before it begins, empty.
+    pub files: Vec<HandoutWire>,
+    /// For a pupil, on the assignment's own page once it has opened for them: their (or their
+    /// team's) working folder in the drive, with the template in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_folder_id: Option<String>,
+    /// For a pupil in a team: its number, and everyone in it by name.
+    pub team: u32,
+    pub team_names: Vec<String>,
+}
+
+/// A file handed out with an assignment.
+#[derive(Serialize, ToSchema)]
+pub struct HandoutWire {
+    /// `attachment` (to read) or `template` (copied into each working folder).
+    pub kind: &'static str,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+impl From<&HandoutRow> for HandoutWire {
+    fn from(f: &HandoutRow) -> Self {
+        HandoutWire { kind: f.kind.code(), name: f.name.clone(), size: f.size, sha256: f.sha256.clone() }
+    }
 }
 
 /// A change to an assignment after it opened.
@@ -144,6 +183,21 @@ impl From<&AssignmentView> for AssignmentWire {
                     fields: serde_json::from_str(&c.fields).unwrap_or(serde_json::Value::Null),
                 })
                 .collect(),
+            audience: a.audience.code(),
+            pupils: match (&a.audience, v.manages) {
+                (Audience::Pupils(p), true) => p.iter().map(ToString::to_string).collect(),
+                _ => vec![],
+            },
+            teams: match (&a.audience, v.manages) {
+                (Audience::Teams(t), true) => {
+                    t.iter().map(|team| team.iter().map(ToString::to_string).collect()).collect()
+                }
+                _ => vec![],
+            },
+            files: v.handouts.iter().map(HandoutWire::from).collect(),
+            work_folder_id: v.work_folder.map(|n| n.to_string()),
+            team: v.team,
+            team_names: v.team_names.clone(),
         }
     }
 }
@@ -167,6 +221,19 @@ pub struct NewAssignment {
     pub late_allowed: bool,
     #[serde(default)]
     pub resubmit_allowed: bool,
+    /// `group` (default: every pupil of the class or team), `pupils` (those in `pupils`) or
+    /// `teams` (the teams in `teams`, who hand in together).
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub pupils: Vec<String>,
+    #[serde(default)]
+    pub teams: Vec<Vec<String>>,
+    /// Files of the caller's drive to hand out, by id, taken as they are now. With
+    /// `template`: when either is given, the files handed out become these; when both are
+    /// absent, a change keeps the files it has.
+    pub attachments: Option<Vec<String>>,
+    /// A file of the caller's drive copied into each pupil's (or team's) working folder.
+    pub template: Option<String>,
 }
 
 /// Files of the pupil's drive to hand in.
@@ -181,6 +248,8 @@ pub struct HandInFiles {
 pub struct PupilStatusWire {
     pub pupil_id: String,
     pub name: String,
+    /// The team they hand in with (0: on their own).
+    pub team: u32,
     /// `handed_in`, `late` or `missing`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,6 +266,7 @@ impl From<&PupilStatus> for PupilStatusWire {
         PupilStatusWire {
             pupil_id: p.pupil_id.to_string(),
             name: p.name.clone(),
+            team: p.team,
             status,
             hand_in: p.hand_in.as_ref().map(HandInWire::from),
         }
@@ -265,5 +335,64 @@ impl From<&Invigilation> for InvigilationWire {
                 })
                 .collect(),
         }
+    }
+}
+
+/// A class's or team's assignments with every pupil's standing on each: the teacher's
+/// overview per class.
+#[derive(Serialize, ToSchema)]
+pub struct ClassOverviewWire {
+    /// Soonest deadline first.
+    pub assignments: Vec<OverviewAssignmentWire>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OverviewAssignmentWire {
+    pub id: String,
+    pub title: String,
+    pub mode: &'static str,
+    /// Absent while it is a draft.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
+    pub deadline: String,
+    /// The pupils it is for, each with their status (`handed_in`, `late`, `missing`) and grade.
+    pub pupils: Vec<OverviewCellWire>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OverviewCellWire {
+    pub pupil_id: String,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<&'static str>,
+    /// Whether the feedback has been returned.
+    pub returned: bool,
+}
+
+impl ClassOverviewWire {
+    pub fn new(all: &[(tavle_app::assignments::AssignmentRow, Vec<PupilStatus>)]) -> Self {
+        let assignments = all
+            .iter()
+            .map(|(a, pupils)| OverviewAssignmentWire {
+                id: a.id.to_string(),
+                title: a.title.clone(),
+                mode: a.mode.code(),
+                opens_at: a.opens_at.map(time),
+                deadline: time(a.deadline),
+                pupils: pupils
+                    .iter()
+                    .map(|p| {
+                        let w = PupilStatusWire::from(p);
+                        OverviewCellWire {
+                            pupil_id: w.pupil_id,
+                            status: w.status,
+                            grade: p.hand_in.as_ref().and_then(|h| h.feedback.grade.map(|g| g.code())),
+                            returned: p.hand_in.as_ref().is_some_and(|h| h.feedback.returned_at.is_some()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        ClassOverviewWire { assignments }
     }
 }

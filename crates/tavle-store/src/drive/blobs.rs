@@ -103,14 +103,16 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(blob_row).collect()
     }
 
-    /// Blobs that no file, version or hand-in uses, recorded before `before`.
+    /// Blobs that no file, version, hand-in, assignment or feedback uses, recorded before `before`.
     pub async fn unused_blobs(&mut self, tenant: TenantId, before: i64) -> Result<Vec<BlobRow>> {
         let rows = sqlx::query(
             "SELECT b.id, b.tenant_id, b.sha256, b.size, b.created_at FROM blob b \
              WHERE b.tenant_id = $1 AND b.created_at < $2 \
              AND NOT EXISTS (SELECT 1 FROM node n WHERE n.blob_id = b.id) \
              AND NOT EXISTS (SELECT 1 FROM file_version v WHERE v.blob_id = b.id) \
-             AND NOT EXISTS (SELECT 1 FROM hand_in_file h WHERE h.blob_id = b.id)",
+             AND NOT EXISTS (SELECT 1 FROM hand_in_file h WHERE h.blob_id = b.id) \
+             AND NOT EXISTS (SELECT 1 FROM assignment_file f WHERE f.blob_id = b.id) \
+             AND NOT EXISTS (SELECT 1 FROM feedback_file f WHERE f.blob_id = b.id)",
         )
         .bind(tenant.to_string())
         .bind(before)
@@ -126,7 +128,9 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             "DELETE FROM blob WHERE tenant_id = $1 AND id = $2 \
              AND NOT EXISTS (SELECT 1 FROM node n WHERE n.blob_id = $2) \
              AND NOT EXISTS (SELECT 1 FROM file_version v WHERE v.blob_id = $2) \
-             AND NOT EXISTS (SELECT 1 FROM hand_in_file h WHERE h.blob_id = $2)",
+             AND NOT EXISTS (SELECT 1 FROM hand_in_file h WHERE h.blob_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM assignment_file f WHERE f.blob_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM feedback_file f WHERE f.blob_id = $2)",
         )
         .bind(tenant.to_string())
         .bind(blob.to_string())

@@ -1,0 +1,224 @@
+//! What goes out with an assignment: who it is for, the files handed out (attachments and a
+//! template, frozen from the teacher's drive) and each pupil's or team's working folder.
+//!
+//! Decisions:
+//! - Files handed out point at blobs, like a hand-in's: the teacher editing the original
+//!   later changes nothing that was handed out, and nothing is copied.
+//! - A working folder is made at the pupil's first opening of the assignment after it opened
+//!   for them, in their own drive under `Opgaver/<title>`, with the template in it (a new file
+//!   pointing at the template's blob: no bytes copied, counted in the pupil's quota). An
+//!   exam's template is thereby staged before the start and invisible until it.
+//! - A team's working folder is made in the drive of the first of them to open it and shared
+//!   (edit) with the rest of the team; one hand-in counts for the whole team.
+//! - During a closed exam the lock lets the pupil's working folder of that exam through
+//!   (`in_exam_work`), and nothing else of the drive.
+
+use serde_json::json;
+use tavle_blob::BlobKey;
+use tavle_core::assignments::{Audience, Mode, Phase};
+use tavle_core::drive::{file_name, name_key, Access, Grantee, NodeKind};
+use tavle_core::org::MemberRole;
+use tavle_core::policy::Actor;
+use tavle_core::{AssignmentId, NodeId, PersonId};
+use tavle_store::drive::{NodeRow, ShareRow};
+use tavle_store::handouts::WorkRow;
+
+use super::{AssignmentDraft, AssignmentRow, HandoutKind, HandoutRow, Handouts};
+use crate::audit::{event, RequestMeta};
+use crate::auth::Session;
+use crate::drive::{new_etag, new_folder};
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// The most files an assignment hands out.
+const MAX_HANDOUTS: usize = 20;
+
+/// The folder of a pupil's drive that holds their working folders.
+const WORK_ROOT: &str = "Opgaver";
+
+/// Where a pupil's work goes: their own slot, or their team's.
+pub(super) fn slot(row: &AssignmentRow, pupil: PersonId) -> String {
+    match row.audience.team_of(pupil) {
+        0 => pupil.to_string(),
+        team => format!("team-{team}"),
+    }
+}
+
+impl App {
+    /// Checks who an assignment is for against the pupils of its class or team.
+    pub(super) async fn check_audience(&self, a: &Actor, d: &AssignmentDraft) -> AppResult<()> {
+        if d.audience == Audience::Group {
+            return Ok(());
+        }
+        let members = self.store.read().await?.group_members(a.tenant_id, d.group_id).await?;
+        let pupils: Vec<PersonId> =
+            members.iter().filter(|m| m.role == MemberRole::Pupil).map(|m| m.person_id).collect();
+        Ok(d.audience.check(&pupils)?)
+    }
+
+    /// The files of the teacher's drive to hand out, as they are now.
+    pub(super) async fn freeze_handouts(&self, a: &Actor, h: &Handouts) -> AppResult<Vec<HandoutRow>> {
+        let all: Vec<(HandoutKind, NodeId)> = h
+            .template
+            .iter()
+            .map(|t| (HandoutKind::Template, *t))
+            .chain(h.attachments.iter().map(|n| (HandoutKind::Attachment, *n)))
+            .collect();
+        if all.len() > MAX_HANDOUTS {
+            return Err(tavle_core::InvalidInput::new(
+                "attachments",
+                tavle_core::Reason::TooLong,
+                format!("An assignment hands out at most {MAX_HANDOUTS} files."),
+            )
+            .into());
+        }
+        let mut conn = self.store.read().await?;
+        let mut out = Vec::with_capacity(all.len());
+        for (kind, n) in all {
+            let r = self.reach(&mut conn, a, n, false).await?;
+            let node = r.node();
+            let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
+                return Err(AppError::Conflict(format!("\"{}\" is a folder; hand out files.", node.name)));
+            };
+            out.push(HandoutRow { kind, name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
+        }
+        Ok(out)
+    }
+
+    /// A pupil's (or their team's) working folder of an assignment open for them, made with
+    /// the template in it on first use.
+    pub(super) async fn work_folder(
+        &self,
+        a: &Actor,
+        row: &AssignmentRow,
+        handouts: &[HandoutRow],
+        meta: &RequestMeta,
+    ) -> AppResult<Option<NodeId>> {
+        let slot = slot(row, a.person_id);
+        if let Some(w) = self.store.read().await?.work(a.tenant_id, row.id, &slot).await? {
+            return Ok(Some(w.folder_id));
+        }
+        let space = self.own_space(a).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        // The folder that holds working folders, made on first use.
+        let root = match tx.child(a.tenant_id, space.root_id, &name_key(WORK_ROOT)).await? {
+            Some(n) if n.kind == NodeKind::Folder => n,
+            // A file of that name: the working folder goes at the top instead.
+            Some(_) => tx.node(a.tenant_id, space.root_id).await?.ok_or(AppError::NotFound("drive"))?,
+            None => {
+                let f = new_folder(
+                    &space,
+                    NodeId::new(),
+                    Some(space.root_id),
+                    WORK_ROOT.into(),
+                    Some(a.person_id),
+                    now.millis(),
+                );
+                tx.insert_node(&f).await?;
+                f
+            }
+        };
+        // The assignment's title, made a valid name, numbered if it is taken.
+        let base = file_name(&row.title).unwrap_or_else(|_| "Opgave".to_string());
+        let mut name = base.clone();
+        for n in 2.. {
+            if tx.child(a.tenant_id, root.id, &name_key(&name)).await?.is_none() {
+                break;
+            }
+            name = format!("{base} ({n})");
+        }
+        let folder = new_folder(&space, NodeId::new(), Some(root.id), name, Some(a.person_id), now.millis());
+        tx.insert_node(&folder).await?;
+        let copies: Vec<NodeRow> = handouts
+            .iter()
+            .filter(|h| h.kind == HandoutKind::Template)
+            .map(|h| NodeRow {
+                id: NodeId::new(),
+                parent_id: Some(folder.id),
+                name: h.name.clone(),
+                kind: NodeKind::File,
+                blob_id: Some(h.blob_id),
+                size: h.size,
+                sha256: Some(h.sha256.clone()),
+                ..new_folder(&space, NodeId::new(), None, String::new(), Some(a.person_id), now.millis())
+            })
+            .collect();
+        self.charge(&mut tx, &space, copies.iter().map(|c| c.size).sum()).await?;
+        for c in &copies {
+            tx.insert_node(c).await?;
+        }
+        let work =
+            WorkRow { slot: slot.clone(), folder_id: folder.id, created_by: a.person_id, created_at: now.millis() };
+        if !tx.insert_work(a.tenant_id, row.id, &work).await? {
+            // A teammate's request made it first: theirs stands, this one is dropped.
+            drop(tx);
+            return Ok(self.store.read().await?.work(a.tenant_id, row.id, &slot).await?.map(|w| w.folder_id));
+        }
+        let team = row.audience.team(row.audience.team_of(a.person_id));
+        for p in team.iter().filter(|p| **p != a.person_id) {
+            let share = ShareRow {
+                id: uuid::Uuid::now_v7(),
+                tenant_id: a.tenant_id,
+                node_id: folder.id,
+                grantee: Grantee::Person(*p),
+                access: Access::Edit,
+                created_by: a.person_id,
+                created_at: now.millis(),
+                expires_at: None,
+            };
+            tx.put_share(&share).await?;
+        }
+        tx.touch_folders(a.tenant_id, root.id, &new_etag()).await?;
+        let detail = json!({ "folder": folder.id.to_string(), "team": team.len(), "template": copies.len() });
+        tx.append_audit(&event(a, now, "assignment.work_folder", row.id, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(Some(folder.id))
+    }
+
+    /// Whether `path` (root first) is in the actor's working folder of `exam`: what the
+    /// closed-exam lock lets through.
+    pub(crate) async fn in_exam_work<C>(
+        &self,
+        db: &mut tavle_store::Db<C>,
+        a: &Actor,
+        exam: &AssignmentRow,
+        path: &[NodeRow],
+    ) -> AppResult<bool>
+    where
+        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+    {
+        let Some(w) = db.work(a.tenant_id, exam.id, &slot(exam, a.person_id)).await? else { return Ok(false) };
+        Ok(path.iter().any(|n| n.id == w.folder_id))
+    }
+
+    /// A file handed out with an assignment, for those who see the assignment (an exam's
+    /// pupils once it has begun for them).
+    pub async fn handout_file(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        position: usize,
+    ) -> AppResult<crate::drive::Download> {
+        let a = &s.actor;
+        let v = self.visible_assignment(a, id).await?;
+        let mut conn = self.store.read().await?;
+        let extra = conn.extra_time(a.tenant_id, id, a.person_id).await?;
+        // An exam's files stay with its teachers until it begins, like its paper.
+        let early = super::window(&v.row).phase(extra, self.clock.now()) == Phase::NotYetOpen;
+        if !v.manages && matches!(v.row.mode, Mode::Exam { .. }) && early {
+            return Err(AppError::NotFound("file"));
+        }
+        let all = conn.handouts(a.tenant_id, id).await?;
+        let f = all.get(position).ok_or(AppError::NotFound("file"))?;
+        Ok(crate::drive::Download::of_blob(
+            f.name.clone(),
+            f.size,
+            format!("{}-{position}", f.sha256.get(..16).unwrap_or_default()),
+            v.row.updated_at,
+            Some(f.sha256.clone()),
+            BlobKey { tenant: a.tenant_id, blob: f.blob_id },
+            self.blobs.clone(),
+        ))
+    }
+}
