@@ -4,30 +4,13 @@
 //! when `TAVLE_TEST_S3_*` names one, on a real S3 server (Garage).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod common;
 
 use common::{use_s3_from_env, Api, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-/// Runs a test on SQLite and, when the suite is given one, on PostgreSQL.
-macro_rules! on_both_backends {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(false).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if tavle_store::testing::postgres_url().is_some() {
-                    super::$name(true).await;
-                }
-            }
-        }
-    };
-}
 
 async fn spaces(api: &Api) -> Vec<Value> {
     let (status, body) = api.get("/api/v1/drive/spaces").await;

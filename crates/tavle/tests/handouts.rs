@@ -4,6 +4,7 @@
 //! pupils whose lock lets their working folder through.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod common;
 
 use common::{Api, TestServer, START};
@@ -11,23 +12,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 const HOUR: i64 = 3_600_000;
-
-macro_rules! on_both_backends {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(false).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if tavle_store::testing::postgres_url().is_some() {
-                    super::$name(true).await;
-                }
-            }
-        }
-    };
-}
 
 fn at(ms: i64) -> String {
     tavle_core::Timestamp(ms).to_rfc3339()

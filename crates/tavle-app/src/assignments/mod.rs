@@ -436,7 +436,13 @@ impl App {
             }
             drop(conn);
             if v.pupil && !early {
-                work_folder = self.work_folder(a, &row, &handouts, meta).await?;
+                work_folder = match self.work_folder(a, &row, &handouts, meta).await {
+                    Ok(f) => f,
+                    // A full drive must not hide the assignment: the pupil can still upload
+                    // a hand-in, and the folder is made on a later visit once there is room.
+                    Err(AppError::QuotaExceeded { .. }) => None,
+                    Err(e) => return Err(e),
+                };
             }
         }
         Ok(AssignmentView {

@@ -2,6 +2,26 @@
 //! clock the test controls, and a typed HTTP client for it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // Shared by several test binaries.
 
+/// A test run on SQLite, and on PostgreSQL when the suite is given one (CI always is): the
+/// test is an `async fn(postgres: bool)` of the same name.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(false).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if tavle_store::testing::postgres_url().is_some() {
+                    super::$name(true).await;
+                }
+            }
+        }
+    };
+}
+
 use std::sync::Arc;
 
 use reqwest::{Client, Method, StatusCode};
