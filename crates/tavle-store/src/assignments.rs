@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use tavle_core::assignments::{Audience, Grade, Mode};
 use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
 
-use crate::row::{id, int, opt_int, opt_text, parse, text};
+use crate::row::{id, int, opt_int, opt_text, parse, placeholders, text};
 use crate::{Db, Result};
 
 /// An assignment as stored.
@@ -185,7 +185,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         if groups.is_empty() {
             return Ok(vec![]);
         }
-        let list = (0..groups.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let list = placeholders(2, groups.len());
         let sql = format!(
             "SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND group_id IN ({list}) ORDER BY deadline, id"
         );
@@ -210,7 +210,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         if groups.is_empty() {
             return Ok(vec![]);
         }
-        let list = (0..groups.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
+        let list = placeholders(4, groups.len());
         let sql = format!(
             "SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND mode IN ('exam', 'closed_exam') \
              AND opens_at <= $2 AND deadline >= $3 AND group_id IN ({list})"
@@ -400,7 +400,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         let mut out: HashMap<HandInId, Vec<HandInFileRow>> = HashMap::new();
         // Bounded IN lists: an assignment may have a thousand hand-ins.
         for chunk in hand_ins.chunks(500) {
-            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+            let list = placeholders(2, chunk.len());
             let sql = format!(
                 "SELECT hand_in_id, name, blob_id, size, sha256 FROM {table} WHERE tenant_id = $1 \
                  AND hand_in_id IN ({list}) ORDER BY hand_in_id, position"

@@ -9,7 +9,7 @@ use tavle_core::assignments::Audience;
 use tavle_core::{AssignmentId, BlobId, NodeId, PersonId, TenantId};
 
 use crate::assignments::AssignmentRow;
-use crate::row::{id, int, text};
+use crate::row::{id, int, placeholders, text};
 use crate::{Db, Result, StoreError};
 
 /// Whether a file handed out is to read, or to be copied into each working folder.
@@ -93,7 +93,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         let limited: Vec<AssignmentId> = rows.iter().filter(|r| r.audience != Audience::Group).map(|r| r.id).collect();
         let mut by: HashMap<AssignmentId, Vec<(u32, PersonId)>> = HashMap::new();
         for chunk in limited.chunks(500) {
-            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+            let list = placeholders(2, chunk.len());
             let sql = format!(
                 "SELECT assignment_id, pupil_id, team FROM assignment_pupil WHERE tenant_id = $1 \
                  AND assignment_id IN ({list}) ORDER BY team, pupil_id"

@@ -47,3 +47,8 @@ pub(crate) fn date(row: &AnyRow, col: &str) -> Result<time::Date> {
 pub(crate) fn parse<T>(col: &str, raw: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T> {
     f(raw).ok_or_else(|| StoreError::Corrupt(format!("column {col} holds unknown value {raw:?}")))
 }
+
+/// `$from, $from+1, …` for `n` bound values: the inside of an `IN (…)`.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(", ")
+}

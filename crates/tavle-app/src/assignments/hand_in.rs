@@ -136,10 +136,7 @@ impl App {
             let mut conn = self.store.read().await?;
             let municipality = conn.tenant(a.tenant_id).await?.map(|t| t.name).unwrap_or_default();
             let pupil = conn.person(a.tenant_id, a.person_id).await?.map(|p| p.display_name).unwrap_or_default();
-            let mut names = Vec::new();
-            for p in row.audience.team(team) {
-                names.push(conn.person(a.tenant_id, *p).await?.map(|p| p.display_name).unwrap_or_default());
-            }
+            let names = super::names_of(&mut conn, a.tenant_id, row.audience.team(team)).await?;
             (municipality, pupil, names)
         };
         let job = HandInJob {

@@ -127,6 +127,32 @@ pub(crate) struct Visible {
     pub pupil: bool,
 }
 
+impl Visible {
+    /// Whether an exam's paper and files are still kept from this caller: a pupil, before the
+    /// exam begins for them (with `extra_secs` of extra time).
+    fn paper_hidden(&self, extra_secs: i64, now: Timestamp) -> bool {
+        !self.manages
+            && matches!(self.row.mode, Mode::Exam { .. })
+            && window(&self.row).phase(extra_secs, now) == tavle_core::assignments::Phase::NotYetOpen
+    }
+}
+
+/// The display names of these people, in order (the people of a team, on its receipt).
+async fn names_of<C>(
+    conn: &mut tavle_store::Db<C>,
+    tenant: tavle_core::TenantId,
+    people: &[tavle_core::PersonId],
+) -> AppResult<Vec<String>>
+where
+    C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+{
+    let mut out = Vec::with_capacity(people.len());
+    for p in people {
+        out.push(conn.person(tenant, *p).await?.map(|p| p.display_name).unwrap_or_default());
+    }
+    Ok(out)
+}
+
 fn visible(a: &Actor, row: AssignmentRow, g: GroupFacts, group_name: String) -> Option<Visible> {
     let manages = may_manage_assignments(a, &g);
     let listed = row.audience.listed();
@@ -419,10 +445,11 @@ impl App {
         let my_hand_in = mine.into_iter().find(|h| h.withdrawn_at.is_none()).map(for_pupil);
         let changes = conn.assignment_changes(a.tenant_id, id).await?;
         let extra_secs = conn.extra_time(a.tenant_id, id, a.person_id).await?;
-        let mut row = v.row;
+        let now = self.clock.now();
+        let early = window(&v.row).phase(extra_secs, now) == tavle_core::assignments::Phase::NotYetOpen;
         // An exam's paper stays with its teachers until the exam begins.
-        let early = window(&row).phase(extra_secs, self.clock.now()) == tavle_core::assignments::Phase::NotYetOpen;
-        let hidden = !v.manages && matches!(row.mode, Mode::Exam { .. }) && early;
+        let hidden = v.paper_hidden(extra_secs, now);
+        let mut row = v.row;
         if hidden {
             row.instructions = String::new();
         }
@@ -431,9 +458,7 @@ impl App {
             if !hidden {
                 handouts = conn.handouts(a.tenant_id, id).await?;
             }
-            for p in row.audience.team(team) {
-                team_names.push(conn.person(a.tenant_id, *p).await?.map(|p| p.display_name).unwrap_or_default());
-            }
+            team_names = names_of(&mut conn, a.tenant_id, row.audience.team(team)).await?;
             drop(conn);
             if v.pupil && !early {
                 work_folder = match self.work_folder(a, &row, &handouts, meta).await {

@@ -15,7 +15,7 @@
 
 use serde_json::json;
 use tavle_blob::BlobKey;
-use tavle_core::assignments::{Audience, Mode, Phase};
+use tavle_core::assignments::Audience;
 use tavle_core::drive::{file_name, name_key, Access, Grantee, NodeKind};
 use tavle_core::org::MemberRole;
 use tavle_core::policy::Actor;
@@ -205,8 +205,7 @@ impl App {
         let mut conn = self.store.read().await?;
         let extra = conn.extra_time(a.tenant_id, id, a.person_id).await?;
         // An exam's files stay with its teachers until it begins, like its paper.
-        let early = super::window(&v.row).phase(extra, self.clock.now()) == Phase::NotYetOpen;
-        if !v.manages && matches!(v.row.mode, Mode::Exam { .. }) && early {
+        if v.paper_hidden(extra, self.clock.now()) {
             return Err(AppError::NotFound("file"));
         }
         let all = conn.handouts(a.tenant_id, id).await?;

@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 use tavle_core::drive::NodeKind;
 use tavle_core::{BlobId, NodeId, PersonId, SpaceId, TenantId};
 
-use crate::row::{id, int, opt_id, opt_int, opt_text, parse, text};
+use crate::row::{id, int, opt_id, opt_int, opt_text, parse, placeholders, text};
 use crate::{Db, Result};
 
 /// A file or folder as stored.
@@ -147,7 +147,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         if roots.is_empty() {
             return Ok(vec![]);
         }
-        let placeholders: Vec<String> = (0..roots.len()).map(|i| format!("${}", i + 4)).collect();
+        let list = placeholders(4, roots.len());
         let sql = format!(
             "WITH RECURSIVE down(id) AS ( \
                SELECT id FROM node WHERE tenant_id = $1 AND id IN ({}) AND trashed_at IS NULL \
@@ -156,7 +156,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
              SELECT {NODE_COLS} FROM node n JOIN down ON n.id = down.id \
              WHERE n.tenant_id = $1 AND n.parent_id IS NOT NULL AND n.name_key LIKE $2 ESCAPE '\\' \
              ORDER BY n.name_key LIMIT $3",
-            placeholders.join(", ")
+            list
         );
         let mut q = sqlx::query(&sql)
             .bind(tenant.to_string())

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use tavle_core::drive::{Access, Grantee};
 use tavle_core::{NodeId, PersonId, TenantId};
 
-use crate::row::{id, int, opt_int, parse, text};
+use crate::row::{id, int, opt_int, parse, placeholders, text};
 use crate::{Db, Result, StoreError};
 
 /// A share as stored.
@@ -37,10 +37,6 @@ fn share_row(r: &sqlx::any::AnyRow) -> Result<ShareRow> {
         created_at: int(r, "created_at")?,
         expires_at: opt_int(r, "expires_at")?,
     })
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(", ")
 }
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {

@@ -7,7 +7,7 @@ use tavle_core::drive::SpaceKind;
 use tavle_core::{NodeId, SpaceId, TenantId};
 
 use super::nodes::NodeRow;
-use crate::row::{id, int, opt_int, text};
+use crate::row::{id, int, opt_int, placeholders, text};
 use crate::{Db, Result, StoreError};
 
 /// A space as stored.
@@ -66,10 +66,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         if kinds.is_empty() {
             return Ok(vec![]);
         }
-        let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
+        let list = placeholders(2, kinds.len());
         let sql = format!(
             "SELECT {SPACE_COLS} FROM space WHERE tenant_id = $1 AND owner_id IN ({}) ORDER BY created_at",
-            placeholders.join(", ")
+            list
         );
         let mut q = sqlx::query(&sql).bind(tenant.to_string());
         for k in kinds {
