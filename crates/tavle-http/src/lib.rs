@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod nextcloud;
 pub mod ops;
+mod unread;
 pub mod web;
 pub mod wire;
 
@@ -158,6 +159,7 @@ pub fn router(state: HttpState) -> Router {
         .merge(dav::routes())
         .merge(nextcloud::routes())
         .fallback(web::serve)
+        .layer(axum::middleware::from_fn(unread::close_unread))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         .with_state(state)
 }

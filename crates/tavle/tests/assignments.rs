@@ -148,6 +148,22 @@ async fn on_both(postgres: bool) {
     let (status, again) = upload(&elev1, &sid, "Stil.txt", "forsog-1", b"other bytes").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!((again["id"].clone(), again["receipt"].clone()), (first["id"].clone(), first["receipt"].clone()));
+    // That answer came before its body was read: it says the connection closes, so a client
+    // that pools connections does not send its next request on a closing one. An upload whose
+    // body was read keeps its connection.
+    let closing = |r: &reqwest::Response| r.headers().get("connection").map(|v| v.to_str().unwrap().to_string());
+    let retry = elev1
+        .req(Method::PUT, &format!("/api/v1/assignments/{sid}/hand-in/Stil.txt"))
+        .header("idempotency-key", "forsog-1")
+        .body(vec![7u8; 1 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((retry.status(), closing(&retry).as_deref()), (StatusCode::OK, Some("close")));
+    let home = elev1.home().await;
+    let kept = elev1.req(Method::PUT, &format!("/api/v1/drive/nodes/{home}/files/kladde.txt")).body(vec![7u8; 1 << 20]);
+    let kept = kept.send().await.unwrap();
+    assert_eq!((kept.status(), closing(&kept)), (StatusCode::CREATED, None));
     let hid = first["id"].as_str().unwrap().to_string();
     let resp =
         elev1.req(Method::GET, &format!("/api/v1/assignments/{sid}/hand-ins/{hid}/receipt")).send().await.unwrap();
