@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Generates a OneRoster 1.2 bulk CSV export of a made-up municipality for the benchmarks.
 
-    gen_oneroster.py OUT_DIR PEOPLE [--changed]
+    gen_oneroster.py OUT_DIR PEOPLE [--changed] [--schools N] [--whole-school]
 
-40 schools share PEOPLE people (92 % pupils, 8 % teachers); each school has 80 homeroom
+40 schools (or N) share PEOPLE people (92 % pupils, 8 % teachers); each school has 80 homeroom
 classes (grades 0-9, letters A-H) and 20 teams, so 100,000 people give 4,000 classes. Every
 person has a UNI-Login identity. Names are Danish, with æ, ø, å and double surnames.
+
+With --whole-school, each school also has a team of all its pupils ("Projektuge – hele
+skolen", taught by its first teacher): the zip benchmark's 1,000 hand-ins to one assignment.
 
 With --changed, the same roster a month later: 1 % of pupils moved to another class of
 their grade, 0.5 % left, 0.5 % new pupils, 0.2 % renamed. Output is deterministic.
@@ -22,7 +25,11 @@ FAMILY = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", 
           "Jørgensen", "Østergaard", "Ærtebjerg", "Ågård", "Kjær", "Bøgh", "Dahl", "Holm-Ærtebjerg",
           "Æbelø-Ågård", "Møller", "Lund", "Skov-Sørensen", "Friis", "Bæk", "Thomsen"]
 SUBJECTS = ["Musik", "Tysk", "Fransk", "Billedkunst", "Håndværk og design", "Madkundskab", "Idræt", "Engelsk"]
-SCHOOLS = 40
+
+
+def option(name, default):
+    """The value after `name` on the command line, or `default`."""
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
 
 
 def write(path, header, rows):
@@ -35,9 +42,11 @@ def write(path, header, rows):
 def main():
     out, people = sys.argv[1], int(sys.argv[2])
     changed = "--changed" in sys.argv
+    whole_school = "--whole-school" in sys.argv
+    schools = option("--schools", 40)
     rnd = random.Random(2026)
     os.makedirs(out, exist_ok=True)
-    per_school = people // SCHOOLS
+    per_school = people // schools
     teachers_per_school = per_school * 8 // 100
     pupils_per_school = per_school - teachers_per_school
 
@@ -45,7 +54,7 @@ def main():
     classes, users, roles, enrollments = [], [], [], []
     change_rnd = random.Random(11)
     new_rnd = random.Random(12)
-    for s in range(SCHOOLS):
+    for s in range(schools):
         sid = f"s{s}"
         orgs.append((sid, "", "", f"Skole nr. {s} – Ålegården", "school", f"{280000 + s}", "d1"))
         homerooms = [(g, l) for g in range(10) for l in "ABCDEFGH"]
@@ -56,6 +65,10 @@ def main():
             subject = SUBJECTS[t % len(SUBJECTS)]
             classes.append((f"{sid}-team{t}", "", "", f"{subject} hold {t}", f"{t % 10:02d}", "", "", "scheduled", "",
                             sid, "t1", subject, "", ""))
+        if whole_school:
+            classes.append((f"{sid}-all", "", "", "Projektuge – hele skolen", "", "", "", "scheduled", "", sid, "t1",
+                            "", "", ""))
+            enrollments.append((f"e-{sid}-t0-all", "", "", f"{sid}-all", sid, f"{sid}-t0", "teacher", "", "", ""))
         for p in range(pupils_per_school):
             uid = f"{sid}-p{p}"
             given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
@@ -71,6 +84,8 @@ def main():
                           "", "", f"{g:02d}", "", "", "", "", "", sid))
             roles.append((f"r-{uid}", "", "", uid, "primary", "student", "", "", sid, ""))
             enrollments.append((f"e-{uid}", "", "", f"{sid}-{g}{l}", sid, uid, "student", "", "", ""))
+            if whole_school:
+                enrollments.append((f"ea-{uid}", "", "", f"{sid}-all", sid, uid, "student", "", "", ""))
             if p % 2 == 0:
                 enrollments.append((f"et-{uid}", "", "", f"{sid}-team{p % 20}", sid, uid, "student", "", "", ""))
         if changed:

@@ -5,6 +5,8 @@
 //!   storm run URL TOKENS OUT PUPILS WINDOW_SECS   set up the assignments, then hand in
 //!   storm verify URL OUT                          check every receipt and hand-in afterwards
 //!   storm peer URL OUT PUPILS WINDOW_SECS         the same arrivals as plain PUTs (the peer)
+//!   storm fill URL TOKENS OUT PUPILS              one assignment for the biggest group, and
+//!                                                 PUPILS hand-ins to it (for the zip bench)
 //!
 //! `run` reads session tokens (one per line; `bench/seed_sessions.py` makes them), finds the
 //! pupils' classes and a teacher of each through `GET /api/v1/me`, has the teachers hand out
@@ -17,6 +19,10 @@
 //! `verify` checks each acknowledged hand-in: its receipt verifies against the instance key,
 //! names the file's SHA-256, and is the pupil's current hand-in; the file reads back byte for
 //! byte; and one more retry with the same key gets the same hand-in (exactly once).
+//!
+//! `fill` hands out one assignment (deadline in an hour) to the group with the most pupils,
+//! has PUPILS of them hand in their file as fast as 16 connections go, and writes
+//! `OUT/zip.json`: the zip's address and a session of the group's teacher.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -127,15 +133,28 @@ async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Result<Value> 
     Ok(serde_json::from_slice(&get_bytes(c, url, token).await?)?)
 }
 
-/// Finds pupils and a teacher for each of their classes, and hands out one assignment per
-/// class with a deadline that leaves room for the rest of the set-up and then `window_ms`.
+/// Which groups get an assignment.
+#[derive(Clone, Copy, PartialEq)]
+enum Groups {
+    /// Every class of the pupils taking part.
+    Classes,
+    /// Only the group (of any kind) with the most pupils.
+    Biggest,
+}
+
+/// The pupils taking part, the deadline, and each assignment with its teacher's session.
+type SetUp = (Vec<Pupil>, i64, Vec<(String, String)>);
+
+/// Finds pupils and a teacher for each of their groups, and hands out one assignment per
+/// group with a deadline that leaves room for the rest of the set-up and then `window_ms`.
 async fn set_up(
     c: &reqwest::Client,
     url: &str,
     tokens: &[String],
     wanted: usize,
     window_ms: i64,
-) -> Result<(Vec<Pupil>, i64)> {
+    which: Groups,
+) -> Result<SetUp> {
     let mes: Vec<(String, Result<Value>)> = stream::iter(tokens.iter().cloned())
         .map(|t| async move {
             let me = get_json(c, &format!("{url}/api/v1/me"), &t).await;
@@ -156,12 +175,22 @@ async fn set_up(
                 (Some("teacher"), _) => {
                     teacher_of.entry(gid).or_insert((token.clone(), csrf.clone()));
                 }
-                (Some("pupil"), Some("class")) => pupils.push((token.clone(), csrf.clone(), person.clone(), gid)),
+                (Some("pupil"), kind) if kind == Some("class") || which == Groups::Biggest => {
+                    pupils.push((token.clone(), csrf.clone(), person.clone(), gid))
+                }
                 _ => {}
             }
         }
     }
     pupils.retain(|p| teacher_of.contains_key(&p.3));
+    if which == Groups::Biggest {
+        let mut size = std::collections::HashMap::<&str, usize>::new();
+        for p in &pupils {
+            *size.entry(p.3.as_str()).or_default() += 1;
+        }
+        let biggest = size.into_iter().max_by_key(|(g, n)| (*n, *g)).map(|(g, _)| g.to_string()).unwrap_or_default();
+        pupils.retain(|p| p.3 == biggest);
+    }
     pupils.sort_by(|a, b| a.2.cmp(&b.2));
     pupils.truncate(wanted);
     if pupils.len() < wanted {
@@ -196,11 +225,12 @@ async fn set_up(
         .collect()
         .await;
     let assignment: std::collections::HashMap<String, String> = made.into_iter().collect::<Result<_>>()?;
+    let teachers = assignment.iter().map(|(gid, id)| (id.clone(), teacher_of[gid].0.clone())).collect();
     let pupils = pupils
         .into_iter()
         .map(|(token, csrf, person_id, gid)| Pupil { token, csrf, person_id, assignment_id: assignment[&gid].clone() })
         .collect();
-    Ok((pupils, deadline_ms))
+    Ok((pupils, deadline_ms, teachers))
 }
 
 /// One pupil's hand-in, retried with the same key until it is acknowledged (or refused).
@@ -305,7 +335,7 @@ async fn run(args: &[String]) -> Result<()> {
     let tokens: Vec<String> = std::fs::read_to_string(tokens)?.lines().map(str::to_string).collect();
     let c = client()?;
     let t0 = Instant::now();
-    let (pupils, deadline_ms) = set_up(&c, url, &tokens, n, (window * 1000.0) as i64).await?;
+    let (pupils, deadline_ms, _) = set_up(&c, url, &tokens, n, (window * 1000.0) as i64, Groups::Classes).await?;
     std::fs::write(format!("{out}/pupils.json"), serde_json::to_string(&pupils)?)?;
     // The window ends a second before the deadline: every hand-in begins before it.
     let wait_ms = deadline_ms - 1000 - (window * 1000.0) as i64 - epoch_ms();
@@ -325,6 +355,43 @@ async fn run(args: &[String]) -> Result<()> {
     let s = summary(&outcomes, start.elapsed().as_secs_f64());
     println!("{s}");
     std::fs::write(format!("{out}/summary.json"), s.to_string())?;
+    Ok(())
+}
+
+async fn fill(args: &[String]) -> Result<()> {
+    let [url, tokens, out, n] = args else { bail!("storm fill URL TOKENS OUT PUPILS") };
+    let n: usize = n.parse()?;
+    let tokens: Vec<String> = std::fs::read_to_string(tokens)?.lines().map(str::to_string).collect();
+    let c = client()?;
+    let (pupils, _, teachers) = set_up(&c, url, &tokens, n, 3_600_000, Groups::Biggest).await?;
+    let [(assignment, teacher)] = teachers.as_slice() else { bail!("{} assignments made, one wanted", teachers.len()) };
+    std::fs::write(format!("{out}/pupils.json"), serde_json::to_string(&pupils)?)?;
+    let start = Instant::now();
+    let (c, url) = (&c, url.as_str());
+    let outcomes: Vec<Outcome> = stream::iter(pupils.iter().enumerate())
+        .map(|(i, p)| async move {
+            let begun = Instant::now();
+            let (ok, attempts, error, answer) = hand_in(c, url, i, p, file_of(i)).await;
+            let latency_ms = begun.elapsed().as_secs_f64() * 1000.0;
+            let hand_in_id = answer.as_ref().and_then(|v| v["id"].as_str().map(str::to_string));
+            let receipt = answer.as_ref().map(|v| v["receipt"].to_string());
+            Outcome { pupil: i, ok, attempts, latency_ms, error, hand_in_id, receipt }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{out}/outcomes.jsonl"))?);
+    for o in &outcomes {
+        writeln!(f, "{}", serde_json::to_string(o)?)?;
+    }
+    let s = summary(&outcomes, start.elapsed().as_secs_f64());
+    let zip = json!({ "url": format!("{url}/api/v1/assignments/{assignment}/hand-ins.zip"), "teacher": teacher,
+        "hand_ins": s["acknowledged"] });
+    std::fs::write(format!("{out}/zip.json"), zip.to_string())?;
+    println!("{s}");
+    if s["errors"] != 0 {
+        bail!("{} hand-ins failed: {}", s["errors"], s["first_errors"]);
+    }
     Ok(())
 }
 
@@ -407,6 +474,7 @@ async fn main() -> Result<()> {
         Some("run") => run(&args[1..]).await,
         Some("verify") => verify(&args[1..]).await,
         Some("peer") => peer(&args[1..]).await,
-        _ => bail!("storm run|verify|peer …"),
+        Some("fill") => fill(&args[1..]).await,
+        _ => bail!("storm run|verify|peer|fill …"),
     }
 }
