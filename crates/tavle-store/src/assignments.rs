@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::ops::DerefMut;
 
-use sqlx::AnyConnection;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection};
 use tavle_core::assignments::{Audience, Grade, Mode};
 use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
 
@@ -189,13 +191,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         let sql = format!(
             "SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND group_id IN ({list}) ORDER BY deadline, id"
         );
-        let mut q = sqlx::query(&sql).bind(tenant.to_string());
-        for g in groups {
-            q = q.bind(g.to_string());
-        }
-        let rows = q.fetch_all(self.c()).await?;
-        let rows = rows.iter().map(assignment_row).collect::<Result<Vec<_>>>()?;
-        self.with_audience(tenant, rows).await
+        self.assignments_in_groups(tenant, sqlx::query(&sql).bind(tenant.to_string()), groups).await
     }
 
     /// The exams of these groups that have opened by `now` and whose deadline is at most
@@ -215,7 +211,18 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             "SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND mode IN ('exam', 'closed_exam') \
              AND opens_at <= $2 AND deadline >= $3 AND group_id IN ({list})"
         );
-        let mut q = sqlx::query(&sql).bind(tenant.to_string()).bind(now).bind(now - reach_ms);
+        let q = sqlx::query(&sql).bind(tenant.to_string()).bind(now).bind(now - reach_ms);
+        self.assignments_in_groups(tenant, q, groups).await
+    }
+
+    /// Runs `q`, a query of assignments whose last parameters are the `IN` list of `groups`,
+    /// and reads them with their audience.
+    async fn assignments_in_groups<'q>(
+        &mut self,
+        tenant: TenantId,
+        mut q: Query<'q, Any, AnyArguments<'q>>,
+        groups: &[GroupId],
+    ) -> Result<Vec<AssignmentRow>> {
         for g in groups {
             q = q.bind(g.to_string());
         }

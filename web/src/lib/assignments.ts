@@ -61,11 +61,8 @@ export function attemptKey(): string {
   return crypto.randomUUID();
 }
 
-/** A date and time as written in Copenhagen (`2026-11-23T10:00`, from a datetime-local
- * field) as an RFC 3339 moment, whatever the browser's own time zone. */
-export function copenhagenToIso(local: string): string {
-  const asUtc = Date.parse(`${local}:00Z`);
-  // Copenhagen's offset at about that moment: how its wall clock differs from UTC.
+/** Copenhagen's wall clock at a moment, as the parts of a datetime-local value. */
+function copenhagenWall(at: Date): (part: string) => string {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone: 'Europe/Copenhagen',
     hourCycle: 'h23',
@@ -74,23 +71,23 @@ export function copenhagenToIso(local: string): string {
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
-  }).formatToParts(new Date(asUtc));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  }).formatToParts(at);
+  return (part) => parts.find((p) => p.type === part)?.value ?? '';
+}
+
+/** A date and time as written in Copenhagen (`2026-11-23T10:00`, from a datetime-local
+ * field) as an RFC 3339 moment, whatever the browser's own time zone. */
+export function copenhagenToIso(local: string): string {
+  const asUtc = Date.parse(`${local}:00Z`);
+  // Copenhagen's offset at about that moment: how its wall clock differs from UTC.
+  const wallPart = copenhagenWall(new Date(asUtc));
+  const get = (part: string) => Number(wallPart(part));
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
   return new Date(asUtc - (wall - asUtc)).toISOString();
 }
 
 /** An RFC 3339 moment as Copenhagen's wall clock, for a datetime-local field. */
 export function isoToCopenhagen(iso: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Copenhagen',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(iso));
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  const get = copenhagenWall(new Date(iso));
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }

@@ -51,15 +51,12 @@ impl App {
     /// every pupil's hand-in; for an exam it is the examiner's export.
     pub async fn hand_ins_zip(&self, s: &Session, id: AssignmentId, meta: &RequestMeta) -> AppResult<HandInsZip> {
         let a = &s.actor;
-        let v = self.visible_assignment(a, id).await?;
-        if !v.manages {
-            return Err(AppError::Forbidden);
-        }
-        let pupils = self.pupil_statuses(a, &v.row).await?;
+        let row = self.managed_assignment(a, id).await?;
+        let pupils = self.pupil_statuses(a, &row).await?;
         let key = self.receipt_key().await?;
         let (manifest, entries, receipts) = layout(a.tenant_id, &pupils)?;
         let handed_in = pupils.iter().filter(|p| p.hand_in.is_some()).count();
-        let action = if matches!(v.row.mode, Mode::Exam { .. }) { "exam.export" } else { "hand_in.export" };
+        let action = if matches!(row.mode, Mode::Exam { .. }) { "exam.export" } else { "hand_in.export" };
         let mut tx = self.store.write().await?;
         let detail = json!({ "hand_ins": handed_in, "files": entries.len() });
         tx.append_audit(&event(a, self.clock.now(), action, id, meta, detail)).await?;
@@ -71,7 +68,7 @@ impl App {
              En kvittering kontrolleres uden net med:\n  tavle receipt verify \"<mappe>/kvittering.json\" \
              --public-key {public}\n\nHand-ins: {handed_in} of {total} pupils. Each pupil's folder holds \
              their files and receipt.\n",
-            title = v.row.title,
+            title = row.title,
             total = pupils.len(),
             public = key.public_hex(),
         );
@@ -104,7 +101,7 @@ impl App {
             .map(|r| r.map_err(|e| BlobError::Interrupted(e.to_string())))
             .chain(tail)
             .boxed();
-        Ok(HandInsZip { name: format!("afleveringer-{}.zip", safe(&v.row.title)), body })
+        Ok(HandInsZip { name: format!("afleveringer-{}.zip", safe(&row.title)), body })
     }
 }
 

@@ -32,10 +32,7 @@ impl App {
         E: std::fmt::Display,
     {
         let a = &s.actor;
-        let (h, manages) = self.readable_hand_in(a, id, hand_in).await?;
-        if !manages {
-            return Err(AppError::Forbidden);
-        }
+        let h = self.managed_hand_in(a, id, hand_in).await?;
         let name = tavle_core::drive::file_name(name)?;
         if h.feedback.files.len() >= MAX_FEEDBACK_FILES {
             return Err(InvalidInput::new(
@@ -93,10 +90,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<HandInRow> {
         let a = &s.actor;
-        let (_, manages) = self.readable_hand_in(a, id, hand_in).await?;
-        if !manages {
-            return Err(AppError::Forbidden);
-        }
+        self.managed_hand_in(a, id, hand_in).await?;
         let mut tx = self.store.write().await?;
         let mut h = tx.hand_in(a.tenant_id, hand_in).await?.ok_or(AppError::NotFound("hand-in"))?;
         if position >= h.feedback.files.len() {

@@ -28,10 +28,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<HandInRow> {
         let a = &s.actor;
-        let manages = self.visible_assignment(a, id).await?.manages;
-        if !manages {
-            return Err(AppError::Forbidden);
-        }
+        self.managed_assignment(a, id).await?;
         if text.as_ref().is_some_and(|t| t.chars().count() > 50_000) {
             return Err(InvalidInput::new(
                 "feedback",
@@ -65,11 +62,8 @@ impl App {
     /// Who has handed in, who is late and who has not: every pupil of the group with their
     /// current hand-in. For the assignment's teachers.
     pub async fn hand_in_overview(&self, s: &Session, id: AssignmentId) -> AppResult<Vec<PupilStatus>> {
-        let v = self.visible_assignment(&s.actor, id).await?;
-        if !v.manages {
-            return Err(AppError::Forbidden);
-        }
-        self.pupil_statuses(&s.actor, &v.row).await
+        let row = self.managed_assignment(&s.actor, id).await?;
+        self.pupil_statuses(&s.actor, &row).await
     }
 
     /// The teacher's overview of a class or team: each of its assignments with every pupil's
@@ -141,6 +135,20 @@ impl App {
         let theirs = |h: &HandInRow| h.pupil_id == a.person_id || (h.team > 0 && h.team == team);
         let h = h.filter(|h| h.assignment_id == id && (v.manages || theirs(h)));
         Ok((h.ok_or(AppError::NotFound("hand-in"))?, v.manages))
+    }
+
+    /// A hand-in of an assignment the caller manages (its pupil and team may read it, but
+    /// are refused here).
+    pub(super) async fn managed_hand_in(
+        &self,
+        a: &tavle_core::policy::Actor,
+        id: AssignmentId,
+        hand_in: HandInId,
+    ) -> AppResult<HandInRow> {
+        match self.readable_hand_in(a, id, hand_in).await? {
+            (h, true) => Ok(h),
+            (_, false) => Err(AppError::Forbidden),
+        }
     }
 
     /// A file of a hand-in, for its pupil and the assignment's teachers.

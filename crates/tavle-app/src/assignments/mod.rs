@@ -279,11 +279,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<AssignmentRow> {
         let a = &s.actor;
-        let v = self.visible_assignment(a, id).await?;
-        let old = v.row;
-        if !v.manages {
-            return Err(AppError::Forbidden);
-        }
+        let old = self.managed_assignment(a, id).await?;
         if d.group_id != old.group_id {
             return Err(InvalidInput::new(
                 "group_id",
@@ -373,11 +369,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<()> {
         let a = &s.actor;
-        let v = self.visible_assignment(a, id).await?;
-        let row = v.row;
-        if !v.manages {
-            return Err(AppError::Forbidden);
-        }
+        let row = self.managed_assignment(a, id).await?;
         let mut tx = self.store.write().await?;
         let hand_ins = tx.hand_in_count(a.tenant_id, id).await?;
         if hand_ins > 0 && !confirmed {
@@ -402,11 +394,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<()> {
         let a = &s.actor;
-        let v = self.visible_assignment(a, id).await?;
-        let row = v.row;
-        if !v.manages {
-            return Err(AppError::Forbidden);
-        }
+        let row = self.managed_assignment(a, id).await?;
         if !(0..=MAX_EXTRA_SECS).contains(&secs) {
             return Err(InvalidInput::new(
                 "extra_secs",
@@ -425,6 +413,16 @@ impl App {
         tx.append_audit(&event(a, self.clock.now(), "assignment.extra_time", id, meta, detail)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Loads an assignment the caller manages (a teacher of its group, an admin of its
+    /// school). One they only see is forbidden to them; one they cannot see is not found.
+    pub(crate) async fn managed_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<AssignmentRow> {
+        let v = self.visible_assignment(a, id).await?;
+        if !v.manages {
+            return Err(AppError::Forbidden);
+        }
+        Ok(v.row)
     }
 
     /// Loads an assignment the caller may see: one they manage, or (published) one of theirs.
