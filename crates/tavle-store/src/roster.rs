@@ -70,6 +70,9 @@ pub struct TenantSnapshot {
     pub identities: Vec<IdentityRow>,
     pub person_schools: Vec<PersonSchoolRow>,
     pub memberships: Vec<MemberRow>,
+    /// People who hold a staff role (school or municipality admin): a roster never claims,
+    /// renames, identifies or retires them.
+    pub staff: Vec<PersonId>,
 }
 
 /// Everything a roster import writes, computed by the caller.
@@ -81,6 +84,8 @@ pub struct RosterWrite {
     pub changed_years: Vec<SchoolYear>,
     pub new_groups: Vec<(Group, String)>,
     pub changed_groups: Vec<Group>,
+    /// Groups made by hand that the roster now keeps, with their roster key.
+    pub linked_groups: Vec<(GroupId, String)>,
     pub new_people: Vec<PersonCols>,
     /// Name, status or roster key changed.
     pub changed_people: Vec<PersonCols>,
@@ -108,6 +113,7 @@ impl RosterWrite {
             + self.changed_years.len()
             + self.new_groups.len()
             + self.changed_groups.len()
+            + self.linked_groups.len()
             + self.new_people.len()
             + self.changed_people.len()
             + self.removed_logins.len()
@@ -202,6 +208,9 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
                 })
             })
             .await?;
+        let staff = self
+            .all_of("SELECT DISTINCT person_id FROM staff_role WHERE tenant_id = $1", tenant, |r| id(r, "person_id"))
+            .await?;
         Ok(TenantSnapshot {
             schools: self.schools(tenant).await?,
             years: self.school_years(tenant, None).await?,
@@ -211,6 +220,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             identities,
             person_schools,
             memberships,
+            staff,
         })
     }
 
@@ -282,6 +292,15 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             self.update_group(g).await?;
         }
         progress(w.changed_groups.len());
+        for (g, source) in &w.linked_groups {
+            sqlx::query("UPDATE grp SET source_id = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.to_string())
+                .bind(g.to_string())
+                .bind(source)
+                .execute(self.c())
+                .await?;
+        }
+        progress(w.linked_groups.len());
         let at = now.millis();
         self.bulk(
             tenant,

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tavle_app::import::{Files, ImportReport, Progress, Step};
+use tavle_app::import::{Files, ImportOptions, ImportReport, Progress, Step};
 use tavle_app::{App, AppError};
 
 /// Reads a roster file, or every file of a directory (a unpacked OneRoster export).
@@ -92,6 +92,9 @@ pub fn print_report(report: &ImportReport, verbose: bool) {
             println!("  … (the list is cut; the counts above are complete)");
         }
     }
+    if let Some(why) = &report.confirm_leaving {
+        println!("Needs confirmation: {why} (--confirm-leaving)");
+    }
     println!(
         "{}",
         match (report.applied, report.unchanged()) {
@@ -109,12 +112,12 @@ pub async fn run(
     path: &Path,
     tenant: &str,
     tenant_name: Option<&str>,
-    dry_run: bool,
+    opts: ImportOptions,
     verbose: bool,
 ) -> anyhow::Result<()> {
     let files = read_files(path)?;
     let progress = StderrProgress::new();
-    match app.import_roster_as_operator(tenant, tenant_name, files, dry_run, &progress).await {
+    match app.import_roster_as_operator(tenant, tenant_name, files, opts, &progress).await {
         Ok(report) => {
             print_report(&report, verbose);
             Ok(())

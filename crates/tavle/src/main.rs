@@ -93,6 +93,10 @@ enum ImportCommand {
         /// Show what would change without changing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Apply even though more than 20 % of a school's people would leave (a roster export
+        /// cut short looks like that; without this it is refused).
+        #[arg(long)]
+        confirm_leaving: bool,
         /// List every change, not just the counts.
         #[arg(long, short)]
         verbose: bool,
@@ -233,11 +237,20 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Import(ImportCommand::Roster { common, file, tenant, tenant_name, dry_run, verbose }) => {
+        Command::Import(ImportCommand::Roster {
+            common,
+            file,
+            tenant,
+            tenant_name,
+            dry_run,
+            confirm_leaving,
+            verbose,
+        }) => {
             let cfg = Config::load(cli.config.as_deref(), common.overrides())?;
             init_logging(&cfg);
             let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
-            let result = tavle::import::run(&app, &file, &tenant, tenant_name.as_deref(), dry_run, verbose).await;
+            let opts = tavle_app::import::ImportOptions { dry_run, confirm_leaving };
+            let result = tavle::import::run(&app, &file, &tenant, tenant_name.as_deref(), opts, verbose).await;
             app.store().close().await;
             result
         }

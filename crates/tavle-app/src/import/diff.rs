@@ -4,7 +4,14 @@
 //! The roster is the truth for what it covers: the schools it lists, the groups imported from
 //! it and the people imported from it. Things created by hand in Tavle are left alone, except
 //! that a hand-made person whose username the roster uses is linked to the roster instead of
-//! clashing with it. Staff roles (school admin, municipality admin) are never touched.
+//! clashing with it.
+//!
+//! A roster never takes hold of more than its uploader could administer by hand: it claims
+//! (links, renames, identifies, retires) only people who belong to schools the uploader
+//! administers (`claim_scope`; an operator or a municipality admin may claim anyone), and
+//! never people who hold a staff role. A staff member the roster lists keeps their name,
+//! username, identities and status; only their schools and groups follow the roster. Staff
+//! roles themselves (school admin, municipality admin) are never touched.
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,6 +33,9 @@ pub(crate) struct Plan {
     pub creates_schools: bool,
     /// Initial passwords to hash, by index into `write.new_logins`.
     pub passwords: Vec<(usize, String)>,
+    /// Per school the roster covers: its name, how many of its people the roster would make
+    /// leave, and how many people of it rosters keep.
+    pub leaving: Vec<(String, usize, usize)>,
 }
 
 fn role_rank(r: SchoolRole) -> u8 {
@@ -36,13 +46,20 @@ fn role_rank(r: SchoolRole) -> u8 {
     }
 }
 
+/// A group's name as it is compared for likeness: lower case, letters and digits only.
+fn loose(name: &str) -> String {
+    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
 /// Works out the difference between `roster` (already checked) and `snap`. `taken_elsewhere`
-/// holds the roster's usernames that another tenant uses.
+/// holds the roster's usernames that another tenant uses. `claim_scope` is the schools whose
+/// people the uploader may claim (`None`: anyone's).
 pub(crate) fn diff(
     tenant: TenantId,
     roster: &Roster,
     snap: &TenantSnapshot,
     taken_elsewhere: &HashSet<String>,
+    claim_scope: Option<&HashSet<SchoolId>>,
     problems: &mut Problems,
 ) -> Plan {
     let mut plan = Plan::default();
@@ -111,9 +128,21 @@ pub(crate) fn diff(
         }
     }
 
-    // Groups, by their roster key.
+    // Groups, by their roster key; else a group made by hand with the same school, school
+    // year and name, which the roster then keeps (so a roster does not make a second 1.A).
     let by_source: HashMap<&str, &Group> =
         snap.groups.iter().filter_map(|(g, s)| s.as_deref().map(|s| (s, g))).collect();
+    let by_name: HashMap<(SchoolYearId, &str), &Group> = snap
+        .groups
+        .iter()
+        .filter(|(_, s)| s.is_none())
+        .map(|(g, _)| ((g.school_year_id, g.name.as_str()), g))
+        .collect();
+    let mut similar: HashMap<(SchoolYearId, String), &str> = HashMap::new();
+    for (g, _) in &snap.groups {
+        similar.insert((g.school_year_id, loose(&g.name)), g.name.as_str());
+    }
+    let mut linked: HashSet<GroupId> = HashSet::new();
     let mut groups: HashMap<&str, (GroupId, &str, &GroupKind, SchoolYearId)> = HashMap::new();
     for rg in &roster.groups {
         let (Some(&school), Some(&year)) =
@@ -142,11 +171,31 @@ pub(crate) fn diff(
                     w.changed_groups.push(Group { id: g.id, ..group });
                 }
             }
-            None => {
-                report.add(ChangeKind::GroupAdded, &rg.name, None, None);
-                groups.insert(&rg.source_id, (group.id, &rg.name, &rg.kind, year));
-                w.new_groups.push((group, rg.source_id.clone()));
-            }
+            None => match by_name.get(&(year, rg.name.as_str())).filter(|g| g.school_id == school) {
+                Some(g) if linked.insert(g.id) => {
+                    report.add(ChangeKind::GroupLinked, &rg.name, None, Some(&rg.source_id));
+                    w.linked_groups.push((g.id, rg.source_id.clone()));
+                    groups.insert(&rg.source_id, (g.id, &rg.name, &rg.kind, year));
+                    if g.kind != rg.kind {
+                        // Written, so the next import finds nothing to change; told only when
+                        // a class becomes a team or the like (a team's subject is a detail).
+                        if g.kind.code() != rg.kind.code() {
+                            report.add(ChangeKind::GroupChanged, &rg.name, Some(&g.name), None);
+                        }
+                        w.changed_groups.push(Group { id: g.id, ..group });
+                    }
+                }
+                _ => {
+                    // A new group whose name differs from one of the same year only in case,
+                    // spaces or punctuation ("1A" beside "1.A") is most likely a typo.
+                    if let Some(existing) = similar.get(&(year, loose(&rg.name))).filter(|e| **e != rg.name) {
+                        report.add(ChangeKind::GroupSimilar, &rg.name, Some(existing), None);
+                    }
+                    report.add(ChangeKind::GroupAdded, &rg.name, None, None);
+                    groups.insert(&rg.source_id, (group.id, &rg.name, &rg.kind, year));
+                    w.new_groups.push((group, rg.source_id.clone()));
+                }
+            },
         }
     }
 
@@ -156,13 +205,46 @@ pub(crate) fn diff(
     let people_by_id: HashMap<PersonId, &PersonCols> = snap.people.iter().map(|p| (p.id, p)).collect();
     let login_of: HashMap<PersonId, &LoginRow> = snap.logins.iter().map(|l| (l.person_id, l)).collect();
     let owner_of: HashMap<&str, PersonId> = snap.logins.iter().map(|l| (l.username.as_str(), l.person_id)).collect();
+    let staff: HashSet<PersonId> = snap.staff.iter().copied().collect();
+    let mut schools_of: HashMap<PersonId, Vec<SchoolId>> = HashMap::new();
+    for row in &snap.person_schools {
+        schools_of.entry(row.person_id).or_default().push(row.school_id);
+    }
+    // Whether the uploader may take hold of this existing person: all their schools are ones
+    // the uploader administers. Someone of no school is a pupil who left (rosters may bring
+    // them back, at any school of the municipality: work follows a pupil who changes school)
+    // or, made by hand, only an operator's or municipality admin's to claim.
+    let in_scope = |p: PersonId| {
+        claim_scope.is_none_or(|scope| match schools_of.get(&p) {
+            Some(s) if !s.is_empty() => s.iter().all(|school| scope.contains(school)),
+            _ => people_by_id.get(&p).is_some_and(|p| p.source_id.is_some()),
+        })
+    };
     let mut person_ids: HashMap<&str, PersonId> = HashMap::new();
     for rp in &roster.people {
-        let existing = people_by_source.get(rp.source_id.as_str()).map(|p| p.id).or_else(|| {
-            let owner = owner_of.get(rp.username.as_deref()?)?;
-            people_by_id.get(owner).filter(|p| p.source_id.is_none()).map(|p| p.id)
-        });
+        let existing = match people_by_source.get(rp.source_id.as_str()) {
+            Some(p) if !staff.contains(&p.id) && !in_scope(p.id) => {
+                let msg = format!(
+                    "person {} ({}) belongs to a school you do not administer; a municipality admin can import this row",
+                    rp.source_id, p.display_name
+                );
+                problems.add(&rp.at, "person_elsewhere", msg);
+                continue;
+            }
+            Some(p) => Some(p.id),
+            // A hand-made person is linked by username only if the uploader could claim them
+            // and they hold no staff role; otherwise the username is simply taken.
+            None => rp.username.as_deref().and_then(|u| owner_of.get(u)).and_then(|owner| {
+                people_by_id
+                    .get(owner)
+                    .filter(|p| p.source_id.is_none() && !staff.contains(&p.id) && in_scope(p.id))
+                    .map(|p| p.id)
+            }),
+        };
         person_ids.insert(&rp.source_id, existing.unwrap_or_default());
+    }
+    if !problems.is_empty() {
+        return plan;
     }
     let wanted_username: HashMap<PersonId, Option<&str>> =
         roster.people.iter().map(|rp| (person_ids[rp.source_id.as_str()], rp.username.as_deref())).collect();
@@ -170,6 +252,10 @@ pub(crate) fn diff(
         snap.identities.iter().map(|i| ((i.issuer.as_str(), i.subject.as_str()), i.person_id)).collect();
     for rp in &roster.people {
         let pid = person_ids[rp.source_id.as_str()];
+        if staff.contains(&pid) {
+            // A staff member keeps who they are; only their schools and groups follow.
+            continue;
+        }
         if let Some(u) = rp.username.as_deref() {
             match owner_of.get(u) {
                 None if taken_elsewhere.contains(u) => {
@@ -290,8 +376,10 @@ pub(crate) fn diff(
         wanted_ps.entry(k).or_insert(r);
     }
     let roster_people: HashSet<PersonId> = person_ids.values().copied().collect();
-    let managed =
-        |p: PersonId| roster_people.contains(&p) || people_by_id.get(&p).is_some_and(|p| p.source_id.is_some());
+    let managed = |p: PersonId| {
+        !staff.contains(&p)
+            && (roster_people.contains(&p) || people_by_id.get(&p).is_some_and(|p| p.source_id.is_some()))
+    };
     let mut kept_elsewhere: HashSet<PersonId> = HashSet::new();
     let mut lost_school: HashSet<PersonId> = HashSet::new();
     for row in &snap.person_schools {
@@ -328,6 +416,18 @@ pub(crate) fn diff(
         }
     }
 
+    for sc in snap.schools.iter().filter(|sc| scope.contains(&sc.id)) {
+        // Of the school's people that rosters keep (made by hand, nobody ever leaves by one).
+        let people: HashSet<PersonId> = snap
+            .person_schools
+            .iter()
+            .filter(|r| r.school_id == sc.id && people_by_id.get(&r.person_id).is_some_and(|p| p.source_id.is_some()))
+            .map(|r| r.person_id)
+            .collect();
+        let going = people.iter().filter(|p| left.contains(*p)).count();
+        plan.leaving.push((sc.name.clone(), going, people.len()));
+    }
+
     // Memberships of the roster's groups.
     let scoped_groups: HashSet<GroupId> = snap
         .groups
@@ -335,6 +435,7 @@ pub(crate) fn diff(
         .filter(|(g, s)| s.is_some() && scope.contains(&g.school_id))
         .map(|(g, _)| g.id)
         .chain(w.new_groups.iter().map(|(g, _)| g.id))
+        .chain(w.linked_groups.iter().map(|(g, _)| *g))
         .collect();
     // Name, whether a class, and year of every group; the roster's view wins (collected last).
     let group_info: HashMap<GroupId, (&str, bool, SchoolYearId)> = snap

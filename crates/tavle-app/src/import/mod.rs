@@ -20,7 +20,7 @@ use std::io::Read;
 use serde_json::json;
 use tavle_core::org::Tenant;
 use tavle_core::policy::{allows, Action};
-use tavle_core::{names, TenantId};
+use tavle_core::{names, SchoolId, TenantId};
 use tavle_store::AuditEvent;
 
 pub use report::{Change, ChangeKind, ImportReport, MAX_LISTED_CHANGES};
@@ -90,8 +90,12 @@ pub struct Files {
     files: Vec<(String, Vec<u8>)>,
 }
 
-/// A zip may expand to at most this much, so a small upload cannot fill the memory.
-const MAX_UNZIPPED: u64 = 2 << 30;
+/// A zip may expand to at most this much in all, so an upload cannot fill the memory.
+const MAX_UNZIPPED: u64 = 1 << 30;
+/// Each file in a zip may expand to at most this many times its packed size (CSV packs to a
+/// fifth to a twentieth; a zip bomb to a thousandth), or to this floor for small files.
+const MAX_RATIO: u64 = 50;
+const RATIO_FLOOR: u64 = 1 << 20;
 
 impl Files {
     pub fn new() -> Self {
@@ -135,11 +139,24 @@ impl Files {
                 continue;
             }
             let entry_name = entry.name().to_string();
-            let mut data = Vec::new();
-            match (&mut entry).take(budget + 1).read_to_end(&mut data) {
-                Ok(n) if n as u64 > budget => {
-                    return problems.add(&at, "too_large", "the zip file unpacks to more than 2 GiB");
-                }
+            // The limit holds while reading, whatever the zip's headers claim: at most
+            // `limit + 1` bytes are ever unpacked into memory.
+            let by_ratio = entry.compressed_size().saturating_mul(MAX_RATIO).max(RATIO_FLOOR);
+            let limit = budget.min(by_ratio);
+            let too_large = |problems: &mut Problems| {
+                let msg = if limit == budget {
+                    format!("{entry_name} unpacks to more than the {} MiB a roster zip may hold", MAX_UNZIPPED >> 20)
+                } else {
+                    format!("{entry_name} unpacks to more than {MAX_RATIO} times its packed size; it is not a roster")
+                };
+                problems.add(&at, "too_large", msg);
+            };
+            if entry.size() > limit {
+                return too_large(problems);
+            }
+            let mut data = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            match (&mut entry).take(limit + 1).read_to_end(&mut data) {
+                Ok(n) if n as u64 > limit => return too_large(problems),
                 Ok(n) => budget -= n as u64,
                 Err(e) => return problems.add(&at, "bad_zip", format!("{entry_name} cannot be unpacked: {e}")),
             }
@@ -217,21 +234,67 @@ pub(crate) fn csv_rows(
         return problems.add(&at, "missing_column", format!("the header lacks the column(s) {}", missing.join(", ")));
     }
     let mut record = csv::StringRecord::new();
+    // Lines are counted from the byte offset of each record: the csv crate's own line count
+    // treats a CRLF line end differently from the rows before it.
+    let mut lines = LineCounter::new(text.as_bytes());
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let at = At { file: whole.file.clone(), line: record.position().map_or(0, |p| p.line()) };
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+                let at = At { file: whole.file.clone(), line };
                 row(&at, &Fields { headers: &headers, record: &record }, problems);
             }
             Err(e) => {
-                let at = At { file: whole.file.clone(), line: e.position().map_or(0, |p| p.line()) };
+                let at = At { file: whole.file.clone(), line: e.position().map_or(0, |p| lines.line_at(p.byte())) };
                 problems.add(&at, "bad_csv", format!("the row cannot be read: {e}"));
                 if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
                     break;
                 }
             }
         }
+    }
+}
+
+/// Reads and checks roster files as an import would, without a database: for the fuzz targets
+/// in `fuzz/` (`docs/fuzzing.md`). The number of people read, or of problems found.
+#[doc(hidden)]
+pub fn read_for_fuzzing(files: Files) -> Result<usize, usize> {
+    match read_roster(files, &NoProgress) {
+        Ok(roster) => Ok(roster.people.len()),
+        Err(AppError::ImportRejected(problems)) => Err(problems.len()),
+        Err(_) => Err(0),
+    }
+}
+
+/// Turns byte offsets into 1-based line numbers, counting only `\n` (so `\r\n` is one line
+/// end), for offsets that only grow, in one pass over the text.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(self.text.len());
+        // After a CRLF the csv crate places a record at the LF that ends the line before it.
+        while to < self.text.len() && matches!(self.text[to], b'\r' | b'\n') {
+            to += 1;
+        }
+        if to >= self.offset {
+            self.line += self.text[self.offset..to].iter().filter(|b| **b == b'\n').count() as u64;
+            self.offset = to;
+        } else {
+            // Never expected; count again from the start rather than answer wrongly.
+            *self = LineCounter::new(self.text);
+            return self.line_at(byte);
+        }
+        self.line
     }
 }
 
@@ -274,6 +337,33 @@ fn read_roster(mut files: Files, progress: &dyn Progress) -> AppResult<Roster> {
     Ok(roster)
 }
 
+/// How an import is run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// Only compare: report what would change and change nothing.
+    pub dry_run: bool,
+    /// Apply even though many of a school's people would leave (see [`MANY_LEAVING`]).
+    pub confirm_leaving: bool,
+}
+
+/// A roster that would make more than this share (in percent) of a school's people (of those
+/// that rosters keep) leave, and
+/// more than [`MANY_LEAVING_MIN`] of them, is applied only when confirmed: a roster export cut
+/// short — a OneRoster zip with users, roles and enrollments as headers only — looks exactly
+/// like a school whose pupils all left.
+pub const MANY_LEAVING: usize = 20;
+pub const MANY_LEAVING_MIN: usize = 10;
+
+/// The sentence that asks for confirmation, if the plan makes many of a school's people leave.
+fn many_leaving(leaving: &[(String, usize, usize)]) -> Option<String> {
+    let (school, going, of) =
+        leaving.iter().find(|(_, going, of)| *going > MANY_LEAVING_MIN && going * 100 > of * MANY_LEAVING)?;
+    Some(format!(
+        "{going} of the {of} people of {school} would leave; a roster export that is cut short does this. \
+         If it is right, apply it with confirm_leaving."
+    ))
+}
+
 /// Who runs an import.
 enum Importer<'a> {
     /// An operator on the command line, possibly creating the municipality.
@@ -290,7 +380,7 @@ impl App {
         tenant_code: &str,
         tenant_name: Option<&str>,
         files: Files,
-        dry_run: bool,
+        opts: ImportOptions,
         progress: &dyn Progress,
     ) -> AppResult<ImportReport> {
         let code = names::tenant_code(tenant_code)?;
@@ -311,7 +401,7 @@ impl App {
         };
         // A new municipality is created in the import's own transaction: a rejected roster
         // leaves nothing behind, not even an empty municipality.
-        self.run_import(tenant, roster, dry_run, Importer::Operator { new_tenant }, progress).await
+        self.run_import(tenant, roster, opts, Importer::Operator { new_tenant }, progress).await
     }
 
     /// An administrator imports a roster into their own municipality through the API. A
@@ -321,7 +411,7 @@ impl App {
         &self,
         s: &Session,
         files: Files,
-        dry_run: bool,
+        opts: ImportOptions,
         meta: &RequestMeta,
         progress: &dyn Progress,
     ) -> AppResult<ImportReport> {
@@ -330,14 +420,14 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let roster = read_roster(files, progress)?;
-        self.run_import(a.tenant_id, roster, dry_run, Importer::Person(s, meta), progress).await
+        self.run_import(a.tenant_id, roster, opts, Importer::Person(s, meta), progress).await
     }
 
     async fn run_import(
         &self,
         tenant: TenantId,
         roster: Roster,
-        dry_run: bool,
+        opts: ImportOptions,
         who: Importer<'_>,
         progress: &dyn Progress,
     ) -> AppResult<ImportReport> {
@@ -349,8 +439,20 @@ impl App {
         let unknown: Vec<&str> =
             roster.people.iter().filter_map(|p| p.username.as_deref()).filter(|u| !known.contains(u)).collect();
         let taken: HashSet<String> = tx.usernames_taken_elsewhere(tenant, &unknown).await?.into_iter().collect();
+        // Whose people the uploader may claim: an operator's and a municipality admin's
+        // rosters anyone's, a school admin's only those of the schools they administer.
+        let claim_scope: Option<HashSet<SchoolId>> = match &who {
+            Importer::Person(s, _) if !allows(&s.actor, &Action::ManageTenant(tenant)) => Some(
+                snap.schools
+                    .iter()
+                    .filter(|sc| allows(&s.actor, &Action::ManageSchool { tenant_id: tenant, school_id: sc.id }))
+                    .map(|sc| sc.id)
+                    .collect(),
+            ),
+            _ => None,
+        };
         let mut problems = Problems::default();
-        let mut plan = diff::diff(tenant, &roster, &snap, &taken, &mut problems);
+        let mut plan = diff::diff(tenant, &roster, &snap, &taken, claim_scope.as_ref(), &mut problems);
         if !problems.is_empty() {
             return Err(AppError::ImportRejected(problems.into_list()));
         }
@@ -368,8 +470,13 @@ impl App {
         plan.report.groups_in_roster = roster.groups.len() as u64;
         plan.report.schools_in_roster = roster.schools.len() as u64;
         progress.update(Step::Comparing, 1, Some(1));
-        if dry_run || plan.report.unchanged() {
+        plan.report.confirm_leaving = many_leaving(&plan.leaving).filter(|_| !opts.confirm_leaving);
+        if opts.dry_run || plan.report.unchanged() {
             return Ok(plan.report);
+        }
+        if let Some(why) = plan.report.confirm_leaving.take() {
+            let problem = ImportProblem { file: String::new(), line: 0, code: "many_leaving", message: why };
+            return Err(AppError::ImportRejected(vec![problem]));
         }
         for (index, password) in std::mem::take(&mut plan.passwords) {
             let passwords = self.passwords.clone();

@@ -12,6 +12,8 @@ pub enum ChangeKind {
     SchoolYearChanged,
     GroupAdded,
     GroupChanged,
+    GroupLinked,
+    GroupSimilar,
     PersonAdded,
     PersonChanged,
     PersonLinked,
@@ -26,13 +28,15 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    pub const ALL: [ChangeKind; 17] = [
+    pub const ALL: [ChangeKind; 19] = [
         ChangeKind::SchoolAdded,
         ChangeKind::SchoolChanged,
         ChangeKind::SchoolYearAdded,
         ChangeKind::SchoolYearChanged,
         ChangeKind::GroupAdded,
         ChangeKind::GroupChanged,
+        ChangeKind::GroupLinked,
+        ChangeKind::GroupSimilar,
         ChangeKind::PersonAdded,
         ChangeKind::PersonChanged,
         ChangeKind::PersonLinked,
@@ -54,6 +58,8 @@ impl ChangeKind {
             ChangeKind::SchoolYearChanged => "school_year_changed",
             ChangeKind::GroupAdded => "group_added",
             ChangeKind::GroupChanged => "group_changed",
+            ChangeKind::GroupLinked => "group_linked",
+            ChangeKind::GroupSimilar => "group_similar",
             ChangeKind::PersonAdded => "person_added",
             ChangeKind::PersonChanged => "person_changed",
             ChangeKind::PersonLinked => "person_linked",
@@ -96,6 +102,9 @@ pub struct ImportReport {
     pub people_in_roster: u64,
     pub groups_in_roster: u64,
     pub schools_in_roster: u64,
+    /// Why applying this roster needs `confirm_leaving`: it would make a large share of a
+    /// school's people leave, as a roster cut short (headers only) does.
+    pub confirm_leaving: Option<String>,
 }
 
 impl ImportReport {

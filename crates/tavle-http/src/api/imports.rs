@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use tavle_app::import::{Files, ImportReport, NoProgress};
+use tavle_app::import::{Files, ImportOptions, ImportReport, NoProgress};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -22,6 +22,10 @@ pub struct ImportParams {
     /// Only compare: report what would change and change nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Apply even though it makes many of a school's people leave (more than 20 % and more
+    /// than 10): without it such a roster is refused with the problem `many_leaving`.
+    #[serde(default)]
+    pub confirm_leaving: bool,
     /// The file's name, e.g. `roster.csv`, `roster.json` or `oneroster.zip`. The format is
     /// recognised from the content; the name only appears in problem reports.
     pub filename: Option<String>,
@@ -31,7 +35,8 @@ pub struct ImportParams {
 #[derive(Serialize, ToSchema)]
 pub struct ChangeWire {
     /// `school_added`, `school_changed`, `school_year_added`, `school_year_changed`,
-    /// `group_added`, `group_changed`, `person_added`, `person_changed`, `person_linked`,
+    /// `group_added`, `group_changed`, `group_linked`, `group_similar` (a new group whose name
+    /// differs from an existing one only in case or punctuation), `person_added`, `person_changed`, `person_linked`,
     /// `person_returned`, `person_moved`, `person_left`, `username_changed`, `password_set`,
     /// `member_added`, `member_removed`, `member_role_changed`.
     pub kind: &'static str,
@@ -57,6 +62,10 @@ pub struct ImportReportWire {
     pub schools_in_roster: u64,
     pub groups_in_roster: u64,
     pub people_in_roster: u64,
+    /// In a preview: why applying it needs `confirm_leaving=true` (it would make a large share
+    /// of a school's people leave, as a roster cut short does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_leaving: Option<String>,
 }
 
 impl From<ImportReport> for ImportReportWire {
@@ -74,6 +83,7 @@ impl From<ImportReport> for ImportReportWire {
             schools_in_roster: r.schools_in_roster,
             groups_in_roster: r.groups_in_roster,
             people_in_roster: r.people_in_roster,
+            confirm_leaving: r.confirm_leaving,
         }
     }
 }
@@ -101,6 +111,7 @@ pub async fn create(
     })?;
     let mut files = Files::new();
     files.add(params.filename.as_deref().unwrap_or("roster"), bytes.to_vec());
-    let report = state.app.import_roster(&auth.session, files, params.dry_run, &auth.meta, &NoProgress).await?;
+    let opts = ImportOptions { dry_run: params.dry_run, confirm_leaving: params.confirm_leaving };
+    let report = state.app.import_roster(&auth.session, files, opts, &auth.meta, &NoProgress).await?;
     Ok(Json(report.into()))
 }
