@@ -183,8 +183,11 @@ pub fn file_name(raw: &str) -> Result<String, InvalidInput> {
     if name.len() > MAX_NAME_BYTES {
         return refuse(Reason::TooLong, format!("The name is longer than {MAX_NAME_BYTES} bytes; shorten it."));
     }
-    if name.chars().any(char::is_control) {
-        return refuse(Reason::ControlCharacter, "The name contains a control character; remove it.".into());
+    if name.chars().any(crate::names::is_hidden_control) {
+        return refuse(
+            Reason::ControlCharacter,
+            "The name contains a control or text-direction character; remove it.".into(),
+        );
     }
     if let Some(c) = name.chars().find(|c| FORBIDDEN.contains(c)) {
         return refuse(
@@ -253,7 +256,10 @@ mod tests {
                 r#"bad_character The name contains '?', which Windows does not allow; names may not contain / \ : * ? " < > |."#
             ]],
         );
-        check("tab\there", expect!["control_character The name contains a control character; remove it."]);
+        check(
+            "tab\there",
+            expect!["control_character The name contains a control or text-direction character; remove it."],
+        );
         check("CON", expect![[r#"reserved_name Windows reserves the name "CON"; choose another."#]]);
         check("nul.txt", expect![[r#"reserved_name Windows reserves the name "nul.txt"; choose another."#]]);
         check("console.txt", expect![[r#"ok "console.txt""#]]);

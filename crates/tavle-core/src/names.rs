@@ -6,17 +6,31 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{InvalidInput, Reason};
 
+/// Whether a character is one a name must not hold: a control character (including CR, LF,
+/// NUL and tab), a line or paragraph separator, or an invisible character that changes how the
+/// text around it reads — the bidirectional overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) with which "gpj.exe" shows as "exe.jpg", the direction marks, the zero-width
+/// space and the byte-order mark. (Zero-width joiners stay: emoji and some scripts need them.)
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
 /// Trims, NFC-normalises and checks a free-text name (a person, a school, a group).
 pub fn display_text(field: &'static str, raw: &str, max_chars: usize) -> Result<String, InvalidInput> {
     let text: String = raw.trim().nfc().collect();
     if text.is_empty() {
         return Err(InvalidInput::new(field, Reason::Empty, format!("The {field} must not be empty.")));
     }
-    if text.chars().any(char::is_control) {
+    if text.chars().any(is_hidden_control) {
         return Err(InvalidInput::new(
             field,
             Reason::ControlCharacter,
-            format!("The {field} contains a control character; remove it and try again."),
+            format!("The {field} contains a control or text-direction character; remove it and try again."),
         ));
     }
     if text.chars().count() > max_chars {
@@ -133,7 +147,7 @@ mod tests {
         check("   ", expect!["err empty The display_name must not be empty."]);
         check(
             "Bo\u{7}",
-            expect!["err control_character The display_name contains a control character; remove it and try again."],
+            expect!["err control_character The display_name contains a control or text-direction character; remove it and try again."],
         );
         check(&"x".repeat(201), expect!["err too_long The display_name is longer than 200 characters."]);
     }
