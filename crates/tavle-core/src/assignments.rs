@@ -56,6 +56,16 @@ impl Grade {
     }
 }
 
+/// Whether the 7-point scale is offered for work of this class or team. In the folkeskole
+/// grades are given from 8th grade (`from_grade`, configurable); a class below it gets
+/// written feedback only. Teams and other groups cross year groups, so their teachers decide.
+pub fn grades_given(kind: &crate::org::GroupKind, from_grade: u8) -> bool {
+    match kind {
+        crate::org::GroupKind::Class { grade, .. } => *grade >= from_grade,
+        _ => true,
+    }
+}
+
 /// An ordinary assignment, or an exam that opens and closes on the server's clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

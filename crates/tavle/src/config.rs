@@ -81,6 +81,9 @@ pub struct Config {
     /// A hand-in begun before its deadline counts as on time if it is recorded within this
     /// many seconds after it.
     pub hand_in_grace_secs: i64,
+    /// The lowest class grade (årgang) whose work gets grades on the 7-point scale; the
+    /// folkeskole gives grades from 8th grade. Written feedback is given everywhere.
+    pub grades_from_grade: u8,
 }
 
 impl Default for Config {
@@ -123,6 +126,7 @@ impl Default for Config {
             drive_max_versions: d.max_versions,
             dav_accepts_login_password: false,
             hand_in_grace_secs: 120,
+            grades_from_grade: 8,
         }
     }
 }
@@ -282,6 +286,7 @@ impl Config {
             },
             dav_accepts_login_password: self.dav_accepts_login_password,
             hand_in_grace_secs: self.hand_in_grace_secs.clamp(0, 3600),
+            grades_from_grade: self.grades_from_grade,
         }
     }
 

@@ -156,6 +156,13 @@ impl App {
         Ok(self.running_exam(&mut conn, a).await?.is_some())
     }
 
+    /// The closed exam that runs for the actor now, if any: while it runs, it is the only
+    /// thing of Tavle they reach (its page, its working folder, its hand-in).
+    pub(crate) async fn closed_exam(&self, a: &Actor) -> AppResult<Option<AssignmentId>> {
+        let mut conn = self.store.read().await?;
+        Ok(self.running_exam(&mut conn, a).await?.filter(|r| r.mode == (Mode::Exam { closed: true })).map(|r| r.id))
+    }
+
     /// Refuses the drive to a pupil while a closed exam runs for them.
     pub(crate) async fn exam_lock<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<()>
     where

@@ -109,7 +109,7 @@ impl App {
 type Layout = (String, Vec<Entry>, Vec<(String, Bytes)>);
 
 fn layout(tenant: tavle_core::TenantId, pupils: &[PupilStatus]) -> AppResult<Layout> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut csv = crate::csv_out::SpreadsheetCsv::new();
     let csv_err = |e: csv::Error| AppError::Internal(format!("manifest: {e}"));
     csv.write_record([
         "pupil",
@@ -174,8 +174,8 @@ fn layout(tenant: tavle_core::TenantId, pupils: &[PupilStatus]) -> AppResult<Lay
             receipts.push((format!("{folder}/kvittering.json"), Bytes::from(h.receipt.clone())));
         }
     }
-    let manifest = csv.into_inner().map_err(|e| AppError::Internal(format!("manifest: {e}")))?;
-    Ok((String::from_utf8_lossy(&manifest).into_owned(), entries, receipts))
+    let manifest = csv.into_string().map_err(|e| AppError::Internal(format!("manifest: {e}")))?;
+    Ok((manifest, entries, receipts))
 }
 
 async fn write_zip(

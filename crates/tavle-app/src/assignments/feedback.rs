@@ -7,7 +7,7 @@ use tavle_blob::{BlobError, BlobKey};
 use tavle_core::{AssignmentId, HandInId, InvalidInput, Reason};
 
 use super::record::record_written;
-use super::{for_pupil, HandInFileRow, HandInRow, MAX_HAND_IN_FILE};
+use super::{HandInFileRow, HandInRow, MAX_HAND_IN_FILE};
 use crate::audit::{event, RequestMeta};
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
@@ -114,8 +114,7 @@ impl App {
         position: usize,
     ) -> AppResult<crate::drive::Download> {
         let a = &s.actor;
-        let (h, manages) = self.readable_hand_in(a, id, hand_in).await?;
-        let h = if manages { h } else { for_pupil(h) };
+        let (h, _) = self.readable_hand_in(a, id, hand_in).await?;
         let f = h.feedback.files.get(position).ok_or(AppError::NotFound("file"))?;
         Ok(crate::drive::Download::of_blob(
             f.name.clone(),

@@ -10,7 +10,7 @@ use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, InvalidInput, NodeId, Reason, Timestamp};
 
 use super::record::HandInJob;
-use super::{window, AssignmentRow, HandInFileRow, HandInRow, HandInSource, MAX_HAND_IN_FILE};
+use super::{for_pupil, window, AssignmentRow, HandInFileRow, HandInRow, HandInSource, MAX_HAND_IN_FILE};
 use crate::audit::{event, RequestMeta};
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
@@ -18,8 +18,25 @@ use crate::App;
 
 impl App {
     /// Hands in: uploaded bytes, or files of the pupil's drive, as a frozen snapshot with a
-    /// signed receipt. A retry with the same `key` returns the first hand-in unchanged.
+    /// signed receipt. A retry with the same `key` returns the first hand-in unchanged, as the
+    /// pupil may see it now: feedback that is not returned yet is never part of the answer.
     pub async fn hand_in<S, E>(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        key: &str,
+        source: HandInSource<S>,
+        meta: &RequestMeta,
+    ) -> AppResult<(HandInRow, bool)>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let (h, new) = self.hand_in_as_recorded(s, id, key, source, meta).await?;
+        Ok((for_pupil(h), new))
+    }
+
+    async fn hand_in_as_recorded<S, E>(
         &self,
         s: &Session,
         id: AssignmentId,

@@ -28,7 +28,18 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<HandInRow> {
         let a = &s.actor;
-        self.managed_assignment(a, id).await?;
+        let v = self.visible_assignment(a, id).await?;
+        if !v.manages {
+            return Err(AppError::Forbidden);
+        }
+        if grade.is_some() && !v.grades {
+            return Err(InvalidInput::new(
+                "grade",
+                Reason::OutOfRange,
+                "Grades on the 7-point scale are not given in this year group; give written feedback instead.",
+            )
+            .into());
+        }
         if text.as_ref().is_some_and(|t| t.chars().count() > 50_000) {
             return Err(InvalidInput::new(
                 "feedback",
@@ -72,9 +83,10 @@ impl App {
         &self,
         s: &Session,
         group: tavle_core::GroupId,
-    ) -> AppResult<Vec<(super::AssignmentRow, Vec<PupilStatus>)>> {
+    ) -> AppResult<(bool, Vec<(super::AssignmentRow, Vec<PupilStatus>)>)> {
         let a = &s.actor;
-        let (g, _) = self.group_facts(a, group).await?;
+        let info = self.group_facts(a, group).await?;
+        let g = info.facts;
         if !tavle_core::policy::may_manage_assignments(a, &g) {
             // Those who may not even see the class are told it is not there.
             let sees = tavle_core::policy::allows(a, &tavle_core::policy::Action::ViewGroup(&g));
@@ -86,7 +98,7 @@ impl App {
             let statuses = self.pupil_statuses(a, &row).await?;
             out.push((row, statuses));
         }
-        Ok(out)
+        Ok((info.grades, out))
     }
 
     /// Every pupil of the assignment's group with their current hand-in, by name.
@@ -117,8 +129,7 @@ impl App {
 
     /// A hand-in (with its receipt), for its pupil and the assignment's teachers.
     pub async fn hand_in_receipt(&self, s: &Session, id: AssignmentId, hand_in: HandInId) -> AppResult<HandInRow> {
-        let (h, manages) = self.readable_hand_in(&s.actor, id, hand_in).await?;
-        Ok(if manages { h } else { for_pupil(h) })
+        Ok(self.readable_hand_in(&s.actor, id, hand_in).await?.0)
     }
 
     /// A hand-in of an assignment, for the assignment's teachers, the pupil who handed it in,
@@ -133,8 +144,9 @@ impl App {
         let team = v.row.audience.team_of(a.person_id);
         let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
         let theirs = |h: &HandInRow| h.pupil_id == a.person_id || (h.team > 0 && h.team == team);
-        let h = h.filter(|h| h.assignment_id == id && (v.manages || theirs(h)));
-        Ok((h.ok_or(AppError::NotFound("hand-in"))?, v.manages))
+        let h = h.filter(|h| h.assignment_id == id && (v.manages || theirs(h))).ok_or(AppError::NotFound("hand-in"))?;
+        // Whoever does not manage the assignment sees feedback only once it is returned.
+        Ok((if v.manages { h } else { for_pupil(h) }, v.manages))
     }
 
     /// A hand-in of an assignment the caller manages (its pupil and team may read it, but

@@ -90,6 +90,11 @@ pub struct AssignmentView {
     /// For a pupil in a team: its number and the names of everyone in it.
     pub team: u32,
     pub team_names: Vec<String>,
+    /// Where the assignment stands for the caller on the server's clock (with their extra
+    /// time), so no device's clock decides what a pupil is shown.
+    pub phase: tavle_core::assignments::Phase,
+    /// Whether the 7-point scale is offered for its group.
+    pub grades: bool,
 }
 
 /// Where one pupil stands on an assignment, for its teachers.
@@ -117,6 +122,15 @@ fn window(a: &AssignmentRow) -> Window {
     }
 }
 
+/// What an assignment needs to know of its class or team.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupInfo {
+    pub facts: GroupFacts,
+    pub name: String,
+    /// Whether the 7-point scale is offered for the group's work.
+    pub grades: bool,
+}
+
 /// An assignment the caller may see, and as whom.
 pub(crate) struct Visible {
     pub row: AssignmentRow,
@@ -125,6 +139,8 @@ pub(crate) struct Visible {
     pub manages: bool,
     /// One of its pupils (it is published).
     pub pupil: bool,
+    /// Whether the 7-point scale is offered for its group.
+    pub grades: bool,
 }
 
 impl Visible {
@@ -153,12 +169,13 @@ where
     Ok(out)
 }
 
-fn visible(a: &Actor, row: AssignmentRow, g: GroupFacts, group_name: String) -> Option<Visible> {
+fn visible(a: &Actor, row: AssignmentRow, g: GroupInfo) -> Option<Visible> {
+    let GroupInfo { facts: g, name: group_name, grades } = g;
     let manages = may_manage_assignments(a, &g);
     let listed = row.audience.listed();
     let facts = AssignmentFacts { group: g, published: row.opens_at.is_some(), pupils: listed.as_deref() };
     let pupil = hands_in(a, &facts);
-    (manages || pupil).then_some(Visible { row, group_name, manages, pupil })
+    (manages || pupil).then_some(Visible { row, group_name, manages, pupil, grades })
 }
 
 /// A hand-in as its pupil sees it: the teacher's feedback only once it is returned.
@@ -172,7 +189,7 @@ fn for_pupil(mut h: HandInRow) -> HandInRow {
 /// An assignment with what the teacher wrote in `d`.
 fn with_draft(row: AssignmentRow, d: &AssignmentDraft, now: i64) -> AssignmentRow {
     AssignmentRow {
-        title: d.title.trim().to_string(),
+        title: tavle_core::names::display_text("title", &d.title, 200).unwrap_or_default(),
         instructions: d.instructions.clone(),
         mode: d.mode,
         opens_at: d.opens_at.map(|t| t.millis()),
@@ -187,13 +204,8 @@ fn with_draft(row: AssignmentRow, d: &AssignmentDraft, now: i64) -> AssignmentRo
 
 fn check_draft(d: &AssignmentDraft) -> AppResult<()> {
     let bad = |field, reason, msg: &str| Err(AppError::from(InvalidInput::new(field, reason, msg)));
-    let title = d.title.trim();
-    if title.is_empty() {
-        return bad("title", Reason::Empty, "The assignment needs a title.");
-    }
-    if title.chars().count() > 200 {
-        return bad("title", Reason::TooLong, "The title is longer than 200 characters.");
-    }
+    // A title is a name like any other: no line breaks, NUL or direction overrides.
+    tavle_core::names::display_text("title", &d.title, 200)?;
     if d.instructions.chars().count() > 50_000 {
         return bad("instructions", Reason::TooLong, "The instructions are longer than 50,000 characters.");
     }
@@ -207,9 +219,13 @@ fn check_draft(d: &AssignmentDraft) -> AppResult<()> {
 }
 
 impl App {
-    async fn group_facts(&self, a: &Actor, group: GroupId) -> AppResult<(GroupFacts, String)> {
+    async fn group_facts(&self, a: &Actor, group: GroupId) -> AppResult<GroupInfo> {
         let g = self.store.read().await?.group(a.tenant_id, group).await?.ok_or(AppError::NotFound("class or team"))?;
-        Ok((GroupFacts { tenant_id: g.tenant_id, school_id: g.school_id, group_id: g.id }, g.name))
+        Ok(GroupInfo {
+            facts: GroupFacts { tenant_id: g.tenant_id, school_id: g.school_id, group_id: g.id },
+            grades: tavle_core::assignments::grades_given(&g.kind, self.cfg.grades_from_grade),
+            name: g.name,
+        })
     }
 
     /// Creates an assignment for a class or team (a draft while it has no opening time).
@@ -220,7 +236,7 @@ impl App {
         meta: &RequestMeta,
     ) -> AppResult<AssignmentRow> {
         let a = &s.actor;
-        let (g, _) = self.group_facts(a, d.group_id).await?;
+        let g = self.group_facts(a, d.group_id).await?.facts;
         if !may_manage_assignments(a, &g) {
             // Those who may not even see the class are told it is not there.
             return Err(if allows(a, &Action::ViewGroup(&g)) {
@@ -429,8 +445,14 @@ impl App {
     pub(crate) async fn visible_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<Visible> {
         let row =
             self.store.read().await?.assignment(a.tenant_id, id).await?.ok_or(AppError::NotFound("assignment"))?;
-        let (g, group_name) = self.group_facts(a, row.group_id).await?;
-        visible(a, row, g, group_name).ok_or(AppError::NotFound("assignment"))
+        let g = self.group_facts(a, row.group_id).await?;
+        let v = visible(a, row, g).ok_or(AppError::NotFound("assignment"))?;
+        // During a closed exam its pupil reaches that exam and nothing else: no other
+        // assignment's page, files, feedback or receipts (as the drive is locked).
+        if !v.manages && self.closed_exam(a).await?.is_some_and(|exam| exam != id) {
+            return Err(AppError::ExamLocked);
+        }
+        Ok(v)
     }
 
     /// The caller's view of an assignment they may see; `full` (one assignment's page, not a
@@ -444,7 +466,9 @@ impl App {
         let changes = conn.assignment_changes(a.tenant_id, id).await?;
         let extra_secs = conn.extra_time(a.tenant_id, id, a.person_id).await?;
         let now = self.clock.now();
-        let early = window(&v.row).phase(extra_secs, now) == tavle_core::assignments::Phase::NotYetOpen;
+        let phase = window(&v.row).phase(extra_secs, now);
+        let early = phase == tavle_core::assignments::Phase::NotYetOpen;
+        let grades = v.grades;
         // An exam's paper stays with its teachers until the exam begins.
         let hidden = v.paper_hidden(extra_secs, now);
         let mut row = v.row;
@@ -479,6 +503,8 @@ impl App {
             work_folder,
             team,
             team_names,
+            phase,
+            grades,
         })
     }
 
@@ -496,12 +522,15 @@ impl App {
     pub async fn my_assignments(&self, s: &Session) -> AppResult<Vec<AssignmentView>> {
         let a = &s.actor;
         let groups: Vec<GroupId> = a.memberships.iter().map(|m| m.group_id).collect();
-        let rows = self.store.read().await?.assignments_of(a.tenant_id, &groups).await?;
+        let mut rows = self.store.read().await?.assignments_of(a.tenant_id, &groups).await?;
+        if let Some(exam) = self.closed_exam(a).await? {
+            rows.retain(|r| r.id == exam);
+        }
         // Each group is read once, however many assignments it has.
-        let mut facts: std::collections::HashMap<GroupId, (GroupFacts, String)> = std::collections::HashMap::new();
+        let mut facts: std::collections::HashMap<GroupId, GroupInfo> = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let (g, name) = match facts.get(&row.group_id) {
+            let g = match facts.get(&row.group_id) {
                 Some(f) => f.clone(),
                 None => {
                     let f = self.group_facts(a, row.group_id).await?;
@@ -509,7 +538,7 @@ impl App {
                     f
                 }
             };
-            if let Some(v) = visible(a, row, g, name) {
+            if let Some(v) = visible(a, row, g) {
                 out.push(self.view(a, v, false, &RequestMeta::default()).await?);
             }
         }

@@ -435,6 +435,6 @@ pub async fn class_overview(
     auth: Authed,
     Path(g): Path<String>,
 ) -> ApiResult<Json<ClassOverviewWire>> {
-    let all = state.app.class_overview(&auth.session, id(&g, "class or team")?).await?;
-    Ok(Json(ClassOverviewWire::new(&all)))
+    let (grades, all) = state.app.class_overview(&auth.session, id(&g, "class or team")?).await?;
+    Ok(Json(ClassOverviewWire::new(grades, &all)))
 }

@@ -129,6 +129,12 @@ pub struct AssignmentWire {
     /// For a pupil in a team: its number, and everyone in it by name.
     pub team: u32,
     pub team_names: Vec<String>,
+    /// Where it stands for the caller on the server's clock, with their extra time: `draft`,
+    /// `not_yet_open`, `open`, `late` (taking hand-ins, marked late) or `closed`.
+    pub phase: &'static str,
+    /// Whether the 7-point scale is offered for its class or team (from 8th grade by
+    /// default); written feedback always is.
+    pub grades: bool,
 }
 
 /// A file handed out with an assignment.
@@ -198,6 +204,8 @@ impl From<&AssignmentView> for AssignmentWire {
             work_folder_id: v.work_folder.map(|n| n.to_string()),
             team: v.team,
             team_names: v.team_names.clone(),
+            phase: v.phase.code(),
+            grades: v.grades,
         }
     }
 }
@@ -342,6 +350,8 @@ impl From<&Invigilation> for InvigilationWire {
 /// overview per class.
 #[derive(Serialize, ToSchema)]
 pub struct ClassOverviewWire {
+    /// Whether the 7-point scale is offered for this class or team.
+    pub grades: bool,
     /// Soonest deadline first.
     pub assignments: Vec<OverviewAssignmentWire>,
 }
@@ -370,7 +380,7 @@ pub struct OverviewCellWire {
 }
 
 impl ClassOverviewWire {
-    pub fn new(all: &[(tavle_app::assignments::AssignmentRow, Vec<PupilStatus>)]) -> Self {
+    pub fn new(grades: bool, all: &[(tavle_app::assignments::AssignmentRow, Vec<PupilStatus>)]) -> Self {
         let assignments = all
             .iter()
             .map(|(a, pupils)| OverviewAssignmentWire {
@@ -393,6 +403,6 @@ impl ClassOverviewWire {
                     .collect(),
             })
             .collect();
-        ClassOverviewWire { assignments }
+        ClassOverviewWire { grades, assignments }
     }
 }
