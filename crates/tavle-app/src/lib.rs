@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 mod batch;
 mod cache;
+mod csv_out;
 pub mod demo;
 pub mod drive;
 mod error;
@@ -45,6 +46,8 @@ pub struct AppConfig {
     /// A hand-in begun before its deadline counts as on time if it is recorded within this
     /// many seconds after it (a slow upload in the last minute; exams too).
     pub hand_in_grace_secs: i64,
+    /// The lowest class grade (årgang) whose work gets grades on the 7-point scale.
+    pub grades_from_grade: u8,
 }
 
 impl Default for AppConfig {
@@ -58,6 +61,7 @@ impl Default for AppConfig {
             drive: drive::DriveConfig::default(),
             dav_accepts_login_password: false,
             hand_in_grace_secs: 120,
+            grades_from_grade: 8,
         }
     }
 }

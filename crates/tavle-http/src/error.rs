@@ -70,86 +70,104 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
     }
 }
 
-fn body(status: StatusCode, code: &'static str, message: String) -> (StatusCode, ErrorBody) {
-    (status, ErrorBody { error: ErrorDetail { code, message, field: None, reason: None, problems: Vec::new() } })
+/// One row of the error table: what an error is called and how it is answered, whatever the
+/// door (the JSON API, WebDAV's XML `<d:error>`, the Nextcloud endpoints) renders it.
+pub(crate) struct ErrorRow {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<&'static str>,
+    pub reason: Option<&'static str>,
+    pub retry_after: Option<u64>,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut retry_after = None;
-        let (status, mut out) = match &self {
-            ApiError::TooLarge(limit) => body(
+fn row(status: StatusCode, code: &'static str, message: String) -> ErrorRow {
+    ErrorRow { status, code, message, field: None, reason: None, retry_after: None }
+}
+
+impl ApiError {
+    /// The error's row of the table. Internal causes are logged here and never described.
+    pub(crate) fn row(&self) -> ErrorRow {
+        match self {
+            ApiError::TooLarge(limit) => row(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 format!("The upload is larger than {} MiB; split it or ask the operator to import it.", limit >> 20),
             ),
-            ApiError::Csrf => body(
+            ApiError::Csrf => row(
                 StatusCode::FORBIDDEN,
                 "csrf_token_missing",
                 "This request lacks the X-CSRF-Token header of your session. Reload the page and try again.".into(),
             ),
             ApiError::CrossOrigin => {
-                body(StatusCode::FORBIDDEN, "cross_origin", "Logins from another web site are refused.".into())
+                row(StatusCode::FORBIDDEN, "cross_origin", "Logins from another web site are refused.".into())
             }
-            ApiError::BadRequest(m) => body(StatusCode::BAD_REQUEST, "bad_request", m.clone()),
-            ApiError::App(e) => {
-                let msg = e.to_string();
-                match e {
-                    AppError::Unauthenticated => body(StatusCode::UNAUTHORIZED, "not_logged_in", msg),
-                    AppError::BadCredentials => body(StatusCode::UNAUTHORIZED, "invalid_credentials", msg),
-                    AppError::LinkLocked => body(StatusCode::UNAUTHORIZED, "link_locked", msg),
-                    AppError::WrongLinkPassword => body(StatusCode::UNAUTHORIZED, "wrong_link_password", msg),
-                    AppError::AccountDisabled => body(StatusCode::FORBIDDEN, "account_disabled", msg),
-                    AppError::Throttled { retry_after_secs } => {
-                        retry_after = Some(*retry_after_secs);
-                        body(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg)
-                    }
-                    AppError::Busy { retry_after_secs } => {
-                        retry_after = Some(*retry_after_secs);
-                        body(StatusCode::SERVICE_UNAVAILABLE, "busy", msg)
-                    }
-                    AppError::Forbidden => body(StatusCode::FORBIDDEN, "forbidden", msg),
-                    AppError::ExamLocked => body(StatusCode::FORBIDDEN, "exam_locked", msg),
-                    AppError::NotFound(_) => body(StatusCode::NOT_FOUND, "not_found", msg),
-                    AppError::Invalid(inv) => {
-                        let mut b = body(StatusCode::BAD_REQUEST, "invalid_input", inv.message.clone());
-                        b.1.error.field = Some(inv.field);
-                        b.1.error.reason = Some(inv.reason.code());
-                        b
-                    }
-                    AppError::Conflict(_) => body(StatusCode::CONFLICT, "conflict", msg),
-                    AppError::PreconditionFailed => body(StatusCode::PRECONDITION_FAILED, "precondition_failed", msg),
-                    AppError::QuotaExceeded { .. } => body(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", msg),
-                    AppError::UploadInterrupted(_) => body(StatusCode::BAD_REQUEST, "upload_interrupted", msg),
-                    AppError::ImportRejected(problems) => {
-                        let mut b = body(StatusCode::UNPROCESSABLE_ENTITY, "roster_invalid", msg);
-                        b.1.error.problems = problems
-                            .iter()
-                            .map(|p| ProblemWire {
-                                file: p.file.clone(),
-                                line: p.line,
-                                code: p.code,
-                                message: p.message.clone(),
-                            })
-                            .collect();
-                        b
-                    }
-                    AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => {
-                        tracing::error!(error = ?e, "internal error");
-                        body(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "internal",
-                            "Something went wrong inside Tavle. It has been logged; try again later.".into(),
-                        )
-                    }
-                }
-            }
-        };
-        if status == StatusCode::UNAUTHORIZED || status == StatusCode::NOT_FOUND {
-            out.error.field = None;
+            ApiError::BadRequest(m) => row(StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            ApiError::App(e) => app_row(e),
         }
-        let mut resp = (status, Json(out)).into_response();
-        if let Some(secs) = retry_after {
+    }
+}
+
+/// The table's rows for the use cases' errors.
+pub(crate) fn app_row(e: &AppError) -> ErrorRow {
+    let msg = e.to_string();
+    match e {
+        AppError::Unauthenticated => row(StatusCode::UNAUTHORIZED, "not_logged_in", msg),
+        AppError::BadCredentials => row(StatusCode::UNAUTHORIZED, "invalid_credentials", msg),
+        AppError::LinkLocked => row(StatusCode::UNAUTHORIZED, "link_locked", msg),
+        AppError::WrongLinkPassword => row(StatusCode::UNAUTHORIZED, "wrong_link_password", msg),
+        AppError::AccountDisabled => row(StatusCode::FORBIDDEN, "account_disabled", msg),
+        AppError::Throttled { retry_after_secs } => ErrorRow {
+            retry_after: Some(*retry_after_secs),
+            ..row(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg)
+        },
+        AppError::Busy { retry_after_secs } => {
+            ErrorRow { retry_after: Some(*retry_after_secs), ..row(StatusCode::SERVICE_UNAVAILABLE, "busy", msg) }
+        }
+        AppError::Forbidden => row(StatusCode::FORBIDDEN, "forbidden", msg),
+        AppError::ExamLocked => row(StatusCode::FORBIDDEN, "exam_locked", msg),
+        AppError::NotFound(_) => row(StatusCode::NOT_FOUND, "not_found", msg),
+        AppError::Invalid(inv) => ErrorRow {
+            field: Some(inv.field),
+            reason: Some(inv.reason.code()),
+            ..row(StatusCode::BAD_REQUEST, "invalid_input", inv.message.clone())
+        },
+        AppError::Conflict(_) => row(StatusCode::CONFLICT, "conflict", msg),
+        AppError::NoLocalPassword => row(StatusCode::CONFLICT, "no_local_password", msg),
+        AppError::WrongCurrentPassword => {
+            ErrorRow { field: Some("current_password"), ..row(StatusCode::FORBIDDEN, "invalid_credentials", msg) }
+        }
+        AppError::PreconditionFailed => row(StatusCode::PRECONDITION_FAILED, "precondition_failed", msg),
+        AppError::QuotaExceeded { .. } => row(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", msg),
+        AppError::UploadInterrupted(_) => row(StatusCode::BAD_REQUEST, "upload_interrupted", msg),
+        AppError::ImportRejected(_) => row(StatusCode::UNPROCESSABLE_ENTITY, "roster_invalid", msg),
+        AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => {
+            tracing::error!(error = ?e, "internal error");
+            row(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Something went wrong inside Tavle. It has been logged; try again later.".into(),
+            )
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let r = self.row();
+        let problems = match &self {
+            ApiError::App(AppError::ImportRejected(problems)) => problems
+                .iter()
+                .map(|p| ProblemWire { file: p.file.clone(), line: p.line, code: p.code, message: p.message.clone() })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // Who is not logged in, or may not see a thing, learns nothing about its fields.
+        let field = r.field.filter(|_| r.status != StatusCode::UNAUTHORIZED && r.status != StatusCode::NOT_FOUND);
+        let out =
+            ErrorBody { error: ErrorDetail { code: r.code, message: r.message, field, reason: r.reason, problems } };
+        let mut resp = (r.status, Json(out)).into_response();
+        if let Some(secs) = r.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -159,3 +177,51 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Wraps every error answer of the API that did not come from [`ApiError`] — axum's own
+/// refusals of a body, a path or a query that cannot be read (plain text), and a method the
+/// route does not have (no body) — in the same envelope with a stable code, so a client
+/// never has to read an error twice over.
+pub async fn envelope(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    // axum's refusals are one short line; anything longer is cut, not buffered.
+    let text = match axum::body::to_bytes(body, 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "The request body is too large for this request.".to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Send the body as JSON, with the header Content-Type: application/json.".to_string(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "This address does not take this method (see the API's description).".to_string())
+        }
+        StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address.".to_string()),
+        s if s.is_server_error() => {
+            tracing::error!(status = %s, body = %text, "an error answer outside the error table");
+            ("internal", "Something went wrong inside Tavle. It has been logged; try again later.".to_string())
+        }
+        _ if text.is_empty() => ("bad_request", "The request cannot be read.".to_string()),
+        _ => ("bad_request", format!("The request cannot be read: {text}")),
+    };
+    let out = ErrorBody { error: ErrorDetail { code, message, field: None, reason: None, problems: Vec::new() } };
+    let mut resp = (status, Json(out)).into_response();
+    // Everything else the answer said stays (Allow, Content-Range of a 416, Retry-After).
+    for (name, v) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            resp.headers_mut().insert(name.clone(), v.clone());
+        }
+    }
+    resp
+}

@@ -8,6 +8,8 @@ pub mod content;
 pub mod dav;
 pub mod error;
 pub mod extract;
+#[doc(hidden)]
+pub mod hostile;
 pub mod nextcloud;
 pub mod ops;
 mod unread;
@@ -74,6 +76,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
+        .routes(routes!(session::change_password))
         .routes(routes!(session::sessions, session::logout_everywhere))
         .routes(routes!(app_passwords::list, app_passwords::create))
         .routes(routes!(app_passwords::revoke))
@@ -98,6 +101,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(drive::create_folder))
         .routes(routes!(drive::copy))
         .routes(routes!(drive::search))
+        .routes(routes!(drive::recent))
         .routes(routes!(files::upload))
         .routes(routes!(files::content))
         .routes(routes!(files::versions))
@@ -148,6 +152,7 @@ async fn api_not_found() -> impl IntoResponse {
 /// The whole HTTP application.
 pub fn router(state: HttpState) -> Router {
     let (api, doc) = api_router().split_for_parts();
+    let api = api.layer(axum::middleware::map_response(error::envelope));
     let doc = Arc::new(doc);
     Router::new()
         .merge(api)

@@ -44,9 +44,9 @@ fn base_url(state: &HttpState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// A use case's error, answered as the error table says.
 fn internal_error(e: tavle_app::AppError) -> Response {
-    tracing::error!(error = ?e, "login flow failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], "internal error").into_response()
+    crate::error::ApiError::from(e).into_response()
 }
 
 /// Login Flow v2, step 1: the client gets the address to open in the browser and a token to
@@ -159,11 +159,7 @@ async fn user(state: HttpState, req: Request, v2: bool) -> Response {
     };
     let me = match state.app.me(&session).await {
         Ok(m) => m,
-        Err(e) => {
-            tracing::error!(error = ?e, "OCS user failed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], "internal error")
-                .into_response();
-        }
+        Err(e) => return internal_error(e),
     };
     let quota = match state.app.personal_space(&session).await {
         Ok(s) => json!({

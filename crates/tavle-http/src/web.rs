@@ -11,12 +11,20 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
     font-src 'self'; connect-src 'self'; manifest-src 'self'; frame-src 'self'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
+/// Address roots that belong to the API and the protocols, not to the web app's pages.
+const PROTOCOL_ROOTS: [&str; 6] = ["/api/", "/ocs/", "/remote.php/", "/index.php/", "/dav/", "/public.php/"];
+
 /// Answers a GET or HEAD that no API route took.
 pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n").into_response();
     }
     let path = uri.path();
+    // The API and the protocols' addresses are never the app's pages: a client that asks for
+    // one Tavle does not have gets a plain "not found" it can read, not a web page with 200.
+    if PROTOCOL_ROOTS.iter().any(|root| path.starts_with(root) || path == root.trim_end_matches('/')) {
+        return crate::error::ApiError::from(tavle_app::AppError::NotFound("address")).into_response();
+    }
     let asset = match tavle_web::asset(path) {
         Some(a) if path != "/index.html" => a,
         // Paths without a file extension are the app's own pages.

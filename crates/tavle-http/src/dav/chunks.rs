@@ -15,7 +15,7 @@ use tavle_app::drive::{Finish, Protocol};
 use tavle_app::AppError;
 use tavle_core::names;
 
-use super::{authenticate, dav_error, internal, refuse_destination, segments_below_user, split_path};
+use super::{app_error, authenticate, dav_error, refuse_destination, segments_below_user, split_path};
 use crate::content::{quoted, set_header};
 use crate::extract::request_meta;
 use crate::HttpState;
@@ -29,29 +29,13 @@ pub fn routes() -> Router<HttpState> {
         .route(&format!("{ROOT}{{user}}/{{transfer}}/{{chunk}}"), any(handle))
 }
 
-fn total_length(headers: &HeaderMap) -> Option<i64> {
+pub(crate) fn total_length(headers: &HeaderMap) -> Option<i64> {
     headers.get("oc-total-length").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
 }
 
-/// Maps the drive's errors onto WebDAV answers.
+/// Maps the drive's errors onto WebDAV answers, from the one error table.
 fn refusal(e: AppError) -> Response {
-    match e {
-        AppError::NotFound(what) => {
-            dav_error(StatusCode::NOT_FOUND, "NotFound", &format!("The {what} does not exist."))
-        }
-        AppError::Forbidden => dav_error(StatusCode::FORBIDDEN, "Forbidden", "You may not write here."),
-        AppError::ExamLocked => dav_error(StatusCode::FORBIDDEN, "Forbidden", &e.to_string()),
-        AppError::Invalid(i) => dav_error(StatusCode::BAD_REQUEST, "BadRequest", &i.message),
-        AppError::Conflict(m) => dav_error(StatusCode::CONFLICT, "Conflict", &m),
-        AppError::PreconditionFailed => {
-            dav_error(StatusCode::PRECONDITION_FAILED, "PreconditionFailed", &e.to_string())
-        }
-        AppError::QuotaExceeded { .. } => {
-            dav_error(StatusCode::INSUFFICIENT_STORAGE, "InsufficientStorage", &e.to_string())
-        }
-        AppError::UploadInterrupted(_) => dav_error(StatusCode::BAD_REQUEST, "BadRequest", &e.to_string()),
-        other => internal(other),
-    }
+    app_error(&e)
 }
 
 fn listing(prefix: &str, parts: &[tavle_app::drive::UploadPartRow]) -> Response {
@@ -74,6 +58,9 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
     let meta = request_meta(&parts, &state);
     let path = parts.uri.path().to_string();
+    if super::bad_path(&path) {
+        return super::bad_path_answer();
+    }
     let mut segs = path[ROOT.len()..].split('/').filter(|s| !s.is_empty());
     let (Some(user), Some(transfer)) = (segs.next(), segs.next()) else {
         return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");

@@ -10,13 +10,13 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes};
 use dav_server::fs::{DavFile, DavMetaData, FsError, FsFuture};
 use futures_util::{FutureExt, StreamExt};
-use tavle_app::drive::{ByteStream, Conditions, Download, NodeRow, Upload};
+use tavle_app::drive::{ByteStream, Download, NodeRow, Upload};
 use tavle_app::AppResult;
 use tavle_core::NodeId;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::fs::{fs_error, Context, NodeMeta};
+use super::fs::{read_error, Context, NodeMeta};
 
 /// A file opened for reading: ranges and seeks read from the blob at the right offset.
 pub(crate) struct Reader {
@@ -69,7 +69,7 @@ impl DavFile for Reader {
                 let (dl, pos) = (&self.dl, self.pos);
                 let stream = self.stream.get_mut().map_err(|_| FsError::GeneralFailure)?;
                 if stream.is_none() {
-                    *stream = Some(dl.read(Some(pos..dl.size)).await.map_err(fs_error)?);
+                    *stream = Some(dl.read(Some(pos..dl.size)).await.map_err(read_error)?);
                 }
                 let next = match stream.as_mut() {
                     Some(s) => s.next().await,
@@ -130,15 +130,10 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// Starts the upload of `name` into `parent`. `replacing` is the ETag of the file being
-    /// overwritten, so a change by someone else in between is not silently lost.
-    pub fn start(
-        cx: Arc<Context>,
-        parent: NodeId,
-        name: String,
-        replacing: Option<String>,
-        expected: Option<u64>,
-    ) -> Self {
+    /// Starts the upload of `name` into `parent`, under the client's own conditions (an
+    /// `If-Match` checked again when the upload is recorded, so a change by someone else in
+    /// between is not silently lost).
+    pub fn start(cx: Arc<Context>, parent: NodeId, name: String, expected: Option<u64>) -> Self {
         let (tx, rx) = mpsc::channel::<Bytes>(4);
         let finished = Arc::new(AtomicBool::new(false));
         // The body ends cleanly only when the writer was flushed; otherwise the upload sees
@@ -153,7 +148,7 @@ impl Writer {
                 None => Some((Err("the request ended before the whole file arrived"), (rx, fin, true))),
             }
         });
-        let cond = Conditions { if_none_match_any: replacing.is_none(), if_match: replacing, keep_both: false };
+        let cond = cx.conditions.clone();
         let task_cx = cx.clone();
         let task = tokio::spawn(async move {
             let cx = task_cx;
@@ -167,7 +162,7 @@ impl Writer {
         self.tx = None;
         match self.task.take() {
             Some(t) => match t.await {
-                Ok(Err(e)) => fs_error(e),
+                Ok(Err(e)) => self.cx.fail(e),
                 _ => FsError::GeneralFailure,
             },
             None => FsError::GeneralFailure,
@@ -236,7 +231,7 @@ impl DavFile for Writer {
                     self.done = Some(up.node);
                     Ok(())
                 }
-                Ok(Err(e)) => Err(fs_error(e)),
+                Ok(Err(e)) => Err(self.cx.fail(e)),
                 Err(_) => Err(FsError::GeneralFailure),
             }
         }

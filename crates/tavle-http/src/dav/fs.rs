@@ -22,22 +22,13 @@ use tavle_core::NodeId;
 
 use super::file::{Reader, Writer};
 use super::props;
+use crate::error::{app_row, ErrorRow};
 
 /// Maps the drive's errors onto what `dav_server` turns into statuses.
-pub(crate) fn fs_error(e: AppError) -> FsError {
-    match e {
-        AppError::NotFound(_) => FsError::NotFound,
-        AppError::Forbidden | AppError::ExamLocked | AppError::Invalid(_) => FsError::Forbidden,
-        AppError::Conflict(_) => FsError::Exists,
-        AppError::QuotaExceeded { .. } => FsError::InsufficientStorage,
-        AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,
-        other => {
-            if matches!(other, AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_)) {
-                tracing::error!(error = ?other, "WebDAV request failed");
-            }
-            FsError::GeneralFailure
-        }
-    }
+/// A blob that cannot be read while a file is sent: logged, and the answer breaks off.
+pub(crate) fn read_error(e: AppError) -> FsError {
+    tracing::error!(error = ?e, "WebDAV read failed");
+    FsError::GeneralFailure
 }
 
 /// The metadata of a node as `dav_server` reads it.
@@ -110,6 +101,13 @@ pub(crate) struct Context {
     pub method: http::Method,
     /// The client's modification time of an upload (`X-OC-Mtime`), in milliseconds.
     pub mtime: Option<i64>,
+    /// The client's own `If-Match` / `If-None-Match: *` for a PUT, checked again when the
+    /// upload is recorded. Without them a PUT replaces whatever is there (the old contents
+    /// become a version), so two clients saving one new name at once both succeed.
+    pub conditions: tavle_app::drive::Conditions,
+    /// The drive's owner as clients show it (`oc:owner-id`): the login name of a person's
+    /// own drive, the id of any other drive.
+    pub owner_id: String,
     /// Nodes by path key, for this request only.
     cache: Mutex<HashMap<String, Option<NodeRow>>>,
     /// Properties of nodes listed in this request.
@@ -117,6 +115,9 @@ pub(crate) struct Context {
     /// The file a PUT wrote or the folder a MKCOL made, for the answer's `OC-FileId` and
     /// `OC-ETag`.
     pub written: Mutex<Option<NodeRow>>,
+    /// The error table's row for the use case's error that stopped this request, so that the
+    /// answer says what the JSON API would say instead of `dav_server`'s nearest status.
+    failure: Mutex<Option<ErrorRow>>,
 }
 
 /// The file system handed to `dav_server`: cheap to clone, one per request.
@@ -143,15 +144,20 @@ pub(crate) fn path_key(segs: &[String]) -> String {
     key
 }
 
+/// What a WebDAV request says of itself, besides who sends it and where.
+pub(crate) struct Asked {
+    pub method: http::Method,
+    /// `X-OC-Mtime`, in milliseconds.
+    pub mtime: Option<i64>,
+    /// `If-Match` / `If-None-Match: *`.
+    pub conditions: tavle_app::drive::Conditions,
+    /// The username or drive id in the address.
+    pub owner_id: String,
+}
+
 impl Context {
-    pub fn new(
-        app: App,
-        session: Session,
-        meta: RequestMeta,
-        space: SpaceView,
-        method: http::Method,
-        mtime: Option<i64>,
-    ) -> Self {
+    pub fn new(app: App, session: Session, meta: RequestMeta, space: SpaceView, asked: Asked) -> Self {
+        let Asked { method, mtime, conditions, owner_id } = asked;
         Context {
             app,
             session,
@@ -159,10 +165,49 @@ impl Context {
             space,
             method,
             mtime,
+            conditions,
+            owner_id,
             cache: Mutex::new(HashMap::new()),
             props: Mutex::new(HashMap::new()),
             written: Mutex::new(None),
+            failure: Mutex::new(None),
         }
+    }
+
+    /// Turns a use case's error into the file-system error `dav_server` understands. Only
+    /// "not found", "forbidden" and "exists" have an exact equivalent there; every other error
+    /// is kept (with its row of the error table) and answered from the table by `dav::handle`.
+    pub fn fail(&self, e: AppError) -> FsError {
+        match e {
+            AppError::NotFound(_) => FsError::NotFound,
+            AppError::Forbidden | AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,
+            AppError::Conflict(_) => FsError::Exists,
+            other => {
+                if let Ok(mut f) = self.failure.lock() {
+                    *f = Some(app_row(&other));
+                }
+                FsError::GeneralFailure
+            }
+        }
+    }
+
+    /// What the live properties need to know of this request's drive.
+    pub fn facts(&self) -> super::live::Facts<'_> {
+        super::live::Facts {
+            access: self.space.access,
+            quota_used: self.space.space.used_bytes,
+            quota_bytes: self.space.quota_bytes,
+            owner_id: &self.owner_id,
+            owner_name: &self.space.name,
+            shared_drive: !matches!(self.space.space.kind, tavle_core::drive::SpaceKind::Personal(_)),
+            root: self.space.space.root_id,
+            share_kinds: None,
+        }
+    }
+
+    /// The error that stopped the request, if a use case refused it.
+    pub fn take_failure(&self) -> Option<ErrorRow> {
+        self.failure.lock().ok().and_then(|mut f| f.take())
     }
 
     fn forget(&self) {
@@ -177,7 +222,7 @@ impl Context {
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return hit.ok_or(FsError::NotFound);
         }
-        let found = self.app.lookup(&self.session, &self.space, segs).await.map_err(fs_error)?;
+        let found = self.app.lookup(&self.session, &self.space, segs).await.map_err(|e| self.fail(e))?;
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key, found.clone());
         }
@@ -209,7 +254,7 @@ impl Context {
         if let Some(p) = self.props.lock().ok().and_then(|m| m.get(&node.id).cloned()) {
             return Ok(p);
         }
-        self.app.dav_properties(&self.session, node, false).await.map_err(fs_error)
+        self.app.dav_properties(&self.session, node, false).await.map_err(|e| self.fail(e))
     }
 
     fn access(&self) -> Access {
@@ -226,7 +271,7 @@ impl DavFileSystem for TavleFs {
                 if node.kind == NodeKind::Folder {
                     return Err(FsError::Forbidden);
                 }
-                let dl = cx.app.download(&cx.session, node.id, &cx.meta).await.map_err(fs_error)?;
+                let dl = cx.app.download(&cx.session, node.id, &cx.meta).await.map_err(|e| cx.fail(e))?;
                 return Ok(Box::new(Reader::new(dl, NodeMeta::from(&node))) as Box<dyn DavFile>);
             }
             let (parent, name) = cx.parent_and_name(path).await?;
@@ -243,7 +288,7 @@ impl DavFileSystem for TavleFs {
                 _ => {}
             }
             cx.forget();
-            let writer = Writer::start(self.0.clone(), parent.id, name, existing.map(|n| n.etag), options.size);
+            let writer = Writer::start(self.0.clone(), parent.id, name, options.size);
             Ok(Box::new(writer) as Box<dyn DavFile>)
         }
         .boxed()
@@ -261,8 +306,8 @@ impl DavFileSystem for TavleFs {
                 let empty: FsStream<Box<dyn DavDirEntry>> = Box::pin(stream::empty());
                 return Ok(empty);
             }
-            let (_, children) = cx.app.folder(&cx.session, folder.id).await.map_err(fs_error)?;
-            let props = cx.app.dav_properties(&cx.session, &folder, true).await.map_err(fs_error)?;
+            let (_, children) = cx.app.folder(&cx.session, folder.id).await.map_err(|e| cx.fail(e))?;
+            let props = cx.app.dav_properties(&cx.session, &folder, true).await.map_err(|e| cx.fail(e))?;
             if let Ok(mut m) = cx.props.lock() {
                 for c in children.iter() {
                     m.insert(c.id, Vec::new());
@@ -302,7 +347,7 @@ impl DavFileSystem for TavleFs {
             let cx = &self.0;
             let (parent, name) = cx.parent_and_name(path).await?;
             cx.forget();
-            let folder = cx.app.create_folder(&cx.session, parent.id, &name).await.map_err(fs_error)?;
+            let folder = cx.app.create_folder(&cx.session, parent.id, &name).await.map_err(|e| cx.fail(e))?;
             if let Ok(mut w) = cx.written.lock() {
                 *w = Some(folder);
             }
@@ -320,7 +365,7 @@ impl DavFileSystem for TavleFs {
             let cx = &self.0;
             let node = cx.resolve(&segments(path)?).await?;
             cx.forget();
-            cx.app.delete_node(&cx.session, node.id, None).await.map_err(fs_error)
+            cx.app.delete_node(&cx.session, node.id, None).await.map_err(|e| cx.fail(e))
         }
         .boxed()
     }
@@ -329,7 +374,7 @@ impl DavFileSystem for TavleFs {
         async move {
             let cx = &self.0;
             let (node, to) = cx.source_and_destination(from, to).await?;
-            cx.app.move_node(&cx.session, node.id, &to, None).await.map_err(fs_error)?;
+            cx.app.move_node(&cx.session, node.id, &to, None).await.map_err(|e| cx.fail(e))?;
             Ok(())
         }
         .boxed()
@@ -339,12 +384,12 @@ impl DavFileSystem for TavleFs {
         async move {
             let cx = &self.0;
             let (node, to) = cx.source_and_destination(from, to).await?;
-            let copy = cx.app.copy_node(&cx.session, node.id, &to).await.map_err(fs_error)?;
+            let copy = cx.app.copy_node(&cx.session, node.id, &to).await.map_err(|e| cx.fail(e))?;
             // Properties are part of what a COPY duplicates (RFC 4918, 9.8.2).
             let props = cx.properties(&node).await?;
             if !props.is_empty() {
                 let changes: Vec<PropertyChange> = props.into_iter().map(PropertyChange::Set).collect();
-                cx.app.patch_dav_properties(&cx.session, &copy, &changes).await.map_err(fs_error)?;
+                cx.app.patch_dav_properties(&cx.session, &copy, &changes).await.map_err(|e| cx.fail(e))?;
             }
             Ok(())
         }
@@ -371,7 +416,7 @@ impl DavFileSystem for TavleFs {
             }
             let (changes, results) = props::changes(node.id, patch);
             if results.iter().all(|(s, _)| *s == StatusCode::OK) {
-                cx.app.patch_dav_properties(&cx.session, &node, &changes).await.map_err(fs_error)?;
+                cx.app.patch_dav_properties(&cx.session, &node, &changes).await.map_err(|e| cx.fail(e))?;
             }
             Ok(results)
         }
@@ -391,7 +436,7 @@ impl DavFileSystem for TavleFs {
         async move {
             let cx = &self.0;
             let node = cx.resolve(&segments(path)?).await?;
-            if let Some(xml) = props::live(&node, cx.access(), &prop) {
+            if let Some(xml) = props::live(&node, &cx.facts(), &prop) {
                 return Ok(xml.into_bytes());
             }
             let ns = prop.namespace.clone().unwrap_or_default();

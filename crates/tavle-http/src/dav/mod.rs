@@ -12,11 +12,12 @@
 //! DTD (no entity expansion, ever), and a `Destination` on another server or outside the
 //! files of the request (the caller's own, or the same drive).
 
-mod chunks;
+pub(crate) mod chunks;
 mod file;
 mod fs;
+mod live;
 mod locks;
-mod propfind;
+pub(crate) mod propfind;
 mod props;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use tavle_app::AppError;
 use tavle_core::names;
 
 use crate::content::{quoted, set_header};
+use crate::error::{app_row, ErrorRow};
 use crate::extract::request_meta;
 use crate::HttpState;
 use fs::{Context, TavleFs};
@@ -139,6 +141,9 @@ pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str
         }
         None => dest.clone(),
     };
+    if bad_path(&path) {
+        return Some(bad_path_answer());
+    }
     let theirs = split_path(&path).filter(|(r, k)| same_mount(root, user, r, k));
     let Some((their_root, their_user)) = theirs else {
         return Some(dav_error(
@@ -173,6 +178,15 @@ async fn xml_body(body: Body) -> Result<axum::body::Bytes, Response> {
             ))
         }
     };
+    // Only UTF-8 is read: a DTD written in UTF-16 or any other encoding would pass a check
+    // made on UTF-8 text and then be expanded by the parser, which reads the declared encoding.
+    if !utf8_xml(&bytes) {
+        return Err(dav_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "XML request bodies must be encoded as UTF-8.",
+        ));
+    }
     let head = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
     if head.contains("<!DOCTYPE") || head.contains("<!ENTITY") {
         return Err(dav_error(
@@ -182,6 +196,28 @@ async fn xml_body(body: Body) -> Result<axum::body::Bytes, Response> {
         ));
     }
     Ok(bytes)
+}
+
+/// Whether an XML body is UTF-8 (or ASCII) by every sign an XML parser reads: no UTF-16 or
+/// UTF-32 byte-order mark, no NUL byte, valid UTF-8, and no other `encoding` declared.
+pub(crate) fn utf8_xml(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    if text.contains('\0') {
+        return false;
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    let Some(decl) = text.strip_prefix("<?xml").and_then(|d| d.split_once("?>")).map(|(d, _)| d) else {
+        return true;
+    };
+    match decl.find("encoding") {
+        None => true,
+        Some(i) => {
+            let value = decl[i + "encoding".len()..].trim_start().trim_start_matches('=').trim_start();
+            let value = value.trim_start_matches(['"', '\'']);
+            let name: String = value.chars().take_while(|c| !matches!(c, '"' | '\'')).collect();
+            matches!(name.to_ascii_lowercase().as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii")
+        }
+    }
 }
 
 /// The answer for a file-system error outside `dav_server`.
@@ -228,13 +264,37 @@ pub(crate) async fn authenticate(
         Err(AppError::BadCredentials) | Err(AppError::Unauthenticated) => {
             Err(unauthorized("The username or app password is wrong."))
         }
-        Err(e) => Err(internal(e)),
+        Err(e) => Err(app_error(&e)),
     }
+}
+
+/// Whether a request path names something by a path no file can have: a `.` or `..`
+/// segment (also percent-encoded), or an encoded `/`, `\\` or NUL inside a segment. Such a
+/// path is refused before anything else, so that it can never step out of a drive.
+pub(crate) fn bad_path(path: &str) -> bool {
+    path.split('/').any(|seg| {
+        let decoded = percent_decode_str(seg).collect::<Vec<u8>>();
+        decoded == b"."
+            || decoded == b".."
+            || (seg.contains('%') && decoded.iter().any(|b| matches!(b, b'/' | b'\\' | 0)))
+    })
+}
+
+/// The answer to a path that [`bad_path`] refuses.
+pub(crate) fn bad_path_answer() -> Response {
+    dav_error(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "The address contains a \".\" or \"..\" segment or an encoded slash; name files by their own path.",
+    )
 }
 
 async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
     let meta = request_meta(&parts, &state);
+    if bad_path(parts.uri.path()) {
+        return bad_path_answer();
+    }
     let Some((root, user)) = split_path(parts.uri.path()) else {
         return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
     };
@@ -286,18 +346,38 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             Err(AppError::NotFound(_)) => {
                 return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is no such drive, or you may not see it.")
             }
-            Err(e) => return internal(e),
+            Err(e) => return app_error(&e),
         }
     } else {
         match state.app.personal_space(&session).await {
             Ok(s) => s,
-            Err(e) => return internal(e),
+            Err(e) => return app_error(&e),
         }
     };
     let mtime = crate::api::files::client_mtime(&parts.headers);
     let method = parts.method.clone();
-    let cx = Arc::new(Context::new(state.app.clone(), session, meta, space, method.clone(), mtime));
-    let prefix = format!("{root}{user}");
+    let asked = fs::Asked {
+        method: method.clone(),
+        mtime,
+        conditions: crate::api::files::conditions(&parts.headers),
+        owner_id: user.clone(),
+    };
+    let cx = Arc::new(Context::new(state.app.clone(), session, meta, space, asked));
+    // The prefix as the client wrote it (a username may come percent-encoded), so that
+    // dav_server always finds it at the start of the path.
+    let raw_user = parts.uri.path()[root.len()..].split('/').next().unwrap_or_default().to_string();
+    let prefix = format!("{root}{raw_user}");
+    if method == Method::GET || method == Method::HEAD {
+        // A file's contents go out as every other door sends them (content.rs): one range
+        // at most, ranges checked against the size, and headers that keep an uploaded page
+        // from running as part of Tavle. Folders and missing paths are dav_server's.
+        let segs = segments_below_user(parts.uri.path(), root);
+        if let Ok(node) = cx.resolve(&segs).await {
+            if node.kind == tavle_core::drive::NodeKind::File {
+                return file_contents(&cx, &parts.headers, &node).await;
+            }
+        }
+    }
     if let (Some(bytes), "PROPFIND") = (&xml, method.as_str()) {
         let depth = parts.headers.get("depth").and_then(|v| v.to_str().ok()).unwrap_or("1").trim().to_string();
         let segs = segments_below_user(parts.uri.path(), root);
@@ -320,6 +400,22 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         .read_buf_size(1 << 20);
     let resp = DavHandler::new().handle_with(config, Request::from_parts(parts, body)).await;
     let mut resp = resp.map(Body::new);
+    // dav_server knows only a few kinds of failure; what a use case refused is answered
+    // as the error table says (a precondition, a full drive, an exam's lock), never as a 500.
+    if resp.status().is_server_error() {
+        if let Some(row) = cx.take_failure() {
+            return dav_row(row);
+        }
+        // dav_server says 502 for a path it cannot place under the prefix; Tavle is no
+        // gateway, so that is the client's address at fault.
+        if resp.status() == StatusCode::BAD_GATEWAY {
+            return dav_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "The address cannot be read as a path in this drive.",
+            );
+        }
+    }
     if (method == Method::PUT || method.as_str() == "MKCOL") && resp.status().is_success() {
         let written = cx.written.lock().ok().and_then(|w| w.clone());
         if let Some(node) = written {
@@ -334,11 +430,57 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     resp
 }
 
-pub(crate) fn internal(e: AppError) -> Response {
-    tracing::error!(error = ?e, "WebDAV request failed");
-    dav_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "InternalError",
-        "Something went wrong inside Tavle; it has been logged.",
-    )
+/// Sends a file's contents for a WebDAV GET or HEAD.
+async fn file_contents(cx: &Context, headers: &HeaderMap, node: &tavle_app::drive::NodeRow) -> Response {
+    let dl = match cx.app.download(&cx.session, node.id, &cx.meta).await {
+        Ok(dl) => dl,
+        Err(e) => return app_error(&e),
+    };
+    match crate::content::serve(headers, &dl, crate::content::Disposition::Attachment).await {
+        Ok(mut resp) => {
+            let h = resp.headers_mut();
+            set_header(h, "oc-fileid", node.id.0.simple());
+            set_header(h, "oc-etag", quoted(&node.etag));
+            resp
+        }
+        Err(e) => dav_row(e.row()),
+    }
 }
+
+/// A use case's error as WebDAV answers it: the error table's status and sentence in
+/// SabreDAV's `<d:error>` (which the Nextcloud clients show), with Tavle's stable code.
+pub(crate) fn app_error(e: &AppError) -> Response {
+    dav_row(app_row(e))
+}
+
+/// Renders one row of the error table as WebDAV's XML error body.
+pub(crate) fn dav_row(r: ErrorRow) -> Response {
+    let exception = match r.status {
+        StatusCode::BAD_REQUEST => "BadRequest",
+        StatusCode::UNAUTHORIZED => "NotAuthenticated",
+        StatusCode::FORBIDDEN => "Forbidden",
+        StatusCode::NOT_FOUND => "NotFound",
+        StatusCode::CONFLICT => "Conflict",
+        StatusCode::PRECONDITION_FAILED => "PreconditionFailed",
+        StatusCode::PAYLOAD_TOO_LARGE => "RequestTooLarge",
+        StatusCode::LOCKED => "Locked",
+        StatusCode::TOO_MANY_REQUESTS => "TooManyRequests",
+        StatusCode::INSUFFICIENT_STORAGE => "InsufficientStorage",
+        StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
+        _ => "InternalError",
+    };
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\" \
+         xmlns:t=\"{TAVLE_NS}\"><s:exception>{exception}</s:exception><s:message>{}</s:message><t:code>{}</t:code></d:error>\n",
+        xml_escape(&r.message),
+        r.code
+    );
+    let mut resp = (r.status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response();
+    if let Some(secs) = r.retry_after {
+        set_header(resp.headers_mut(), header::RETRY_AFTER, secs);
+    }
+    resp
+}
+
+/// The XML namespace of Tavle's own elements in WebDAV answers.
+pub(crate) const TAVLE_NS: &str = "https://tavle.dk/ns";

@@ -1,11 +1,12 @@
 //! The PROPFIND the sync clients send all day, answered without `dav_server`: Depth 0 or 1,
-//! asking for named properties that Tavle computes (`resourcetype`, `getetag`,
-//! `getlastmodified`, `getcontentlength`, `getcontenttype`, quota, and the ownCloud ones). The
+//! asking for named properties that Tavle computes (every live property of `live.rs`: those
+//! of RFC 4918 and everything the Nextcloud and ownCloud clients ask for). The
 //! XML is written straight into one buffer from the cached folder listing, which makes a
 //! folder of 10,000 files several times faster than through `dav_server`'s element tree.
 //! Anything else (allprop, propname, properties set with PROPPATCH, locks) goes to
 //! `dav_server` as before, so litmus sees the same server.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use axum::body::Bytes;
@@ -13,70 +14,17 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tavle_app::drive::NodeRow;
 use tavle_core::drive::{Access, NodeKind};
+use tavle_core::NodeId;
 use xmltree::Element;
 
-use super::fs::{fs_error, Context};
-use super::props::{NS_NC, NS_OC};
-use crate::content::http_date;
+use super::fs::Context;
+use super::live::{self, Facts, Live, NS_DAV};
 
-const NS_DAV: &str = "DAV:";
-
-/// A property the fast path knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Prop {
-    ResourceType,
-    GetEtag,
-    LastModified,
-    ContentLength,
-    ContentType,
-    QuotaUsed,
-    QuotaAvailable,
-    OcId,
-    OcPermissions,
-    OcSize,
-    OcChecksums,
-    NcHasPreview,
-}
-
-impl Prop {
-    fn parse(ns: &str, name: &str) -> Option<Prop> {
-        Some(match (ns, name) {
-            (NS_DAV, "resourcetype") => Prop::ResourceType,
-            (NS_DAV, "getetag") => Prop::GetEtag,
-            (NS_DAV, "getlastmodified") => Prop::LastModified,
-            (NS_DAV, "getcontentlength") => Prop::ContentLength,
-            (NS_DAV, "getcontenttype") => Prop::ContentType,
-            (NS_DAV, "quota-used-bytes") => Prop::QuotaUsed,
-            (NS_DAV, "quota-available-bytes") => Prop::QuotaAvailable,
-            (NS_OC, "id") => Prop::OcId,
-            (NS_OC, "permissions") => Prop::OcPermissions,
-            (NS_OC, "size") => Prop::OcSize,
-            (NS_OC, "checksums") => Prop::OcChecksums,
-            (NS_NC, "has-preview") => Prop::NcHasPreview,
-            _ => return None,
-        })
-    }
-
-    fn tag(self) -> &'static str {
-        match self {
-            Prop::ResourceType => "D:resourcetype",
-            Prop::GetEtag => "D:getetag",
-            Prop::LastModified => "D:getlastmodified",
-            Prop::ContentLength => "D:getcontentlength",
-            Prop::ContentType => "D:getcontenttype",
-            Prop::QuotaUsed => "D:quota-used-bytes",
-            Prop::QuotaAvailable => "D:quota-available-bytes",
-            Prop::OcId => "oc:id",
-            Prop::OcPermissions => "oc:permissions",
-            Prop::OcSize => "oc:size",
-            Prop::OcChecksums => "oc:checksums",
-            Prop::NcHasPreview => "nc:has-preview",
-        }
-    }
-}
-
-/// The properties asked for, when the request is one the fast path answers.
-fn wanted(body: &[u8]) -> Option<Vec<Prop>> {
+/// The properties asked for, when the request is one the fast path answers: a `prop` list
+/// of live properties only (dead ones set with PROPPATCH, `allprop` and `propname` go to
+/// `dav_server`). Text between the elements is ignored (ownCloud's desktop client 2.9–2.11
+/// sends a stray "M").
+pub(crate) fn wanted(body: &[u8]) -> Option<Vec<Live>> {
     let root = Element::parse(body).ok()?;
     if root.name != "propfind" || root.namespace.as_deref() != Some(NS_DAV) {
         return None;
@@ -89,7 +37,7 @@ fn wanted(body: &[u8]) -> Option<Vec<Prop>> {
     prop.children
         .iter()
         .filter_map(|c| c.as_element())
-        .map(|p| Prop::parse(p.namespace.as_deref().unwrap_or(""), &p.name))
+        .map(|p| Live::parse(p.namespace.as_deref().unwrap_or(""), &p.name))
         .collect()
 }
 
@@ -104,60 +52,17 @@ fn escape(s: &str, out: &mut String) {
     }
 }
 
-/// The value of a property for a node, or `None` when the node has no such property.
-fn value(p: Prop, n: &NodeRow, cx: &Context, out: &mut String) -> bool {
-    let folder = n.kind == NodeKind::Folder;
-    let quota = &cx.space;
-    match p {
-        Prop::ResourceType => {
-            if folder {
-                out.push_str("<D:collection/>");
-            }
-        }
-        Prop::GetEtag => escape(&n.etag, out),
-        Prop::LastModified => out.push_str(&http_date(n.modified_at)),
-        Prop::ContentLength if !folder => {
-            let _ = write!(out, "{}", n.size);
-        }
-        Prop::ContentType if !folder => {
-            out.push_str(mime_guess::from_path(&n.name).first_or_octet_stream().essence_str());
-        }
-        Prop::ContentLength | Prop::ContentType => return false,
-        Prop::QuotaUsed => {
-            let _ = write!(out, "{}", quota.space.used_bytes);
-        }
-        Prop::QuotaAvailable => {
-            let _ = write!(out, "{}", (quota.quota_bytes - quota.space.used_bytes).max(0));
-        }
-        Prop::OcId => out.push_str(&n.id.0.simple().to_string()),
-        Prop::OcPermissions => out.push_str(match (cx.space.access, n.kind) {
-            (Access::Edit, NodeKind::File) => "RDNVW",
-            (Access::Edit, NodeKind::Folder) => "RDNVCK",
-            _ => "",
-        }),
-        Prop::OcSize => {
-            let _ = write!(out, "{}", n.size);
-        }
-        Prop::OcChecksums => {
-            if let Some(sha) = &n.sha256 {
-                let _ = write!(out, "<oc:checksum>SHA256:{sha}</oc:checksum>");
-            }
-        }
-        Prop::NcHasPreview => out.push_str("false"),
-    }
-    true
-}
-
-fn response(href: &str, n: &NodeRow, props: &[Prop], cx: &Context, out: &mut String) {
+fn response(href: &str, n: &NodeRow, props: &[Live], f: &Facts<'_>, out: &mut String) {
     out.push_str("<D:response><D:href>");
     escape(href, out);
     out.push_str("</D:href><D:propstat><D:prop>");
     let mut missing = Vec::new();
     for p in props {
         let start = out.len();
-        let _ = write!(out, "<{}>", p.tag());
-        if value(*p, n, cx, out) {
-            let _ = write!(out, "</{}>", p.tag());
+        let (prefix, name) = p.name();
+        let _ = write!(out, "<{prefix}:{name}>");
+        if live::value(*p, n, f, out) {
+            let _ = write!(out, "</{prefix}:{name}>");
         } else {
             out.truncate(start);
             missing.push(*p);
@@ -167,9 +72,10 @@ fn response(href: &str, n: &NodeRow, props: &[Prop], cx: &Context, out: &mut Str
     if !missing.is_empty() {
         out.push_str("<D:propstat><D:prop>");
         for p in missing {
-            let _ = write!(out, "<{}/>", p.tag());
+            let (prefix, name) = p.name();
+            let _ = write!(out, "<{prefix}:{name}/>");
         }
-        out.push_str("<D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>");
+        out.push_str("</D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>");
     }
     out.push_str("</D:response>");
 }
@@ -183,7 +89,7 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     let props = wanted(body)?;
     let node = match cx.resolve(segs).await {
         Ok(n) => n,
-        Err(e) => return Some(super::fs_status(e)),
+        Err(e) => return Some(cx.take_failure().map_or_else(|| super::fs_status(e), super::dav_row)),
     };
     let mut href = String::from(prefix);
     for s in segs {
@@ -194,18 +100,34 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     if folder || segs.is_empty() {
         href.push('/');
     }
+    // Share types are read (one query for the folder and what is in it) only when asked for
+    // and only for those who may share here.
+    let wants_shares = props.contains(&Live::OcShareTypes) && cx.space.access == Access::Edit;
+    let (children, kinds) = if depth == "1" && folder {
+        match cx.app.folder_for_sync(&cx.session, node.id, wants_shares).await {
+            Ok((_, c, k)) => (Some(c), k),
+            Err(e) => return Some(super::app_error(&e)),
+        }
+    } else if wants_shares {
+        match cx.app.share_kinds(&cx.session, node.id).await {
+            Ok(k) => (None, k),
+            Err(e) => return Some(super::app_error(&e)),
+        }
+    } else {
+        (None, Vec::new())
+    };
+    let mut by_node: HashMap<NodeId, Vec<String>> = HashMap::new();
+    for (n, kind) in kinds {
+        by_node.entry(n).or_default().push(kind);
+    }
+    let mut facts = cx.facts();
     let mut out = String::with_capacity(512);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\" xmlns:oc=\"");
-    out.push_str(NS_OC);
-    out.push_str("\" xmlns:nc=\"");
-    out.push_str(NS_NC);
-    out.push_str("\">");
-    response(&href, &node, &props, cx, &mut out);
-    if depth == "1" && folder {
-        let children = match cx.app.folder(&cx.session, node.id).await {
-            Ok((_, c)) => c,
-            Err(e) => return Some(super::fs_status(fs_error(e))),
-        };
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus ");
+    out.push_str(live::DECLARATIONS);
+    out.push('>');
+    facts.share_kinds = wants_shares.then(|| by_node.get(&node.id).map_or(&[][..], Vec::as_slice));
+    response(&href, &node, &props, &facts, &mut out);
+    if let Some(children) = children {
         out.reserve(children.len() * 300);
         for c in children.iter() {
             let start = href.len();
@@ -213,7 +135,8 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
             if c.kind == NodeKind::Folder {
                 href.push('/');
             }
-            response(&href, c, &props, cx, &mut out);
+            facts.share_kinds = wants_shares.then(|| by_node.get(&c.id).map_or(&[][..], Vec::as_slice));
+            response(&href, c, &props, &facts, &mut out);
             href.truncate(start);
         }
     }

@@ -5,7 +5,6 @@
 use axum::http::StatusCode;
 use dav_server::fs::DavProp;
 use tavle_app::drive::{DavPropertyRow, NodeRow, PropertyChange};
-use tavle_core::drive::{Access, NodeKind};
 use tavle_core::NodeId;
 
 pub(crate) const NS_OC: &str = "http://owncloud.org/ns";
@@ -27,7 +26,7 @@ pub(crate) fn dead(p: DavPropertyRow, with_value: bool) -> DavProp {
 }
 
 fn computed(ns: &str) -> bool {
-    ns == NS_OC || ns == NS_NC
+    ns == NS_OC || ns == NS_NC || ns == super::live::NS_OCS || ns == super::live::NS_OCM
 }
 
 /// The changes a PROPPATCH asks for, and the status of each. Tavle's computed properties
@@ -62,34 +61,19 @@ pub(crate) fn changes(node: NodeId, patch: Vec<(bool, DavProp)>) -> (Vec<Propert
     (changes, results)
 }
 
-fn element(ns: &str, prefix: &str, name: &str, value: &str) -> String {
-    format!("<{prefix}:{name} xmlns:{prefix}=\"{ns}\">{value}</{prefix}:{name}>")
-}
-
-/// The permissions string of the ownCloud clients: R share, D delete, N rename, V move,
-/// W write (files), C create files, K create folders (folders).
-fn permissions(node: &NodeRow, access: Access) -> &'static str {
-    match (access, node.kind) {
-        (Access::Edit, NodeKind::File) => "RDNVW",
-        (Access::Edit, NodeKind::Folder) => "RDNVCK",
-        _ => "",
-    }
-}
-
-/// A computed property of the node, as XML, or `None` when it is not one.
-pub(crate) fn live(node: &NodeRow, access: Access, prop: &DavProp) -> Option<String> {
+/// A computed property of the node, as XML, or `None` when it is not one (or the node does
+/// not have it).
+pub(crate) fn live(node: &NodeRow, facts: &super::live::Facts<'_>, prop: &DavProp) -> Option<String> {
     let ns = prop.namespace.as_deref()?;
-    let value = match (ns, prop.name.as_str()) {
-        (NS_OC, "id") => node.id.0.simple().to_string(),
-        (NS_OC, "permissions") => permissions(node, access).to_string(),
-        (NS_OC, "size") => node.size.to_string(),
-        (NS_OC, "checksums") => match &node.sha256 {
-            Some(sha) => format!("<oc:checksum>SHA256:{sha}</oc:checksum>"),
-            None => String::new(),
-        },
-        (NS_NC, "has-preview") => "false".to_string(),
-        _ => return None,
-    };
-    let (prefix, ns) = if ns == NS_OC { ("oc", NS_OC) } else { ("nc", NS_NC) };
-    Some(element(ns, prefix, &prop.name, &value))
+    let p = super::live::Live::parse(ns, &prop.name)?;
+    let mut value = String::new();
+    if !super::live::value(p, node, facts, &mut value) {
+        return None;
+    }
+    let prefix = super::live::prefix_of(ns);
+    // The value may use the oc: prefix (checksums), so the element declares it as well.
+    Some(format!(
+        "<{prefix}:{name} xmlns:{prefix}=\"{ns}\" xmlns:oc=\"{NS_OC}\" xmlns:D=\"DAV:\">{value}</{prefix}:{name}>",
+        name = prop.name
+    ))
 }
