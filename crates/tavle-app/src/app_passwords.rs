@@ -132,7 +132,7 @@ impl App {
         let found = conn.app_password_by_hash(&hash).await?;
         let login = conn.login_by_username(&username).await?;
         let (login, app_password) = match (login, found) {
-            (Some(l), Some(p)) if p.person_id == l.person_id => (l, Some(p)),
+            (Some(l), Some(p)) if p.person_id == l.person_id => (crate::auth::CheckedLogin::from(l), Some(p)),
             _ if self.cfg.dav_accepts_login_password => {
                 drop(conn);
                 conn = self.store.read().await?;

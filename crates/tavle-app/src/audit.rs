@@ -10,6 +10,8 @@ use tavle_store::AuditEvent;
 pub struct RequestMeta {
     pub source: String,
     pub user_agent: String,
+    /// The browser's device cookie, if it sent one (see `App::login`).
+    pub device: Option<String>,
 }
 
 pub(crate) fn event<'a>(

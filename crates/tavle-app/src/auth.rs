@@ -33,6 +33,8 @@ pub struct LoginOutcome {
     /// The secret for the session cookie.
     pub token: String,
     pub session: Session,
+    /// The secret for the device cookie, when this browser had none for this person yet.
+    pub device_token: Option<String>,
 }
 
 /// One of a person's sessions, for "log out everywhere".
@@ -43,6 +45,33 @@ pub struct SessionInfo {
     pub last_seen_at: Timestamp,
     pub source: String,
     pub user_agent: String,
+}
+
+/// The throttling scope of a known device (by its cookie's hash).
+fn device_scope(hash: &str) -> String {
+    format!("device:{hash}")
+}
+
+/// A login whose password was right, and whether it came from a known device of the person.
+#[derive(Clone, Debug)]
+pub(crate) struct CheckedLogin {
+    pub tenant_id: tavle_core::TenantId,
+    pub person_id: tavle_core::PersonId,
+    pub username: String,
+    pub status: tavle_core::org::PersonStatus,
+    pub known_device: bool,
+}
+
+impl From<tavle_store::LoginRecord> for CheckedLogin {
+    fn from(r: tavle_store::LoginRecord) -> Self {
+        CheckedLogin {
+            tenant_id: r.tenant_id,
+            person_id: r.person_id,
+            username: r.username,
+            status: r.status,
+            known_device: false,
+        }
+    }
 }
 
 fn random_token() -> String {
@@ -78,17 +107,28 @@ impl App {
             user_agent: meta.user_agent.chars().take(300).collect(),
             person_status: record.status,
         };
+        // The browser becomes a known device of this person (or is noted as used again).
+        let (device_hash, device_token) = match meta.device.as_deref().filter(|_| record.known_device) {
+            Some(known) => (token_hash(known), None),
+            None => {
+                let fresh = random_token();
+                (token_hash(&fresh), Some(fresh))
+            }
+        };
         let mut tx = self.store.write().await?;
         tx.insert_session(&rec).await?;
+        tx.put_device(record.tenant_id, record.person_id, &device_hash, now).await?;
         tx.clear_login_failures(&account).await?;
         tx.clear_login_failures(&pair).await?;
+        tx.clear_login_failures(&device_scope(&device_hash)).await?;
         let mut ev = anonymous(Some(record.tenant_id), now, "session.login", "ok", &username, meta);
         ev.actor_id = Some(record.person_id);
         tx.append_audit(&ev).await?;
         tx.commit().await?;
         let mut conn = self.store.read().await?;
         let actor = conn.actor(record.tenant_id, record.person_id, record.status).await?;
-        Ok(LoginOutcome { token, session: Session { actor, token_hash: rec.token_hash, csrf_token: rec.csrf_token } })
+        let session = Session { actor, token_hash: rec.token_hash, csrf_token: rec.csrf_token };
+        Ok(LoginOutcome { token, session, device_token })
     }
 
     /// Checks a username and password, with throttling, failure counting and the audit
@@ -99,7 +139,7 @@ impl App {
         password: &str,
         action: &str,
         meta: &RequestMeta,
-    ) -> AppResult<tavle_store::LoginRecord> {
+    ) -> AppResult<CheckedLogin> {
         let now = self.clock.now();
         // A malformed username cannot exist; it is answered like a wrong password.
         let username = names::username(username).unwrap_or_else(|_| "-invalid-".to_string());
@@ -107,10 +147,24 @@ impl App {
         let t = &self.cfg.throttle;
         let since = now.minus_secs(t.window_secs);
         let mut conn = self.store.read().await?;
-        let throttled = conn.login_failures_since(&pair, since).await? >= t.per_account_and_source
-            || conn.login_failures_since(&account, since).await? >= t.per_account
-            || conn.login_failures_since(&source, since).await? >= t.per_source;
         let record = conn.login_by_username(&username).await?;
+        // A browser this person logged in from before is throttled on its own: guesses from
+        // elsewhere (one address behind the school's NAT, many addresses against one pupil)
+        // throttle the guessers, never the pupil at their own browser.
+        let device = match (meta.device.as_deref(), &record) {
+            (Some(cookie), Some(r)) if conn.known_device(r.tenant_id, r.person_id, &token_hash(cookie)).await? => {
+                Some(device_scope(&token_hash(cookie)))
+            }
+            _ => None,
+        };
+        let throttled = match &device {
+            Some(scope) => conn.login_failures_since(scope, since).await? >= t.per_account_and_source,
+            None => {
+                conn.login_failures_since(&pair, since).await? >= t.per_account_and_source
+                    || conn.login_failures_since(&account, since).await? >= t.per_account
+                    || conn.login_failures_since(&source, since).await? >= t.per_source
+            }
+        };
         drop(conn);
         let tenant = record.as_ref().map(|r| r.tenant_id);
         if throttled {
@@ -125,7 +179,10 @@ impl App {
             Some(r) if ok => r,
             _ => {
                 let mut tx = self.store.write().await?;
-                tx.record_login_failure(&[&account, &pair, &source], now).await?;
+                match &device {
+                    Some(scope) => tx.record_login_failure(&[scope], now).await?,
+                    None => tx.record_login_failure(&[&account, &pair, &source], now).await?,
+                }
                 tx.append_audit(&anonymous(tenant, now, action, "failed", &username, meta)).await?;
                 tx.commit().await?;
                 return Err(AppError::BadCredentials);
@@ -137,7 +194,7 @@ impl App {
             tx.commit().await?;
             return Err(AppError::AccountDisabled);
         }
-        Ok(record)
+        Ok(CheckedLogin { known_device: device.is_some(), ..CheckedLogin::from(record) })
     }
 
     /// Finds the session for a cookie token, ending it if it has expired or its person may no
@@ -225,6 +282,53 @@ impl App {
         .await?;
         self.commit(tx).await?;
         self.cache.remove(&session.token_hash);
+        Ok(())
+    }
+
+    /// A person changes their own password: the current one must be right (throttled and
+    /// audited like a login), the new one at least 8 characters. Every other session of theirs
+    /// ends, so a device that knew the old password is logged out.
+    pub async fn change_own_password(
+        &self,
+        session: &Session,
+        current: &str,
+        new: &str,
+        meta: &RequestMeta,
+    ) -> AppResult<()> {
+        let a = &session.actor;
+        let login = self.store.read().await?.login_of(a.tenant_id, a.person_id).await?;
+        let Some(login) = login.filter(|l| l.password_hash.is_some()) else {
+            return Err(AppError::NoLocalPassword);
+        };
+        if new.chars().count() < 8 {
+            return Err(tavle_core::InvalidInput::new(
+                "new_password",
+                tavle_core::Reason::TooShort,
+                "The new password must have at least 8 characters.",
+            )
+            .into());
+        }
+        if new.len() > 1024 {
+            return Err(tavle_core::InvalidInput::new(
+                "new_password",
+                tavle_core::Reason::TooLong,
+                "The new password is longer than 1024 bytes.",
+            )
+            .into());
+        }
+        match self.check_password(&login.username, current, "person.password", meta).await {
+            Ok(_) => {}
+            Err(AppError::BadCredentials) => return Err(AppError::WrongCurrentPassword),
+            Err(e) => return Err(e),
+        }
+        let hash = self.passwords.hash(new.to_string()).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.set_password_hash(a.tenant_id, a.person_id, &hash).await?;
+        let ended = tx.delete_other_sessions(a.tenant_id, a.person_id, &session.token_hash).await?;
+        let detail = serde_json::json!({ "sessions_ended": ended });
+        tx.append_audit(&event(a, now, "person.password", a.person_id, meta, detail)).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

@@ -33,6 +33,12 @@ pub enum AppError {
     Invalid(#[from] InvalidInput),
     #[error("{0}")]
     Conflict(String),
+    /// The person logs in elsewhere (a federated login) and has no password in Tavle to change.
+    #[error("You log in through your school's login service and have no Tavle password to change.")]
+    NoLocalPassword,
+    /// The current password given to change it is wrong.
+    #[error("The current password is wrong.")]
+    WrongCurrentPassword,
     /// The file changed since the caller read it (an `If-Match` that no longer holds).
     #[error("The file or folder has changed since you opened it. Reload it and try again.")]
     PreconditionFailed,

@@ -34,7 +34,33 @@ pub(crate) fn request_meta(parts: &Parts, state: &HttpState) -> RequestMeta {
         .filter(|s| !s.is_empty());
     let user_agent =
         parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    RequestMeta { source: forwarded.unwrap_or(peer), user_agent }
+    // The device cookie is read by the login alone (`api::session::login`), so no other request
+    // pays for it.
+    RequestMeta { source: forwarded.unwrap_or(peer), user_agent, device: None }
+}
+
+/// The name of the device cookie (see `App::login`): scoped to the login address, and with
+/// `secure_cookies` sent over HTTPS only.
+pub(crate) fn device_cookie_name(state: &HttpState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Secure-tavle_device"
+    } else {
+        "tavle_device"
+    }
+}
+
+/// The device cookie the browser sent, if any.
+pub(crate) fn device_cookie(headers: &axum::http::HeaderMap, state: &HttpState) -> Option<String> {
+    let name = device_cookie_name(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 impl FromRequestParts<HttpState> for Meta {

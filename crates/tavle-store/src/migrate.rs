@@ -24,6 +24,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (14, "extra_time", include_str!("../migrations/sqlite/0014_extra_time.sql")),
     (15, "exam_starts", include_str!("../migrations/sqlite/0015_exam_starts.sql")),
     (16, "audience_and_files", include_str!("../migrations/sqlite/0016_audience_and_files.sql")),
+    (17, "login_devices", include_str!("../migrations/sqlite/0017_login_devices.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -42,6 +43,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (14, "extra_time", include_str!("../migrations/postgres/0014_extra_time.sql")),
     (15, "exam_starts", include_str!("../migrations/postgres/0015_exam_starts.sql")),
     (16, "audience_and_files", include_str!("../migrations/postgres/0016_audience_and_files.sql")),
+    (17, "login_devices", include_str!("../migrations/postgres/0017_login_devices.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -199,6 +199,20 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(done.rows_affected() > 0)
     }
 
+    /// The login of a person, if they have one.
+    pub async fn login_of(&mut self, tenant: TenantId, person: PersonId) -> Result<Option<LoginRecord>> {
+        let row = sqlx::query(
+            "SELECT l.username, l.tenant_id, l.person_id, l.password_hash, p.status FROM login l \
+             JOIN person p ON p.id = l.person_id AND p.tenant_id = l.tenant_id \
+             WHERE l.tenant_id = $1 AND l.person_id = $2",
+        )
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .fetch_optional(self.c())
+        .await?;
+        row.as_ref().map(login_record).transpose()
+    }
+
     /// Instance-level: the login with this name, in whatever tenant it is.
     pub async fn login_by_username(&mut self, username: &str) -> Result<Option<LoginRecord>> {
         let row = sqlx::query(
@@ -208,16 +222,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(username)
         .fetch_optional(self.c())
         .await?;
-        row.map(|r| {
-            Ok(LoginRecord {
-                username: text(&r, "username")?,
-                tenant_id: id(&r, "tenant_id")?,
-                person_id: id(&r, "person_id")?,
-                password_hash: opt_text(&r, "password_hash")?,
-                status: parse("status", &text(&r, "status")?, PersonStatus::parse)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(login_record).transpose()
     }
 
     pub async fn add_identity(&mut self, tenant: TenantId, person: PersonId, ident: &ExternalIdentity) -> Result<()> {
@@ -320,4 +325,14 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .await?;
         rows.iter().map(|r| staff_from(&text(r, "role")?, &text(r, "school_id")?)).collect()
     }
+}
+
+fn login_record(r: &sqlx::any::AnyRow) -> Result<LoginRecord> {
+    Ok(LoginRecord {
+        username: text(r, "username")?,
+        tenant_id: id(r, "tenant_id")?,
+        person_id: id(r, "person_id")?,
+        password_hash: opt_text(r, "password_hash")?,
+        status: parse("status", &text(r, "status")?, PersonStatus::parse)?,
+    })
 }

@@ -59,6 +59,42 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
+    /// Whether `token_hash` is a device cookie this person logged in with before.
+    pub async fn known_device(&mut self, tenant: TenantId, person: PersonId, token_hash: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM login_device WHERE tenant_id = $1 AND person_id = $2 AND token_hash = $3",
+        )
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .bind(token_hash)
+        .fetch_optional(self.c())
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Records a device cookie of a person (or that it was used again).
+    pub async fn put_device(
+        &mut self,
+        tenant: TenantId,
+        person: PersonId,
+        token_hash: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_device (token_hash, tenant_id, person_id, created_at, last_used_at) \
+             VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (token_hash) DO UPDATE SET last_used_at = $4 \
+             WHERE login_device.tenant_id = $2 AND login_device.person_id = $3",
+        )
+        .bind(token_hash)
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .bind(at.millis())
+        .execute(self.c())
+        .await?;
+        Ok(())
+    }
+
     /// Instance-level: the session with this token hash, in whatever tenant it is.
     pub async fn session_by_hash(&mut self, token_hash: &str) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(&format!("{SESSION_SELECT} WHERE s.token_hash = $1"))
@@ -96,6 +132,17 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     pub async fn delete_session(&mut self, token_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash).execute(self.c()).await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Ends every session of a person but one (the one they are using).
+    pub async fn delete_other_sessions(&mut self, tenant: TenantId, person: PersonId, keep: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM session WHERE tenant_id = $1 AND person_id = $2 AND token_hash <> $3")
+            .bind(tenant.to_string())
+            .bind(person.to_string())
+            .bind(keep)
+            .execute(self.c())
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Ends every session of a person; returns how many there were.

@@ -5,10 +5,11 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cookie::{Cookie, SameSite};
+use tavle_app::audit::RequestMeta;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Authed, Meta};
-use crate::wire::{LoggedOut, LoginRequest, MeWire, SessionWire};
+use crate::wire::{LoggedOut, LoginRequest, MeWire, PasswordChange, SessionWire};
 use crate::HttpState;
 
 fn session_cookie(state: &HttpState, value: String, max_age: Option<i64>) -> Option<HeaderValue> {
@@ -20,6 +21,18 @@ fn session_cookie(state: &HttpState, value: String, max_age: Option<i64>) -> Opt
     if let Some(secs) = max_age {
         c = c.max_age(cookie::time::Duration::seconds(secs));
     }
+    HeaderValue::from_str(&c.build().to_string()).ok()
+}
+
+/// The device cookie: it outlives sessions (a year) and goes only to the login address, where
+/// it lets this browser's person past throttles that others' failed guesses set off.
+fn device_cookie_header(state: &HttpState, value: String) -> Option<HeaderValue> {
+    let c = Cookie::build((crate::extract::device_cookie_name(state).to_string(), value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .path("/api/v1/session")
+        .max_age(cookie::time::Duration::days(365));
     HeaderValue::from_str(&c.build().to_string()).ok()
 }
 
@@ -55,12 +68,16 @@ pub async fn login(
         return Err(ApiError::CrossOrigin);
     }
     let Json(req) = body?;
+    let meta = RequestMeta { device: crate::extract::device_cookie(&headers, &state), ..meta };
     let outcome = state.app.login(&req.username, &req.password, &meta).await?;
     let me = state.app.me(&outcome.session).await?;
     let cookie = session_cookie(&state, outcome.token, None);
     let mut resp = Json(MeWire::from(&me)).into_response();
     if let Some(c) = cookie {
-        resp.headers_mut().insert(header::SET_COOKIE, c);
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    if let Some(c) = outcome.device_token.and_then(|t| device_cookie_header(&state, t)) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(resp)
 }
@@ -104,4 +121,18 @@ pub async fn sessions(State(state): State<HttpState>, auth: Authed) -> ApiResult
 pub async fn logout_everywhere(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
     let n = state.app.logout_everywhere(&auth.session, &auth.meta).await?;
     Ok(clearing_cookie(&state, LoggedOut { sessions_ended: n }))
+}
+
+/// Change my own password: the current one must be right; the new one has at least 8
+/// characters. My other sessions end; this one stays.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Json(req): Json<PasswordChange>,
+) -> ApiResult<axum::http::StatusCode> {
+    state.app.change_own_password(&auth.session, &req.current_password, &req.new_password, &auth.meta).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

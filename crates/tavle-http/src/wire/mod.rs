@@ -13,6 +13,14 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// A person changes their own password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TenantWire {
     pub id: String,
