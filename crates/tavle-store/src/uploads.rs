@@ -107,6 +107,29 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         row.as_ref().map(session_row).transpose()
     }
 
+    /// The bytes a person's live upload sessions other than `except` hold or have announced:
+    /// each counts what it received, or the length it announced when that is more. Pending
+    /// parts take room in the drive before they become a file.
+    pub async fn pending_upload_bytes(
+        &mut self,
+        tenant: TenantId,
+        person: PersonId,
+        now: i64,
+        except: Option<uuid::Uuid>,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN total_length > received THEN total_length ELSE received END), 0) AS BIGINT) AS n \
+             FROM upload_session WHERE tenant_id = $1 AND person_id = $2 AND expires_at > $3 AND id <> $4",
+        )
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .bind(now)
+        .bind(except.map(|u| u.to_string()).unwrap_or_default())
+        .fetch_one(self.c())
+        .await?;
+        int(&row, "n")
+    }
+
     /// How many sessions a person has open.
     pub async fn upload_sessions_open(&mut self, tenant: TenantId, person: PersonId, now: i64) -> Result<i64> {
         let row = sqlx::query(

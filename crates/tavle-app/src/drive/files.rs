@@ -75,6 +75,38 @@ impl App {
         Ok((r.into(), children))
     }
 
+    /// A folder and what is in it for a sync client's listing, with the kinds of shares on the
+    /// folder and each node in it (`person`, `group`, `school`, `link`) when `with_shares` and
+    /// the caller may share here (else none).
+    pub async fn folder_for_sync(
+        &self,
+        s: &Session,
+        folder: NodeId,
+        with_shares: bool,
+    ) -> AppResult<(NodeView, Arc<Vec<NodeRow>>, Vec<(NodeId, String)>)> {
+        let mut conn = self.store.read().await?;
+        let r = self.reach(&mut conn, &s.actor, folder, false).await?;
+        r.require_folder()?;
+        let children = self.listing(&mut conn, r.node()).await?;
+        let kinds = if with_shares && r.space_access >= Access::Edit {
+            conn.share_kinds_in_folder(s.actor.tenant_id, folder, self.clock.now().millis()).await?
+        } else {
+            Vec::new()
+        };
+        Ok((r.into(), children, kinds))
+    }
+
+    /// The kinds of shares on one node (and on what is directly in it), for those who may
+    /// share it; none for others.
+    pub async fn share_kinds(&self, s: &Session, node: NodeId) -> AppResult<Vec<(NodeId, String)>> {
+        let mut conn = self.store.read().await?;
+        let r = self.reach(&mut conn, &s.actor, node, false).await?;
+        if r.space_access < Access::Edit {
+            return Ok(Vec::new());
+        }
+        Ok(conn.share_kinds_in_folder(s.actor.tenant_id, node, self.clock.now().millis()).await?)
+    }
+
     /// What is in a folder just reached, from the cache while its ETag holds.
     pub(crate) async fn listing<C>(
         &self,
@@ -232,6 +264,28 @@ impl App {
         }
         let roots: Vec<NodeId> = self.spaces(s).await?.iter().map(|v| v.space.root_id).collect();
         Ok(self.store.read().await?.search_nodes(s.actor.tenant_id, &roots, text, limit).await?)
+    }
+
+    /// The files the caller changed last that they can still reach (newest first, at most
+    /// `limit`): the home page's "recent files".
+    pub async fn recent_files(&self, s: &Session, limit: usize) -> AppResult<Vec<NodeRow>> {
+        let mut conn = self.store.read().await?;
+        self.exam_lock(&mut conn, &s.actor).await?;
+        let candidates = conn.recently_changed_by(s.actor.tenant_id, s.actor.person_id, (limit * 3) as i64).await?;
+        let mut out = Vec::with_capacity(limit);
+        for n in candidates {
+            if out.len() == limit {
+                break;
+            }
+            // Only what the caller may reach now: not under a folder in the trash, not in a
+            // class drive they have left.
+            match self.reach(&mut conn, &s.actor, n.id, false).await {
+                Ok(r) => out.push(r.node().clone()),
+                Err(AppError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// Puts a live node in the trash and tells the folders above.

@@ -97,9 +97,14 @@ impl App {
                 )
                 .into());
             }
+            // What the person's other unfinished uploads hold or announced takes room too, so
+            // many announced uploads cannot together go past the quota. Sums saturate: an
+            // announced length near 2^63 is simply too large.
+            let pending =
+                self.store.read().await?.pending_upload_bytes(a.tenant_id, a.person_id, now.millis(), None).await?;
             let quota = self.quota_of(&space);
-            if space.used_bytes + total > quota {
-                return Err(AppError::QuotaExceeded { quota, used: space.used_bytes });
+            if space.used_bytes.saturating_add(pending).saturating_add(total) > quota {
+                return Err(AppError::QuotaExceeded { quota, used: space.used_bytes.saturating_add(pending) });
             }
         }
         let id = uuid::Uuid::now_v7();
@@ -177,7 +182,11 @@ impl App {
         }
         let space = self.session_space(s, session).await?;
         let quota = self.quota_of(&space);
-        let free = quota - space.used_bytes - session.received;
+        // Parts waiting in the person's other sessions count against the room, as files do.
+        let now = self.clock.now().millis();
+        let pending =
+            self.store.read().await?.pending_upload_bytes(a.tenant_id, a.person_id, now, Some(session.id)).await?;
+        let free = quota.saturating_sub(space.used_bytes).saturating_sub(pending).saturating_sub(session.received);
         let room = match session.total_length {
             Some(total) => (total - session.received).min(free.max(0)),
             None => free,

@@ -82,7 +82,10 @@ impl App {
                 year.map(|y| end_of(y.ends_on))
             }
             Grantee::School(school) => {
-                if !allows(a, &Action::ViewSchool { tenant_id: a.tenant_id, school_id: school }) {
+                // The policy's facts come from the store, scoped to the caller's municipality,
+                // never from the request: a school id of another municipality is not found.
+                let found = tx.school(a.tenant_id, school).await?;
+                if found.is_none() || !allows(a, &Action::ViewSchool { tenant_id: a.tenant_id, school_id: school }) {
                     return Err(AppError::NotFound("school"));
                 }
                 None

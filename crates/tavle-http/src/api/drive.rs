@@ -187,3 +187,12 @@ pub async fn search(
     let found = state.app.search(&auth.session, &q.q, 200).await?;
     Ok(Json(found.iter().map(NodeWire::from).collect()))
 }
+
+/// The files I changed last (at most 8, newest first) that I can still open: the home page's
+/// "recent files".
+#[utoipa::path(get, path = "/api/v1/drive/recent", tag = "drive",
+    responses((status = 200, body = [NodeWire]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn recent(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<NodeWire>>> {
+    let found = state.app.recent_files(&auth.session, 8).await?;
+    Ok(Json(found.iter().map(NodeWire::from).collect()))
+}

@@ -169,6 +169,26 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(node_row).collect()
     }
 
+    /// The files a person changed last, newest first (not in the trash themselves; a folder
+    /// above may be, which the caller checks when it reaches them).
+    pub async fn recently_changed_by(
+        &mut self,
+        tenant: TenantId,
+        person: tavle_core::PersonId,
+        limit: i64,
+    ) -> Result<Vec<NodeRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {NODE_COLS} FROM node n WHERE n.tenant_id = $1 AND n.modified_by = $2 AND n.trashed_at IS NULL \
+             AND n.kind = 'file' ORDER BY n.modified_at DESC LIMIT $3"
+        ))
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .bind(limit)
+        .fetch_all(self.c())
+        .await?;
+        rows.iter().map(node_row).collect()
+    }
+
     /// Files and folders in a space's trash (each the top of what was deleted), newest first.
     pub async fn trash(&mut self, tenant: TenantId, space: SpaceId) -> Result<Vec<NodeRow>> {
         let rows = sqlx::query(&format!(

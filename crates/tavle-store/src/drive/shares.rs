@@ -106,6 +106,35 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(share_row).collect()
     }
 
+    /// The kinds of live shares and links on a folder and on each node directly in it (what
+    /// the sync clients show as `oc:share-types`): `person`, `group`, `school` or `link` per
+    /// node id. Two index lookups per kind, whatever the size of the folder.
+    pub async fn share_kinds_in_folder(
+        &mut self,
+        tenant: TenantId,
+        folder: NodeId,
+        now: i64,
+    ) -> Result<Vec<(NodeId, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.node_id AS node_id, s.grantee_kind AS kind FROM share s JOIN node n ON n.id = s.node_id \
+               WHERE n.tenant_id = $1 AND n.parent_id = $2 AND s.tenant_id = $1 \
+               AND (s.expires_at IS NULL OR s.expires_at > $3) \
+             UNION ALL SELECT node_id, grantee_kind AS kind FROM share \
+               WHERE tenant_id = $1 AND node_id = $2 AND (expires_at IS NULL OR expires_at > $3) \
+             UNION ALL SELECT l.node_id AS node_id, 'link' AS kind FROM share_link l JOIN node n ON n.id = l.node_id \
+               WHERE n.tenant_id = $1 AND n.parent_id = $2 AND l.tenant_id = $1 \
+               AND (l.expires_at IS NULL OR l.expires_at > $3) \
+             UNION ALL SELECT node_id, 'link' AS kind FROM share_link \
+               WHERE tenant_id = $1 AND node_id = $2 AND (expires_at IS NULL OR expires_at > $3)",
+        )
+        .bind(tenant.to_string())
+        .bind(folder.to_string())
+        .bind(now)
+        .fetch_all(self.c())
+        .await?;
+        rows.iter().map(|r| Ok((id(r, "node_id")?, text(r, "kind")?))).collect()
+    }
+
     /// The live shares with any of these grantees (a person, their groups and schools): what
     /// is shared with them. One query, however large the groups.
     pub async fn shares_with(&mut self, tenant: TenantId, grantees: &[Grantee], now: i64) -> Result<Vec<ShareRow>> {
