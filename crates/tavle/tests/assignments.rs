@@ -58,7 +58,7 @@ async fn name_of(api: &Api) -> String {
 }
 
 async fn on_both(postgres: bool) {
-    let server = TestServer::start_with(|_| {}, postgres).await;
+    let server = TestServer::start_with(|c| c.grades_from_grade = 1, postgres).await;
     let laerer = server.login("laerer1", "demo").await;
     let class_1a = class(&laerer, "1.A").await;
     let elev1 = server.login("elev1", "demo").await;

@@ -49,7 +49,7 @@ fn id_of(files: &[(String, String)], name: &str) -> String {
 
 on_both_backends!(teams_work_in_one_folder_from_a_template_and_hand_in_together);
 async fn teams_work_in_one_folder_from_a_template_and_hand_in_together(postgres: bool) {
-    let server = TestServer::start_with(|_| {}, postgres).await;
+    let server = TestServer::start_with(|c| c.grades_from_grade = 1, postgres).await;
     let laerer = server.login("laerer1", "demo").await;
     let class_1a = class(&laerer, "1.A").await;
     let home = laerer.home().await;

@@ -24,6 +24,8 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // The receipt key is public: anyone checks receipts with it.
         ("GET /api/v1/receipt-key", [200, 200, 200, 200, 200]),
         ("GET /api/v1/me/sessions", [401, 200, 200, 200, 401]),
+        // A password is changed by its owner, who must know the current one.
+        ("PUT /api/v1/me/password", [401, 403, 403, 403, 401]),
         ("DELETE /api/v1/me/sessions", [401, 200, 200, 200, 401]),
         ("GET /api/v1/me/app-passwords", [401, 200, 200, 200, 401]),
         ("POST /api/v1/me/app-passwords", [401, 201, 201, 201, 401]),
@@ -57,6 +59,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // Everyone has their own drives; elev1's own drive and file are elev1's alone.
         ("GET /api/v1/drive/spaces", [401, 200, 200, 200, 401]),
         ("GET /api/v1/drive/search", [401, 200, 200, 200, 401]),
+        ("GET /api/v1/drive/recent", [401, 200, 200, 200, 401]),
         ("GET /api/v1/drive/spaces/{space_id}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/spaces/{space_id}/trash", [401, 404, 404, 404, 401]),
         // Quotas: admins of elev1's own school, and of the municipality.
@@ -154,6 +157,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         }),
         "POST /api/v1/drive/nodes/{node_id}/copy" => json!({"parent_id": drive_root}),
         "POST /api/v1/me/app-passwords" => json!({"name": "Laptop"}),
+        "PUT /api/v1/me/password" => json!({"current_password": "gæt", "new_password": "et nyt kodeord"}),
         "POST /api/v1/drive/nodes/{node_id}/shares" => {
             json!({"grantee_kind": "school", "grantee_id": school, "access": "edit"})
         }
