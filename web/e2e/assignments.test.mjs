@@ -96,7 +96,6 @@ test('a late hand-in is marked, and a closed exam shuts the drive while the invi
     return teacher.url().split('/').pop();
   };
   const homework = await handOut('Læselog', 'assignment', '2026-09-01T08:00', '2026-10-01T12:00', true);
-  const exam = await handOut('Terminsprøve i dansk', 'closed_exam', '2026-01-01T08:00', '2030-06-01T12:00', false);
 
   // elev47 hands the homework in a month late: it is taken, and marked.
   const late = await open();
@@ -107,6 +106,10 @@ test('a late hand-in is marked, and a closed exam shuts the drive while the invi
   await late.getByText(/dage for sent/).waitFor();
   await teacher.goto(`/assignments/${homework}`);
   await teacher.getByRole('cell', { name: 'Afleveret for sent', exact: true }).waitFor();
+
+  // The exam begins for the whole class; while it runs, it is all its pupils reach (the
+  // homework above included).
+  const exam = await handOut('Terminsprøve i dansk', 'closed_exam', '2026-01-01T08:00', '2030-06-01T12:00', false);
 
   // elev46 sits the exam: the paper shows, the drive does not, and the hand-in goes through.
   const pupil = await open();

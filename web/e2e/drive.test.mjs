@@ -336,7 +336,8 @@ test('a school admin sets the quota of the staff drive and of a pupil', async ()
   await page.getByRole('heading', { level: 1, name: 'Tavleskolen' }).waitFor();
   await page.getByRole('button', { name: 'Skift kvote' }).click();
   const dialog = page.getByRole('dialog', { name: 'Kvote for Tavleskolen' });
-  await dialog.getByLabel('Kvote i GB').fill('12,5');
+  await dialog.getByLabel('Kvote', { exact: true }).fill('12,5');
+  assert.equal(await dialog.getByLabel('Enhed', { exact: true }).inputValue(), 'GB');
   await look(page, 'drive-quota');
   await dialog.getByRole('button', { name: 'Gem kvote' }).click();
   await dialog.getByText('Kvoten er gemt.').waitFor();
@@ -349,8 +350,8 @@ test('a school admin sets the quota of the staff drive and of a pupil', async ()
   const pupil = people.find((p) => p.username === 'elev30');
   await page.goto(`/admin/people/${pupil.id}`);
   await page.getByRole('heading', { level: 2, name: 'Eget drev' }).waitFor();
-  await page.getByText('0 B af 5,4 GB brugt').waitFor();
-  await page.getByLabel('Kvote i GB').fill('2');
+  await page.getByText('0 B af 5 GB brugt').waitFor(); // 5 GiB, in the units the app shows (powers of 1024)
+  await page.getByLabel('Kvote', { exact: true }).fill('2');
   await page.getByRole('button', { name: 'Gem kvote' }).click();
   await page.getByText('Kvoten er gemt.').waitFor();
   await page.getByText('0 B af 2 GB brugt').waitFor();

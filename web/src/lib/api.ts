@@ -11,12 +11,29 @@ export class ApiError extends Error {
     readonly problems: Problem[] = [],
     readonly field?: string,
     readonly reason?: string,
+    /** Every field of the error object as the server sent it (for codes that carry more,
+     * such as the exam an `exam_locked` refers to). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
 let csrf = '';
+// How far the server's clock is ahead of this device's, from the Date header of its answers
+// (to the second): deadlines are the server's, and a device's clock can be minutes off.
+let clockOffset = 0;
+
+/** The time now on the server's clock (milliseconds since the epoch), as near as the app knows. */
+export function serverNow(): number {
+  return Date.now() + clockOffset;
+}
+
+function noteServerClock(resp: Response) {
+  const date = Date.parse(resp.headers.get('date') ?? '');
+  // The header has whole seconds: only a difference of more than a few of them is believed.
+  if (!Number.isNaN(date)) clockOffset = Math.abs(date - Date.now()) > 5000 ? date - Date.now() : 0;
+}
 let onLoggedOut: () => void = () => {};
 
 export function setCsrf(token: string) {
@@ -52,6 +69,7 @@ export async function call<T>(method: string, path: string, body?: Body, extra: 
   } catch {
     throw new ApiError(0, 'offline', '');
   }
+  noteServerClock(resp);
   if (resp.status === 204) return undefined as T;
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
@@ -74,5 +92,6 @@ export function apiError(status: number, body: unknown, statusText = ''): ApiErr
     (err.problems as Problem[]) ?? [],
     err.field as string | undefined,
     err.reason as string | undefined,
+    err,
   );
 }

@@ -1,5 +1,7 @@
 // The assignments' JSON shapes (see /api/v1/openapi.json).
 
+import { serverNow } from './api';
+
 export interface HandInFile {
   name: string;
   size: number;
@@ -54,6 +56,47 @@ export interface Assignment {
   work_folder_id?: string;
   team: number;
   team_names: string[];
+  /** Whether grades (the 7-point scale) are given in this assignment's class or team: from
+   * 8th grade. Older servers leave it out; then they are. */
+  grades?: boolean;
+  /** Where it stands for the caller on the server's clock, when the server says so. */
+  phase?: Phase;
+}
+
+/** Where an assignment stands for one pupil at one moment (as `tavle_core::assignments::Phase`). */
+export type Phase = 'draft' | 'not_yet_open' | 'open' | 'late' | 'closed';
+
+/** Where the assignment stands for the caller: the server's word when it gives it, otherwise
+ * worked out like the server does, on the server's clock (as the app knows it) and with the
+ * caller's own deadline (their extra time counted). */
+export function phaseOf(a: Assignment, now = serverNow()): Phase {
+  if (a.phase) return a.phase;
+  if (!a.opens_at) return 'draft';
+  if (now < Date.parse(a.opens_at)) return 'not_yet_open';
+  if (now < Date.parse(a.my_deadline)) return 'open';
+  return a.mode === 'assignment' && a.late_allowed ? 'late' : 'closed';
+}
+
+/** Whether grades are given for it (a missing field, from an older server, means yes). */
+export const gradesOf = (a: { grades?: boolean }) => a.grades !== false;
+
+/** Whether the pupil may hand in now: it is open (or takes late hand-ins), or the teacher asked
+ * for a new hand-in (taken after the deadline too); and a second hand-in is allowed, or asked for. */
+export function mayHandIn(a: Assignment, now = serverNow()): boolean {
+  if (a.manages) return false;
+  const asked = !!a.my_hand_in?.resubmission_requested;
+  const p = phaseOf(a, now);
+  const open = p === 'open' || p === 'late' || (p === 'closed' && asked);
+  return open && (!a.my_hand_in || a.resubmit_allowed || asked);
+}
+
+/** Where a pupil's own hand-in stands, for lists: handed in (late or not), returned (with a
+ * grade or not), or asked to hand in again. */
+export type HandInState = 'handed_in' | 'late' | 'returned' | 'graded' | 'again';
+export function handInState(h: HandIn): HandInState {
+  if (h.resubmission_requested) return 'again';
+  if (h.returned_at) return h.grade ? 'graded' : 'returned';
+  return h.late_by_secs > 0 ? 'late' : 'handed_in';
 }
 
 /** A fresh key for one hand-in attempt: a retry of the same attempt reuses it. */

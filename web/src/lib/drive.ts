@@ -106,18 +106,22 @@ export interface LinkFolder {
   children: LinkNode[];
 }
 
-/** Bytes as a person reads them: "4,2 MB" in Danish, "4.2 MB" in English (powers of 1000). */
+/** The units sizes are shown in: powers of 1024, written as most people know them (a quota of
+ * 5 GiB is "5 GB", as in Windows' Explorer). Quotas are typed in the same units. */
+export const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+export const unitBytes = (unit: (typeof UNITS)[number]) => 1024 ** UNITS.indexOf(unit);
+
+/** Bytes as a person reads them: "4,2 MB" in Danish, "4.2 MB" in English (powers of 1024). */
 export function bytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
+  while (v >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
     i++;
   }
   const locale = i18n.lang === 'da' ? 'da-DK' : 'en-GB';
   const digits = i === 0 || v >= 100 ? 0 : 1;
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v)} ${units[i]}`;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v)} ${UNITS[i]}`;
 }
 
 /** How a file can be previewed in the browser, from its name. */

@@ -42,14 +42,24 @@ export function setLang(lang: Lang) {
   }
 }
 
-/** The text for a key in the current language, with `{name}` placeholders filled in. */
+/** The text for a key in the current language, with `{name}` placeholders filled in and
+ * plural forms chosen: `{n|dag|dage}` is the first word when `n` is one, the second otherwise
+ * (Danish and English have just these two forms). */
 export function t(key: Key, params?: Record<string, string | number>): string {
   const text = dictionaries[current][key] ?? key;
-  return params ? text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? '')) : text;
+  if (!params) return text;
+  const rules = new Intl.PluralRules(locale());
+  return text
+    .replace(/\{(\w+)\|([^|{}]*)\|([^|{}]*)\}/g, (_, k: string, one: string, other: string) =>
+      rules.select(Number(params[k])) === 'one' ? one : other,
+    )
+    .replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 }
 
 const TZ = 'Europe/Copenhagen';
-const locale = () => (current === 'da' ? 'da-DK' : 'en-GB');
+function locale() {
+  return current === 'da' ? 'da-DK' : 'en-GB';
+}
 
 /** A moment (RFC 3339) as date and time in Copenhagen. */
 export function dateTime(iso: string): string {
@@ -68,37 +78,47 @@ export function today(): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone: TZ }).format(new Date());
 }
 
-const ERROR_KEYS: Record<string, Key> = {
-  offline: 'error.offline',
-  busy: 'error.busy',
-  not_logged_in: 'error.not_logged_in',
-  forbidden: 'error.forbidden',
-  not_found: 'error.not_found',
-  too_large: 'error.too_large',
-  too_many_attempts: 'login.throttled',
-  invalid_credentials: 'login.wrong',
-  account_disabled: 'login.disabled',
-  csrf_token_missing: 'error.not_logged_in',
-};
+/** The last calendar day of something that ends at the midnight (UTC) after it, such as a
+ * share that lasts the school year or a link's last day. */
+export function lastDay(end: string): string {
+  return date(new Date(Date.parse(end) - 1).toISOString().slice(0, 10));
+}
 
-/** A sentence for a failed request. Invalid input is described from the field and reason the
- * server names; for a field the app has no name for, and for conflicts, the server's own
- * sentence (which says what to do) follows the translated one. */
-export function errorText(err: unknown): string {
+/** What a failed request means where it failed: a key for some codes (`{ conflict: … }`), or a
+ * function choosing one (or nothing, for the general sentence). */
+export type ErrorContext = Partial<Record<string, Key>> | ((err: ApiError) => Key | undefined);
+
+/** A sentence for a failed request, in the person's language. Every error code of the API has
+ * one (`error.<code>`; tests/i18n.test.mjs reads the codes from the server's source); invalid
+ * input is described from the field and reason the server names. The server's own (English)
+ * sentence is shown only for a code this version of the app does not know. */
+export function errorText(err: unknown, context?: ErrorContext): string {
   if (!(err instanceof ApiError)) return t('error.generic');
-  const key = ERROR_KEYS[err.code];
-  if (key) return t(key);
+  const special = typeof context === 'function' ? context(err) : context?.[err.code];
+  if (special) return t(special);
   const dict = dictionaries[current];
-  if (err.code === 'invalid_input' && err.field && err.reason) {
-    const field = dict[`field.${err.field}`];
+  if (err.code === 'invalid_input') {
     // A rule of one field (which characters a username may have) before the general reason.
-    const reason = [`reason.${err.field}_${err.reason}`, `reason.${err.reason}`].find((k) => k in dict);
-    if (field && reason) return t(reason as Key, { field });
+    const reason = err.reason
+      ? [`reason.${err.field}_${err.reason}`, `reason.${err.reason}`].find((k) => k in dict)
+      : undefined;
+    if (reason) {
+      const field = dict[`field.${err.field}`] ?? err.field ?? '';
+      return t(reason as Key, { field });
+    }
+    return err.message || t('error.invalid_input');
   }
-  if (err.code === 'invalid_input' || err.code === 'conflict' || err.code === 'bad_request') {
-    return `${t(err.code === 'conflict' ? 'error.conflict' : 'error.invalid_input')} ${err.message}`;
-  }
-  // Any other code with a sentence of its own (`quota_exceeded`, `link_locked`, …).
   if (`error.${err.code}` in dict) return t(`error.${err.code}` as Key);
-  return t('error.generic');
+  // A code this version of the app does not know yet: the server's sentence says what to do.
+  return err.message || t('error.generic');
+}
+
+/** A problem of a rejected roster file, in the person's language. Problems with a value take
+ * the column from the start of the server's sentence (`name: …`). */
+export function problemText(p: { code: string; message: string }): string {
+  const dict = dictionaries[current];
+  const column = /^([A-Za-z][A-Za-z_/]*): /.exec(p.message)?.[1];
+  if (column && `problem.${p.code}_column` in dict) return t(`problem.${p.code}_column` as Key, { column });
+  if (`problem.${p.code}` in dict) return t(`problem.${p.code}` as Key);
+  return p.message;
 }

@@ -90,6 +90,8 @@ export interface ImportReport {
   schools_in_roster: number;
   groups_in_roster: number;
   people_in_roster: number;
+  /** Set in a preview when applying needs `confirm_leaving` (many of a school's people leave). */
+  confirm_leaving?: string;
 }
 export interface Problem {
   file: string;
