@@ -26,7 +26,7 @@ fn tus_headers(h: &mut HeaderMap) {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-fn number(headers: &HeaderMap, name: &'static str) -> Result<i64, ApiError> {
+pub(crate) fn number(headers: &HeaderMap, name: &'static str) -> Result<i64, ApiError> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -36,7 +36,7 @@ fn number(headers: &HeaderMap, name: &'static str) -> Result<i64, ApiError> {
 }
 
 /// The `Upload-Metadata` pairs (`key base64value`, comma-separated).
-fn metadata(headers: &HeaderMap) -> Vec<(String, String)> {
+pub(crate) fn metadata(headers: &HeaderMap) -> Vec<(String, String)> {
     let raw = headers.get("upload-metadata").and_then(|v| v.to_str().ok()).unwrap_or_default();
     raw.split(',')
         .filter_map(|pair| {
