@@ -154,7 +154,9 @@ impl Files {
             if entry.size() > limit {
                 return too_large(problems);
             }
-            let mut data = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+            // What the header claims is only a hint: memory follows what is actually read.
+            let hint = entry.size().min(16 << 20);
+            let mut data = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
             match (&mut entry).take(limit + 1).read_to_end(&mut data) {
                 Ok(n) if n as u64 > limit => return too_large(problems),
                 Ok(n) => budget -= n as u64,
