@@ -2,8 +2,11 @@
 """WebDAV helper for bench/drive/run: fill a folder with many small files, and time PROPFIND.
 
   dav.py fill URL USER PASS COUNT      PUT COUNT small files under URL (a collection)
-  dav.py propfind URL USER PASS N      PROPFIND Depth 1 on URL N times; prints
-                                       "entries p50_ms p95_ms max_ms"
+  dav.py propfind URL USER PASS N [BODY]
+                                       PROPFIND Depth 1 on URL N times; prints
+                                       "entries p50_ms p95_ms max_ms". BODY is a file of
+                                       propfind/ (a client's own request body, after its
+                                       leading comment); without it, four DAV: properties.
 USER may be "-" for no authentication.
 """
 import base64
@@ -31,7 +34,7 @@ def headers(user, password):
     return {"Authorization": f"Basic {token}"}
 
 
-def fill(url, user, password, count):
+def fill(url, user, password, count, *_):
     url = url.rstrip("/") + "/"
     c, path = conn(url)
     c.request("MKCOL", path, headers=headers(user, password))
@@ -51,14 +54,23 @@ def fill(url, user, password, count):
         list(pool.map(put, batches))
 
 
-def propfind(url, user, password, n):
+def client_body(name):
+    """A captured client body: the bytes after the file's leading XML comment."""
+    with open(name, "rb") as f:
+        data = f.read()
+    head, sep, body = data.partition(b"-->\n")
+    return body if sep else data
+
+
+def propfind(url, user, password, n, body=None):
+    body = client_body(body) if body else BODY
     c, path = conn(url)
     h = dict(headers(user, password), Depth="1")
     h["Content-Type"] = "application/xml"
     times, entries = [], 0
     for _ in range(n + 3):
         t = time.perf_counter()
-        c.request("PROPFIND", path, body=BODY, headers=h)
+        c.request("PROPFIND", path, body=body, headers=h)
         r = c.getresponse()
         data = r.read()
         times.append((time.perf_counter() - t) * 1000)
@@ -73,4 +85,5 @@ def propfind(url, user, password, n):
 
 if __name__ == "__main__":
     cmd, url, user, password, n = sys.argv[1:6]
-    {"fill": fill, "propfind": propfind}[cmd](url, user, password, int(n))
+    rest = sys.argv[6:]
+    {"fill": fill, "propfind": propfind}[cmd](url, user, password, int(n), *rest)
