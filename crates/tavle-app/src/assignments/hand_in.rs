@@ -32,22 +32,6 @@ impl App {
         S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
     {
-        let (h, new) = self.hand_in_as_recorded(s, id, key, source, meta).await?;
-        Ok((for_pupil(h), new))
-    }
-
-    async fn hand_in_as_recorded<S, E>(
-        &self,
-        s: &Session,
-        id: AssignmentId,
-        key: &str,
-        source: HandInSource<S>,
-        meta: &RequestMeta,
-    ) -> AppResult<(HandInRow, bool)>
-    where
-        S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
-        E: std::fmt::Display,
-    {
         let a = &s.actor;
         let started = self.clock.now();
         // What the caller may not see is "not found" before anything is said of the request.
@@ -66,7 +50,7 @@ impl App {
             .into());
         }
         if let Some(done) = self.store.read().await?.hand_in_by_key(a.tenant_id, id, a.person_id, key).await? {
-            return Ok((done, false));
+            return Ok((for_pupil(done), false));
         }
         let extra = self.check_open(a, &row, started).await?;
         // The files: written to the blob store now (uploads), or taken from the drive.
@@ -95,7 +79,8 @@ impl App {
                 self.delete_blob_quietly(w.key).await;
             }
         }
-        result
+        // A replay that the batch answered is the pupil's view too, like the one above.
+        result.map(|(h, new)| (for_pupil(h), new))
     }
 
     /// Refuses, before any bytes are taken, a hand-in that would be refused anyway. Returns

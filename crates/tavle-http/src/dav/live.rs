@@ -234,7 +234,8 @@ pub(crate) fn permissions(kind: NodeKind, access: Access) -> &'static str {
     }
 }
 
-fn escape(s: &str, out: &mut String) {
+/// Writes text escaped for an XML element's content.
+pub(crate) fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

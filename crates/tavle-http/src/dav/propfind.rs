@@ -18,7 +18,7 @@ use tavle_core::NodeId;
 use xmltree::Element;
 
 use super::fs::Context;
-use super::live::{self, Facts, Live, NS_DAV};
+use super::live::{self, escape, Facts, Live, NS_DAV};
 
 /// The properties asked for, when the request is one the fast path answers: a `prop` list
 /// of live properties only (dead ones set with PROPPATCH, `allprop` and `propname` go to
@@ -39,17 +39,6 @@ pub(crate) fn wanted(body: &[u8]) -> Option<Vec<Live>> {
         .filter_map(|c| c.as_element())
         .map(|p| Live::parse(p.namespace.as_deref().unwrap_or(""), &p.name))
         .collect()
-}
-
-fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
 }
 
 fn response(href: &str, n: &NodeRow, props: &[Live], f: &Facts<'_>, out: &mut String) {
