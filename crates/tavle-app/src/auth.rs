@@ -118,7 +118,11 @@ impl App {
         let mut tx = self.store.write().await?;
         tx.insert_session(&rec).await?;
         tx.put_device(record.tenant_id, record.person_id, &device_hash, now).await?;
-        tx.clear_login_failures(&account).await?;
+        // A success at a known device clears that device's count, not the account's: else
+        // every login of the pupil would give guessers elsewhere their tries again.
+        if !record.known_device {
+            tx.clear_login_failures(&account).await?;
+        }
         tx.clear_login_failures(&pair).await?;
         tx.clear_login_failures(&device_scope(&device_hash)).await?;
         let mut ev = anonymous(Some(record.tenant_id), now, "session.login", "ok", &username, meta);
@@ -140,6 +144,19 @@ impl App {
         action: &str,
         meta: &RequestMeta,
     ) -> AppResult<CheckedLogin> {
+        self.check_password_in(username, password, action, meta, None).await
+    }
+
+    /// `check_password`, throttled in `own_scope` alone when it is given (a logged-in person
+    /// who confirms their password: their session is what a guesser would have to hold).
+    async fn check_password_in(
+        &self,
+        username: &str,
+        password: &str,
+        action: &str,
+        meta: &RequestMeta,
+        own_scope: Option<String>,
+    ) -> AppResult<CheckedLogin> {
         let now = self.clock.now();
         // A malformed username cannot exist; it is answered like a wrong password.
         let username = names::username(username).unwrap_or_else(|_| "-invalid-".to_string());
@@ -151,8 +168,11 @@ impl App {
         // A browser this person logged in from before is throttled on its own: guesses from
         // elsewhere (one address behind the school's NAT, many addresses against one pupil)
         // throttle the guessers, never the pupil at their own browser.
-        let device = match (meta.device.as_deref(), &record) {
-            (Some(cookie), Some(r)) if conn.known_device(r.tenant_id, r.person_id, &token_hash(cookie)).await? => {
+        let device = match (own_scope, meta.device.as_deref(), &record) {
+            (Some(scope), _, _) => Some(scope),
+            (None, Some(cookie), Some(r))
+                if conn.known_device(r.tenant_id, r.person_id, &token_hash(cookie)).await? =>
+            {
                 Some(device_scope(&token_hash(cookie)))
             }
             _ => None,
@@ -316,7 +336,8 @@ impl App {
             )
             .into());
         }
-        match self.check_password(&login.username, current, "person.password", meta).await {
+        let own = format!("session:{}", session.token_hash);
+        match self.check_password_in(&login.username, current, "person.password", meta, Some(own)).await {
             Ok(_) => {}
             Err(AppError::BadCredentials) => return Err(AppError::WrongCurrentPassword),
             Err(e) => return Err(e),

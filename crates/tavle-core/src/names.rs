@@ -10,9 +10,14 @@ use crate::error::{InvalidInput, Reason};
 /// NUL and tab), a line or paragraph separator, or an invisible character that changes how the
 /// text around it reads — the bidirectional overrides and isolates (U+202A–U+202E,
 /// U+2066–U+2069) with which "gpj.exe" shows as "exe.jpg", the direction marks, the zero-width
-/// space and the byte-order mark. (Zero-width joiners stay: emoji and some scripts need them.)
+/// space and the byte-order mark — and the Unicode noncharacters (U+FDD0–U+FDEF and the last
+/// two of every plane, such as U+FFFE), which XML may not carry, so one such file name would
+/// break every WebDAV listing of its folder. (Zero-width joiners stay: emoji and some scripts
+/// need them.)
 pub fn is_hidden_control(c: char) -> bool {
-    c.is_control()
+    let noncharacter = matches!(c, '\u{FDD0}'..='\u{FDEF}') || (u32::from(c) & 0xFFFE) == 0xFFFE;
+    noncharacter
+        || c.is_control()
         || matches!(
             c,
             '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}'

@@ -94,6 +94,11 @@ pub async fn serve(req: &HeaderMap, dl: &Download, disposition: Disposition) -> 
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     let header_str = |name| req.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if let Some(im) = header_str(header::IF_MATCH) {
+        if !etags(im).iter().any(|t| t == "*" || *t == dl.etag) {
+            return Err(tavle_app::AppError::PreconditionFailed.into());
+        }
+    }
     if let Some(inm) = header_str(header::IF_NONE_MATCH) {
         if etags(inm).iter().any(|t| t == "*" || *t == dl.etag) {
             return Ok((StatusCode::NOT_MODIFIED, out).into_response());

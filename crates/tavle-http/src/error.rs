@@ -219,8 +219,10 @@ pub async fn envelope(resp: Response) -> Response {
     let mut resp = (status, Json(out)).into_response();
     // Everything else the answer said stays (Allow, Content-Range of a 416, Retry-After).
     for (name, v) in parts.headers.iter() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            resp.headers_mut().insert(name.clone(), v.clone());
+        let about_the_body =
+            name == header::CONTENT_TYPE || name == header::CONTENT_LENGTH || name == header::CONTENT_DISPOSITION;
+        if !about_the_body {
+            resp.headers_mut().append(name.clone(), v.clone());
         }
     }
     resp

@@ -3,7 +3,7 @@
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
-use tavle_core::{BlobId, NodeId, PersonId, TenantId};
+use tavle_core::{BlobId, NodeId, PersonId, SpaceId, TenantId};
 
 use crate::row::{id, int, opt_id, opt_int, opt_text, text};
 use crate::{Db, Result};
@@ -107,24 +107,33 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         row.as_ref().map(session_row).transpose()
     }
 
-    /// The bytes a person's live upload sessions other than `except` hold or have announced:
-    /// each counts what it received, or the length it announced when that is more. Pending
-    /// parts take room in the drive before they become a file.
+    /// The bytes a person's live upload sessions into one drive, other than `except`, hold or
+    /// have announced: each counts what it received, or the length it announced when that is
+    /// more. Pending parts take room in the drive before they become a file. A session that
+    /// names no folder yet (Nextcloud's chunks, which go to the person's own files) counts for
+    /// their own drive (`personal`).
     pub async fn pending_upload_bytes(
         &mut self,
         tenant: TenantId,
         person: PersonId,
+        space: SpaceId,
+        personal: bool,
         now: i64,
         except: Option<uuid::Uuid>,
     ) -> Result<i64> {
         let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN total_length > received THEN total_length ELSE received END), 0) AS BIGINT) AS n \
-             FROM upload_session WHERE tenant_id = $1 AND person_id = $2 AND expires_at > $3 AND id <> $4",
+            "SELECT CAST(COALESCE(SUM(CASE WHEN u.total_length > u.received THEN u.total_length ELSE u.received END), 0) \
+               AS BIGINT) AS n \
+             FROM upload_session u LEFT JOIN node f ON f.id = u.folder_id AND f.tenant_id = u.tenant_id \
+             WHERE u.tenant_id = $1 AND u.person_id = $2 AND u.expires_at > $3 AND u.id <> $4 \
+             AND ((u.folder_id IS NULL AND $5 = 1) OR f.space_id = $6)",
         )
         .bind(tenant.to_string())
         .bind(person.to_string())
         .bind(now)
         .bind(except.map(|u| u.to_string()).unwrap_or_default())
+        .bind(i64::from(personal))
+        .bind(space.to_string())
         .fetch_one(self.c())
         .await?;
         int(&row, "n")

@@ -289,8 +289,14 @@ async fn names_refuse_control_and_direction_characters() {
         );
     }
     let root = laerer.home().await;
-    let (status, body) = laerer.put_file(&root, "billede\u{202E}gpj.exe", b"x".to_vec()).await;
-    assert_eq!((status, body["error"]["reason"].as_str()), (StatusCode::BAD_REQUEST, Some("control_character")));
+    for name in ["billede\u{202E}gpj.exe", "ikke\u{FFFE}xml.txt", "ikke\u{FDD0}tegn.txt"] {
+        let (status, body) = laerer.put_file(&root, name, b"x".to_vec()).await;
+        assert_eq!(
+            (status, body["error"]["reason"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("control_character")),
+            "{name:?}"
+        );
+    }
     server.stop().await;
 }
 
@@ -403,5 +409,71 @@ async fn a_roster_takes_over_groups_made_by_hand_warns_of_typos_and_asks_before_
         leder.upload("/api/v1/roster-imports?confirm_leaving=true&filename=s.csv", short.into()).await;
     assert_eq!((status, applied["applied"].as_bool()), (StatusCode::OK, Some(true)), "{applied}");
     assert_eq!(applied["counts"]["person_left"], 12, "{applied}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_school_admins_roster_reaches_neither_another_schools_admin_nor_more_than_its_school() {
+    let server = TestServer::start().await;
+    let kommune = server.login("admin", "demo").await;
+    let leder = server.login("skoleleder", "demo").await;
+    let (s, east) = kommune
+        .call(Method::POST, "/api/v1/schools", Some(json!({"name": "Østskolen", "institution_number": "999998"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{east}");
+    let east = east["id"].as_str().unwrap().to_string();
+    // The municipality's roster: Østskolen's leader, and a teacher at both schools.
+    let both = "school,school_year,id,name,role,username,password\n\
+                999998,2026/27,lb1,Leder Øst,staff,lederoest,hemmelig1\n\
+                999998,2026/27,t2,Tove To Skoler,teacher,tove,hemmelig2\n\
+                999999,2026/27,t2,Tove To Skoler,teacher,tove,hemmelig2\n";
+    let (status, body) = roster(&kommune, "k.csv", both.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lb1 = common::person_id(&kommune, &east, "lederoest").await;
+    assert_eq!(
+        kommune.call(Method::PUT, &format!("/api/v1/schools/{east}/admins/{lb1}"), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // Tavleskolen's admin names Østskolen's admin by roster id at Tavleskolen: refused, and
+    // the refusal does not say who it is.
+    let grab = "school,school_year,id,name,role\n999999,2026/27,lb1,Hvem Som Helst,teacher\n";
+    let (status, body) = roster(&leder, "g.csv", grab.as_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["problems"][0]["code"], "person_elsewhere", "{body}");
+    assert!(!body.to_string().contains("Leder Øst"), "{body}");
+    // The teacher at both schools is in Tavleskolen's roster: accepted, placed in its class,
+    // and neither renamed nor given another username by it.
+    let mine = "school,school_year,id,name,role,username,classes\n999999,2026/27,t2,Omdøbt,teacher,andet,1.A\n";
+    let (status, body) = roster(&leder, "m.csv", mine.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let tove = server.login("tove", "hemmelig2").await;
+    let (_, me) = tove.get("/api/v1/me").await;
+    assert_eq!(me["person"]["display_name"], "Tove To Skoler", "{me}");
+    assert!(me["groups"].as_array().unwrap().iter().any(|g| g["name"] == "1.A"), "{me}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_under_attack_can_still_change_their_password() {
+    let server = TestServer::start_with(|c| c.trust_forwarded_for = true, false).await;
+    let elev1 = server.login("elev1", "demo").await;
+    let guesser = server.anonymous();
+    for i in 0..60 {
+        guesser
+            .req(Method::POST, "/api/v1/session")
+            .header("x-forwarded-for", format!("10.0.2.{}", i % 6))
+            .json(&json!({"username": "elev1", "password": "forkert"}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (status, body) = elev1
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({"current_password": "demo", "new_password": "et nyt kodeord"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     server.stop().await;
 }

@@ -126,41 +126,46 @@ impl App {
         Ok(())
     }
 
-    /// The exam running for the actor now, if any: they are its pupil, it has opened, and
-    /// their own deadline (with extra time) has not passed.
-    pub(crate) async fn running_exam<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<Option<AssignmentRow>>
+    /// The exams running for the actor now: they are its pupil, it has opened, and their own
+    /// deadline (with extra time) has not passed. Usually one; two may overlap (extra time on
+    /// one, the next already begun).
+    pub(crate) async fn running_exams<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<Vec<AssignmentRow>>
     where
         C: DerefMut<Target = AnyConnection> + Send,
     {
         let groups: Vec<GroupId> =
             a.memberships.iter().filter(|m| m.role == MemberRole::Pupil).map(|m| m.group_id).collect();
         if groups.is_empty() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let now: Timestamp = self.clock.now();
+        let mut running = Vec::new();
         for row in db.exams_around(a.tenant_id, &groups, now.millis(), MAX_EXTRA_SECS * 1000).await? {
             if row.audience.listed().is_some_and(|l| !l.contains(&a.person_id)) {
                 continue;
             }
             let extra = db.extra_time(a.tenant_id, row.id, a.person_id).await?;
             if window(&row).phase(extra, now) == Phase::Open {
-                return Ok(Some(row));
+                running.push(row);
             }
         }
-        Ok(None)
+        Ok(running)
     }
 
     /// Whether an exam is running for the actor (they may not share or make links).
     pub(crate) async fn in_running_exam(&self, a: &Actor) -> AppResult<bool> {
         let mut conn = self.store.read().await?;
-        Ok(self.running_exam(&mut conn, a).await?.is_some())
+        Ok(!self.running_exams(&mut conn, a).await?.is_empty())
     }
 
-    /// The closed exam that runs for the actor now, if any: while it runs, it is the only
-    /// thing of Tavle they reach (its page, its working folder, its hand-in).
-    pub(crate) async fn closed_exam(&self, a: &Actor) -> AppResult<Option<AssignmentId>> {
+    /// While a closed exam runs for the actor, the exams running for them (the closed one and
+    /// any that overlaps it): then these are the only assignments they reach (their pages,
+    /// working folders, hand-ins). `None` when no closed exam runs.
+    pub(crate) async fn closed_exam(&self, a: &Actor) -> AppResult<Option<Vec<AssignmentId>>> {
         let mut conn = self.store.read().await?;
-        Ok(self.running_exam(&mut conn, a).await?.filter(|r| r.mode == (Mode::Exam { closed: true })).map(|r| r.id))
+        let running = self.running_exams(&mut conn, a).await?;
+        let closed = running.iter().any(|r| r.mode == (Mode::Exam { closed: true }));
+        Ok(closed.then(|| running.iter().map(|r| r.id).collect()))
     }
 
     /// Refuses the drive to a pupil while a closed exam runs for them.
@@ -172,7 +177,7 @@ impl App {
     }
 
     /// Refuses `path` (root first) of the drive to a pupil while a closed exam runs for them,
-    /// unless it is in their working folder of that exam.
+    /// unless it is in their working folder of an exam running for them.
     pub(crate) async fn exam_lock_at<C>(
         &self,
         db: &mut Db<C>,
@@ -182,15 +187,17 @@ impl App {
     where
         C: DerefMut<Target = AnyConnection> + Send,
     {
-        match self.running_exam(db, a).await? {
-            Some(row) if row.mode == (Mode::Exam { closed: true }) => {
-                if !path.is_empty() && self.in_exam_work(db, a, &row, path).await? {
-                    Ok(())
-                } else {
-                    Err(AppError::ExamLocked)
+        let running = self.running_exams(db, a).await?;
+        if !running.iter().any(|r| r.mode == (Mode::Exam { closed: true })) {
+            return Ok(());
+        }
+        if !path.is_empty() {
+            for row in &running {
+                if self.in_exam_work(db, a, row, path).await? {
+                    return Ok(());
                 }
             }
-            _ => Ok(()),
         }
+        Err(AppError::ExamLocked)
     }
 }

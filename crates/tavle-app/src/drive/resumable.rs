@@ -100,8 +100,13 @@ impl App {
             // What the person's other unfinished uploads hold or announced takes room too, so
             // many announced uploads cannot together go past the quota. Sums saturate: an
             // announced length near 2^63 is simply too large.
-            let pending =
-                self.store.read().await?.pending_upload_bytes(a.tenant_id, a.person_id, now.millis(), None).await?;
+            let personal = space.kind == tavle_core::drive::SpaceKind::Personal(a.person_id);
+            let pending = self
+                .store
+                .read()
+                .await?
+                .pending_upload_bytes(a.tenant_id, a.person_id, space.id, personal, now.millis(), None)
+                .await?;
             let quota = self.quota_of(&space);
             if space.used_bytes.saturating_add(pending).saturating_add(total) > quota {
                 return Err(AppError::QuotaExceeded { quota, used: space.used_bytes.saturating_add(pending) });
@@ -182,10 +187,16 @@ impl App {
         }
         let space = self.session_space(s, session).await?;
         let quota = self.quota_of(&space);
-        // Parts waiting in the person's other sessions count against the room, as files do.
+        // Parts waiting in the person's other sessions into this drive count against the room,
+        // as files do.
         let now = self.clock.now().millis();
-        let pending =
-            self.store.read().await?.pending_upload_bytes(a.tenant_id, a.person_id, now, Some(session.id)).await?;
+        let personal = space.kind == tavle_core::drive::SpaceKind::Personal(a.person_id);
+        let pending = self
+            .store
+            .read()
+            .await?
+            .pending_upload_bytes(a.tenant_id, a.person_id, space.id, personal, now, Some(session.id))
+            .await?;
         let free = quota.saturating_sub(space.used_bytes).saturating_sub(pending).saturating_sub(session.received);
         let room = match session.total_length {
             Some(total) => (total - session.received).min(free.max(0)),

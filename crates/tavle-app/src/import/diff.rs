@@ -7,11 +7,12 @@
 //! clashing with it.
 //!
 //! A roster never takes hold of more than its uploader could administer by hand: it claims
-//! (links, renames, identifies, retires) only people who belong to schools the uploader
+//! (links, renames, identifies, retires) only people all of whose schools the uploader
 //! administers (`claim_scope`; an operator or a municipality admin may claim anyone), and
-//! never people who hold a staff role. A staff member the roster lists keeps their name,
-//! username, identities and status; only their schools and groups follow the roster. Staff
-//! roles themselves (school admin, municipality admin) are never touched.
+//! never people who hold a staff role. Someone only partly in the uploader's schools (a
+//! teacher at two schools), like a staff member, keeps their name, username, identities and
+//! status; only their schools and groups here follow the roster. Someone in none of them is
+//! refused. Staff roles themselves (school admin, municipality admin) are never touched.
 
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +45,14 @@ fn role_rank(r: SchoolRole) -> u8 {
         SchoolRole::Staff => 1,
         SchoolRole::Teacher => 2,
     }
+}
+
+/// How far a roster may take hold of an existing person (see `diff`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Whole,
+    Part,
+    None,
 }
 
 /// A group's name as it is compared for likeness: lower case, letters and digits only.
@@ -210,34 +219,50 @@ pub(crate) fn diff(
     for row in &snap.person_schools {
         schools_of.entry(row.person_id).or_default().push(row.school_id);
     }
-    // Whether the uploader may take hold of this existing person: all their schools are ones
-    // the uploader administers. Someone of no school is a pupil who left (rosters may bring
-    // them back, at any school of the municipality: work follows a pupil who changes school)
-    // or, made by hand, only an operator's or municipality admin's to claim.
-    let in_scope = |p: PersonId| {
-        claim_scope.is_none_or(|scope| match schools_of.get(&p) {
-            Some(s) if !s.is_empty() => s.iter().all(|school| scope.contains(school)),
-            _ => people_by_id.get(&p).is_some_and(|p| p.source_id.is_some()),
-        })
+    // How far the uploader may take hold of an existing person: wholly when all their schools
+    // are ones the uploader administers (someone of no school is a pupil who left: rosters may
+    // bring them back at any school of the municipality, as work follows a pupil who changes
+    // school; someone of no school made by hand only an operator or a municipality admin may
+    // claim), partly when only some are (a teacher at two schools: their schools and groups
+    // here follow the roster, who they are does not), not at all otherwise.
+    let reach = |p: PersonId| -> Reach {
+        let Some(scope) = claim_scope else { return Reach::Whole };
+        match schools_of.get(&p) {
+            Some(s) if !s.is_empty() && s.iter().all(|school| scope.contains(school)) => Reach::Whole,
+            Some(s) if s.iter().any(|school| scope.contains(school)) => Reach::Part,
+            Some(s) if !s.is_empty() => Reach::None,
+            _ if people_by_id.get(&p).is_some_and(|p| p.source_id.is_some()) => Reach::Whole,
+            _ => Reach::None,
+        }
     };
+    // People the roster may place in schools and groups but never rename, identify, give a
+    // login or retire: staff, and those partly beyond the uploader's schools.
+    let mut protected: HashSet<PersonId> = staff.clone();
     let mut person_ids: HashMap<&str, PersonId> = HashMap::new();
     for rp in &roster.people {
         let existing = match people_by_source.get(rp.source_id.as_str()) {
-            Some(p) if !staff.contains(&p.id) && !in_scope(p.id) => {
-                let msg = format!(
-                    "person {} ({}) belongs to a school you do not administer; a municipality admin can import this row",
-                    rp.source_id, p.display_name
-                );
-                problems.add(&rp.at, "person_elsewhere", msg);
-                continue;
-            }
-            Some(p) => Some(p.id),
+            Some(p) => match reach(p.id) {
+                Reach::None => {
+                    // The name is not told: the uploader may not see this person.
+                    let msg = format!(
+                        "person {} belongs to a school you do not administer; a municipality admin can import this row",
+                        rp.source_id
+                    );
+                    problems.add(&rp.at, "person_elsewhere", msg);
+                    continue;
+                }
+                Reach::Part => {
+                    protected.insert(p.id);
+                    Some(p.id)
+                }
+                Reach::Whole => Some(p.id),
+            },
             // A hand-made person is linked by username only if the uploader could claim them
-            // and they hold no staff role; otherwise the username is simply taken.
+            // wholly and they hold no staff role; otherwise the username is simply taken.
             None => rp.username.as_deref().and_then(|u| owner_of.get(u)).and_then(|owner| {
                 people_by_id
                     .get(owner)
-                    .filter(|p| p.source_id.is_none() && !staff.contains(&p.id) && in_scope(p.id))
+                    .filter(|p| p.source_id.is_none() && !staff.contains(&p.id) && reach(p.id) == Reach::Whole)
                     .map(|p| p.id)
             }),
         };
@@ -246,14 +271,20 @@ pub(crate) fn diff(
     if !problems.is_empty() {
         return plan;
     }
-    let wanted_username: HashMap<PersonId, Option<&str>> =
-        roster.people.iter().map(|rp| (person_ids[rp.source_id.as_str()], rp.username.as_deref())).collect();
+    // The usernames the roster gives; a protected person keeps theirs, so a roster that gives
+    // it to someone else finds it taken.
+    let wanted_username: HashMap<PersonId, Option<&str>> = roster
+        .people
+        .iter()
+        .map(|rp| (person_ids[rp.source_id.as_str()], rp.username.as_deref()))
+        .filter(|(p, _)| !protected.contains(p))
+        .collect();
     let identity_owner: HashMap<(&str, &str), PersonId> =
         snap.identities.iter().map(|i| ((i.issuer.as_str(), i.subject.as_str()), i.person_id)).collect();
     for rp in &roster.people {
         let pid = person_ids[rp.source_id.as_str()];
-        if staff.contains(&pid) {
-            // A staff member keeps who they are; only their schools and groups follow.
+        if protected.contains(&pid) {
+            // Who they are stays as it is; only their schools and groups here follow.
             continue;
         }
         if let Some(u) = rp.username.as_deref() {
@@ -377,7 +408,7 @@ pub(crate) fn diff(
     }
     let roster_people: HashSet<PersonId> = person_ids.values().copied().collect();
     let managed = |p: PersonId| {
-        !staff.contains(&p)
+        !protected.contains(&p)
             && (roster_people.contains(&p) || people_by_id.get(&p).is_some_and(|p| p.source_id.is_some()))
     };
     let mut kept_elsewhere: HashSet<PersonId> = HashSet::new();

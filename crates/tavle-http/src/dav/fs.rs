@@ -183,10 +183,14 @@ impl Context {
             AppError::Forbidden | AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,
             AppError::Conflict(_) => FsError::Exists,
             other => {
+                let row = app_row(&other);
+                // A 403 stays one inside a multistatus; the answer's own body comes from the
+                // table (`dav::handle`).
+                let fs = if row.status == StatusCode::FORBIDDEN { FsError::Forbidden } else { FsError::GeneralFailure };
                 if let Ok(mut f) = self.failure.lock() {
-                    *f = Some(app_row(&other));
+                    *f = Some(row);
                 }
-                FsError::GeneralFailure
+                fs
             }
         }
     }

@@ -234,9 +234,15 @@ pub(crate) fn permissions(kind: NodeKind, access: Access) -> &'static str {
     }
 }
 
-/// Writes text escaped for an XML element's content.
+/// Writes text escaped for an XML element's content. Characters XML 1.0 cannot carry at all
+/// (controls other than tab and line ends, noncharacters) are left out, so a name stored
+/// before names refused them cannot make a whole listing unreadable.
 pub(crate) fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
+        let allowed = matches!(c, '\t' | '\n' | '\r') || (!c.is_control() && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+        if !allowed {
+            continue;
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -360,7 +360,9 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         method: method.clone(),
         mtime,
         conditions: crate::api::files::conditions(&parts.headers),
-        owner_id: user.clone(),
+        // A person's own drive is theirs by their login as Tavle spells it (the address may
+        // differ in case); any other drive by its id.
+        owner_id: if is_space_root(root) { user.clone() } else { names::username(&login).unwrap_or(login.clone()) },
     };
     let cx = Arc::new(Context::new(state.app.clone(), session, meta, space, asked));
     // The prefix as the client wrote it (a username may come percent-encoded), so that
@@ -402,8 +404,10 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     let mut resp = resp.map(Body::new);
     // dav_server knows only a few kinds of failure; what a use case refused is answered
     // as the error table says (a precondition, a full drive, an exam's lock), never as a 500.
-    if resp.status().is_server_error() {
-        if let Some(row) = cx.take_failure() {
+    // The table also speaks where dav_server gave the same status with less to say (a 403
+    // that is an exam's lock).
+    if resp.status().is_server_error() || resp.status() == StatusCode::FORBIDDEN {
+        if let Some(row) = cx.take_failure().filter(|r| resp.status().is_server_error() || r.status == resp.status()) {
             return dav_row(row);
         }
         // dav_server says 502 for a path it cannot place under the prefix; Tavle is no

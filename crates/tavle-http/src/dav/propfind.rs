@@ -107,7 +107,11 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     };
     let mut by_node: HashMap<NodeId, Vec<String>> = HashMap::new();
     for (n, kind) in kinds {
-        by_node.entry(n).or_default().push(kind);
+        // Several shares of one kind are one share type to the clients.
+        let on = by_node.entry(n).or_default();
+        if !on.contains(&kind) {
+            on.push(kind);
+        }
     }
     let mut facts = cx.facts();
     let mut out = String::with_capacity(512);

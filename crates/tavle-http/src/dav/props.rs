@@ -71,9 +71,13 @@ pub(crate) fn live(node: &NodeRow, facts: &super::live::Facts<'_>, prop: &DavPro
         return None;
     }
     let prefix = super::live::prefix_of(ns);
-    // The value may use the oc: prefix (checksums), so the element declares it as well.
-    Some(format!(
-        "<{prefix}:{name} xmlns:{prefix}=\"{ns}\" xmlns:oc=\"{NS_OC}\" xmlns:D=\"DAV:\">{value}</{prefix}:{name}>",
-        name = prop.name
-    ))
+    // The value may use the oc: and D: prefixes (checksums, the collection type), so the
+    // element declares them too, each once.
+    let mut decl = format!("xmlns:{prefix}=\"{ns}\"");
+    for (p, n) in [("oc", NS_OC), ("D", "DAV:")] {
+        if p != prefix {
+            decl.push_str(&format!(" xmlns:{p}=\"{n}\""));
+        }
+    }
+    Some(format!("<{prefix}:{name} {decl}>{value}</{prefix}:{name}>", name = prop.name))
 }
