@@ -5,6 +5,27 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The tests drive real peers from Debian's packages: Chromium for the browser suite
+# (playwright-core downloads no browsers), litmus (WebDAV conformance), Nextcloud's command-line
+# client and rclone (sync). They are installed here when missing, so this one command works on
+# a fresh machine; without root it names the exact command and stops.
+packages="chromium fonts-dejavu-core litmus nextcloud-desktop-cmd rclone"
+if [ ! -x /usr/bin/chromium ] || ! command -v litmus >/dev/null || ! command -v nextcloudcmd >/dev/null \
+  || ! command -v rclone >/dev/null; then
+  install="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages"
+  if [ "$(id -u)" = 0 ]; then
+    echo "test.sh: installing the test peers: $packages" >&2
+    sh -c "$install"
+  else
+    echo "test.sh: the tests need Debian packages that are missing. Install them with:" >&2
+    echo "  sudo sh -c '$install'" >&2
+    exit 1
+  fi
+fi
+# The web app's build (Vite) needs Node.js 20.19 or newer.
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+  || { echo "test.sh: the web app's build (Vite) needs Node.js 20.19 or newer; this is $(node --version 2>/dev/null || echo 'no Node.js')" >&2; exit 1; }
+
 if [ -z "${TAVLE_TEST_POSTGRES_URL:-}" ]; then
   echo "test.sh: TAVLE_TEST_POSTGRES_URL is not set; running the SQLite half only." >&2
 fi
