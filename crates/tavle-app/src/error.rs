@@ -31,8 +31,12 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     Invalid(#[from] InvalidInput),
+    /// The request contradicts the state of what it works on; the kind says how.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
+    /// A body larger than this use case takes (e.g. a hand-in's file over 2 GiB).
+    #[error("{what} may be at most {} GiB.", .limit_bytes >> 30)]
+    TooLarge { what: &'static str, limit_bytes: u64 },
     /// The person logs in elsewhere (a federated login) and has no password in Tavle to change.
     #[error("You log in through your school's login service and have no Tavle password to change.")]
     NoLocalPassword,
@@ -59,3 +63,164 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The named ways a request can contradict the state of what it works on. Each is answered
+/// with 409, the code `conflict` and its own stable [`Conflict::reason`], so a client can
+/// branch on the kind without reading the sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("There is already a file or folder called {0:?} here.")]
+    NameTaken(String),
+    #[error("The top folder of a drive cannot be moved, renamed or deleted.")]
+    DriveRoot,
+    #[error("A folder cannot be moved or copied into itself.")]
+    IntoItself,
+    #[error("This is a folder, not a file.")]
+    NotAFile,
+    /// A folder given where files are handed in or handed out.
+    #[error("\"{0}\" is a folder; choose files.")]
+    FolderGiven(String),
+    #[error("This is a file, not a folder.")]
+    NotAFolder,
+    #[error("Only a folder can collect files; choose a folder.")]
+    DropBoxNeedsFolder,
+    #[error("You have too many unfinished uploads; finish or cancel some first.")]
+    TooManyUploads,
+    #[error("An upload with this transfer id exists already.")]
+    UploadExists,
+    #[error("The upload stands at byte {0}; send from there.")]
+    UploadOffset(i64),
+    #[error("The part goes past the length announced for the upload.")]
+    PastAnnouncedLength,
+    #[error("The upload has {received} bytes, not the {announced} announced; send the missing parts.")]
+    UploadIncomplete { received: i64, announced: i64 },
+    #[error("You cannot share or make links while your exam is running.")]
+    ExamRunning,
+    #[error("You have this already; share it with someone else.")]
+    SharedWithSelf,
+    #[error("This link has no password; open it directly.")]
+    LinkHasNoPassword,
+    #[error("You cannot disable yourself; ask another administrator.")]
+    OwnAccount,
+    #[error("You have handed this in already, and it cannot be handed in again.")]
+    HandedInAlready,
+    #[error("This hand-in can no longer be taken back.")]
+    CannotWithdraw,
+    #[error("The assignment is not open for hand-ins now.")]
+    NotOpenForHandIns,
+    #[error("The assignment has opened: {}", .0.sentence())]
+    AssignmentOpened(Opened),
+    #[error("{0} hand-in(s) would be deleted with the assignment; confirm to delete them too.")]
+    HandInsWouldBeDeleted(i64),
+    #[error("A school with this institution number exists.")]
+    SchoolExists,
+    #[error("The school already has a school year with this label.")]
+    SchoolYearExists,
+    #[error("This group exists already.")]
+    GroupExists,
+    #[error("This username is taken; choose another.")]
+    UsernameTaken,
+}
+
+/// What can no longer change once an assignment has opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// Back to a draft, or between assignment and exam.
+    Mode,
+    /// Its teams (they have working folders).
+    Teams,
+    /// Its template (copied to its pupils).
+    Template,
+}
+
+impl Opened {
+    fn sentence(self) -> &'static str {
+        match self {
+            Opened::Mode => "it cannot become a draft again or change between assignment and exam.",
+            Opened::Teams => "its teams can no longer change (they have working folders).",
+            Opened::Template => "its template has been copied to its pupils and can no longer change.",
+        }
+    }
+}
+
+impl Conflict {
+    /// The stable machine-readable name of the kind, sent as the error's `reason`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Conflict::NameTaken(_) => "name_taken",
+            Conflict::DriveRoot => "drive_root",
+            Conflict::IntoItself => "into_itself",
+            Conflict::NotAFile | Conflict::FolderGiven(_) => "not_a_file",
+            Conflict::NotAFolder | Conflict::DropBoxNeedsFolder => "not_a_folder",
+            Conflict::TooManyUploads => "too_many_uploads",
+            Conflict::UploadExists => "upload_exists",
+            Conflict::UploadOffset(_) => "upload_offset",
+            Conflict::PastAnnouncedLength => "past_announced_length",
+            Conflict::UploadIncomplete { .. } => "upload_incomplete",
+            Conflict::ExamRunning => "exam_running",
+            Conflict::SharedWithSelf => "shared_with_self",
+            Conflict::LinkHasNoPassword => "link_has_no_password",
+            Conflict::OwnAccount => "own_account",
+            Conflict::HandedInAlready => "handed_in_already",
+            Conflict::CannotWithdraw => "cannot_withdraw",
+            Conflict::NotOpenForHandIns => "not_open_for_hand_ins",
+            Conflict::AssignmentOpened(_) => "assignment_opened",
+            Conflict::HandInsWouldBeDeleted(_) => "confirm_needed",
+            Conflict::SchoolExists => "school_exists",
+            Conflict::SchoolYearExists => "school_year_exists",
+            Conflict::GroupExists => "group_exists",
+            Conflict::UsernameTaken => "username_taken",
+        }
+    }
+
+    /// The input field at fault, where one is.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Conflict::NameTaken(_) => Some("name"),
+            Conflict::UsernameTaken => Some("username"),
+            Conflict::SchoolExists => Some("institution_number"),
+            Conflict::SchoolYearExists => Some("label"),
+            _ => None,
+        }
+    }
+
+    /// One of every kind, for the tests that walk the error table through every door.
+    #[doc(hidden)]
+    pub fn every() -> Vec<Conflict> {
+        vec![
+            Conflict::NameTaken("Noter.txt".into()),
+            Conflict::DriveRoot,
+            Conflict::IntoItself,
+            Conflict::NotAFile,
+            Conflict::FolderGiven("Billeder".into()),
+            Conflict::NotAFolder,
+            Conflict::DropBoxNeedsFolder,
+            Conflict::TooManyUploads,
+            Conflict::UploadExists,
+            Conflict::UploadOffset(10),
+            Conflict::PastAnnouncedLength,
+            Conflict::UploadIncomplete { received: 1, announced: 2 },
+            Conflict::ExamRunning,
+            Conflict::SharedWithSelf,
+            Conflict::LinkHasNoPassword,
+            Conflict::OwnAccount,
+            Conflict::HandedInAlready,
+            Conflict::CannotWithdraw,
+            Conflict::NotOpenForHandIns,
+            Conflict::AssignmentOpened(Opened::Mode),
+            Conflict::AssignmentOpened(Opened::Teams),
+            Conflict::AssignmentOpened(Opened::Template),
+            Conflict::HandInsWouldBeDeleted(3),
+            Conflict::SchoolExists,
+            Conflict::SchoolYearExists,
+            Conflict::GroupExists,
+            Conflict::UsernameTaken,
+        ]
+    }
+}
+
+impl From<Conflict> for AppError {
+    fn from(c: Conflict) -> Self {
+        AppError::Conflict(c)
+    }
+}

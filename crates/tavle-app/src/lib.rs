@@ -25,7 +25,7 @@ use tavle_blob::BlobStore;
 use tavle_core::Clock;
 use tavle_store::Store;
 
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, Conflict, Opened};
 pub use passwords::{PasswordConfig, Passwords};
 
 /// How long sessions live and how failed logins are throttled.

@@ -46,7 +46,7 @@ fn base_url(state: &HttpState, headers: &HeaderMap) -> String {
 
 /// A use case's error, answered as the error table says.
 fn internal_error(e: tavle_app::AppError) -> Response {
-    crate::error::ApiError::from(e).into_response()
+    crate::dav::app_error(&e)
 }
 
 /// Login Flow v2, step 1: the client gets the address to open in the browser and a token to

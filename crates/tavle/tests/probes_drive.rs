@@ -123,6 +123,46 @@ async fn concurrent_uploads_of_one_new_name_all_get_a_clean_answer() {
     server.stop().await;
 }
 
+/// Ten clients creating one name at once by MKCOL, COPY or MOVE: one wins, the others are told
+/// as WebDAV says (405 for MKCOL, 412 for a COPY or MOVE that may not overwrite), never a 5xx.
+#[tokio::test]
+async fn concurrent_creates_of_one_name_by_every_method_get_no_5xx() {
+    let server = TestServer::start().await;
+    let (_, secret, _) = app_password(&server, "elev1").await;
+    let http = common::plain_client();
+    let base = dav(&server, "elev1");
+    for i in 0..10 {
+        let put = http.put(format!("{base}kilde{i}.txt")).basic_auth("elev1", Some(&secret)).body(format!("{i}"));
+        assert_eq!(put.send().await.unwrap().status(), StatusCode::CREATED);
+    }
+    let method = |m: &str| reqwest::Method::from_bytes(m.as_bytes()).unwrap();
+    // (method, source of client i, destination or None, the loser's status)
+    let rounds: [(&str, fn(usize) -> String, Option<&str>, StatusCode); 4] = [
+        ("MKCOL", |_| "Ny mappe".to_string(), None, StatusCode::METHOD_NOT_ALLOWED),
+        ("COPY", |i| format!("kilde{i}.txt"), Some("Kopi.txt"), StatusCode::PRECONDITION_FAILED),
+        ("MOVE", |i| format!("kilde{i}.txt"), Some("Flyttet.txt"), StatusCode::PRECONDITION_FAILED),
+        ("COPY", |_| "Kopi.txt".to_string(), Some("Ny mappe/Kopi.txt"), StatusCode::PRECONDITION_FAILED),
+    ];
+    for (m, source, dest, loser) in rounds {
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let mut req = http.request(method(m), format!("{base}{}", source(i))).basic_auth("elev1", Some(&secret));
+            if let Some(d) = dest {
+                req = req.header("destination", format!("{base}{d}")).header("overwrite", "F");
+            }
+            tasks.push(tokio::spawn(async move { req.send().await.unwrap().status() }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            let status = t.await.unwrap();
+            assert!(status == StatusCode::CREATED || status == loser, "{m} to {dest:?}: {status}");
+            won += usize::from(status == StatusCode::CREATED);
+        }
+        assert_eq!(won, 1, "{m} to {dest:?}: one client creates the name");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn paths_that_step_out_are_a_clear_400() {
     let server = TestServer::start().await;

@@ -45,7 +45,7 @@ impl App {
         let w = match self.blobs.write(a.tenant_id, body, MAX_HAND_IN_FILE).await {
             Ok(w) => w,
             Err(BlobError::TooLarge { .. }) => {
-                return Err(AppError::Conflict("A file of feedback may be at most 2 GiB.".into()))
+                return Err(AppError::TooLarge { what: "A file of feedback", limit_bytes: MAX_HAND_IN_FILE })
             }
             Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
             Err(e) => return Err(e.into()),

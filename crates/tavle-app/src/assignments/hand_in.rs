@@ -1,6 +1,7 @@
 //! Handing in: an upload or files of the drive, recorded with a signed receipt, once per
 //! idempotency key; taking a hand-in back.
 
+use crate::Conflict;
 use bytes::Bytes;
 use serde_json::json;
 use tavle_blob::{BlobError, Written};
@@ -60,7 +61,7 @@ impl App {
                 let w = match self.blobs.write(a.tenant_id, body, MAX_HAND_IN_FILE).await {
                     Ok(w) => w,
                     Err(BlobError::TooLarge { .. }) => {
-                        return Err(AppError::Conflict("A file of a hand-in may be at most 2 GiB.".into()))
+                        return Err(AppError::TooLarge { what: "A file of a hand-in", limit_bytes: MAX_HAND_IN_FILE })
                     }
                     Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
                     Err(e) => return Err(e.into()),
@@ -110,7 +111,7 @@ impl App {
             let r = self.reach(&mut conn, a, *n, false).await?;
             let node = r.node();
             let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
-                return Err(AppError::Conflict(format!("\"{}\" is a folder; hand in files.", node.name)));
+                return Err(Conflict::FolderGiven(node.name.clone()).into());
             };
             files.push(HandInFileRow { name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
         }
@@ -167,7 +168,7 @@ impl App {
         let now = self.clock.now();
         let extra = self.store.read().await?.extra_time(a.tenant_id, id, a.person_id).await?;
         if !row.resubmit_allowed || window(&row).phase(extra, now) != Phase::Open {
-            return Err(AppError::Conflict("This hand-in can no longer be taken back.".into()));
+            return Err(Conflict::CannotWithdraw.into());
         }
         let team = row.audience.team_of(a.person_id);
         let mut tx = self.store.write().await?;
@@ -181,5 +182,5 @@ impl App {
 }
 
 pub(super) fn not_open() -> AppError {
-    AppError::Conflict("The assignment is not open for hand-ins now.".into())
+    AppError::Conflict(Conflict::NotOpenForHandIns)
 }

@@ -12,6 +12,7 @@
 //!   begun before the deadline and recorded within `hand_in_grace_secs` after it is on time.
 //! - Handing in again (where allowed) supersedes the earlier hand-in, which is kept.
 
+use crate::{Conflict, Opened};
 use serde_json::json;
 use tavle_core::assignments::{Audience, Mode, Window};
 use tavle_core::policy::{allows, hands_in, may_manage_assignments, Action, Actor, AssignmentFacts, GroupFacts};
@@ -309,17 +310,12 @@ impl App {
         let now = self.clock.now();
         let opened = old.opens_at.is_some_and(|o| o <= now.millis());
         if opened && (d.opens_at.is_none() || d.mode != old.mode) {
-            return Err(AppError::Conflict(
-                "The assignment has opened: it cannot become a draft again or change between assignment and exam."
-                    .into(),
-            ));
+            return Err(Conflict::AssignmentOpened(Opened::Mode).into());
         }
         let teams_changed = matches!((&old.audience, &d.audience), (Audience::Teams(_), _) | (_, Audience::Teams(_)))
             && old.audience != d.audience;
         if opened && teams_changed {
-            return Err(AppError::Conflict(
-                "The assignment has opened: its teams can no longer change (they have working folders).".into(),
-            ));
+            return Err(Conflict::AssignmentOpened(Opened::Teams).into());
         }
         let old_files = self.store.read().await?.handouts(a.tenant_id, id).await?;
         let new_files = match &d.handouts {
@@ -329,10 +325,7 @@ impl App {
         let template =
             |f: &[HandoutRow]| f.iter().filter(|h| h.kind == HandoutKind::Template).cloned().collect::<Vec<_>>();
         if opened && template(&old_files) != template(&new_files) {
-            return Err(AppError::Conflict(
-                "The assignment has opened: its template has been copied to its pupils and can no longer change."
-                    .into(),
-            ));
+            return Err(Conflict::AssignmentOpened(Opened::Template).into());
         }
         let new = with_draft(old.clone(), d, now.millis());
         let mut fields = Vec::new();
@@ -389,9 +382,7 @@ impl App {
         let mut tx = self.store.write().await?;
         let hand_ins = tx.hand_in_count(a.tenant_id, id).await?;
         if hand_ins > 0 && !confirmed {
-            return Err(AppError::Conflict(format!(
-                "{hand_ins} hand-in(s) would be deleted with the assignment; confirm to delete them too."
-            )));
+            return Err(Conflict::HandInsWouldBeDeleted(hand_ins).into());
         }
         tx.delete_assignment(a.tenant_id, id).await?;
         let detail = json!({ "title": row.title, "hand_ins_deleted": hand_ins });

@@ -1,6 +1,7 @@
 //! Recording a hand-in inside a batch's transaction (`crate::batch`): the idempotency check,
 //! the resubmission rule, the frozen file list and the signed receipt, all in one savepoint.
 
+use crate::Conflict;
 use serde_json::json;
 use tavle_blob::Written;
 use tavle_core::assignments::{Phase, Timing};
@@ -59,9 +60,7 @@ impl crate::batch::Record for HandInJob {
             Timing::Refused(_) => return Err(not_open()),
         };
         if !row.resubmit_allowed && current.is_some() && !asked_again {
-            return Err(AppError::Conflict(
-                "You have handed this in already, and it cannot be handed in again.".into(),
-            ));
+            return Err(Conflict::HandedInAlready.into());
         }
         let mut files = self.files.clone();
         if let (Some(w), Some(first)) = (&self.written, files.first_mut()) {

@@ -13,6 +13,7 @@
 //! - During a closed exam the lock lets the pupil's working folder of that exam through
 //!   (`in_exam_work`), and nothing else of the drive.
 
+use crate::Conflict;
 use serde_json::json;
 use tavle_blob::BlobKey;
 use tavle_core::assignments::Audience;
@@ -78,7 +79,7 @@ impl App {
             let r = self.reach(&mut conn, a, n, false).await?;
             let node = r.node();
             let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
-                return Err(AppError::Conflict(format!("\"{}\" is a folder; hand out files.", node.name)));
+                return Err(Conflict::FolderGiven(node.name.clone()).into());
             };
             out.push(HandoutRow { kind, name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
         }

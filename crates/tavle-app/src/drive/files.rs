@@ -1,6 +1,7 @@
 //! Browsing and changing files and folders: look, list, create folders, move, copy, delete
 //! to the trash, search.
 
+use crate::Conflict;
 use std::sync::Arc;
 
 use tavle_core::drive::{file_name, name_key, Access, NodeKind};
@@ -160,12 +161,12 @@ impl App {
         src.require(Access::Edit)?;
         let mut moved = src.node().clone();
         if moved.parent_id.is_none() {
-            return Err(AppError::Conflict("The top folder of a drive cannot be moved or renamed.".into()));
+            return Err(Conflict::DriveRoot.into());
         }
         check_if_match(&moved, if_match)?;
         let dst = self.destination(&mut tx, a, to).await?;
         if dst.path.iter().any(|n| n.id == node) {
-            return Err(AppError::Conflict("A folder cannot be moved into itself.".into()));
+            return Err(Conflict::IntoItself.into());
         }
         let name = file_name(to.name.as_deref().unwrap_or(&moved.name))?;
         self.clear_destination(&mut tx, a, to, &name, Some(node)).await?;
@@ -201,7 +202,7 @@ impl App {
         src.require(Access::View)?;
         let dst = self.destination(&mut tx, a, to).await?;
         if dst.path.iter().any(|n| n.id == node) {
-            return Err(AppError::Conflict("A folder cannot be copied into itself.".into()));
+            return Err(Conflict::IntoItself.into());
         }
         let name = file_name(to.name.as_deref().unwrap_or(&src.node().name))?;
         self.clear_destination(&mut tx, a, to, &name, None).await?;
@@ -291,7 +292,7 @@ impl App {
     /// Puts a live node in the trash and tells the folders above.
     pub(crate) async fn trash_in(&self, tx: &mut Tx, a: &Actor, mut node: NodeRow) -> AppResult<()> {
         let Some(parent) = node.parent_id else {
-            return Err(AppError::Conflict("The top folder of a drive cannot be deleted.".into()));
+            return Err(Conflict::DriveRoot.into());
         };
         node.trashed_at = Some(self.clock.now().millis());
         node.trashed_by = Some(a.person_id);
@@ -343,7 +344,7 @@ impl App {
 }
 
 pub(crate) fn exists(name: &str) -> AppError {
-    AppError::Conflict(format!("There is already a file or folder called {name:?} here."))
+    AppError::Conflict(Conflict::NameTaken(name.to_string()))
 }
 
 pub(crate) fn conflict(e: tavle_store::StoreError, name: &str) -> AppError {

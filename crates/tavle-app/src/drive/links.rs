@@ -16,6 +16,7 @@
 //! - Making and removing a link, opening one, every download and upload through one, and
 //!   wrong passwords are in the audit log, with the link as the subject.
 
+use crate::Conflict;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -134,7 +135,7 @@ impl App {
             }
         }
         if self.in_running_exam(a).await? {
-            return Err(AppError::Conflict("You cannot make links while your exam is running.".into()));
+            return Err(Conflict::ExamRunning.into());
         }
         let password_hash = match settings.password.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -174,8 +175,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         if settings.kind == LinkKind::Upload {
-            r.require_folder()
-                .map_err(|_| AppError::Conflict("Only a folder can collect files; choose a folder.".into()))?;
+            r.require_folder().map_err(|_| AppError::from(Conflict::DropBoxNeedsFolder))?;
         }
         let link = LinkRow {
             id: uuid::Uuid::now_v7(),
@@ -296,7 +296,7 @@ impl App {
             return Err(AppError::NotFound("link"));
         }
         let Some(key) = link_key(&link) else {
-            return Err(AppError::Conflict("This link has no password; open it directly.".into()));
+            return Err(Conflict::LinkHasNoPassword.into());
         };
         let (scope, source) = (format!("link:{}", link.id), format!("source:{}", meta.source));
         let t = &self.cfg.throttle;

@@ -16,6 +16,7 @@ mod spaces;
 mod trash;
 mod upload;
 
+use crate::Conflict;
 use std::sync::Arc;
 
 use tavle_core::drive::{Access, NodeKind, ShareGrant, SpaceFacts};
@@ -152,7 +153,7 @@ impl Download {
     pub(crate) fn of_file(file: &NodeRow, blobs: &tavle_blob::BlobStore) -> AppResult<Download> {
         let blob = match (file.kind, file.blob_id) {
             (NodeKind::File, Some(b)) => b,
-            _ => return Err(AppError::Conflict("This is a folder, not a file.".into())),
+            _ => return Err(Conflict::NotAFile.into()),
         };
         let key = tavle_blob::BlobKey { tenant: file.tenant_id, blob };
         Ok(Self::of_blob(
@@ -214,7 +215,7 @@ impl Reached {
     pub fn require_folder(&self) -> AppResult<()> {
         match self.node().kind {
             NodeKind::Folder => Ok(()),
-            NodeKind::File => Err(AppError::Conflict("This is a file, not a folder.".into())),
+            NodeKind::File => Err(Conflict::NotAFolder.into()),
         }
     }
 }

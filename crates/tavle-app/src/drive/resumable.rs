@@ -6,6 +6,7 @@
 //! as a cap on what a session may hold, and `tavle check` removes the objects of sessions
 //! that were never finished.
 
+use crate::Conflict;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tavle_blob::{BlobError, BlobKey, STAGING_GRACE_SECS};
@@ -128,15 +129,11 @@ impl App {
         };
         let mut tx = self.store.write().await?;
         if tx.upload_sessions_open(a.tenant_id, a.person_id, now.millis()).await? >= MAX_OPEN_SESSIONS {
-            return Err(AppError::Conflict(
-                "You have too many unfinished uploads; finish or cancel some first.".into(),
-            ));
+            return Err(Conflict::TooManyUploads.into());
         }
         match tx.insert_upload_session(&row).await {
             Ok(()) => {}
-            Err(StoreError::Conflict(_)) => {
-                return Err(AppError::Conflict("An upload with this transfer id exists already.".into()))
-            }
+            Err(StoreError::Conflict(_)) => return Err(Conflict::UploadExists.into()),
             Err(e) => return Err(e.into()),
         }
         tx.commit().await?;
@@ -180,10 +177,7 @@ impl App {
     {
         let a = &s.actor;
         if offset.is_some_and(|o| o != session.received) {
-            return Err(AppError::Conflict(format!(
-                "The upload stands at byte {}; send from there.",
-                session.received
-            )));
+            return Err(Conflict::UploadOffset(session.received).into());
         }
         let space = self.session_space(s, session).await?;
         let quota = self.quota_of(&space);
@@ -205,7 +199,7 @@ impl App {
         let written = match self.blobs.write(a.tenant_id, body, u64::try_from(room).unwrap_or(0)).await {
             Ok(w) => w,
             Err(BlobError::TooLarge { .. }) if session.total_length.is_some_and(|t| t - session.received <= free) => {
-                return Err(AppError::Conflict("The part goes past the length announced for the upload.".into()))
+                return Err(Conflict::PastAnnouncedLength.into())
             }
             Err(BlobError::TooLarge { .. }) => return Err(AppError::QuotaExceeded { quota, used: space.used_bytes }),
             Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
@@ -226,10 +220,7 @@ impl App {
             let current =
                 current.filter(|u| u.id == session.id && u.expires_at > now).ok_or(AppError::NotFound("upload"))?;
             if offset.is_some_and(|o| o != current.received) {
-                return Err(AppError::Conflict(format!(
-                    "The upload stands at byte {}; send from there.",
-                    current.received
-                )));
+                return Err(Conflict::UploadOffset(current.received).into());
             }
             let replaced = tx.put_upload_part(a.tenant_id, &part).await?;
             tx.commit().await?;
@@ -262,9 +253,7 @@ impl App {
         let received: i64 = parts.iter().map(|p| p.size).sum();
         if let Some(t) = expected_total.or(session.total_length) {
             if t != received {
-                return Err(AppError::Conflict(format!(
-                    "The upload has {received} bytes, not the {t} announced; send the missing parts."
-                )));
+                return Err(Conflict::UploadIncomplete { received, announced: t }.into());
             }
         }
         let tenant = a.tenant_id;

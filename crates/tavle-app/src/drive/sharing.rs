@@ -5,6 +5,7 @@
 //! school year ends. Who may share: whoever may edit the node through its own drive (not
 //! through another share). Every share and its removal is in the audit log.
 
+use crate::Conflict;
 use serde_json::json;
 use tavle_core::drive::{Access, Grantee};
 use tavle_core::policy::{allows, person_visibility, Action, GroupFacts, Visibility};
@@ -53,7 +54,7 @@ impl App {
             .into());
         }
         if self.in_running_exam(a).await? {
-            return Err(AppError::Conflict("You cannot share while your exam is running.".into()));
+            return Err(Conflict::ExamRunning.into());
         }
         let mut tx = self.store.write().await?;
         let r = self.reach(&mut tx, a, node, false).await?;
@@ -64,7 +65,7 @@ impl App {
         let expires_at = match grantee {
             Grantee::Person(p) => {
                 if p == a.person_id {
-                    return Err(AppError::Conflict("You have this already; share it with someone else.".into()));
+                    return Err(Conflict::SharedWithSelf.into());
                 }
                 let facts = tx.person_facts(a.tenant_id, p).await?;
                 if tx.person(a.tenant_id, p).await?.is_none() || person_visibility(a, &facts) == Visibility::None {

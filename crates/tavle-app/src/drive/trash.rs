@@ -1,6 +1,7 @@
 //! The trash and older versions: list, restore, delete for good, and expiry after the
 //! configured number of days.
 
+use crate::Conflict;
 use tavle_blob::BlobKey;
 use tavle_core::drive::{name_key, Access, NodeKind};
 use tavle_core::{NodeId, SpaceId, TenantId, VersionId};
@@ -87,7 +88,7 @@ impl App {
         let mut conn = self.store.read().await?;
         let r = self.reach(&mut conn, &s.actor, node, false).await?;
         if r.node().kind != NodeKind::File {
-            return Err(AppError::Conflict("Folders have no versions.".into()));
+            return Err(Conflict::NotAFile.into());
         }
         Ok(conn.versions(s.actor.tenant_id, node).await?)
     }

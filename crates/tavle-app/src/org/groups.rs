@@ -1,5 +1,6 @@
 //! Classes, teams and their members.
 
+use crate::Conflict;
 use serde_json::json;
 use tavle_core::names;
 use tavle_core::org::{Group, GroupKind, MemberRole};
@@ -113,7 +114,7 @@ impl App {
             name: names::display_text("name", name, 100)?,
             kind,
         };
-        tx.insert_group(&g, None).await.map_err(|e| conflict(e, "This group exists already."))?;
+        tx.insert_group(&g, None).await.map_err(|e| conflict(e, Conflict::GroupExists))?;
         tx.append_audit(&event(a, self.clock.now(), "group.create", g.id, meta, json!({ "name": g.name }))).await?;
         self.commit(tx).await?;
         Ok(g)

@@ -1,5 +1,6 @@
 //! People: create, change, disable, and appoint administrators.
 
+use crate::Conflict;
 use serde_json::json;
 use tavle_core::names;
 use tavle_core::org::{PersonStatus, StaffRole};
@@ -141,7 +142,7 @@ impl App {
         if let Some(u) = &username {
             tx.insert_login(a.tenant_id, id, u, hash.as_deref())
                 .await
-                .map_err(|e| conflict(e, "This username is taken; choose another."))?;
+                .map_err(|e| conflict(e, Conflict::UsernameTaken))?;
         }
         tx.put_person_school(a.tenant_id, id, school, &role).await?;
         tx.append_audit(&event(
@@ -185,7 +186,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         if person == a.person_id && change.status.is_some_and(|st| st != PersonStatus::Active) {
-            return Err(AppError::Conflict("You cannot disable yourself; ask another administrator.".into()));
+            return Err(Conflict::OwnAccount.into());
         }
         let status = change.status.unwrap_or(row.status);
         let display_name = name.unwrap_or(row.display_name);
@@ -307,7 +308,7 @@ impl App {
         .await?;
         tx.insert_login(tenant.id, id, &username, Some(&hash))
             .await
-            .map_err(|e| conflict(e, "This username is taken; choose another."))?;
+            .map_err(|e| conflict(e, Conflict::UsernameTaken))?;
         tx.grant_staff(tenant.id, id, StaffRole::MunicipalityAdmin).await?;
         tx.append_audit(&tavle_store::AuditEvent {
             tenant_id: Some(tenant.id),

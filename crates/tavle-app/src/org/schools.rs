@@ -1,5 +1,6 @@
 //! Schools and school years.
 
+use crate::Conflict;
 use serde_json::json;
 use tavle_core::names;
 use tavle_core::org::{School, SchoolYear};
@@ -53,7 +54,7 @@ impl App {
             institution_number: names::institution_number(institution_number)?,
         };
         let mut tx = self.store.write().await?;
-        tx.insert_school(&school).await.map_err(|e| conflict(e, "A school with this institution number exists."))?;
+        tx.insert_school(&school).await.map_err(|e| conflict(e, Conflict::SchoolExists))?;
         tx.append_audit(&event(a, self.clock.now(), "school.create", school.id, meta, json!({ "name": school.name })))
             .await?;
         self.commit(tx).await?;
@@ -92,9 +93,7 @@ impl App {
         };
         check_dates(&year)?;
         let mut tx = self.store.write().await?;
-        tx.insert_school_year(&year, None)
-            .await
-            .map_err(|e| conflict(e, "The school already has a school year with this label."))?;
+        tx.insert_school_year(&year, None).await.map_err(|e| conflict(e, Conflict::SchoolYearExists))?;
         tx.append_audit(&event(
             a,
             self.clock.now(),
@@ -117,9 +116,9 @@ pub(crate) fn check_dates(year: &SchoolYear) -> Result<(), InvalidInput> {
 }
 
 /// Turns a uniqueness conflict into a sentence for people; other store errors pass through.
-pub(crate) fn conflict(e: tavle_store::StoreError, message: &str) -> AppError {
+pub(crate) fn conflict(e: tavle_store::StoreError, kind: Conflict) -> AppError {
     match e {
-        tavle_store::StoreError::Conflict(_) => AppError::Conflict(message.to_string()),
+        tavle_store::StoreError::Conflict(_) => AppError::Conflict(kind),
         other => AppError::Store(other),
     }
 }

@@ -12,11 +12,13 @@ use axum::Router;
 use futures_util::TryStreamExt;
 use percent_encoding::percent_decode_str;
 use tavle_app::drive::{Finish, Protocol};
-use tavle_app::AppError;
+use tavle_app::{AppError, Conflict};
 use tavle_core::names;
+use tavle_core::{InvalidInput, Reason};
 
-use super::{app_error, authenticate, dav_error, refuse_destination, segments_below_user, split_path};
+use super::{app_error, authenticate, dav_row, refuse, refuse_destination, segments_below_user, split_path};
 use crate::content::{quoted, set_header};
+use crate::error::{app_row, ApiError, ErrorRow};
 use crate::extract::request_meta;
 use crate::HttpState;
 
@@ -63,7 +65,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     }
     let mut segs = path[ROOT.len()..].split('/').filter(|s| !s.is_empty());
     let (Some(user), Some(transfer)) = (segs.next(), segs.next()) else {
-        return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
+        return refuse(ApiError::NoRoute);
     };
     let user = percent_decode_str(user).decode_utf8_lossy().into_owned();
     let transfer = percent_decode_str(transfer).decode_utf8_lossy().into_owned();
@@ -73,10 +75,11 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         Err(r) => return r,
     };
     if names::username(&user).ok() != names::username(&login).ok() {
-        return dav_error(StatusCode::FORBIDDEN, "Forbidden", "These are not your uploads.");
+        return refuse(ApiError::NotYourFiles);
     }
     if transfer.len() > 200 || chunk.as_ref().is_some_and(|c| c.len() > 200) {
-        return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The transfer or chunk name is too long.");
+        let long = InvalidInput::new("name", Reason::TooLong, "The transfer or chunk name is longer than 200 bytes.");
+        return app_error(&long.into());
     }
     let app = &state.app;
     let method = parts.method.clone();
@@ -94,8 +97,10 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
                 .await
             {
                 Ok(_) => StatusCode::CREATED.into_response(),
-                Err(AppError::Conflict(_)) => {
-                    dav_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "The upload exists already.")
+                // RFC 4918 answers a MKCOL of an address that is taken with 405; the row is
+                // the table's otherwise.
+                Err(e @ AppError::Conflict(Conflict::UploadExists)) => {
+                    dav_row(ErrorRow { status: StatusCode::METHOD_NOT_ALLOWED, ..app_row(&e) })
                 }
                 Err(e) => refusal(e),
             }
@@ -139,11 +144,11 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             }
             let dest = parts.headers.get("destination").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
             let Some((root, _)) = split_path(&dest) else {
-                return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The MOVE needs a Destination.");
+                return refuse(ApiError::BadRequest("The MOVE needs a Destination.".into()));
             };
             let mut segs = segments_below_user(&dest, root);
             let Some(name) = segs.pop() else {
-                return dav_error(StatusCode::BAD_REQUEST, "BadRequest", "The Destination names no file.");
+                return refuse(ApiError::BadRequest("The Destination names no file.".into()));
             };
             let cond = crate::api::files::conditions(&parts.headers);
             let mtime = crate::api::files::client_mtime(&parts.headers);
@@ -171,6 +176,6 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
                 Err(e) => refusal(e),
             }
         }
-        _ => dav_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "This method does not apply to an upload."),
+        _ => refuse(ApiError::MethodNotAllowed),
     }
 }

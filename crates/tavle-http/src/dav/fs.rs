@@ -16,7 +16,7 @@ use futures_util::{stream, FutureExt};
 use tavle_app::audit::RequestMeta;
 use tavle_app::auth::Session;
 use tavle_app::drive::{Destination, NodeRow, PropertyChange, SpaceView};
-use tavle_app::{App, AppError};
+use tavle_app::{App, AppError, Conflict};
 use tavle_core::drive::{name_key, Access, NodeKind};
 use tavle_core::NodeId;
 
@@ -108,6 +108,8 @@ pub(crate) struct Context {
     /// The drive's owner as clients show it (`oc:owner-id`): the login name of a person's
     /// own drive, the id of any other drive.
     pub owner_id: String,
+    /// Whether a COPY or MOVE may replace what is at its destination.
+    pub overwrite: bool,
     /// Nodes by path key, for this request only.
     cache: Mutex<HashMap<String, Option<NodeRow>>>,
     /// Properties of nodes listed in this request.
@@ -153,11 +155,13 @@ pub(crate) struct Asked {
     pub conditions: tavle_app::drive::Conditions,
     /// The username or drive id in the address.
     pub owner_id: String,
+    /// Whether a COPY or MOVE may replace what is at its destination (`Overwrite`, T unless F).
+    pub overwrite: bool,
 }
 
 impl Context {
     pub fn new(app: App, session: Session, meta: RequestMeta, space: SpaceView, asked: Asked) -> Self {
-        let Asked { method, mtime, conditions, owner_id } = asked;
+        let Asked { method, mtime, conditions, owner_id, overwrite } = asked;
         Context {
             app,
             session,
@@ -167,6 +171,7 @@ impl Context {
             mtime,
             conditions,
             owner_id,
+            overwrite,
             cache: Mutex::new(HashMap::new()),
             props: Mutex::new(HashMap::new()),
             written: Mutex::new(None),
@@ -181,7 +186,17 @@ impl Context {
         match e {
             AppError::NotFound(_) => FsError::NotFound,
             AppError::Forbidden | AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,
-            AppError::Conflict(_) => FsError::Exists,
+            // A taken name is the one conflict `dav_server` has a word for, and it answers a
+            // MKCOL with it as RFC 4918 says (405). A COPY or MOVE that may not overwrite
+            // gets 412 (RFC 4918, 9.8.5 and 9.9.4), which `dav_server` says only when it saw
+            // the name taken itself, not when another client took it since.
+            AppError::Conflict(Conflict::NameTaken(_)) if matches!(self.method.as_str(), "COPY" | "MOVE") => {
+                if let Ok(mut f) = self.failure.lock() {
+                    *f = Some(ErrorRow { status: StatusCode::PRECONDITION_FAILED, ..app_row(&e) });
+                }
+                FsError::GeneralFailure
+            }
+            AppError::Conflict(Conflict::NameTaken(_)) => FsError::Exists,
             other => {
                 let row = app_row(&other);
                 // A 403 stays one inside a multistatus; the answer's own body comes from the
@@ -245,12 +260,14 @@ impl Context {
     }
 
     /// The node a MOVE or COPY starts from, and where it goes. `dav_server` has already
-    /// removed what was at the destination when the client asked to overwrite it.
+    /// removed what was at the destination when the client asked to overwrite it; one that
+    /// asked not to (`Overwrite: F`) must not replace what another client put there since
+    /// `dav_server` looked, so the use case is told too and refuses a taken name (412).
     async fn source_and_destination(&self, from: &DavPath, to: &DavPath) -> FsResult<(NodeRow, Destination)> {
         let node = self.resolve(&segments(from)?).await?;
         let (parent, name) = self.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
         self.forget();
-        Ok((node, Destination { parent: parent.id, name: Some(name), replace: true }))
+        Ok((node, Destination { parent: parent.id, name: Some(name), replace: self.overwrite }))
     }
 
     /// The properties set on a node (from the folder listing when it was listed).

@@ -36,7 +36,7 @@ use tavle_app::AppError;
 use tavle_core::names;
 
 use crate::content::{quoted, set_header};
-use crate::error::{app_row, ErrorRow};
+use crate::error::{app_row, ApiError, ErrorRow};
 use crate::extract::request_meta;
 use crate::HttpState;
 use fs::{Context, TavleFs};
@@ -80,25 +80,13 @@ pub fn routes() -> Router<HttpState> {
     r.merge(chunks::routes())
 }
 
-/// An error answer in the form Nextcloud's clients read (SabreDAV's).
-pub(crate) fn dav_error(status: StatusCode, exception: &str, message: &str) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\">\
-         <s:exception>{exception}</s:exception><s:message>{}</s:message></d:error>\n",
-        xml_escape(message)
-    );
-    (status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
-}
-
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn unauthorized(message: &str) -> Response {
-    let mut resp = dav_error(StatusCode::UNAUTHORIZED, "NotAuthenticated", message);
-    resp.headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Tavle\", charset=\"UTF-8\""));
-    resp
+/// A refusal as WebDAV answers it, from the error table.
+pub(crate) fn refuse(e: ApiError) -> Response {
+    dav_row(e.row())
 }
 
 /// The username and secret of `Authorization: Basic`.
@@ -131,11 +119,7 @@ pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str
             let (host, path) = after.split_once('/').map_or((after, "/".to_string()), |(h, p)| (h, format!("/{p}")));
             let ours = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
             if !host.eq_ignore_ascii_case(ours) {
-                return Some(dav_error(
-                    StatusCode::BAD_GATEWAY,
-                    "BadGateway",
-                    "The destination is on another server; copy or move within this Tavle only.",
-                ));
+                return Some(refuse(ApiError::DestinationElsewhere));
             }
             path
         }
@@ -146,11 +130,7 @@ pub(crate) fn refuse_destination(headers: &mut HeaderMap, root: &str, user: &str
     }
     let theirs = split_path(&path).filter(|(r, k)| same_mount(root, user, r, k));
     let Some((their_root, their_user)) = theirs else {
-        return Some(dav_error(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "The destination is outside these files; copy or move within one drive only (the web app moves between drives).",
-        ));
+        return Some(refuse(ApiError::DestinationOutside));
     };
     let after_root = &path[their_root.len()..];
     let rest = after_root.find('/').map_or("", |i| &after_root[i..]);
@@ -170,30 +150,16 @@ async fn xml_body(body: Body) -> Result<axum::body::Bytes, Response> {
     let limited = http_body_util::Limited::new(body, XML_BODY_LIMIT);
     let bytes = match limited.collect().await {
         Ok(c) => c.to_bytes(),
-        Err(_) => {
-            return Err(dav_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestTooLarge",
-                "The XML request body is larger than 1 MiB.",
-            ))
-        }
+        Err(_) => return Err(refuse(ApiError::XmlTooLarge)),
     };
     // Only UTF-8 is read: a DTD written in UTF-16 or any other encoding would pass a check
     // made on UTF-8 text and then be expanded by the parser, which reads the declared encoding.
     if !utf8_xml(&bytes) {
-        return Err(dav_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UnsupportedMediaType",
-            "XML request bodies must be encoded as UTF-8.",
-        ));
+        return Err(refuse(ApiError::XmlNotUtf8));
     }
     let head = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
     if head.contains("<!DOCTYPE") || head.contains("<!ENTITY") {
-        return Err(dav_error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "XML with a document type declaration is refused.",
-        ));
+        return Err(refuse(ApiError::XmlDtd));
     }
     Ok(bytes)
 }
@@ -220,13 +186,20 @@ pub(crate) fn utf8_xml(bytes: &[u8]) -> bool {
     }
 }
 
-/// The answer for a file-system error outside `dav_server`.
-pub(crate) fn fs_status(e: dav_server::fs::FsError) -> Response {
+/// The answer for a file-system error outside `dav_server`: the use case's own row when it
+/// left one (`Context::fail`), else the table's row for what `dav_server` was told.
+pub(crate) fn fs_status(e: dav_server::fs::FsError, failure: Option<ErrorRow>) -> Response {
     use dav_server::fs::FsError;
+    if let Some(row) = failure {
+        return dav_row(row);
+    }
     match e {
-        FsError::NotFound => dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing at this path."),
-        FsError::Forbidden => dav_error(StatusCode::FORBIDDEN, "Forbidden", "You may not do this here."),
-        _ => dav_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "Something went wrong inside Tavle."),
+        FsError::NotFound => app_error(&AppError::NotFound("file or folder")),
+        FsError::Forbidden => app_error(&AppError::Forbidden),
+        other => {
+            tracing::error!(error = ?other, "a WebDAV file-system error without a cause");
+            refuse(ApiError::Internal)
+        }
     }
 }
 
@@ -245,25 +218,10 @@ pub(crate) async fn authenticate(
     meta: &tavle_app::audit::RequestMeta,
 ) -> Result<(tavle_app::auth::Session, String), Response> {
     let Some((login, secret)) = basic(headers) else {
-        return Err(unauthorized("Log in with your username and an app password (create one under My account)."));
+        return Err(refuse(ApiError::NeedsAppPassword));
     };
     match state.app.authenticate_basic(&login, &secret, meta).await {
         Ok(s) => Ok((s, login)),
-        Err(AppError::Throttled { retry_after_secs }) => {
-            let mut r = dav_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequests",
-                "Too many failed logins; wait and try again.",
-            );
-            set_header(r.headers_mut(), header::RETRY_AFTER, retry_after_secs);
-            Err(r)
-        }
-        Err(AppError::AccountDisabled) => {
-            Err(dav_error(StatusCode::FORBIDDEN, "Forbidden", "This account is disabled."))
-        }
-        Err(AppError::BadCredentials) | Err(AppError::Unauthenticated) => {
-            Err(unauthorized("The username or app password is wrong."))
-        }
         Err(e) => Err(app_error(&e)),
     }
 }
@@ -282,11 +240,7 @@ pub(crate) fn bad_path(path: &str) -> bool {
 
 /// The answer to a path that [`bad_path`] refuses.
 pub(crate) fn bad_path_answer() -> Response {
-    dav_error(
-        StatusCode::BAD_REQUEST,
-        "BadRequest",
-        "The address contains a \".\" or \"..\" segment or an encoded slash; name files by their own path.",
-    )
+    refuse(ApiError::BadPath)
 }
 
 async fn handle(State(state): State<HttpState>, req: Request) -> Response {
@@ -296,27 +250,18 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         return bad_path_answer();
     }
     let Some((root, user)) = split_path(parts.uri.path()) else {
-        return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is nothing here.");
+        return refuse(ApiError::NoRoute);
     };
     let (session, login) = match authenticate(&state, &parts.headers, &meta).await {
         Ok(x) => x,
         Err(refusal) => return refusal,
     };
     if !is_space_root(root) && names::username(&user).ok() != names::username(&login).ok() {
-        return dav_error(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "These are not your files; use your own username in the address.",
-        );
+        return refuse(ApiError::NotYourFiles);
     }
     if parts.method.as_str() == "PROPFIND" {
         match parts.headers.get("depth").and_then(|v| v.to_str().ok()).map(str::trim) {
-            Some(d) if d.eq_ignore_ascii_case("infinity") => {
-                let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
-                            <d:error xmlns:d=\"DAV:\"><d:propfind-finite-depth/></d:error>\n";
-                return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body)
-                    .into_response();
-            }
+            Some(d) if d.eq_ignore_ascii_case("infinity") => return refuse(ApiError::InfiniteDepth),
             Some(_) => {}
             // RFC 4918 reads a missing Depth as infinity, which is refused; like SabreDAV,
             // Tavle answers for Depth 1 instead.
@@ -343,9 +288,6 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         };
         match found {
             Ok(s) => s,
-            Err(AppError::NotFound(_)) => {
-                return dav_error(StatusCode::NOT_FOUND, "NotFound", "There is no such drive, or you may not see it.")
-            }
             Err(e) => return app_error(&e),
         }
     } else {
@@ -363,6 +305,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         // A person's own drive is theirs by their login as Tavle spells it (the address may
         // differ in case); any other drive by its id.
         owner_id: if is_space_root(root) { user.clone() } else { names::username(&login).unwrap_or(login.clone()) },
+        overwrite: !parts.headers.get("overwrite").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"F")),
     };
     let cx = Arc::new(Context::new(state.app.clone(), session, meta, space, asked));
     // The prefix as the client wrote it (a username may come percent-encoded), so that
@@ -413,11 +356,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         // dav_server says 502 for a path it cannot place under the prefix; Tavle is no
         // gateway, so that is the client's address at fault.
         if resp.status() == StatusCode::BAD_GATEWAY {
-            return dav_error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                "The address cannot be read as a path in this drive.",
-            );
+            return refuse(ApiError::BadRequest("The address cannot be read as a path in this drive.".into()));
         }
     }
     if (method == Method::PUT || method.as_str() == "MKCOL") && resp.status().is_success() {
@@ -461,6 +400,9 @@ pub(crate) fn app_error(e: &AppError) -> Response {
 pub(crate) fn dav_row(r: ErrorRow) -> Response {
     let exception = match r.status {
         StatusCode::BAD_REQUEST => "BadRequest",
+        StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
+        StatusCode::BAD_GATEWAY => "BadGateway",
         StatusCode::UNAUTHORIZED => "NotAuthenticated",
         StatusCode::FORBIDDEN => "Forbidden",
         StatusCode::NOT_FOUND => "NotFound",
@@ -473,15 +415,22 @@ pub(crate) fn dav_row(r: ErrorRow) -> Response {
         StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
         _ => "InternalError",
     };
+    // RFC 4918's condition element comes first, where the RFC defines one for the refusal.
+    let condition = r.dav_condition.map(|c| format!("<d:{c}/>")).unwrap_or_default();
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:error xmlns:d=\"DAV:\" xmlns:s=\"http://sabredav.org/ns\" \
-         xmlns:t=\"{TAVLE_NS}\"><s:exception>{exception}</s:exception><s:message>{}</s:message><t:code>{}</t:code></d:error>\n",
+         xmlns:t=\"{TAVLE_NS}\">{condition}<s:exception>{exception}</s:exception><s:message>{}</s:message><t:code>{}</t:code></d:error>\n",
         xml_escape(&r.message),
         r.code
     );
     let mut resp = (r.status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response();
     if let Some(secs) = r.retry_after {
         set_header(resp.headers_mut(), header::RETRY_AFTER, secs);
+    }
+    // WebDAV clients log in with Basic credentials when they are asked to.
+    if r.status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Tavle\", charset=\"UTF-8\""));
     }
     resp
 }

@@ -78,7 +78,7 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     let props = wanted(body)?;
     let node = match cx.resolve(segs).await {
         Ok(n) => n,
-        Err(e) => return Some(cx.take_failure().map_or_else(|| super::fs_status(e), super::dav_row)),
+        Err(e) => return Some(super::fs_status(e, cx.take_failure())),
     };
     let mut href = String::from(prefix);
     for s in segs {
