@@ -96,6 +96,16 @@ test('every error code of the API has a sentence in both languages', () => {
   assert.deepEqual(unlabelled(wanted), []);
 });
 
+test('every kind of conflict the server names has a sentence in both languages', () => {
+  // The string literals on the right of `=>` in `pub fn reason` of the `Conflict` enum.
+  const rust = repo('crates/tavle-app/src/error.rs');
+  const body = /pub fn reason\(&self\)[^{]*\{([\s\S]*?)\n    \}\n/.exec(rust);
+  assert.ok(body, 'crates/tavle-app/src/error.rs has `pub fn reason` of the conflicts');
+  const reasons = unique([...body[1].matchAll(/=>\s*"([a-z][a-z0-9_]*)"/g)].map((m) => m[1]));
+  assert.ok(reasons.length > 20, `the conflict reasons were found in the Rust source (${reasons.length})`);
+  assert.deepEqual(unlabelled(reasons.map((r) => `conflict.${r}`)), []);
+});
+
 test('every field the server names in invalid input has a name in both languages', () => {
   // `InvalidInput::new("field", …)`, and the helpers and closures that take the field first.
   const call = /(?:InvalidInput::new|names::\w+|\bdisplay_text|\bbad|\brefuse)\(\s*"([a-z][a-z0-9_]*)"/g;

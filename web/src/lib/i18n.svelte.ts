@@ -90,8 +90,9 @@ export type ErrorContext = Partial<Record<string, Key>> | ((err: ApiError) => Ke
 
 /** A sentence for a failed request, in the person's language. Every error code of the API has
  * one (`error.<code>`; tests/i18n.test.mjs reads the codes from the server's source); invalid
- * input is described from the field and reason the server names. The server's own (English)
- * sentence is shown only for a code this version of the app does not know. */
+ * input is described from the field and reason the server names, and a conflict from its
+ * reason (`conflict.<reason>`). The server's own (English) sentence is shown only for a code
+ * this version of the app does not know. */
 export function errorText(err: unknown, context?: ErrorContext): string {
   if (!(err instanceof ApiError)) return t('error.generic');
   const special = typeof context === 'function' ? context(err) : context?.[err.code];
@@ -107,6 +108,11 @@ export function errorText(err: unknown, context?: ErrorContext): string {
       return t(reason as Key, { field });
     }
     return err.message || t('error.invalid_input');
+  }
+  // A conflict names its kind (`conflict.<reason>`); a kind this version does not know yet
+  // falls back to the general sentence.
+  if (err.code === 'conflict' && err.reason && `conflict.${err.reason}` in dict) {
+    return t(`conflict.${err.reason}` as Key);
   }
   if (`error.${err.code}` in dict) return t(`error.${err.code}` as Key);
   // A code this version of the app does not know yet: the server's sentence says what to do.
