@@ -155,9 +155,9 @@ impl App {
         drop(conn);
         let Some(p) = app_password else {
             // The login password (demo only): checked every time, never cached.
-            return Ok(Session { actor, token_hash: format!("password:{username}"), csrf_token: String::new() });
+            return Ok(Session::new(actor, format!("password:{username}"), String::new()));
         };
-        let session = Session { actor, token_hash: key, csrf_token: String::new() };
+        let session = Session::new(actor, key, String::new());
         let mut last_seen_at = Timestamp(p.last_used_at.unwrap_or(0));
         if now.millis() - last_seen_at.millis() > 60_000 {
             self.note_app_password_use(p.tenant_id, p.id, now).await?;

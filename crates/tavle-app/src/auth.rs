@@ -19,12 +19,42 @@ use crate::cache::Entry;
 use crate::error::{AppError, AppResult};
 use crate::App;
 
-/// A logged-in request: who it is, and the session's own keys.
+/// A logged-in request: who it is, and the session's own keys. Only authentication makes
+/// one (its parts are private to the use cases), so a caller cannot make up who is asking;
+/// cloning it is one reference count, because every request does.
 #[derive(Clone, Debug)]
-pub struct Session {
-    pub actor: Actor,
-    pub token_hash: String,
-    pub csrf_token: String,
+pub struct Session(std::sync::Arc<SessionParts>);
+
+/// What a [`Session`] holds.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SessionParts {
+    pub(crate) actor: Actor,
+    pub(crate) token_hash: String,
+    pub(crate) csrf_token: String,
+}
+
+impl std::ops::Deref for Session {
+    type Target = SessionParts;
+    fn deref(&self) -> &SessionParts {
+        &self.0
+    }
+}
+
+impl Session {
+    pub(crate) fn new(actor: Actor, token_hash: String, csrf_token: String) -> Self {
+        Session(std::sync::Arc::new(SessionParts { actor, token_hash, csrf_token }))
+    }
+
+    /// Who is asking.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The token every state-changing request of a browser session must echo.
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
 }
 
 /// What a successful login hands back to the client.
@@ -131,7 +161,7 @@ impl App {
         tx.commit().await?;
         let mut conn = self.store.read().await?;
         let actor = conn.actor(record.tenant_id, record.person_id, record.status).await?;
-        let session = Session { actor, token_hash: rec.token_hash, csrf_token: rec.csrf_token };
+        let session = Session::new(actor, rec.token_hash, rec.csrf_token);
         Ok(LoginOutcome { token, session, device_token })
     }
 
@@ -272,7 +302,7 @@ impl App {
             self.cache.touch(&hash, now);
             last_seen_at = now;
         }
-        let session = Session { actor, token_hash: hash, csrf_token: rec.csrf_token };
+        let session = Session::new(actor, hash, rec.csrf_token);
         if let Some(epoch) = generation.and_then(|g| self.cache.epoch_since(session.actor.tenant_id, g)) {
             self.cache.put(Entry {
                 session: session.clone(),

@@ -84,9 +84,13 @@ impl Default for ThrottleConfig {
 }
 
 /// The application: the metadata store, the blob store, the clock and the password workers.
-/// Cheap to clone.
+/// Cheap to clone: one reference count, because every request clones it (axum's state).
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppParts>);
+
+/// What an [`App`] holds, shared by its clones.
+#[doc(hidden)]
+pub struct AppParts {
     pub(crate) store: Store,
     pub(crate) blobs: BlobStore,
     pub(crate) clock: Arc<dyn Clock>,
@@ -103,6 +107,13 @@ pub struct App {
     receipt_key: Arc<tokio::sync::OnceCell<receipts::ReceiptKey>>,
 }
 
+impl std::ops::Deref for App {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
@@ -113,7 +124,7 @@ impl App {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
         let passwords = Passwords::new(&cfg.passwords)?;
         let cache = Arc::new(cache::SessionCache::new(cfg.session_cache_entries));
-        Ok(App {
+        Ok(App(Arc::new(AppParts {
             store,
             blobs,
             clock,
@@ -124,7 +135,7 @@ impl App {
             uploads: Arc::default(),
             hand_ins: Arc::default(),
             receipt_key: Arc::new(tokio::sync::OnceCell::new()),
-        })
+        })))
     }
 
     /// The instance's receipt-signing key: read from the database, or made by the first node

@@ -67,7 +67,7 @@ impl App {
     pub async fn grant_login_flow(&self, s: &Session, login_token: &str, meta: &RequestMeta) -> AppResult<()> {
         let a = &s.actor;
         let now = self.clock.now();
-        let username = self.me(s).await?.person.username.ok_or(AppError::Forbidden)?;
+        let username = self.me(s).await?.person.username.clone().ok_or(AppError::Forbidden)?;
         let hash = secret_hash(login_token);
         let mut tx = self.store.write().await?;
         let flow = tx.login_flow_by_login(&hash, now.millis()).await?.ok_or(AppError::NotFound("login request"))?;

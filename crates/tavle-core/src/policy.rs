@@ -19,7 +19,7 @@
 //! school's people, never across municipalities.
 
 use crate::drive::{Access, Grantee, ShareGrant, SpaceFacts, SpaceKind};
-use crate::ids::{GroupId, PersonId, SchoolId, TenantId};
+use crate::ids::{AssignmentId, GroupId, PersonId, SchoolId, TenantId};
 use crate::org::{MemberRole, PersonStatus, StaffRole};
 
 /// One group membership of the actor, with the school the group belongs to.
@@ -177,6 +177,110 @@ pub fn space_access(actor: &Actor, space: &SpaceFacts) -> Access {
                 Access::None
             }
         }
+    }
+}
+
+/// The drives listed among the actor's own: their personal drive, one per class or team
+/// they belong to, and the staff drive of each school where they work or are a school admin.
+/// [`space_access`] lets them into every one of these. A municipality admin may open any
+/// school's staff drive, but has listed only those of schools where they work, so that
+/// their list is theirs and not every school's.
+pub fn listed_drives(actor: &Actor) -> Vec<SpaceKind> {
+    let mut kinds = vec![SpaceKind::Personal(actor.person_id)];
+    for m in &actor.memberships {
+        kinds.push(SpaceKind::Group { group: m.group_id, school: m.school_id });
+    }
+    let mut schools = actor.works_at.clone();
+    schools.extend(actor.staff.iter().filter_map(|r| match r {
+        StaffRole::SchoolAdmin(s) => Some(*s),
+        StaffRole::MunicipalityAdmin => None,
+    }));
+    schools.extend(actor.memberships.iter().filter(|m| m.role == MemberRole::Teacher).map(|m| m.school_id));
+    schools.sort();
+    schools.dedup();
+    kinds.extend(schools.into_iter().map(SpaceKind::Staff));
+    kinds
+}
+
+/// Whether the actor sees every member of a group they may view fully (with their status):
+/// the school's admins and the group's teachers do. Anyone else sees a member fully only as
+/// [`person_visibility`] says (themselves, or people they teach elsewhere).
+pub fn sees_group_members_fully(actor: &Actor, group: &GroupFacts) -> bool {
+    actor.active_in(group.tenant_id) && (actor.is_school_admin(group.school_id) || actor.teaches(group.group_id))
+}
+
+/// The actor's role at a school, as their overview shows it: `admin` where they are a
+/// school admin; otherwise what the roster enrols them as there (`enrolled_as`: pupil,
+/// teacher or staff); otherwise the role of their first group at the school; otherwise
+/// `admin` for a municipality admin (every school is theirs). `None`: the school is not
+/// theirs to list.
+pub fn school_role(actor: &Actor, school: SchoolId, enrolled_as: Option<&str>) -> Option<String> {
+    if actor.staff.contains(&StaffRole::SchoolAdmin(school)) {
+        return Some("admin".into());
+    }
+    if let Some(r) = enrolled_as {
+        return Some(r.to_string());
+    }
+    if let Some(m) = actor.memberships.iter().find(|m| m.school_id == school) {
+        return Some(m.role.code().to_string());
+    }
+    actor.is_municipality_admin().then(|| "admin".into())
+}
+
+/// What a WebDAV client does with a lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockUse {
+    Take,
+    Refresh,
+    Release,
+}
+
+/// Whether the actor may take, refresh or release a WebDAV lock in a drive where they have
+/// `access`; `holder` is the person who took the lock. A lock keeps others' changes out while
+/// someone edits, so only those who may change the drive take one; only its holder refreshes
+/// it; its holder releases it, and so may anyone else who may change the drive (a client that
+/// went away leaves its lock behind). Someone who may only read does none of these, whatever
+/// lock token a listing showed them.
+pub fn may_use_lock(actor: &Actor, access: Access, what: LockUse, holder: Option<PersonId>) -> bool {
+    if !actor.status.can_log_in() || access < Access::Edit {
+        return false;
+    }
+    match what {
+        LockUse::Take | LockUse::Release => true,
+        LockUse::Refresh => holder == Some(actor.person_id),
+    }
+}
+
+/// An exam that runs for the actor now (after its start for them, before their deadline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunningExam {
+    pub assignment: AssignmentId,
+    /// A closed exam locks the pupil out of everything but itself.
+    pub closed: bool,
+}
+
+/// What a pupil asks for while exams may run for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DuringExams {
+    /// A drive, a file or a listing of them; `in_exam_work` when it is in the pupil's working
+    /// folder of one of the running exams.
+    Drive { in_exam_work: bool },
+    /// An assignment: its page, files, feedback or receipt.
+    Assignment(AssignmentId),
+    /// Sharing something, or making a link.
+    Share,
+}
+
+/// Whether the exams running for a pupil let them have what they ask for. While any exam
+/// runs they share nothing and make no links; while a closed one runs, they reach only the
+/// running exams (two may overlap) and their working folders, nothing else of the drive or of
+/// other assignments.
+pub fn exams_allow(running: &[RunningExam], what: DuringExams) -> bool {
+    let closed = running.iter().any(|e| e.closed);
+    match what {
+        DuringExams::Drive { in_exam_work } => !closed || in_exam_work,
+        DuringExams::Assignment(id) => !closed || running.iter().any(|e| e.assignment == id),
+        DuringExams::Share => running.is_empty(),
     }
 }
 

@@ -96,7 +96,7 @@ impl FromRequestParts<HttpState> for Authed {
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+            if !constant_time_eq(sent.as_bytes(), session.csrf_token().as_bytes()) {
                 return Err(ApiError::Csrf);
             }
         }

@@ -362,3 +362,85 @@ async fn recent_files_are_the_callers_own_latest() {
     assert_eq!(other, json!([]));
     server.stop().await;
 }
+
+/// A WebDAV lock is decided by the policy: a pupil who may only read a class drive sees the
+/// teacher's lock token in a listing, but can neither release nor refresh the lock with it;
+/// the teacher (its holder) can.
+#[tokio::test]
+async fn a_reader_can_neither_release_nor_refresh_someone_elses_lock() {
+    let server = TestServer::start().await;
+    let (laerer, t_secret, _) = app_password(&server, "laerer1").await;
+    let (_, p_secret, _) = app_password(&server, "elev1").await;
+    let (_, spaces) = laerer.get("/api/v1/drive/spaces").await;
+    let class = spaces.as_array().unwrap().iter().find(|s| s["name"] == "1.A" && s["kind"] == "group").unwrap();
+    let base = format!("{}/remote.php/dav/spaces/{}/", server.base, class["id"].as_str().unwrap());
+    let http = common::plain_client();
+    let method = |m: &str| reqwest::Method::from_bytes(m.as_bytes()).unwrap();
+    let file = format!("{base}Plan.txt");
+    let put = http.put(&file).basic_auth("laerer1", Some(&t_secret)).body("ugeplan");
+    assert_eq!(put.send().await.unwrap().status(), StatusCode::CREATED);
+    let lock_body = r#"<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>laerer1</D:owner></D:lockinfo>"#;
+    let resp = http
+        .request(method("LOCK"), &file)
+        .basic_auth("laerer1", Some(&t_secret))
+        .header("timeout", "Second-600")
+        .body(lock_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let token = resp.headers()["lock-token"].to_str().unwrap().trim_matches(['<', '>']).to_string();
+    // The pupil reads the token off the file's lock discovery.
+    let body = r#"<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>"#;
+    let listing = http
+        .request(method("PROPFIND"), &file)
+        .basic_auth("elev1", Some(&p_secret))
+        .header("depth", "0")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listing.status(), StatusCode::MULTI_STATUS);
+    assert!(listing.text().await.unwrap().contains(&token), "the pupil sees the lock");
+    let unlock = http
+        .request(method("UNLOCK"), &file)
+        .basic_auth("elev1", Some(&p_secret))
+        .header("lock-token", format!("<{token}>"))
+        .send()
+        .await
+        .unwrap();
+    assert!(unlock.status().is_client_error(), "a reader's UNLOCK: {}", unlock.status());
+    let refresh = http
+        .request(method("LOCK"), &file)
+        .basic_auth("elev1", Some(&p_secret))
+        .header("if", format!("(<{token}>)"))
+        .header("timeout", "Second-3600")
+        .send()
+        .await
+        .unwrap();
+    assert!(refresh.status().is_client_error(), "a reader's refresh: {}", refresh.status());
+    // The lock still holds: a change without its token is refused, with it allowed.
+    let put = http.put(&file).basic_auth("laerer1", Some(&t_secret)).body("ny plan");
+    assert_eq!(put.send().await.unwrap().status(), StatusCode::LOCKED);
+    let put = http.put(&file).basic_auth("laerer1", Some(&t_secret)).header("if", format!("(<{token}>)"));
+    assert_eq!(put.body("ny plan").send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    // Its holder refreshes and releases it.
+    let refresh = http
+        .request(method("LOCK"), &file)
+        .basic_auth("laerer1", Some(&t_secret))
+        .header("if", format!("(<{token}>)"))
+        .header("timeout", "Second-3600")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), StatusCode::OK);
+    let unlock = http
+        .request(method("UNLOCK"), &file)
+        .basic_auth("laerer1", Some(&t_secret))
+        .header("lock-token", format!("<{token}>"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlock.status(), StatusCode::NO_CONTENT);
+    server.stop().await;
+}

@@ -9,7 +9,7 @@ use std::ops::DerefMut;
 use serde_json::json;
 use tavle_core::assignments::{Mode, Phase};
 use tavle_core::org::MemberRole;
-use tavle_core::policy::Actor;
+use tavle_core::policy::{exams_allow, Actor, DuringExams, RunningExam};
 use tavle_core::{AssignmentId, GroupId, PersonId, Timestamp};
 use tavle_store::{AnyConnection, Db};
 
@@ -18,6 +18,7 @@ use crate::audit::{event, RequestMeta};
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::App;
+use crate::Conflict;
 
 /// Where a pupil is in an exam.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,20 +153,48 @@ impl App {
         Ok(running)
     }
 
-    /// Whether an exam is running for the actor (they may not share or make links).
-    pub(crate) async fn in_running_exam(&self, a: &Actor) -> AppResult<bool> {
-        let mut conn = self.store.read().await?;
-        Ok(!self.running_exams(&mut conn, a).await?.is_empty())
+    /// The running exams as the policy's facts.
+    async fn running_facts<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<(Vec<AssignmentRow>, Vec<RunningExam>)>
+    where
+        C: DerefMut<Target = AnyConnection> + Send,
+    {
+        let rows = self.running_exams(db, a).await?;
+        let facts = rows
+            .iter()
+            .map(|r| RunningExam { assignment: r.id, closed: r.mode == (Mode::Exam { closed: true }) })
+            .collect();
+        Ok((rows, facts))
     }
 
-    /// While a closed exam runs for the actor, the exams running for them (the closed one and
-    /// any that overlaps it): then these are the only assignments they reach (their pages,
-    /// working folders, hand-ins). `None` when no closed exam runs.
-    pub(crate) async fn closed_exam(&self, a: &Actor) -> AppResult<Option<Vec<AssignmentId>>> {
+    /// Refuses sharing and links while an exam runs for the actor (`policy::exams_allow`).
+    pub(crate) async fn exams_allow_sharing(&self, a: &Actor) -> AppResult<()> {
         let mut conn = self.store.read().await?;
-        let running = self.running_exams(&mut conn, a).await?;
-        let closed = running.iter().any(|r| r.mode == (Mode::Exam { closed: true }));
-        Ok(closed.then(|| running.iter().map(|r| r.id).collect()))
+        let (_, running) = self.running_facts(&mut conn, a).await?;
+        if exams_allow(&running, DuringExams::Share) {
+            Ok(())
+        } else {
+            Err(Conflict::ExamRunning.into())
+        }
+    }
+
+    /// Refuses an assignment other than the running exams while a closed one runs for the
+    /// actor (`policy::exams_allow`).
+    pub(crate) async fn exams_allow_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<()> {
+        let mut conn = self.store.read().await?;
+        let (_, running) = self.running_facts(&mut conn, a).await?;
+        if exams_allow(&running, DuringExams::Assignment(id)) {
+            Ok(())
+        } else {
+            Err(AppError::ExamLocked)
+        }
+    }
+
+    /// Of `rows`, those the exams running for the actor let them reach.
+    pub(crate) async fn exams_filter_assignments(&self, a: &Actor, rows: &mut Vec<AssignmentRow>) -> AppResult<()> {
+        let mut conn = self.store.read().await?;
+        let (_, running) = self.running_facts(&mut conn, a).await?;
+        rows.retain(|r| exams_allow(&running, DuringExams::Assignment(r.id)));
+        Ok(())
     }
 
     /// Refuses the drive to a pupil while a closed exam runs for them.
@@ -176,8 +205,9 @@ impl App {
         self.exam_lock_at(db, a, &[]).await
     }
 
-    /// Refuses `path` (root first) of the drive to a pupil while a closed exam runs for them,
-    /// unless it is in their working folder of an exam running for them.
+    /// Refuses `path` (root first) of the drive to a pupil as the exams running for them say
+    /// (`policy::exams_allow`): during a closed exam, all but their working folders of the
+    /// running exams.
     pub(crate) async fn exam_lock_at<C>(
         &self,
         db: &mut Db<C>,
@@ -187,17 +217,23 @@ impl App {
     where
         C: DerefMut<Target = AnyConnection> + Send,
     {
-        let running = self.running_exams(db, a).await?;
-        if !running.iter().any(|r| r.mode == (Mode::Exam { closed: true })) {
+        let (rows, running) = self.running_facts(db, a).await?;
+        if exams_allow(&running, DuringExams::Drive { in_exam_work: false }) {
             return Ok(());
         }
+        let mut in_exam_work = false;
         if !path.is_empty() {
-            for row in &running {
+            for row in &rows {
                 if self.in_exam_work(db, a, row, path).await? {
-                    return Ok(());
+                    in_exam_work = true;
+                    break;
                 }
             }
         }
-        Err(AppError::ExamLocked)
+        if exams_allow(&running, DuringExams::Drive { in_exam_work }) {
+            Ok(())
+        } else {
+            Err(AppError::ExamLocked)
+        }
     }
 }

@@ -3,9 +3,11 @@
 //! every Tavle node agrees on them.
 
 use tavle_core::drive::{name_key, Access};
-use tavle_core::SpaceId;
+use tavle_core::policy::{may_use_lock, LockUse};
+use tavle_core::{PersonId, SpaceId};
 use tavle_store::dav::{DavLockRow, DavPropertyRow};
 use tavle_store::drive::NodeRow;
+use tavle_store::Tx;
 
 use super::spaces::SpaceView;
 use crate::auth::Session;
@@ -78,7 +80,8 @@ impl App {
     }
 
     /// Takes a lock unless `conflicts` (given the space's live locks, read in the same
-    /// transaction) finds one in the way, which is returned instead.
+    /// transaction) finds one in the way, which is returned instead. The lock's principal is
+    /// the caller's person id, which is how the policy knows its holder later.
     pub async fn dav_lock(
         &self,
         s: &Session,
@@ -86,9 +89,10 @@ impl App {
         lock: DavLockRow,
         conflicts: impl FnOnce(&[DavLockRow]) -> Option<DavLockRow>,
     ) -> AppResult<Result<DavLockRow, DavLockRow>> {
-        if space.access < Access::Edit {
+        if !may_use_lock(&s.actor, space.access, LockUse::Take, None) || lock.space_id != space.space.id {
             return Err(AppError::Forbidden);
         }
+        let lock = DavLockRow { tenant_id: s.actor.tenant_id, principal: Some(s.actor.person_id.to_string()), ..lock };
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
         let locks = tx.dav_locks(s.actor.tenant_id, space.space.id, now).await?;
@@ -100,20 +104,44 @@ impl App {
         Ok(Ok(lock))
     }
 
-    /// Gives a lock a new timeout.
-    pub async fn dav_refresh(&self, s: &Session, lock: &DavLockRow) -> AppResult<()> {
-        let mut tx = self.store.write().await?;
-        if lock.tenant_id != s.actor.tenant_id {
-            return Err(AppError::NotFound("lock"));
+    /// The live lock with `token` in the caller's drive, if the policy lets them `what` it.
+    async fn usable_lock(
+        &self,
+        tx: &mut Tx,
+        s: &Session,
+        space: &SpaceView,
+        token: &str,
+        what: LockUse,
+    ) -> AppResult<DavLockRow> {
+        let now = self.clock.now().millis();
+        let lock = tx
+            .dav_locks(s.actor.tenant_id, space.space.id, now)
+            .await?
+            .into_iter()
+            .find(|l| l.token == token)
+            .ok_or(AppError::NotFound("lock"))?;
+        if may_use_lock(&s.actor, space.access, what, holder(&lock)) {
+            Ok(lock)
+        } else {
+            Err(AppError::Forbidden)
         }
-        tx.refresh_dav_lock(lock).await?;
+    }
+
+    /// Gives a lock a new timeout; only its holder may.
+    pub async fn dav_refresh(&self, s: &Session, space: &SpaceView, lock: &DavLockRow) -> AppResult<()> {
+        let mut tx = self.store.write().await?;
+        let current = self.usable_lock(&mut tx, s, space, &lock.token, LockUse::Refresh).await?;
+        let refreshed = DavLockRow { timeout_secs: lock.timeout_secs, expires_at: lock.expires_at, ..current };
+        tx.refresh_dav_lock(&refreshed).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Releases a lock; returns whether it existed.
-    pub async fn dav_unlock(&self, s: &Session, token: &str) -> AppResult<bool> {
+    /// Releases a lock in the caller's drive, as the policy allows (its holder, or someone
+    /// else who may change the drive); returns whether it existed.
+    pub async fn dav_unlock(&self, s: &Session, space: &SpaceView, token: &str) -> AppResult<bool> {
         let mut tx = self.store.write().await?;
+        self.usable_lock(&mut tx, s, space, token, LockUse::Release).await?;
         let done = tx.delete_dav_lock(s.actor.tenant_id, token).await?;
         tx.commit().await?;
         Ok(done)
@@ -127,4 +155,10 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Who took a lock: its principal is their person id (`dav_lock`; migration 0019 rewrote
+/// older locks' usernames).
+fn holder(lock: &DavLockRow) -> Option<PersonId> {
+    lock.principal.as_deref().and_then(|p| p.parse().ok()).map(PersonId)
 }

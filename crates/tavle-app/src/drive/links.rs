@@ -134,9 +134,7 @@ impl App {
                 return Err(AppError::Forbidden);
             }
         }
-        if self.in_running_exam(a).await? {
-            return Err(Conflict::ExamRunning.into());
-        }
+        self.exams_allow_sharing(a).await?;
         let password_hash = match settings.password.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(p) if p.chars().count() < MIN_LINK_PASSWORD => {
@@ -382,8 +380,7 @@ impl App {
         if c.link.kind != LinkKind::Upload {
             return Err(AppError::Forbidden);
         }
-        let owner =
-            Session { actor: c.owner.clone(), token_hash: format!("link:{}", c.link.id), csrf_token: String::new() };
+        let owner = Session::new(c.owner.clone(), format!("link:{}", c.link.id), String::new());
         let cond = Conditions { keep_both: true, ..Conditions::default() };
         let up = self.upload(&owner, c.link.node_id, name, body, &cond, None).await?;
         let mut tx = self.store.write().await?;

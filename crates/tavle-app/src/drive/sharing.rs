@@ -53,9 +53,7 @@ impl App {
             )
             .into());
         }
-        if self.in_running_exam(a).await? {
-            return Err(Conflict::ExamRunning.into());
-        }
+        self.exams_allow_sharing(a).await?;
         let mut tx = self.store.write().await?;
         let r = self.reach(&mut tx, a, node, false).await?;
         if r.space_access < Access::Edit {

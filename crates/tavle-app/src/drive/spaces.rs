@@ -31,24 +31,6 @@ pub struct SpaceView {
 const MIN_QUOTA: i64 = 1 << 20;
 const MAX_QUOTA: i64 = 100 << 40;
 
-/// The spaces a person has by who they are: their own, one per group, one per school they
-/// work at.
-fn spaces_of(a: &Actor) -> Vec<SpaceKind> {
-    let mut kinds = vec![SpaceKind::Personal(a.person_id)];
-    for m in &a.memberships {
-        kinds.push(SpaceKind::Group { group: m.group_id, school: m.school_id });
-    }
-    let mut schools = a.works_at.clone();
-    schools.extend(a.staff.iter().filter_map(|r| match r {
-        tavle_core::org::StaffRole::SchoolAdmin(s) => Some(*s),
-        tavle_core::org::StaffRole::MunicipalityAdmin => None,
-    }));
-    schools.sort();
-    schools.dedup();
-    kinds.extend(schools.into_iter().map(SpaceKind::Staff));
-    kinds
-}
-
 impl App {
     /// The quota that applies to a space.
     pub(crate) fn quota_of(&self, space: &SpaceRow) -> i64 {
@@ -64,7 +46,7 @@ impl App {
     pub async fn spaces(&self, s: &Session) -> AppResult<Vec<SpaceView>> {
         self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
-        let kinds = spaces_of(a);
+        let kinds = tavle_core::policy::listed_drives(a);
         let mut conn = self.store.read().await?;
         let mut found = conn.spaces_of(a.tenant_id, &kinds).await?;
         drop(conn);

@@ -4,7 +4,9 @@ use crate::Conflict;
 use serde_json::json;
 use tavle_core::names;
 use tavle_core::org::{Group, GroupKind, MemberRole};
-use tavle_core::policy::{allows, person_visibility, sees_others_fully, Action, GroupFacts, Visibility};
+use tavle_core::policy::{
+    allows, person_visibility, sees_group_members_fully, sees_others_fully, Action, GroupFacts, Visibility,
+};
 use tavle_core::{GroupId, InvalidInput, PersonId, Reason, SchoolId, SchoolYearId};
 
 use super::schools::conflict;
@@ -61,8 +63,7 @@ impl App {
         for m in members {
             // Seeing the group means seeing every member's name; the status only to those who
             // see the member fully. School admins and teachers of the group see everyone fully.
-            let full = a.is_school_admin(g.school_id)
-                || a.memberships.iter().any(|am| am.group_id == group && am.role == MemberRole::Teacher)
+            let full = sees_group_members_fully(a, &facts(&g))
                 || m.person_id == a.person_id
                 || (sees_others_fully(a)
                     && person_visibility(a, &conn.person_facts(a.tenant_id, m.person_id).await?) == Visibility::Full);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use tavle_core::org::StaffRole;
+use tavle_core::policy::school_role;
 use tavle_core::{GroupId, SchoolId};
 
 use crate::auth::Session;
@@ -13,14 +13,16 @@ use crate::App;
 impl App {
     /// The person's own view. Kept with their cached session until the organisation of their
     /// tenant changes, so a page load of a logged-in person need not read the database.
-    pub async fn me(&self, s: &Session) -> AppResult<MeView> {
+    /// Shared, not copied: the view is read on every page load, and the cached one is
+    /// handed out as it is.
+    pub async fn me(&self, s: &Session) -> AppResult<std::sync::Arc<MeView>> {
         let cached = self.cache.get(&s.token_hash);
         if let Some(view) = cached.as_ref().and_then(|e| e.me.get()) {
-            return Ok(view.as_ref().clone());
+            return Ok(view.clone());
         }
-        let view = self.load_me(s).await?;
+        let view = std::sync::Arc::new(self.load_me(s).await?);
         if let Some(e) = cached {
-            let _ = e.me.set(std::sync::Arc::new(view.clone()));
+            let _ = e.me.set(view.clone());
         }
         Ok(view)
     }
@@ -32,26 +34,15 @@ impl App {
         let tenant = conn.tenant(a.tenant_id).await?.ok_or(AppError::Unauthenticated)?;
         let person_schools = conn.schools_of(a.tenant_id, a.person_id).await?;
 
-        // Roles per school: admin beats staff beats teacher beats pupil.
-        let mut roles: BTreeMap<SchoolId, String> = BTreeMap::new();
-        for ps in &person_schools {
-            roles.insert(ps.school_id, ps.role.clone());
-        }
-        for m in &a.memberships {
-            roles.entry(m.school_id).or_insert_with(|| m.role.code().to_string());
-        }
-        for r in &a.staff {
-            if let StaffRole::SchoolAdmin(sc) = r {
-                roles.insert(*sc, "admin".to_string());
-            }
-        }
+        // Each school's role is the policy's to say (`policy::school_role`).
+        let enrolled: BTreeMap<SchoolId, &str> =
+            person_schools.iter().map(|ps| (ps.school_id, ps.role.as_str())).collect();
         let all_schools = conn.schools(a.tenant_id).await?;
         let schools = all_schools
             .into_iter()
-            .filter(|s| a.is_municipality_admin() || roles.contains_key(&s.id))
-            .map(|school| {
-                let role = roles.get(&school.id).cloned().unwrap_or_else(|| "admin".to_string());
-                MySchool { school, role }
+            .filter_map(|school| {
+                let role = school_role(a, school.id, enrolled.get(&school.id).copied())?;
+                Some(MySchool { school, role })
             })
             .collect();
         // Three queries for all groups, whatever their number: groups, their years, teachers.

@@ -363,3 +363,100 @@ fn an_assignment_for_some_pupils_is_theirs_alone() {
     let for_teacher = [teacher.person_id];
     assert!(!hands_in(teacher, &AssignmentFacts { group: g1a, published: true, pupils: Some(&for_teacher) }));
 }
+
+#[test]
+fn every_listed_drive_is_one_the_actor_may_enter() {
+    use crate::drive::SpaceFacts;
+    use crate::ids::SpaceId;
+    let w = world();
+    for (who, a) in actors(&w) {
+        for kind in listed_drives(&a) {
+            let facts = SpaceFacts { tenant_id: a.tenant_id, space_id: SpaceId(id(300)), kind };
+            if a.status.can_log_in() {
+                assert!(space_access(&a, &facts) >= Access::View, "{who}: {kind:?} is listed but closed");
+            }
+        }
+    }
+    // A teacher lists their class's drive and their school's staff drive; a pupil neither staff drive.
+    let teacher = &actors(&w)[2].1;
+    assert!(listed_drives(teacher).contains(&SpaceKind::Staff(w.s1)));
+    assert!(!listed_drives(&actors(&w)[0].1).iter().any(|k| matches!(k, SpaceKind::Staff(_))));
+}
+
+#[test]
+fn group_members_roles_and_locks_table() {
+    let w = world();
+    let actors = actors(&w);
+    let g1a = GroupFacts { tenant_id: w.a, school_id: w.s1, group_id: w.g1a };
+    let holder = actors[2].1.person_id; // lærer 1A took the lock
+    let mut out =
+        String::from("              members1A roleS1  roleS2  | lock as: reader     editor (take refresh release)\n");
+    for (who, a) in &actors {
+        let enrolled = a.schools.contains(&w.s1).then_some(if a.works_at.is_empty() { "pupil" } else { "teacher" });
+        let role = |s, e: Option<&str>| school_role(a, s, e).unwrap_or_else(|| "-".into());
+        let lock = |access| {
+            [LockUse::Take, LockUse::Refresh, LockUse::Release]
+                .map(|u| if may_use_lock(a, access, u, Some(holder)) { "y" } else { "-" })
+                .join("")
+        };
+        out.push_str(&format!(
+            "{who:<13} {:<9} {:<7} {:<7} |          {:<10} {}\n",
+            if sees_group_members_fully(a, &g1a) { "full" } else { "-" },
+            role(w.s1, enrolled),
+            role(w.s2, None),
+            lock(Access::View),
+            lock(Access::Edit),
+        ));
+    }
+    expect![[r#"
+                      members1A roleS1  roleS2  | lock as: reader     editor (take refresh release)
+        elev 1A       -         pupil   -       |          ---        y-y
+        elev 1B       -         pupil   -       |          ---        y-y
+        lærer 1A      full      teacher -       |          ---        yyy
+        leder S1      full      admin   -       |          ---        y-y
+        leder S2      -         -       admin   |          ---        y-y
+        kommune A     full      admin   admin   |          ---        y-y
+        kommune B     -         admin   admin   |          ---        y-y
+        elev B        -         -       -       |          ---        y-y
+        spærret 1A    -         pupil   -       |          ---        ---
+        udmeldt kom.  -         admin   admin   |          ---        ---
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn exams_lock_a_pupil_in_as_the_table_says() {
+    let (e1, e2, other) = (AssignmentId(id(501)), AssignmentId(id(502)), AssignmentId(id(503)));
+    let open = RunningExam { assignment: e1, closed: false };
+    let closed = RunningExam { assignment: e2, closed: true };
+    let cases: [(&str, Vec<RunningExam>); 4] =
+        [("none", vec![]), ("open", vec![open]), ("closed", vec![closed]), ("both", vec![open, closed])];
+    let asks = [
+        ("drive", DuringExams::Drive { in_exam_work: false }),
+        ("work", DuringExams::Drive { in_exam_work: true }),
+        ("exam1", DuringExams::Assignment(e1)),
+        ("exam2", DuringExams::Assignment(e2)),
+        ("other", DuringExams::Assignment(other)),
+        ("share", DuringExams::Share),
+    ];
+    let mut out = format!("{:<8}", "");
+    for (name, _) in &asks {
+        out.push_str(&format!("{name:<7}"));
+    }
+    out.push('\n');
+    for (name, running) in &cases {
+        out.push_str(&format!("{name:<8}"));
+        for (_, ask) in &asks {
+            out.push_str(&format!("{:<7}", if exams_allow(running, *ask) { "yes" } else { "-" }));
+        }
+        out.push('\n');
+    }
+    expect![[r#"
+                drive  work   exam1  exam2  other  share  
+        none    yes    yes    yes    yes    yes    yes    
+        open    yes    yes    yes    yes    yes    -      
+        closed  -      yes    -      yes    -      -      
+        both    -      yes    yes    yes    -      -      
+    "#]]
+    .assert_eq(&out);
+}

@@ -72,7 +72,7 @@ pub async fn login(
     let outcome = state.app.login(&req.username, &req.password, &meta).await?;
     let me = state.app.me(&outcome.session).await?;
     let cookie = session_cookie(&state, outcome.token, None);
-    let mut resp = Json(MeWire::from(&me)).into_response();
+    let mut resp = Json(MeWire::from(&*me)).into_response();
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -94,7 +94,7 @@ pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<R
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = MeWire), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<MeWire>> {
-    Ok(Json(MeWire::from(&state.app.me(&auth.session).await?)))
+    Ok(Json(MeWire::from(&*state.app.me(&auth.session).await?)))
 }
 
 /// My sessions on every device.

@@ -127,7 +127,7 @@ impl DbLocks {
     fn unavailable(&self) -> DavLockRow {
         DavLockRow {
             token: "opaquelocktoken:unavailable".into(),
-            tenant_id: self.cx.session.actor.tenant_id,
+            tenant_id: self.cx.session.actor().tenant_id,
             space_id: self.cx.space.space.id,
             path: "/".into(),
             href: "/".into(),
@@ -199,7 +199,7 @@ impl DavLockSystem for DbLocks {
             let now = self.now_ms();
             let row = DavLockRow {
                 token: format!("opaquelocktoken:{}", uuid::Uuid::new_v4()),
-                tenant_id: self.cx.session.actor.tenant_id,
+                tenant_id: self.cx.session.actor().tenant_id,
                 space_id: self.cx.space.space.id,
                 path: key.clone(),
                 href,
@@ -239,7 +239,7 @@ impl DavLockSystem for DbLocks {
             if self.find(&locks, &key, &token).is_none() {
                 return Err(());
             }
-            match self.cx.app.dav_unlock(&self.cx.session, &token).await {
+            match self.cx.app.dav_unlock(&self.cx.session, &self.cx.space, &token).await {
                 Ok(true) => Ok(()),
                 _ => Err(()),
             }
@@ -256,7 +256,7 @@ impl DavLockSystem for DbLocks {
             let now = self.now_ms();
             l.timeout_secs = timeout.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             l.expires_at = timeout.map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
-            self.cx.app.dav_refresh(&self.cx.session, &l).await.map_err(|_| ())?;
+            self.cx.app.dav_refresh(&self.cx.session, &self.cx.space, &l).await.map_err(|_| ())?;
             Ok(self.to_dav(&l))
         }
         .boxed()

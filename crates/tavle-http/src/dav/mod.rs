@@ -339,7 +339,9 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         .strip_prefix(prefix.clone())
         .filesystem(Box::new(TavleFs(cx.clone())))
         .locksystem(Box::new(DbLocks::new(cx.clone(), prefix)))
-        .principal(login)
+        // A lock's principal is its holder's person id: the policy decides who may refresh or
+        // release it by that, however the username was spelt in the login.
+        .principal(cx.session.actor().person_id.to_string())
         .autoindex(false)
         // Downloads go out in 1 MiB pieces, as the blob store reads them.
         .read_buf_size(1 << 20);
