@@ -11,6 +11,10 @@ pub struct MeView {
     pub schools: Vec<MySchool>,
     pub groups: Vec<MyGroup>,
     pub csrf_token: String,
+    /// The view as a door sends it, made once by that door and kept with the cached view:
+    /// `GET /api/v1/me` is the request every page load makes, and converting the view for
+    /// each of them cost more than everything else the request does.
+    pub rendered: std::sync::OnceLock<bytes::Bytes>,
 }
 
 #[derive(Clone, Debug)]

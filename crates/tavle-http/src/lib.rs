@@ -152,7 +152,6 @@ async fn api_not_found() -> impl IntoResponse {
 /// The whole HTTP application.
 pub fn router(state: HttpState) -> Router {
     let (api, doc) = api_router().split_for_parts();
-    let api = api.layer(axum::middleware::map_response(error::envelope));
     let doc = Arc::new(doc);
     Router::new()
         .merge(api)
@@ -164,7 +163,6 @@ pub fn router(state: HttpState) -> Router {
         .merge(dav::routes())
         .merge(nextcloud::routes())
         .fallback(web::serve)
-        .layer(axum::middleware::from_fn(unread::close_unread))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::edge))
         .with_state(state)
 }

@@ -163,11 +163,11 @@ async fn user(state: HttpState, req: Request, v2: bool) -> Response {
     };
     let quota = match state.app.personal_space(&session).await {
         Ok(s) => json!({
-            "free": s.quota_bytes - s.space.used_bytes,
-            "used": s.space.used_bytes,
-            "total": s.quota_bytes,
-            "relative": if s.quota_bytes > 0 { (s.space.used_bytes * 10000 / s.quota_bytes) as f64 / 100.0 } else { 0.0 },
-            "quota": s.quota_bytes,
+            "free": s.quota_bytes() - s.space().used_bytes,
+            "used": s.space().used_bytes,
+            "total": s.quota_bytes(),
+            "relative": if s.quota_bytes() > 0 { (s.space().used_bytes * 10000 / s.quota_bytes()) as f64 / 100.0 } else { 0.0 },
+            "quota": s.quota_bytes(),
         }),
         Err(_) => json!({}),
     };

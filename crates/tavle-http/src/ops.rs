@@ -55,13 +55,23 @@ impl Metrics {
     }
 }
 
-pub async fn track(State(state): State<HttpState>, req: Request<Body>, next: Next) -> Response {
+/// What every answer passes through, in one layer (on the hot path each layer of its own
+/// costs a boxed future and a dynamic call per request): the request is counted and timed
+/// by route; an answer given before the request's body was read says `Connection: close`
+/// (`unread`); and an error answer of the API that did not come from the error table gets
+/// its envelope (`error::envelope`).
+pub async fn edge(State(state): State<HttpState>, req: Request<Body>, next: Next) -> Response {
     // Paths that no route matches (unknown API paths have their own route) are the web app's
     // files and pages: one label keeps the metric's cardinality bounded.
     let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "web".into());
     let method = req.method().to_string();
     let started = Instant::now();
-    let resp = next.run(req).await;
+    let (req, read) = crate::unread::watch(req);
+    let mut resp = next.run(req).await;
+    crate::unread::close_if_unread(&mut resp, read.as_deref());
+    if route.starts_with("/api/") {
+        resp = crate::error::envelope(resp).await;
+    }
     let m = &state.metrics;
     m.requests.get_or_create(&RequestLabels { method, route: route.clone(), status: resp.status().as_u16() }).inc();
     m.latency.get_or_create(&RouteLabels { route }).observe(started.elapsed().as_secs_f64());

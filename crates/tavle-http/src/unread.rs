@@ -14,21 +14,24 @@ use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{header, HeaderValue, Request};
-use axum::middleware::Next;
 use axum::response::Response;
 
-/// The middleware: watches the request's body and marks the answer when it was left unread.
-pub async fn close_unread(req: Request<Body>, next: Next) -> Response {
+/// Watches the request's body: the flag it returns (none for a request without a body) says
+/// afterwards whether the body was read to its end.
+pub(crate) fn watch(req: Request<Body>) -> (Request<Body>, Option<Arc<AtomicBool>>) {
     if req.body().is_end_stream() {
-        return next.run(req).await;
+        return (req, None);
     }
     let read = Arc::new(AtomicBool::new(false));
     let req = req.map(|inner| Body::new(Watched { inner, read: read.clone() }));
-    let mut resp = next.run(req).await;
-    if !read.load(Ordering::Acquire) {
+    (req, Some(read))
+}
+
+/// Marks an answer given before the body it watched was read.
+pub(crate) fn close_if_unread(resp: &mut Response, read: Option<&AtomicBool>) {
+    if read.is_some_and(|r| !r.load(Ordering::Acquire)) {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    resp
 }
 
 /// A request body that notes when it has been read to its end.

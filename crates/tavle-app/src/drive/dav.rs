@@ -4,7 +4,7 @@
 
 use tavle_core::drive::{name_key, Access};
 use tavle_core::policy::{may_use_lock, LockUse};
-use tavle_core::{PersonId, SpaceId};
+use tavle_core::PersonId;
 use tavle_store::dav::{DavLockRow, DavPropertyRow};
 use tavle_store::drive::NodeRow;
 use tavle_store::Tx;
@@ -74,9 +74,9 @@ impl App {
     }
 
     /// The live locks of a space the caller may see.
-    pub async fn dav_locks(&self, s: &Session, space: SpaceId) -> AppResult<Vec<DavLockRow>> {
+    pub async fn dav_locks(&self, s: &Session, space: &SpaceView) -> AppResult<Vec<DavLockRow>> {
         let now = self.clock.now().millis();
-        Ok(self.store.read().await?.dav_locks(s.actor.tenant_id, space, now).await?)
+        Ok(self.store.read().await?.dav_locks(s.actor.tenant_id, space.space.id, now).await?)
     }
 
     /// Takes a lock unless `conflicts` (given the space's live locks, read in the same
@@ -148,10 +148,13 @@ impl App {
     }
 
     /// Drops the locks on a path and below (after it was moved or deleted).
-    pub async fn dav_unlock_under(&self, s: &Session, space: SpaceId, path: &str) -> AppResult<()> {
+    pub async fn dav_unlock_under(&self, s: &Session, space: &SpaceView, path: &str) -> AppResult<()> {
+        if !may_use_lock(&s.actor, space.access, LockUse::Release, None) {
+            return Err(AppError::Forbidden);
+        }
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        tx.delete_dav_locks_under(s.actor.tenant_id, space, path, now).await?;
+        tx.delete_dav_locks_under(s.actor.tenant_id, space.space.id, path, now).await?;
         tx.commit().await?;
         Ok(())
     }

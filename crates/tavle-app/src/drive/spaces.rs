@@ -14,17 +14,41 @@ use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::App;
 
-/// A space as the caller sees it.
+/// A space as the caller sees it, with the access the policy gave them. Only the drive's use
+/// cases make one (its fields are private), so a `SpaceView` passed back in is an access
+/// decision that was made, not one a caller wrote.
 #[derive(Clone, Debug)]
 pub struct SpaceView {
-    pub space: SpaceRow,
+    pub(crate) space: SpaceRow,
     /// The group's or school's name; for a personal drive, the owner's name.
-    pub name: String,
+    pub(crate) name: String,
     /// The quota that applies (bytes).
-    pub quota_bytes: i64,
-    pub access: Access,
+    pub(crate) quota_bytes: i64,
+    pub(crate) access: Access,
     /// Whether the caller may change the quota (`policy::may_set_quota`).
-    pub can_set_quota: bool,
+    pub(crate) can_set_quota: bool,
+}
+
+impl SpaceView {
+    pub fn space(&self) -> &SpaceRow {
+        &self.space
+    }
+    /// The group's or school's name; for a personal drive, the owner's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The quota that applies (bytes).
+    pub fn quota_bytes(&self) -> i64 {
+        self.quota_bytes
+    }
+    /// What the caller may do here (`policy::space_access`).
+    pub fn access(&self) -> Access {
+        self.access
+    }
+    /// Whether the caller may change the quota (`policy::may_set_quota`).
+    pub fn can_set_quota(&self) -> bool {
+        self.can_set_quota
+    }
 }
 
 /// The smallest and largest quota an admin may set.

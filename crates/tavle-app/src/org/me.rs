@@ -73,6 +73,6 @@ impl App {
             schools: person_schools.into_iter().map(|p| (p.school_id, p.role)).collect(),
             groups: groups.iter().map(|g| (g.group.id, g.role)).collect(),
         };
-        Ok(MeView { person, tenant, schools, groups, csrf_token: s.csrf_token.clone() })
+        Ok(MeView { person, tenant, schools, groups, csrf_token: s.csrf_token.clone(), rendered: Default::default() })
     }
 }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cookie::{Cookie, SameSite};
 use tavle_app::audit::RequestMeta;
+use tavle_app::AppError;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Authed, Meta};
@@ -93,8 +94,18 @@ pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<R
 /// The logged-in person: who they are, their schools, groups and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = MeWire), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<MeWire>> {
-    Ok(Json(MeWire::from(&*state.app.me(&auth.session).await?)))
+pub async fn me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
+    let me = state.app.me(&auth.session).await?;
+    // The JSON is made once per cached view (it is the same until the view is reloaded).
+    let json = match me.rendered.get() {
+        Some(json) => json.clone(),
+        None => {
+            let json = serde_json::to_vec(&MeWire::from(&*me))
+                .map_err(|e| AppError::Internal(format!("the /me view as JSON: {e}")))?;
+            me.rendered.get_or_init(|| json.into()).clone()
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// My sessions on every device.

@@ -213,13 +213,13 @@ impl Context {
     /// What the live properties need to know of this request's drive.
     pub fn facts(&self) -> super::live::Facts<'_> {
         super::live::Facts {
-            access: self.space.access,
-            quota_used: self.space.space.used_bytes,
-            quota_bytes: self.space.quota_bytes,
+            access: self.space.access(),
+            quota_used: self.space.space().used_bytes,
+            quota_bytes: self.space.quota_bytes(),
             owner_id: &self.owner_id,
-            owner_name: &self.space.name,
-            shared_drive: !matches!(self.space.space.kind, tavle_core::drive::SpaceKind::Personal(_)),
-            root: self.space.space.root_id,
+            owner_name: self.space.name(),
+            shared_drive: !matches!(self.space.space().kind, tavle_core::drive::SpaceKind::Personal(_)),
+            root: self.space.space().root_id,
             share_kinds: None,
         }
     }
@@ -279,7 +279,7 @@ impl Context {
     }
 
     fn access(&self) -> Access {
-        self.space.access
+        self.space.access()
     }
 }
 
@@ -474,8 +474,8 @@ impl DavFileSystem for TavleFs {
     fn get_quota(&self) -> FsFuture<'_, (u64, Option<u64>)> {
         async move {
             let cx = &self.0;
-            let used = u64::try_from(cx.space.space.used_bytes).unwrap_or(0);
-            let free = u64::try_from(cx.space.quota_bytes - cx.space.space.used_bytes).unwrap_or(0);
+            let used = u64::try_from(cx.space.space().used_bytes).unwrap_or(0);
+            let free = u64::try_from(cx.space.quota_bytes() - cx.space.space().used_bytes).unwrap_or(0);
             Ok((used, Some(free)))
         }
         .boxed()

@@ -114,7 +114,7 @@ impl DbLocks {
     }
 
     async fn locks(&self) -> Vec<DavLockRow> {
-        match self.cx.app.dav_locks(&self.cx.session, self.cx.space.space.id).await {
+        match self.cx.app.dav_locks(&self.cx.session, &self.cx.space).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = ?e, "reading WebDAV locks failed");
@@ -128,7 +128,7 @@ impl DbLocks {
         DavLockRow {
             token: "opaquelocktoken:unavailable".into(),
             tenant_id: self.cx.session.actor().tenant_id,
-            space_id: self.cx.space.space.id,
+            space_id: self.cx.space.space().id,
             path: "/".into(),
             href: "/".into(),
             principal: None,
@@ -200,7 +200,7 @@ impl DavLockSystem for DbLocks {
             let row = DavLockRow {
                 token: format!("opaquelocktoken:{}", uuid::Uuid::new_v4()),
                 tenant_id: self.cx.session.actor().tenant_id,
-                space_id: self.cx.space.space.id,
+                space_id: self.cx.space.space().id,
                 path: key.clone(),
                 href,
                 principal,
@@ -303,7 +303,7 @@ impl DavLockSystem for DbLocks {
     fn delete(&'_ self, path: &DavPath) -> LsFuture<'_, Result<(), ()>> {
         let (key, _) = keys(path);
         async move {
-            self.cx.app.dav_unlock_under(&self.cx.session, self.cx.space.space.id, &key).await.map_err(|_| ())
+            self.cx.app.dav_unlock_under(&self.cx.session, &self.cx.space, &key).await.map_err(|_| ())
         }
         .boxed()
     }

@@ -91,7 +91,7 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     }
     // Share types are read (one query for the folder and what is in it) only when asked for
     // and only for those who may share here.
-    let wants_shares = props.contains(&Live::OcShareTypes) && cx.space.access == Access::Edit;
+    let wants_shares = props.contains(&Live::OcShareTypes) && cx.space.access() == Access::Edit;
     let (children, kinds) = if depth == "1" && folder {
         match cx.app.folder_for_sync(&cx.session, node.id, wants_shares).await {
             Ok((_, c, k)) => (Some(c), k),

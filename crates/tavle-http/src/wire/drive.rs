@@ -47,22 +47,22 @@ pub struct QuotaChange {
 
 impl From<&SpaceView> for SpaceWire {
     fn from(v: &SpaceView) -> Self {
-        let (group_id, school_id) = match v.space.kind {
+        let (group_id, school_id) = match v.space().kind {
             SpaceKind::Personal(_) => (None, None),
             SpaceKind::Group { group, school } => (Some(group.to_string()), Some(school.to_string())),
             SpaceKind::Staff(school) => (None, Some(school.to_string())),
         };
         SpaceWire {
-            id: v.space.id.to_string(),
-            kind: v.space.kind.code(),
-            name: v.name.clone(),
+            id: v.space().id.to_string(),
+            kind: v.space().kind.code(),
+            name: v.name().to_string(),
             group_id,
             school_id,
-            root_id: v.space.root_id.to_string(),
-            quota_bytes: v.quota_bytes,
-            used_bytes: v.space.used_bytes,
-            access: v.access.code(),
-            can_set_quota: v.can_set_quota,
+            root_id: v.space().root_id.to_string(),
+            quota_bytes: v.quota_bytes(),
+            used_bytes: v.space().used_bytes,
+            access: v.access().code(),
+            can_set_quota: v.can_set_quota(),
         }
     }
 }
