@@ -170,11 +170,15 @@ async fn on_both(postgres: bool) {
     let dtoken = l["token"].as_str().unwrap().to_string();
     let (status, first) = drop_file(&anon, &dtoken, "Stil.docx", b"min stil").await;
     assert_eq!((status, first["name"].as_str()), (StatusCode::CREATED, Some("Stil.docx")));
+    // The second sender is not told that a "Stil.docx" was there already.
     let (status, second) = drop_file(&anon, &dtoken, "Stil.docx", b"en anden stil").await;
-    assert_eq!((status, second["name"].as_str()), (StatusCode::CREATED, Some("Stil (2).docx")));
+    assert_eq!((status, second["name"].as_str()), (StatusCode::CREATED, Some("Stil.docx")));
+    assert!(second.get("id").is_none(), "{second}");
     let (status, body) = drop_file(&anon, &dtoken, "CON.txt", b"x").await;
     assert_eq!((status, body["error"]["reason"].as_str()), (StatusCode::BAD_REQUEST, Some("reserved_name")));
     assert_eq!(fetch(&anon, &format!("/api/v1/links/{dtoken}/children")).await.0, StatusCode::NOT_FOUND);
+    let (_, inside) = laerer.get(&format!("/api/v1/drive/nodes/{aflevering}/children")).await;
+    let first = inside["children"].as_array().unwrap().iter().find(|c| c["name"] == "Stil.docx").unwrap().clone();
     let first_id = first["id"].as_str().unwrap();
     assert_eq!(fetch(&anon, &format!("/api/v1/links/{dtoken}/content?node={first_id}")).await.0, StatusCode::NOT_FOUND);
     let (_, opened) = fetch(&anon, &format!("/api/v1/links/{dtoken}")).await;

@@ -137,7 +137,8 @@ async fn concurrent_creates_of_one_name_by_every_method_get_no_5xx() {
     }
     let method = |m: &str| reqwest::Method::from_bytes(m.as_bytes()).unwrap();
     // (method, source of client i, destination or None, the loser's status)
-    let rounds: [(&str, fn(usize) -> String, Option<&str>, StatusCode); 4] = [
+    type Round = (&'static str, fn(usize) -> String, Option<&'static str>, StatusCode);
+    let rounds: [Round; 4] = [
         ("MKCOL", |_| "Ny mappe".to_string(), None, StatusCode::METHOD_NOT_ALLOWED),
         ("COPY", |i| format!("kilde{i}.txt"), Some("Kopi.txt"), StatusCode::PRECONDITION_FAILED),
         ("MOVE", |i| format!("kilde{i}.txt"), Some("Flyttet.txt"), StatusCode::PRECONDITION_FAILED),

@@ -364,6 +364,8 @@ impl App {
     }
 
     /// Puts a file into a drop box. A name that is taken gets a number; nothing is replaced.
+    /// The sender learns only that their file arrived, under the name they gave: the name it
+    /// is kept under would tell them what else the drop box holds.
     pub async fn link_upload<S, E>(
         &self,
         token: &str,
@@ -371,7 +373,7 @@ impl App {
         name: &str,
         body: S,
         meta: &RequestMeta,
-    ) -> AppResult<NodeRow>
+    ) -> AppResult<Dropped>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
@@ -388,6 +390,14 @@ impl App {
             "folder": c.link.node_id.to_string() });
         tx.append_audit(&link_event(&c.link, self.clock.now(), "link.upload", "ok", meta, detail)).await?;
         tx.commit().await?;
-        Ok(up.node)
+        Ok(Dropped { name: tavle_core::drive::file_name(name)?, size: up.node.size })
     }
+}
+
+/// A file received by a drop box, as its sender is told of it.
+#[derive(Clone, Debug)]
+pub struct Dropped {
+    /// The name the sender gave (normalised as names are).
+    pub name: String,
+    pub size: i64,
 }

@@ -26,7 +26,7 @@ use tavle_core::{NodeId, TenantId};
 pub use check::{CheckReport, CheckStep};
 pub use dav::PropertyChange;
 pub use files::{Destination, NodeView};
-pub use links::{LinkFolder, LinkSettings, OpenedLink, MIN_LINK_PASSWORD};
+pub use links::{Dropped, LinkFolder, LinkSettings, OpenedLink, MIN_LINK_PASSWORD};
 pub use resumable::{Finish, Protocol, UPLOAD_SESSION_SECS};
 pub use sharing::SharedItem;
 pub use spaces::SpaceView;

@@ -26,7 +26,7 @@ use crate::content;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Authed, Meta};
 use crate::wire::{
-    CrumbWire, LinkFolderWire, LinkKeyWire, LinkNodeWire, LinkUnlock, LinkWire, NewLink, OpenedLinkWire,
+    CrumbWire, DroppedWire, LinkFolderWire, LinkKeyWire, LinkNodeWire, LinkUnlock, LinkWire, NewLink, OpenedLinkWire,
 };
 use crate::HttpState;
 
@@ -190,7 +190,7 @@ pub async fn content(
 #[utoipa::path(put, path = "/api/v1/links/{token}/files/{name}", tag = "drive",
     params(("token" = String, Path), ("name" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = LinkNodeWire), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 201, body = DroppedWire), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 507, body = ErrorBody)))]
 pub async fn upload(
     State(state): State<HttpState>,
@@ -198,8 +198,8 @@ pub async fn upload(
     Path((token, name)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<(StatusCode, Json<LinkNodeWire>)> {
+) -> ApiResult<(StatusCode, Json<DroppedWire>)> {
     let stream = body.into_data_stream().map_err(|e| e.to_string());
-    let node = state.app.link_upload(&token, link_key(&headers).as_deref(), &name, stream, &meta).await?;
-    Ok((StatusCode::CREATED, Json(LinkNodeWire::from(&node))))
+    let dropped = state.app.link_upload(&token, link_key(&headers).as_deref(), &name, stream, &meta).await?;
+    Ok((StatusCode::CREATED, Json(DroppedWire::from(&dropped))))
 }

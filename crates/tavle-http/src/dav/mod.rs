@@ -360,6 +360,15 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         if resp.status() == StatusCode::BAD_GATEWAY {
             return refuse(ApiError::BadRequest("The address cannot be read as a path in this drive.".into()));
         }
+        // A method WebDAV does not define here (POST, TRACE, REPORT, SEARCH, ...).
+        if resp.status() == StatusCode::NOT_IMPLEMENTED {
+            return refuse(ApiError::MethodNotAllowed);
+        }
+        // Any other failure without a use case's row is logged and answered from the table.
+        if resp.status().is_server_error() {
+            tracing::error!(status = %resp.status(), %method, "a WebDAV failure without a cause");
+            return refuse(ApiError::Internal);
+        }
     }
     if (method == Method::PUT || method.as_str() == "MKCOL") && resp.status().is_success() {
         let written = cx.written.lock().ok().and_then(|w| w.clone());

@@ -313,6 +313,20 @@ pub struct LinkNodeWire {
     pub modified_at: String,
 }
 
+/// A file a drop box received, as its sender is told: the name they gave and its size,
+/// nothing of what else the drop box holds.
+#[derive(Serialize, ToSchema)]
+pub struct DroppedWire {
+    pub name: String,
+    pub size: i64,
+}
+
+impl From<&tavle_app::drive::Dropped> for DroppedWire {
+    fn from(d: &tavle_app::drive::Dropped) -> Self {
+        DroppedWire { name: d.name.clone(), size: d.size }
+    }
+}
+
 impl From<&NodeRow> for LinkNodeWire {
     fn from(n: &NodeRow) -> Self {
         LinkNodeWire {
