@@ -11,7 +11,7 @@ use tavle_core::assignments::{Audience, Grade, Mode};
 use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
 
 use crate::row::{id, int, opt_int, opt_text, parse, placeholders, text};
-use crate::{Db, Result};
+use crate::{Db, Result, StoreError};
 
 /// An assignment as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,14 +143,17 @@ fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
 }
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
-    /// Creates an assignment, or replaces its fields (the same id).
+    /// Creates an assignment, or replaces its fields (the same id). Only an assignment of the
+    /// same tenant is replaced: an id that belongs to another tenant's assignment changes
+    /// nothing and is a `Conflict`.
     pub async fn put_assignment(&mut self, a: &AssignmentRow) -> Result<()> {
-        sqlx::query(&format!(
+        let done = sqlx::query(&format!(
             "INSERT INTO assignment ({ASSIGNMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, audience = excluded.audience, instructions = excluded.instructions, \
              mode = excluded.mode, opens_at = excluded.opens_at, deadline = excluded.deadline, \
              late_allowed = excluded.late_allowed, resubmit_allowed = excluded.resubmit_allowed, \
-             updated_at = excluded.updated_at"
+             updated_at = excluded.updated_at \
+             WHERE assignment.tenant_id = excluded.tenant_id"
         ))
         .bind(a.id.to_string())
         .bind(a.tenant_id.to_string())
@@ -169,6 +172,9 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(a.audience.code())
         .execute(self.c())
         .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("assignment {} belongs to another tenant", a.id)));
+        }
         self.put_audience(a.tenant_id, a.id, &a.audience).await
     }
 

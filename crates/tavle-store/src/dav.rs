@@ -257,9 +257,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     pub async fn put_dav_property(&mut self, tenant: TenantId, p: &DavPropertyRow) -> Result<()> {
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO dav_property (tenant_id, node_id, namespace, name, prefix, xml) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (node_id, namespace, name) DO UPDATE SET prefix = excluded.prefix, xml = excluded.xml",
+             ON CONFLICT (node_id, namespace, name) DO UPDATE SET prefix = excluded.prefix, xml = excluded.xml \
+             WHERE dav_property.tenant_id = excluded.tenant_id",
         )
         .bind(tenant.to_string())
         .bind(p.node_id.to_string())
@@ -269,7 +270,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(&p.xml)
         .execute(self.c())
         .await?;
-        Ok(())
+        crate::other_tenant(done.rows_affected(), "dav_property")
     }
 
     pub async fn delete_dav_property(

@@ -156,9 +156,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         person: PersonId,
         role: MemberRole,
     ) -> Result<()> {
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO membership (tenant_id, group_id, person_id, role) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (group_id, person_id) DO UPDATE SET role = excluded.role",
+             ON CONFLICT (group_id, person_id) DO UPDATE SET role = excluded.role \
+             WHERE membership.tenant_id = excluded.tenant_id",
         )
         .bind(tenant.to_string())
         .bind(group.to_string())
@@ -166,7 +167,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(role.code())
         .execute(self.c())
         .await?;
-        Ok(())
+        crate::other_tenant(done.rows_affected(), "membership")
     }
 
     /// Removes a person from a group; returns whether they were in it.

@@ -25,6 +25,7 @@ mod roster;
 mod row;
 mod schools;
 mod sessions;
+pub mod tenant_tables;
 mod tenants;
 pub mod testing;
 mod throttle;
@@ -191,6 +192,15 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
 
 /// `($1, $2, $3), ($1, $4, $5)` for `rows` tuples of `cols` values after the tenant (`$1`);
 /// without `with_tenant` the tuples hold only their own values (`($2, $3), ($4, $5)`).
+/// The result of an upsert whose update applies only to a row of the same tenant: a row of
+/// another tenant with the same key is never changed, and the caller is told.
+pub(crate) fn other_tenant(rows_affected: u64, table: &str) -> Result<()> {
+    if rows_affected == 0 {
+        return Err(StoreError::Conflict(format!("{table}: the row with this key belongs to another tenant")));
+    }
+    Ok(())
+}
+
 pub(crate) fn tuples(rows: usize, cols: usize, with_tenant: bool) -> String {
     let mut s = String::with_capacity(rows * (cols + 1) * 5);
     let mut n = 1;

@@ -25,6 +25,8 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (15, "exam_starts", include_str!("../migrations/sqlite/0015_exam_starts.sql")),
     (16, "audience_and_files", include_str!("../migrations/sqlite/0016_audience_and_files.sql")),
     (17, "login_devices", include_str!("../migrations/sqlite/0017_login_devices.sql")),
+    (18, "tenant_integrity", include_str!("../migrations/sqlite/0018_tenant_integrity.sql")),
+    (19, "lock_holders", include_str!("../migrations/sqlite/0019_lock_holders.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -44,6 +46,8 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (15, "exam_starts", include_str!("../migrations/postgres/0015_exam_starts.sql")),
     (16, "audience_and_files", include_str!("../migrations/postgres/0016_audience_and_files.sql")),
     (17, "login_devices", include_str!("../migrations/postgres/0017_login_devices.sql")),
+    (18, "tenant_integrity", include_str!("../migrations/postgres/0018_tenant_integrity.sql")),
+    (19, "lock_holders", include_str!("../migrations/postgres/0019_lock_holders.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

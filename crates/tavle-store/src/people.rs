@@ -258,9 +258,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         school: SchoolId,
         role: &str,
     ) -> Result<()> {
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO person_school (tenant_id, person_id, school_id, role) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (person_id, school_id) DO UPDATE SET role = excluded.role",
+             ON CONFLICT (person_id, school_id) DO UPDATE SET role = excluded.role \
+             WHERE person_school.tenant_id = excluded.tenant_id",
         )
         .bind(tenant.to_string())
         .bind(person.to_string())
@@ -268,7 +269,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(role)
         .execute(self.c())
         .await?;
-        Ok(())
+        crate::other_tenant(done.rows_affected(), "person_school")
     }
 
     pub async fn remove_person_school(&mut self, tenant: TenantId, person: PersonId, school: SchoolId) -> Result<()> {

@@ -395,7 +395,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             "INSERT INTO person_school (tenant_id, person_id, school_id, role) VALUES",
             3,
             true,
-            "ON CONFLICT (person_id, school_id) DO UPDATE SET role = excluded.role",
+            "ON CONFLICT (person_id, school_id) DO UPDATE SET role = excluded.role \
+             WHERE person_school.tenant_id = excluded.tenant_id",
             &w.put_person_schools,
             |q, r| q.bind(r.person_id.to_string()).bind(r.school_id.to_string()).bind(r.role.clone()),
             progress,
@@ -417,7 +418,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             "INSERT INTO membership (tenant_id, group_id, person_id, role) VALUES",
             3,
             true,
-            "ON CONFLICT (group_id, person_id) DO UPDATE SET role = excluded.role",
+            "ON CONFLICT (group_id, person_id) DO UPDATE SET role = excluded.role \
+             WHERE membership.tenant_id = excluded.tenant_id",
             &w.put_memberships,
             |q, m| q.bind(m.group_id.to_string()).bind(m.person_id.to_string()).bind(m.role.code()),
             progress,

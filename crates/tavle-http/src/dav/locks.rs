@@ -302,10 +302,8 @@ impl DavLockSystem for DbLocks {
 
     fn delete(&'_ self, path: &DavPath) -> LsFuture<'_, Result<(), ()>> {
         let (key, _) = keys(path);
-        async move {
-            self.cx.app.dav_unlock_under(&self.cx.session, &self.cx.space, &key).await.map_err(|_| ())
-        }
-        .boxed()
+        async move { self.cx.app.dav_unlock_under(&self.cx.session, &self.cx.space, &key).await.map_err(|_| ()) }
+            .boxed()
     }
 }
 

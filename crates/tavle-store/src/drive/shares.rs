@@ -42,10 +42,10 @@ fn share_row(r: &sqlx::any::AnyRow) -> Result<ShareRow> {
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Shares a node; sharing it again with the same grantee changes the access and expiry.
     pub async fn put_share(&mut self, s: &ShareRow) -> Result<ShareRow> {
-        sqlx::query(&format!(
+        let done = sqlx::query(&format!(
             "INSERT INTO share ({SHARE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (node_id, grantee_kind, grantee_id) DO UPDATE SET access = excluded.access, \
-             expires_at = excluded.expires_at"
+             expires_at = excluded.expires_at WHERE share.tenant_id = excluded.tenant_id"
         ))
         .bind(s.id.to_string())
         .bind(s.tenant_id.to_string())
@@ -58,6 +58,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(s.expires_at)
         .execute(self.c())
         .await?;
+        crate::other_tenant(done.rows_affected(), "share")?;
         let row = sqlx::query(&format!(
             "SELECT {SHARE_COLS} FROM share WHERE tenant_id = $1 AND node_id = $2 AND grantee_kind = $3 AND grantee_id = $4"
         ))
