@@ -89,7 +89,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<AssignmentWire>)> {
     let row = state.app.create_assignment(&auth.session, &draft(req)?, &auth.meta).await?;
     let v = state.app.assignment(&auth.session, row.id, &auth.meta).await?;
-    Ok((StatusCode::CREATED, Json(AssignmentWire::from(&v))))
+    Ok((StatusCode::CREATED, Json(AssignmentWire::try_from(&v)?)))
 }
 
 /// Change an assignment (all its fields, as when creating it): publish a draft by giving it
@@ -107,7 +107,7 @@ pub async fn update(
 ) -> ApiResult<Json<AssignmentWire>> {
     let id = id(&a, "assignment")?;
     state.app.update_assignment(&auth.session, id, &draft(req)?, &auth.meta).await?;
-    Ok(Json(AssignmentWire::from(&state.app.assignment(&auth.session, id, &auth.meta).await?)))
+    Ok(Json(AssignmentWire::try_from(&state.app.assignment(&auth.session, id, &auth.meta).await?)?))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -139,7 +139,7 @@ pub async fn delete(
     responses((status = 200, body = [AssignmentWire]), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<AssignmentWire>>> {
     let all = state.app.my_assignments(&auth.session).await?;
-    Ok(Json(all.iter().map(AssignmentWire::from).collect()))
+    Ok(Json(all.iter().map(AssignmentWire::try_from).collect::<Result<_, _>>()?))
 }
 
 /// One assignment, with the caller's current hand-in.
@@ -152,11 +152,11 @@ pub async fn get(
     Path(a): Path<String>,
 ) -> ApiResult<Json<AssignmentWire>> {
     let v = state.app.assignment(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
-    Ok(Json(AssignmentWire::from(&v)))
+    Ok(Json(AssignmentWire::try_from(&v)?))
 }
 
-fn handed_in((h, created): (tavle_app::assignments::HandInRow, bool)) -> (StatusCode, Json<HandInWire>) {
-    (if created { StatusCode::CREATED } else { StatusCode::OK }, Json(HandInWire::from(&h)))
+fn handed_in((h, created): (tavle_app::assignments::HandInRow, bool)) -> ApiResult<(StatusCode, Json<HandInWire>)> {
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(HandInWire::try_from(&h)?)))
 }
 
 /// Hand in one file, uploaded as the body. Send an `Idempotency-Key` header, the same for
@@ -177,7 +177,7 @@ pub async fn upload(
     let body = body.into_data_stream().map_err(|e| e.to_string());
     let source = HandInSource::Upload { name, body };
     let key = idempotency_key(&headers);
-    Ok(handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?))
+    handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?)
 }
 
 /// Hand in files of the caller's own drive (a frozen copy of them as they are now). With an
@@ -196,7 +196,7 @@ pub async fn hand_in_files(
     let nodes: Vec<NodeId> = req.node_ids.iter().map(|n| id(n, "file")).collect::<Result<_, _>>()?;
     let source: HandInSource<futures_util::stream::Empty<Result<bytes::Bytes, String>>> = HandInSource::Files(nodes);
     let key = idempotency_key(&headers);
-    Ok(handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?))
+    handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?)
 }
 
 /// Take back the current hand-in (before the deadline, where handing in again is allowed).
@@ -218,7 +218,7 @@ pub async fn overview(
     Path(a): Path<String>,
 ) -> ApiResult<Json<Vec<PupilStatusWire>>> {
     let all = state.app.hand_in_overview(&auth.session, id(&a, "assignment")?).await?;
-    Ok(Json(all.iter().map(PupilStatusWire::from).collect()))
+    Ok(Json(all.iter().map(PupilStatusWire::try_from).collect::<Result<_, _>>()?))
 }
 
 /// A file of a hand-in (its pupil, and the assignment's teachers; a teacher's read is audited).
@@ -326,7 +326,7 @@ pub async fn feedback(
             &auth.meta,
         )
         .await?;
-    Ok(Json(HandInWire::from(&done)))
+    Ok(Json(HandInWire::try_from(&done)?))
 }
 
 /// Give one pupil extra time on an assignment or exam (the assignment's teachers).
@@ -389,7 +389,7 @@ pub async fn add_feedback_file(
         .app
         .add_feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, &name, body, &auth.meta)
         .await?;
-    Ok((StatusCode::CREATED, Json(HandInWire::from(&done))))
+    Ok((StatusCode::CREATED, Json(HandInWire::try_from(&done)?)))
 }
 
 /// A file given back with a hand-in's feedback (the assignment's teachers; the pupil once the
@@ -422,7 +422,7 @@ pub async fn remove_feedback_file(
         .app
         .remove_feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position, &auth.meta)
         .await?;
-    Ok(Json(HandInWire::from(&done)))
+    Ok(Json(HandInWire::try_from(&done)?))
 }
 
 /// The overview of a class or team for its teachers: every assignment (soonest deadline first)

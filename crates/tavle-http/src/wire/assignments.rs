@@ -1,11 +1,15 @@
 //! The JSON shapes of assignments and hand-ins.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use tavle_app::assignments::{AssignmentView, Invigilation, PupilStatus};
 use tavle_app::assignments::{HandInFileRow, HandInRow, HandoutRow};
+use tavle_app::AppError;
 use tavle_core::assignments::Audience;
 use tavle_core::Timestamp;
 use utoipa::ToSchema;
+
+use crate::error::ApiError;
 
 fn time(ms: i64) -> String {
     Timestamp(ms).to_rfc3339()
@@ -36,8 +40,10 @@ pub struct HandInWire {
     /// Seconds after the deadline; 0 when on time.
     pub late_by_secs: i64,
     pub files: Vec<HandInFileWire>,
-    /// The signed receipt (the file the pupil keeps; `tavle receipt verify` checks it).
-    pub receipt: serde_json::Value,
+    /// The signed receipt (the file the pupil keeps; `tavle receipt verify` checks it), as
+    /// it was signed and stored.
+    #[schema(value_type = Object)]
+    pub receipt: Box<RawValue>,
     /// The teacher's feedback (a pupil sees it once it is returned).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
@@ -67,9 +73,17 @@ pub struct FeedbackChange {
     pub resubmission_requested: bool,
 }
 
-impl From<&HandInRow> for HandInWire {
-    fn from(h: &HandInRow) -> Self {
-        HandInWire {
+/// Stored JSON as the wire sends it. Stored JSON that does not read is a broken database,
+/// answered as an internal error (and logged), never sent as `null`.
+fn stored_json(json: &str, what: &str) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(json.to_string())
+        .map_err(|e| ApiError::App(AppError::Internal(format!("the stored {what} is not JSON: {e}"))))
+}
+
+impl TryFrom<&HandInRow> for HandInWire {
+    type Error = ApiError;
+    fn try_from(h: &HandInRow) -> Result<Self, ApiError> {
+        Ok(HandInWire {
             id: h.id.to_string(),
             assignment_id: h.assignment_id.to_string(),
             pupil_id: h.pupil_id.to_string(),
@@ -77,13 +91,13 @@ impl From<&HandInRow> for HandInWire {
             handed_in_at: time(h.handed_in_at),
             late_by_secs: h.late_by_secs,
             files: h.files.iter().map(file_wire).collect(),
-            receipt: serde_json::from_str(&h.receipt).unwrap_or(serde_json::Value::Null),
+            receipt: stored_json(&h.receipt, &format!("receipt of hand-in {}", h.id))?,
             feedback: h.feedback.text.clone(),
             grade: h.feedback.grade.map(|g| g.code()),
             returned_at: h.feedback.returned_at.map(time),
             resubmission_requested: h.feedback.resubmission_requested,
             feedback_files: h.feedback.files.iter().map(file_wire).collect(),
-        }
+        })
     }
 }
 
@@ -160,13 +174,14 @@ pub struct AssignmentChangeWire {
     /// The fields changed: `{"field": "deadline", "from": …, "to": …}`; `instructions` has
     /// no from and to.
     #[schema(value_type = Vec<Object>)]
-    pub fields: serde_json::Value,
+    pub fields: Box<RawValue>,
 }
 
-impl From<&AssignmentView> for AssignmentWire {
-    fn from(v: &AssignmentView) -> Self {
+impl TryFrom<&AssignmentView> for AssignmentWire {
+    type Error = ApiError;
+    fn try_from(v: &AssignmentView) -> Result<Self, ApiError> {
         let a = &v.assignment;
-        AssignmentWire {
+        Ok(AssignmentWire {
             id: a.id.to_string(),
             group_id: a.group_id.to_string(),
             group_name: v.group_name.clone(),
@@ -180,15 +195,17 @@ impl From<&AssignmentView> for AssignmentWire {
             late_allowed: a.late_allowed,
             resubmit_allowed: a.resubmit_allowed,
             manages: v.manages,
-            my_hand_in: v.my_hand_in.as_ref().map(HandInWire::from),
+            my_hand_in: v.my_hand_in.as_ref().map(HandInWire::try_from).transpose()?,
             changes: v
                 .changes
                 .iter()
-                .map(|c| AssignmentChangeWire {
-                    at: time(c.at),
-                    fields: serde_json::from_str(&c.fields).unwrap_or(serde_json::Value::Null),
+                .map(|c| {
+                    Ok(AssignmentChangeWire {
+                        at: time(c.at),
+                        fields: stored_json(&c.fields, &format!("change of assignment {}", a.id))?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, ApiError>>()?,
             audience: a.audience.code(),
             pupils: match (&a.audience, v.manages) {
                 (Audience::Pupils(p), true) => p.iter().map(ToString::to_string).collect(),
@@ -206,7 +223,7 @@ impl From<&AssignmentView> for AssignmentWire {
             team_names: v.team_names.clone(),
             phase: v.phase.code(),
             grades: v.grades,
-        }
+        })
     }
 }
 
@@ -264,20 +281,25 @@ pub struct PupilStatusWire {
     pub hand_in: Option<HandInWire>,
 }
 
-impl From<&PupilStatus> for PupilStatusWire {
-    fn from(p: &PupilStatus) -> Self {
-        let status = match &p.hand_in {
-            None => "missing",
-            Some(h) if h.late_by_secs > 0 => "late",
-            Some(_) => "handed_in",
-        };
-        PupilStatusWire {
+/// `handed_in`, `late` or `missing`.
+fn status_of(p: &PupilStatus) -> &'static str {
+    match &p.hand_in {
+        None => "missing",
+        Some(h) if h.late_by_secs > 0 => "late",
+        Some(_) => "handed_in",
+    }
+}
+
+impl TryFrom<&PupilStatus> for PupilStatusWire {
+    type Error = ApiError;
+    fn try_from(p: &PupilStatus) -> Result<Self, ApiError> {
+        Ok(PupilStatusWire {
             pupil_id: p.pupil_id.to_string(),
             name: p.name.clone(),
             team: p.team,
-            status,
-            hand_in: p.hand_in.as_ref().map(HandInWire::from),
-        }
+            status: status_of(p),
+            hand_in: p.hand_in.as_ref().map(HandInWire::try_from).transpose()?,
+        })
     }
 }
 
@@ -391,18 +413,57 @@ impl ClassOverviewWire {
                 deadline: time(a.deadline),
                 pupils: pupils
                     .iter()
-                    .map(|p| {
-                        let w = PupilStatusWire::from(p);
-                        OverviewCellWire {
-                            pupil_id: w.pupil_id,
-                            status: w.status,
-                            grade: p.hand_in.as_ref().and_then(|h| h.feedback.grade.map(|g| g.code())),
-                            returned: p.hand_in.as_ref().is_some_and(|h| h.feedback.returned_at.is_some()),
-                        }
+                    .map(|p| OverviewCellWire {
+                        pupil_id: p.pupil_id.to_string(),
+                        status: status_of(p),
+                        grade: p.hand_in.as_ref().and_then(|h| h.feedback.grade.map(|g| g.code())),
+                        returned: p.hand_in.as_ref().is_some_and(|h| h.feedback.returned_at.is_some()),
                     })
                     .collect(),
             })
             .collect();
         ClassOverviewWire { grades, assignments }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Stored JSON that does not read is an error, never a `null` in the answer.
+
+    use tavle_app::assignments::{Feedback, HandInRow};
+    use tavle_app::AppError;
+    use tavle_core::{AssignmentId, HandInId, PersonId, TenantId};
+
+    use super::HandInWire;
+    use crate::error::ApiError;
+
+    fn hand_in(receipt: &str) -> HandInRow {
+        HandInRow {
+            id: HandInId::new(),
+            tenant_id: TenantId::new(),
+            assignment_id: AssignmentId::new(),
+            pupil_id: PersonId::new(),
+            team: 0,
+            idempotency_key: "k".into(),
+            started_at: 0,
+            handed_in_at: 0,
+            late_by_secs: 0,
+            withdrawn_at: None,
+            receipt: receipt.into(),
+            files: vec![],
+            feedback: Feedback::default(),
+        }
+    }
+
+    #[test]
+    fn a_stored_receipt_is_sent_as_it_was_signed_and_a_broken_one_is_an_internal_error() {
+        let signed = "{\n  \"receipt\": {\"version\": 1},\n  \"signature\": \"ab\"\n}";
+        let wire = HandInWire::try_from(&hand_in(signed)).expect("a receipt that reads");
+        assert_eq!(wire.receipt.get(), signed, "byte for byte");
+        match HandInWire::try_from(&hand_in("{\"receipt\": ")) {
+            Err(ApiError::App(AppError::Internal(why))) => assert!(why.contains("receipt of hand-in"), "{why}"),
+            Err(e) => panic!("not an internal error: {e:?}"),
+            Ok(_) => panic!("a broken receipt was sent"),
+        }
     }
 }
