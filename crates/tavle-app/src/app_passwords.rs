@@ -3,9 +3,7 @@
 //! sees when each was last used, and revokes any of them without touching the others or
 //! their own password. Only a hash of the secret is kept.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tavle_core::names;
 use tavle_store::dav::AppPasswordRow;
 
@@ -14,10 +12,11 @@ use std::sync::OnceLock;
 use tavle_core::Timestamp;
 
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::auth::Sessions;
 use crate::cache::Entry;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
+use crate::secrets::{new_secret, secret_hash};
 
 /// A new app password; the secret is shown once and never again.
 #[derive(Clone, Debug)]
@@ -26,39 +25,7 @@ pub struct NewAppPassword {
     pub secret: String,
 }
 
-const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-
-/// Five groups of five characters from 57 that cannot be confused (no 0/O, 1/l/I): about
-/// 146 bits, easy to type into a phone from the screen.
-pub(crate) fn new_secret() -> String {
-    let mut out = String::with_capacity(29);
-    let mut n = 0;
-    while n < 25 {
-        let mut bytes = [0u8; 64];
-        OsRng.fill_bytes(&mut bytes);
-        for b in bytes {
-            // Rejection sampling keeps every character equally likely.
-            if usize::from(b) >= 256 - 256 % ALPHABET.len() {
-                continue;
-            }
-            if n > 0 && n % 5 == 0 {
-                out.push('-');
-            }
-            out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
-            n += 1;
-            if n == 25 {
-                break;
-            }
-        }
-    }
-    out
-}
-
-pub(crate) fn secret_hash(secret: &str) -> String {
-    tavle_blob::hex(&Sha256::digest(secret.trim().as_bytes()))
-}
-
-impl App {
+impl Sessions {
     /// Creates an app password named for the device it is for.
     pub async fn create_app_password(&self, s: &Session, name: &str, meta: &RequestMeta) -> AppResult<NewAppPassword> {
         let a = &s.actor;
@@ -187,19 +154,5 @@ impl App {
         tx.touch_app_password(tenant, id, now.millis()).await?;
         tx.commit().await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_grouped_and_unambiguous() {
-        let s = new_secret();
-        assert_eq!(s.len(), 29, "{s}");
-        assert_eq!(s.split('-').count(), 5);
-        assert!(s.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
-        assert_ne!(new_secret(), s);
     }
 }

@@ -8,7 +8,6 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use tavle_blob::hex;
 use tavle_core::names;
-use tavle_core::policy::Actor;
 use tavle_core::Timestamp;
 use tavle_store::SessionRecord;
 
@@ -16,46 +15,10 @@ use std::sync::OnceLock;
 
 use crate::audit::{anonymous, event, RequestMeta};
 use crate::cache::Entry;
+pub use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
-
-/// A logged-in request: who it is, and the session's own keys. Only authentication makes
-/// one (its parts are private to the use cases), so a caller cannot make up who is asking;
-/// cloning it is one reference count, because every request does.
-#[derive(Clone, Debug)]
-pub struct Session(std::sync::Arc<SessionParts>);
-
-/// What a [`Session`] holds.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct SessionParts {
-    pub(crate) actor: Actor,
-    pub(crate) token_hash: String,
-    pub(crate) csrf_token: String,
-}
-
-impl std::ops::Deref for Session {
-    type Target = SessionParts;
-    fn deref(&self) -> &SessionParts {
-        &self.0
-    }
-}
-
-impl Session {
-    pub(crate) fn new(actor: Actor, token_hash: String, csrf_token: String) -> Self {
-        Session(std::sync::Arc::new(SessionParts { actor, token_hash, csrf_token }))
-    }
-
-    /// Who is asking.
-    pub fn actor(&self) -> &Actor {
-        &self.actor
-    }
-
-    /// The token every state-changing request of a browser session must echo.
-    pub fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+use crate::org::Organisation;
+use crate::Base;
 
 /// What a successful login hands back to the client.
 #[derive(Clone, Debug)]
@@ -114,7 +77,20 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-impl App {
+/// Logins, sessions, devices, app passwords and Login Flow v2 (`app_passwords.rs`,
+/// `login_flow.rs`). Depends on the organisation, for the `/me` a new sync client is shown.
+#[derive(Clone)]
+pub struct Sessions {
+    base: std::sync::Arc<Base>,
+    pub(crate) org: Organisation,
+}
+crate::service!(Sessions);
+
+impl Sessions {
+    pub(crate) fn new(base: std::sync::Arc<Base>, org: Organisation) -> Self {
+        Sessions { base, org }
+    }
+
     fn throttle_scopes(username: &str, source: &str) -> [String; 3] {
         [format!("account:{username}"), format!("account-source:{username}|{source}"), format!("source:{source}")]
     }
@@ -426,8 +402,9 @@ impl App {
         Ok(())
     }
 
-    /// Removes expired sessions and old login failures; run periodically by the server.
-    pub async fn housekeeping(&self) -> AppResult<()> {
+    /// Removes expired sessions, old login failures and change records, and ended Login
+    /// Flows; run periodically by the server (`App::housekeeping`).
+    pub(crate) async fn expire(&self) -> AppResult<()> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.delete_expired_sessions(
@@ -439,12 +416,6 @@ impl App {
         tx.prune_changes(self.store.backend()).await?;
         tx.delete_expired_login_flows(now.millis()).await?;
         tx.commit().await?;
-        // The trash and old versions expire on their own; several nodes doing it at once
-        // find nothing left to do.
-        let tenants = self.store.read().await?.tenants().await?;
-        for t in tenants {
-            self.expire_drive(t.id).await?;
-        }
         Ok(())
     }
 }

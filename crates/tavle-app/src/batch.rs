@@ -16,18 +16,20 @@ use tavle_store::Tx;
 use tokio::sync::oneshot;
 
 use crate::error::{AppError, AppResult};
-use crate::App;
+use crate::Base;
 
 /// The most jobs recorded in one transaction.
 const MAX_BATCH: usize = 256;
 
 /// A write to record inside a batch's transaction.
-pub(crate) trait Record: Send + Sync + 'static {
+pub(crate) trait Record: Sized + Send + Sync + 'static {
     type Out: Send + 'static;
+    /// The service that records these jobs (and keeps their batcher).
+    type By: BatcherOf<Self> + std::ops::Deref<Target = Base> + Clone + Send + Sync + 'static;
     /// What the logs call these jobs ("uploads", "hand-ins").
     const WHAT: &'static str;
     /// Records the job in `tx` (inside a savepoint of its own).
-    fn record(&self, app: &App, tx: &mut Tx) -> impl Future<Output = AppResult<Self::Out>> + Send;
+    fn record(&self, by: &Self::By, tx: &mut Tx) -> impl Future<Output = AppResult<Self::Out>> + Send;
 }
 
 type Queued<J> = (J, oneshot::Sender<AppResult<<J as Record>::Out>>);
@@ -50,24 +52,21 @@ impl<J: Record> std::fmt::Debug for Batcher<J> {
     }
 }
 
-/// Where an app keeps the batcher for jobs of type `J`.
+/// Where a service keeps the batcher for jobs of type `J`.
 pub(crate) trait BatcherOf<J: Record> {
     fn batcher(&self) -> &Arc<Batcher<J>>;
 }
 
-impl<J: Record> Batcher<J>
-where
-    App: BatcherOf<J>,
-{
+impl<J: Record> Batcher<J> {
     /// Queues `job`, sees that a batch runs, and waits for its answer (after its commit).
-    pub async fn submit(app: &App, job: J) -> AppResult<J::Out> {
+    pub async fn submit(by: &J::By, job: J) -> AppResult<J::Out> {
         let (reply, answer) = oneshot::channel();
-        let batcher = <App as BatcherOf<J>>::batcher(app).clone();
+        let batcher = by.batcher().clone();
         if let Ok(mut q) = batcher.queue.lock() {
             q.push((job, reply));
         }
-        let app = app.clone();
-        tokio::spawn(async move { batcher.run(&app).await });
+        let by = by.clone();
+        tokio::spawn(async move { batcher.run(&by).await });
         answer
             .await
             .unwrap_or_else(|_| Err(AppError::Internal(format!("a batch of {} ended without an answer", J::WHAT))))
@@ -75,7 +74,7 @@ where
 
     /// Takes the committer's turn and records what is queued (the caller's own job among it,
     /// unless an earlier committer already took it).
-    async fn run(&self, app: &App) {
+    async fn run(&self, by: &J::By) {
         let _turn = self.turn.lock().await;
         loop {
             let jobs: Vec<Queued<J>> = match self.queue.lock() {
@@ -89,7 +88,7 @@ where
                 return;
             }
             let more = jobs.len() == MAX_BATCH;
-            commit(app, jobs).await;
+            commit(by, jobs).await;
             if !more {
                 return;
             }
@@ -97,8 +96,8 @@ where
     }
 }
 
-async fn commit<J: Record>(app: &App, jobs: Vec<Queued<J>>) {
-    let mut tx = match app.store.write().await {
+async fn commit<J: Record>(by: &J::By, jobs: Vec<Queued<J>>) {
+    let mut tx = match by.store.write().await {
         Ok(tx) => tx,
         Err(e) => return fail_all(jobs, &e.to_string()),
     };
@@ -107,7 +106,7 @@ async fn commit<J: Record>(app: &App, jobs: Vec<Queued<J>>) {
         if let Err(e) = tx.savepoint().await {
             return fail_all(jobs, &e.to_string());
         }
-        let r = job.record(app, &mut tx).await;
+        let r = job.record(by, &mut tx).await;
         let kept = match &r {
             Ok(_) => tx.release_savepoint().await,
             Err(_) => tx.rollback_to_savepoint().await,

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use tavle_core::{TenantId, Timestamp};
 
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::views::MeView;
 
 /// One cached session.

@@ -4,8 +4,6 @@
 use tavle_core::InvalidInput;
 use tavle_store::StoreError;
 
-use crate::import::ImportProblem;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("You are not logged in, or your session has ended. Log in again.")]
@@ -63,6 +61,16 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// One thing wrong with a roster file, with where it is. `line` is 0 for the file as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportProblem {
+    pub file: String,
+    pub line: u64,
+    /// Stable code: `missing_column`, `bad_value`, `unknown_reference`, `duplicate`, …
+    pub code: &'static str,
+    pub message: String,
+}
 
 /// The named ways a request can contradict the state of what it works on. Each is answered
 /// with 409, the code `conflict` and its own stable [`Conflict::reason`], so a client can

@@ -2,12 +2,15 @@
 //! it loads what it needs, asks the policy in `tavle_core::policy`, writes the change and its
 //! audit record in one transaction, and returns a view. Nothing here knows about HTTP.
 
+pub mod access;
 pub mod app_passwords;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
 mod batch;
 mod cache;
+pub mod caller;
+pub mod content;
 mod csv_out;
 pub mod demo;
 pub mod drive;
@@ -17,6 +20,7 @@ pub mod login_flow;
 pub mod org;
 pub mod passwords;
 pub mod receipts;
+mod secrets;
 pub mod views;
 
 use std::sync::Arc;
@@ -83,111 +87,22 @@ impl Default for ThrottleConfig {
     }
 }
 
-/// The application: the metadata store, the blob store, the clock and the password workers.
-/// Cheap to clone: one reference count, because every request clones it (axum's state).
-#[derive(Clone)]
-pub struct App(Arc<AppParts>);
-
-/// What an [`App`] holds, shared by its clones.
+/// What every service works with: the metadata store, the blob store, the clock, the
+/// password workers, the configuration and the session cache. One per application, shared.
 #[doc(hidden)]
-pub struct AppParts {
+pub struct Base {
     pub(crate) store: Store,
     pub(crate) blobs: BlobStore,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) passwords: Passwords,
     pub(crate) cfg: AppConfig,
-    pub(crate) cache: Arc<cache::SessionCache>,
-    /// Folder listings by folder, each with the folder ETag it is valid for (`drive::files`).
-    pub(crate) listings: Arc<drive::Listings>,
-    /// Uploads waiting to be recorded together (`batch`).
-    pub(crate) uploads: Arc<batch::Batcher<drive::UploadJob>>,
-    /// Hand-ins waiting to be recorded together.
-    pub(crate) hand_ins: Arc<batch::Batcher<assignments::HandInJob>>,
-    /// The key that signs receipts, read (or made) on first use.
-    receipt_key: Arc<tokio::sync::OnceCell<receipts::ReceiptKey>>,
+    pub(crate) cache: cache::SessionCache,
 }
 
-impl std::ops::Deref for App {
-    type Target = AppParts;
-    fn deref(&self) -> &AppParts {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for App {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
-    }
-}
-
-impl App {
-    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
-        let passwords = Passwords::new(&cfg.passwords)?;
-        let cache = Arc::new(cache::SessionCache::new(cfg.session_cache_entries));
-        Ok(App(Arc::new(AppParts {
-            store,
-            blobs,
-            clock,
-            passwords,
-            cfg,
-            cache,
-            listings: Arc::new(drive::listings()),
-            uploads: Arc::default(),
-            hand_ins: Arc::default(),
-            receipt_key: Arc::new(tokio::sync::OnceCell::new()),
-        })))
-    }
-
-    /// The instance's receipt-signing key: read from the database, or made by the first node
-    /// that needs it (every node then signs with the same key).
-    pub async fn receipt_key(&self) -> AppResult<receipts::ReceiptKey> {
-        const NAME: &str = "receipt-ed25519";
-        let key = self
-            .receipt_key
-            .get_or_try_init(|| async {
-                let mut tx = self.store.write().await?;
-                let stored = match tx.instance_key(NAME).await? {
-                    Some(k) => k,
-                    None => {
-                        use argon2::password_hash::rand_core::{OsRng, RngCore};
-                        let mut seed = [0u8; 32];
-                        OsRng.fill_bytes(&mut seed);
-                        let fresh = receipts::ReceiptKey::from_secret(seed);
-                        let k = tavle_store::keys::InstanceKey {
-                            secret: fresh.secret_hex(),
-                            public_key: fresh.public_hex(),
-                        };
-                        tx.put_instance_key(NAME, &k, self.clock.now().millis()).await?
-                    }
-                };
-                tx.commit().await?;
-                receipts::ReceiptKey::from_secret_hex(&stored.secret)
-                    .map_err(|e| AppError::Internal(format!("the stored receipt key: {e}")))
-            })
-            .await?;
-        Ok(key.clone())
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub fn blobs(&self) -> &BlobStore {
-        &self.blobs
-    }
-
-    pub fn clock(&self) -> &dyn Clock {
-        self.clock.as_ref()
-    }
-
-    pub fn passwords(&self) -> &Passwords {
-        &self.passwords
-    }
-
+impl Base {
     /// Reads what changed in the database (on any node, in any process) and drops what the
-    /// session cache holds of it. Run after every write that changes the organisation or
-    /// ends sessions, and periodically by the server.
-    pub async fn sync_cache(&self) -> AppResult<()> {
+    /// session cache holds of it.
+    pub(crate) async fn sync_cache(&self) -> AppResult<()> {
         let backend = self.store.backend();
         let mut conn = self.store.read().await?;
         // The first poll starts at the newest records: nothing is cached before it.
@@ -211,21 +126,152 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A service: its own use cases, the [`Base`] it works with (as `self.store`, `self.clock`,
+/// ...), and, as named fields, the services it depends on. The dependencies run one way:
+///
+/// ```text
+/// sessions ─▶ organisation
+/// drive ──────┬─▶ access ─▶ content
+/// assignments ┘
+/// ```
+macro_rules! service {
+    ($name:ident) => {
+        impl std::ops::Deref for $name {
+            type Target = crate::Base;
+            fn deref(&self) -> &crate::Base {
+                &self.base
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+    };
+}
+pub(crate) use service;
+
+/// The application: every service, built once over one [`Base`]. Cheap to clone: one
+/// reference count, because every request clones it (axum's state). Each use case is a
+/// method of the service it belongs to (`app.drive().upload(..)`); `App` itself only
+/// builds them and does what spans them (housekeeping, the demo).
+#[derive(Clone)]
+pub struct App(Arc<Services>);
+
+#[doc(hidden)]
+pub struct Services {
+    base: Arc<Base>,
+    access: access::AccessControl,
+    content: content::Content,
+    organisation: org::Organisation,
+    sessions: auth::Sessions,
+    drive: drive::Drive,
+    assignments: assignments::Assignments,
+}
+
+impl std::ops::Deref for App {
+    type Target = Base;
+    fn deref(&self) -> &Base {
+        &self.0.base
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
+        let passwords = Passwords::new(&cfg.passwords)?;
+        let cache = cache::SessionCache::new(cfg.session_cache_entries);
+        let base = Arc::new(Base { store, blobs, clock, passwords, cfg, cache });
+        let content = content::Content::new(base.clone());
+        let access = access::AccessControl::new(base.clone(), content.clone());
+        let organisation = org::Organisation::new(base.clone());
+        Ok(App(Arc::new(Services {
+            sessions: auth::Sessions::new(base.clone(), organisation.clone()),
+            drive: drive::Drive::new(base.clone(), access.clone(), content.clone()),
+            assignments: assignments::Assignments::new(base.clone(), access.clone(), content.clone()),
+            organisation,
+            access,
+            content,
+            base,
+        })))
+    }
+
+    /// Who may reach what: drives and the nodes in them, and what running exams shut.
+    pub fn access(&self) -> &access::AccessControl {
+        &self.0.access
+    }
+
+    /// File contents: taking them in, reading them out.
+    pub fn content(&self) -> &content::Content {
+        &self.0.content
+    }
+
+    /// Schools, school years, classes and teams, people, `/me`, roster imports.
+    pub fn org(&self) -> &org::Organisation {
+        &self.0.organisation
+    }
+
+    /// Logins, sessions, app passwords and devices, Login Flow v2.
+    pub fn sessions(&self) -> &auth::Sessions {
+        &self.0.sessions
+    }
+
+    /// The drive: spaces, files and folders, uploads, trash and versions, sharing, links,
+    /// WebDAV locks and properties.
+    pub fn drive(&self) -> &drive::Drive {
+        &self.0.drive
+    }
+
+    /// Assignments, hand-ins, exams, marking and feedback.
+    pub fn assignments(&self) -> &assignments::Assignments {
+        &self.0.assignments
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
+    /// Reads what changed in the database (on any node, in any process) and drops what the
+    /// session cache holds of it. Run after every write that changes the organisation or
+    /// ends sessions, and periodically by the server.
+    pub async fn sync_cache(&self) -> AppResult<()> {
+        self.0.base.sync_cache().await
+    }
+
+    /// Removes expired sessions and old login failures, and expires the trash and old
+    /// versions of every municipality; run periodically by the server. Several nodes doing
+    /// it at once find nothing left to do.
+    pub async fn housekeeping(&self) -> AppResult<()> {
+        self.sessions().expire().await?;
+        let tenants = self.store.read().await?.tenants().await?;
+        for t in tenants {
+            self.drive().expire_drive(t.id).await?;
+        }
+        Ok(())
+    }
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ready(&self) -> AppResult<()> {
         Ok(self.store.ping().await?)
-    }
-}
-
-impl batch::BatcherOf<drive::UploadJob> for App {
-    fn batcher(&self) -> &Arc<batch::Batcher<drive::UploadJob>> {
-        &self.uploads
-    }
-}
-
-impl batch::BatcherOf<assignments::HandInJob> for App {
-    fn batcher(&self) -> &Arc<batch::Batcher<assignments::HandInJob>> {
-        &self.hand_ins
     }
 }

@@ -7,11 +7,11 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde_json::json;
 use tavle_store::dav::{AppPasswordRow, LoginFlowRow};
 
-use crate::app_passwords::{new_secret, secret_hash};
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::auth::Sessions;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
+use crate::secrets::{new_secret, secret_hash};
 
 const FLOW_SECS: i64 = 20 * 60;
 
@@ -35,7 +35,7 @@ pub struct LoginFlowResult {
     pub app_password: String,
 }
 
-impl App {
+impl Sessions {
     /// Starts a flow for the device named by its User-Agent.
     pub async fn start_login_flow(&self, device: &str) -> AppResult<NewLoginFlow> {
         let now = self.clock.now();
@@ -67,7 +67,7 @@ impl App {
     pub async fn grant_login_flow(&self, s: &Session, login_token: &str, meta: &RequestMeta) -> AppResult<()> {
         let a = &s.actor;
         let now = self.clock.now();
-        let username = self.me(s).await?.person.username.clone().ok_or(AppError::Forbidden)?;
+        let username = self.org.me(s).await?.person.username.clone().ok_or(AppError::Forbidden)?;
         let hash = secret_hash(login_token);
         let mut tx = self.store.write().await?;
         let flow = tx.login_flow_by_login(&hash, now.millis()).await?.ok_or(AppError::NotFound("login request"))?;

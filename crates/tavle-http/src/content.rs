@@ -7,7 +7,7 @@ use std::ops::Range;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tavle_app::drive::Download;
+use tavle_app::content::Download;
 
 use crate::error::ApiResult;
 

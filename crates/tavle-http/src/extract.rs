@@ -92,7 +92,7 @@ impl FromRequestParts<HttpState> for Authed {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
         let token = session_token(parts, state.cookie_name()).ok_or(AppError::Unauthenticated)?;
-        let session = state.app.authenticate(&token).await?;
+        let session = state.app.sessions().authenticate(&token).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -53,7 +53,7 @@ fn internal_error(e: tavle_app::AppError) -> Response {
 /// poll with.
 async fn login_flow_start(State(state): State<HttpState>, headers: HeaderMap) -> Response {
     let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let flow = match state.app.start_login_flow(device).await {
+    let flow = match state.app.sessions().start_login_flow(device).await {
         Ok(f) => f,
         Err(e) => return internal_error(e),
     };
@@ -73,7 +73,7 @@ struct PollForm {
 /// Login Flow v2, step 3: 404 until the person has approved the device, then the app
 /// password, once.
 async fn login_flow_poll(State(state): State<HttpState>, headers: HeaderMap, Form(form): Form<PollForm>) -> Response {
-    match state.app.poll_login_flow(&form.token).await {
+    match state.app.sessions().poll_login_flow(&form.token).await {
         Ok(Some(r)) => Json(json!({
             "server": base_url(&state, &headers),
             "loginName": r.username,
@@ -157,11 +157,11 @@ async fn user(state: HttpState, req: Request, v2: bool) -> Response {
         Ok(x) => x,
         Err(refusal) => return refusal,
     };
-    let me = match state.app.me(&session).await {
+    let me = match state.app.org().me(&session).await {
         Ok(m) => m,
         Err(e) => return internal_error(e),
     };
-    let quota = match state.app.personal_space(&session).await {
+    let quota = match state.app.drive().personal_space(&session).await {
         Ok(s) => json!({
             "free": s.quota_bytes() - s.space().used_bytes,
             "used": s.space().used_bytes,

@@ -6,6 +6,7 @@ use tavle_app::App;
 /// Runs the check; returns whether the metadata and the blob store agree.
 pub async fn run(app: &App) -> anyhow::Result<bool> {
     let report = app
+        .drive()
         .check_storage(|step, tenant| eprintln!("check: {} {tenant}", step.code()))
         .await
         .map_err(|e| anyhow::anyhow!("the check failed: {e}"))?;

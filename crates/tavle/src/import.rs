@@ -117,7 +117,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let files = read_files(path)?;
     let progress = StderrProgress::new();
-    match app.import_roster_as_operator(tenant, tenant_name, files, opts, &progress).await {
+    match app.org().import_roster_as_operator(tenant, tenant_name, files, opts, &progress).await {
         Ok(report) => {
             print_report(&report, verbose);
             Ok(())

@@ -268,6 +268,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
             let created = app
+                .org()
                 .create_first_admin(&tenant_code, tenant_name.as_deref(), &username, &display_name, &password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -84,7 +84,7 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             if let Err(e) = sync_app.sync_cache().await {
                 tracing::warn!(error = ?e, "session cache sync failed");
             }
-            if let Err(e) = sync_app.flush_touches().await {
+            if let Err(e) = sync_app.sessions().flush_touches().await {
                 tracing::warn!(error = ?e, "writing when sessions were last used failed");
             }
         }
@@ -98,7 +98,7 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             .await;
         housekeeping.abort();
         cache_sync.abort();
-        if let Err(e) = final_app.flush_touches().await {
+        if let Err(e) = final_app.sessions().flush_touches().await {
             tracing::warn!(error = ?e, "writing when sessions were last used failed at shutdown");
         }
         out

@@ -320,7 +320,7 @@ async fn on_both(postgres: bool) {
 
     // Two days on, `tavle check` collects unused contents but keeps the hand-ins'.
     server.clock.set(tavle_core::Timestamp(START.millis() + 50 * HOUR));
-    let report = server.app().check_storage(|_, _| {}).await.unwrap();
+    let report = server.app().drive().check_storage(|_, _| {}).await.unwrap();
     assert!(report.is_clean());
     let laerer = server.login("laerer1", "demo").await;
     let got =

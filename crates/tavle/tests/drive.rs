@@ -331,20 +331,24 @@ async fn storage_checks(s3: bool, postgres: bool) {
 
     // The check is clean; then it finds an unrecorded blob (a crash between writing and
     // recording) once it is older than the grace period, and a missing one.
-    let report = app.check_storage(|_, _| {}).await.unwrap();
+    let report = app.drive().check_storage(|_, _| {}).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
     assert_eq!(report.blobs, 2);
     let stray = app.blobs().write(tenant, futures_stream(b"debris".to_vec()), u64::MAX).await.unwrap();
-    assert_eq!(app.check_storage(|_, _| {}).await.unwrap().orphans_removed, 0, "young: may be an upload in flight");
+    assert_eq!(
+        app.drive().check_storage(|_, _| {}).await.unwrap().orphans_removed,
+        0,
+        "young: may be an upload in flight"
+    );
     // The store dates the blob by the real time; move the test's clock past its grace period.
     let written = blob_written_ms(app, tenant, stray.key.blob).await;
     server.clock.set(tavle_core::Timestamp(written).plus_secs(tavle_blob::STAGING_GRACE_SECS + 60));
-    let report = app.check_storage(|_, _| {}).await.unwrap();
+    let report = app.drive().check_storage(|_, _| {}).await.unwrap();
     assert_eq!(report.orphans_removed, 1, "{report:?}");
     assert_eq!(app.blobs().size(stray.key).await.unwrap(), None);
     let video = blobs.iter().find(|b| b.size == big.len() as i64).unwrap();
     app.blobs().delete(tavle_blob::BlobKey { tenant, blob: video.id }).await.unwrap();
-    let report = app.check_storage(|_, _| {}).await.unwrap();
+    let report = app.drive().check_storage(|_, _| {}).await.unwrap();
     assert_eq!(report.missing.len(), 1);
     assert!(!report.is_clean());
     let api = server.login("elev1", "demo").await; // the clock moved past the session's end
@@ -353,12 +357,12 @@ async fn storage_checks(s3: bool, postgres: bool) {
     for path in [format!("/api/v1/drive/nodes/{}", id(&a)), format!("/api/v1/drive/trash/{}", id(&a))] {
         assert_eq!(api.call(Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
     }
-    assert_eq!(app.check_storage(|_, _| {}).await.unwrap().unused_removed, 0, "b.txt still uses it");
+    assert_eq!(app.drive().check_storage(|_, _| {}).await.unwrap().unused_removed, 0, "b.txt still uses it");
     for path in [format!("/api/v1/drive/nodes/{}", id(&b)), format!("/api/v1/drive/trash/{}", id(&b))] {
         assert_eq!(api.call(Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
     }
     server.clock.advance_secs(tavle_blob::STAGING_GRACE_SECS + 60);
-    assert_eq!(app.check_storage(|_, _| {}).await.unwrap().unused_removed, 1);
+    assert_eq!(app.drive().check_storage(|_, _| {}).await.unwrap().unused_removed, 1);
     server.stop().await;
 }
 
@@ -389,11 +393,11 @@ async fn trash_and_versions_expire(postgres: bool) {
     api.call(Method::DELETE, &format!("/api/v1/drive/nodes/{}", id(&g)), None).await;
     let tenant = tavle_store_tenant(&server).await;
     server.clock.advance_secs(29 * 24 * 3600);
-    assert_eq!(server.app().expire_drive(tenant).await.unwrap(), (0, 0));
+    assert_eq!(server.app().drive().expire_drive(tenant).await.unwrap(), (0, 0));
     server.clock.advance_secs(2 * 24 * 3600);
-    assert_eq!(server.app().expire_drive(tenant).await.unwrap(), (1, 0), "the trash after 30 days");
+    assert_eq!(server.app().drive().expire_drive(tenant).await.unwrap(), (1, 0), "the trash after 30 days");
     server.clock.advance_secs(60 * 24 * 3600);
-    assert_eq!(server.app().expire_drive(tenant).await.unwrap(), (0, 1), "versions after 90 days");
+    assert_eq!(server.app().drive().expire_drive(tenant).await.unwrap(), (0, 1), "versions after 90 days");
     let api = server.login("elev1", "demo").await;
     let (_, versions) = api.get(&format!("/api/v1/drive/nodes/{}/versions", id(&f))).await;
     assert_eq!(versions.as_array().unwrap().len(), 0);

@@ -303,7 +303,7 @@ async fn every_route_is_sealed(postgres: bool) {
     );
 
     // Another municipality with its own admin.
-    srv.app().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
+    srv.app().org().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
 
     // A pupil who will be disabled while logged in.
     let disabled = srv.login("elev2", "demo").await;

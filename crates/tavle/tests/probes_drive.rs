@@ -260,7 +260,12 @@ async fn every_api_error_has_the_envelope() {
 #[tokio::test]
 async fn grantees_are_found_in_the_callers_municipality_only() {
     let server = TestServer::start().await;
-    server.app().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
+    server
+        .app()
+        .org()
+        .create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo")
+        .await
+        .unwrap();
     let other = server.login("kommune2", "demo").await;
     let (s, school) = other
         .call(Method::POST, "/api/v1/schools", Some(json!({"name": "Fremmed Skole", "institution_number": "888888"})))

@@ -55,7 +55,7 @@ async fn check(postgres: bool) {
         other.stop().await;
     }
 
-    let signed = server.app().receipt_key().await.unwrap().sign(receipt());
+    let signed = server.app().assignments().receipt_key().await.unwrap().sign(receipt());
     assert_eq!(signed.receipt.key_id, key_id);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("kvittering.json");

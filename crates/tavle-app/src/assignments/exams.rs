@@ -4,21 +4,17 @@
 //! page, its working folder and handing in stay open).
 
 use std::collections::HashMap;
-use std::ops::DerefMut;
 
 use serde_json::json;
-use tavle_core::assignments::{Mode, Phase};
-use tavle_core::org::MemberRole;
-use tavle_core::policy::{exams_allow, Actor, DuringExams, RunningExam};
-use tavle_core::{AssignmentId, GroupId, PersonId, Timestamp};
-use tavle_store::{AnyConnection, Db};
+use tavle_core::assignments::Phase;
+use tavle_core::policy::Actor;
+use tavle_core::{AssignmentId, PersonId};
 
-use super::{window, AssignmentRow, MAX_EXTRA_SECS};
+use super::Assignments;
+use super::{window, AssignmentRow};
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
-use crate::error::{AppError, AppResult};
-use crate::App;
-use crate::Conflict;
+use crate::caller::Session;
+use crate::error::AppResult;
 
 /// Where a pupil is in an exam.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +59,7 @@ pub struct Invigilation {
     pub pupils: Vec<InvigilatedPupil>,
 }
 
-impl App {
+impl Assignments {
     /// Who has not started, who is working and who has handed in, with each pupil's own
     /// deadline (the assignment's teachers). Clients ask again every few seconds.
     pub async fn invigilation(&self, s: &Session, id: AssignmentId) -> AppResult<Invigilation> {
@@ -125,115 +121,5 @@ impl App {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The exams running for the actor now: they are its pupil, it has opened, and their own
-    /// deadline (with extra time) has not passed. Usually one; two may overlap (extra time on
-    /// one, the next already begun).
-    pub(crate) async fn running_exams<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<Vec<AssignmentRow>>
-    where
-        C: DerefMut<Target = AnyConnection> + Send,
-    {
-        let groups: Vec<GroupId> =
-            a.memberships.iter().filter(|m| m.role == MemberRole::Pupil).map(|m| m.group_id).collect();
-        if groups.is_empty() {
-            return Ok(Vec::new());
-        }
-        let now: Timestamp = self.clock.now();
-        let mut running = Vec::new();
-        for row in db.exams_around(a.tenant_id, &groups, now.millis(), MAX_EXTRA_SECS * 1000).await? {
-            if row.audience.listed().is_some_and(|l| !l.contains(&a.person_id)) {
-                continue;
-            }
-            let extra = db.extra_time(a.tenant_id, row.id, a.person_id).await?;
-            if window(&row).phase(extra, now) == Phase::Open {
-                running.push(row);
-            }
-        }
-        Ok(running)
-    }
-
-    /// The running exams as the policy's facts.
-    async fn running_facts<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<(Vec<AssignmentRow>, Vec<RunningExam>)>
-    where
-        C: DerefMut<Target = AnyConnection> + Send,
-    {
-        let rows = self.running_exams(db, a).await?;
-        let facts = rows
-            .iter()
-            .map(|r| RunningExam { assignment: r.id, closed: r.mode == (Mode::Exam { closed: true }) })
-            .collect();
-        Ok((rows, facts))
-    }
-
-    /// Refuses sharing and links while an exam runs for the actor (`policy::exams_allow`).
-    pub(crate) async fn exams_allow_sharing(&self, a: &Actor) -> AppResult<()> {
-        let mut conn = self.store.read().await?;
-        let (_, running) = self.running_facts(&mut conn, a).await?;
-        if exams_allow(&running, DuringExams::Share) {
-            Ok(())
-        } else {
-            Err(Conflict::ExamRunning.into())
-        }
-    }
-
-    /// Refuses an assignment other than the running exams while a closed one runs for the
-    /// actor (`policy::exams_allow`).
-    pub(crate) async fn exams_allow_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<()> {
-        let mut conn = self.store.read().await?;
-        let (_, running) = self.running_facts(&mut conn, a).await?;
-        if exams_allow(&running, DuringExams::Assignment(id)) {
-            Ok(())
-        } else {
-            Err(AppError::ExamLocked)
-        }
-    }
-
-    /// Of `rows`, those the exams running for the actor let them reach.
-    pub(crate) async fn exams_filter_assignments(&self, a: &Actor, rows: &mut Vec<AssignmentRow>) -> AppResult<()> {
-        let mut conn = self.store.read().await?;
-        let (_, running) = self.running_facts(&mut conn, a).await?;
-        rows.retain(|r| exams_allow(&running, DuringExams::Assignment(r.id)));
-        Ok(())
-    }
-
-    /// Refuses the drive to a pupil while a closed exam runs for them.
-    pub(crate) async fn exam_lock<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<()>
-    where
-        C: DerefMut<Target = AnyConnection> + Send,
-    {
-        self.exam_lock_at(db, a, &[]).await
-    }
-
-    /// Refuses `path` (root first) of the drive to a pupil as the exams running for them say
-    /// (`policy::exams_allow`): during a closed exam, all but their working folders of the
-    /// running exams.
-    pub(crate) async fn exam_lock_at<C>(
-        &self,
-        db: &mut Db<C>,
-        a: &Actor,
-        path: &[tavle_store::drive::NodeRow],
-    ) -> AppResult<()>
-    where
-        C: DerefMut<Target = AnyConnection> + Send,
-    {
-        let (rows, running) = self.running_facts(db, a).await?;
-        if exams_allow(&running, DuringExams::Drive { in_exam_work: false }) {
-            return Ok(());
-        }
-        let mut in_exam_work = false;
-        if !path.is_empty() {
-            for row in &rows {
-                if self.in_exam_work(db, a, row, path).await? {
-                    in_exam_work = true;
-                    break;
-                }
-            }
-        }
-        if exams_allow(&running, DuringExams::Drive { in_exam_work }) {
-            Ok(())
-        } else {
-            Err(AppError::ExamLocked)
-        }
     }
 }

@@ -24,11 +24,11 @@ use tavle_core::{AssignmentId, Timestamp};
 use tokio::io::AsyncWriteExt;
 use tokio_util::compat::FuturesAsyncWriteCompatExt;
 
+use super::Assignments;
 use super::PupilStatus;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// How many bytes of the zip may wait between the writer and the connection.
 const PIPE: usize = 256 * 1024;
@@ -46,7 +46,7 @@ struct Entry {
     blob: BlobKey,
 }
 
-impl App {
+impl Assignments {
     /// All current hand-ins of an assignment as one zip (its teachers). Audited as a read of
     /// every pupil's hand-in; for an exam it is the examiner's export.
     pub async fn hand_ins_zip(&self, s: &Session, id: AssignmentId, meta: &RequestMeta) -> AppResult<HandInsZip> {

@@ -3,20 +3,20 @@
 
 use bytes::Bytes;
 use serde_json::json;
-use tavle_blob::{BlobError, BlobKey};
+use tavle_blob::BlobKey;
 use tavle_core::{AssignmentId, HandInId, InvalidInput, Reason};
 
-use super::record::record_written;
+use super::Assignments;
 use super::{HandInFileRow, HandInRow, MAX_HAND_IN_FILE};
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
+use crate::content::record_blob;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// The most files given back with one hand-in's feedback.
 const MAX_FEEDBACK_FILES: usize = 20;
 
-impl App {
+impl Assignments {
     /// Adds a file to a hand-in's feedback (the assignment's teachers).
     pub async fn add_feedback_file<S, E>(
         &self,
@@ -42,18 +42,13 @@ impl App {
             )
             .into());
         }
-        let w = match self.blobs.write(a.tenant_id, body, MAX_HAND_IN_FILE).await {
-            Ok(w) => w,
-            Err(BlobError::TooLarge { .. }) => {
-                return Err(AppError::TooLarge { what: "A file of feedback", limit_bytes: MAX_HAND_IN_FILE })
-            }
-            Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
-            Err(e) => return Err(e.into()),
+        let Some(w) = self.content.intake(a.tenant_id, body, MAX_HAND_IN_FILE).await? else {
+            return Err(AppError::TooLarge { what: "A file of feedback", limit_bytes: MAX_HAND_IN_FILE });
         };
         let now = self.clock.now();
         let result = async {
             let mut tx = self.store.write().await?;
-            let blob = record_written(&mut tx, a, &w, now.millis()).await?;
+            let blob = record_blob(&mut tx, a.tenant_id, &w, now.millis()).await?.id;
             // Read again inside the transaction: two teachers may add files at once.
             let mut h = tx.hand_in(a.tenant_id, hand_in).await?.ok_or(AppError::NotFound("hand-in"))?;
             let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
@@ -65,19 +60,8 @@ impl App {
             Ok::<_, AppError>((h, blob))
         }
         .await;
-        match result {
-            Ok((h, blob)) => {
-                if blob != w.key.blob {
-                    // The tenant had these bytes already: drop the copy.
-                    self.delete_blob_quietly(w.key).await;
-                }
-                Ok(h)
-            }
-            Err(e) => {
-                self.delete_blob_quietly(w.key).await;
-                Err(e)
-            }
-        }
+        self.content.settle(&w, result.as_ref().ok().map(|(_, blob)| *blob)).await;
+        result.map(|(h, _)| h)
     }
 
     /// Removes a file from a hand-in's feedback (the assignment's teachers).
@@ -112,18 +96,17 @@ impl App {
         id: AssignmentId,
         hand_in: HandInId,
         position: usize,
-    ) -> AppResult<crate::drive::Download> {
+    ) -> AppResult<crate::content::Download> {
         let a = &s.actor;
         let (h, _) = self.readable_hand_in(a, id, hand_in).await?;
         let f = h.feedback.files.get(position).ok_or(AppError::NotFound("file"))?;
-        Ok(crate::drive::Download::of_blob(
+        Ok(self.content.download_blob(
             f.name.clone(),
             f.size,
             format!("{}-f{position}", h.id.0.simple()),
             h.feedback.returned_at.unwrap_or(h.handed_in_at),
             Some(f.sha256.clone()),
             BlobKey { tenant: a.tenant_id, blob: f.blob_id },
-            self.blobs.clone(),
         ))
     }
 }

@@ -4,20 +4,20 @@
 use crate::Conflict;
 use bytes::Bytes;
 use serde_json::json;
-use tavle_blob::{BlobError, Written};
+use tavle_blob::Written;
 use tavle_core::assignments::{Phase, Timing};
 use tavle_core::drive::NodeKind;
 use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, InvalidInput, NodeId, Reason, Timestamp};
 
 use super::record::HandInJob;
-use super::{for_pupil, window, AssignmentRow, HandInFileRow, HandInRow, HandInSource, MAX_HAND_IN_FILE};
+use super::Assignments;
+use super::{for_pupil, not_open, window, AssignmentRow, HandInFileRow, HandInRow, HandInSource, MAX_HAND_IN_FILE};
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
-impl App {
+impl Assignments {
     /// Hands in: uploaded bytes, or files of the pupil's drive, as a frozen snapshot with a
     /// signed receipt. A retry with the same `key` returns the first hand-in unchanged, as the
     /// pupil may see it now: feedback that is not returned yet is never part of the answer.
@@ -58,13 +58,8 @@ impl App {
         let (files, written) = match source {
             HandInSource::Upload { name, body } => {
                 let name = tavle_core::drive::file_name(&name)?;
-                let w = match self.blobs.write(a.tenant_id, body, MAX_HAND_IN_FILE).await {
-                    Ok(w) => w,
-                    Err(BlobError::TooLarge { .. }) => {
-                        return Err(AppError::TooLarge { what: "A file of a hand-in", limit_bytes: MAX_HAND_IN_FILE })
-                    }
-                    Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
-                    Err(e) => return Err(e.into()),
+                let Some(w) = self.content.intake(a.tenant_id, body, MAX_HAND_IN_FILE).await? else {
+                    return Err(AppError::TooLarge { what: "A file of a hand-in", limit_bytes: MAX_HAND_IN_FILE });
                 };
                 let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
                 let file = HandInFileRow { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() };
@@ -75,10 +70,7 @@ impl App {
         let result = self.record_hand_in(a, row, key, (started, extra), files, written.clone(), meta).await;
         if let Some(w) = written {
             // The tenant had these bytes already (or the hand-in was refused): drop the copy.
-            let kept = result.as_ref().ok().and_then(|(h, _)| h.files.first().map(|f| f.blob_id));
-            if kept != Some(w.key.blob) {
-                self.delete_blob_quietly(w.key).await;
-            }
+            self.content.settle(&w, result.as_ref().ok().and_then(|(h, _)| h.files.first().map(|f| f.blob_id))).await;
         }
         // A replay that the batch answered is the pupil's view too, like the one above.
         result.map(|(h, new)| (for_pupil(h), new))
@@ -108,7 +100,7 @@ impl App {
         let mut conn = self.store.read().await?;
         let mut files = Vec::with_capacity(nodes.len());
         for n in nodes {
-            let r = self.reach(&mut conn, a, *n, false).await?;
+            let r = self.access.reach(&mut conn, a, *n, false).await?;
             let node = r.node();
             let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
                 return Err(Conflict::FolderGiven(node.name.clone()).into());
@@ -179,8 +171,4 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
-}
-
-pub(super) fn not_open() -> AppError {
-    AppError::Conflict(Conflict::NotOpenForHandIns)
 }

@@ -5,13 +5,13 @@ use tavle_blob::BlobKey;
 use tavle_core::assignments::Grade;
 use tavle_core::{AssignmentId, HandInId, InvalidInput, Reason};
 
+use super::Assignments;
 use super::{for_pupil, Feedback, HandInRow, PupilStatus};
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
-impl App {
+impl Assignments {
     /// Writes a teacher's feedback on a hand-in: text and an optional grade, kept from the
     /// pupil until `return_it`; `ask_again` asks the pupil for a new hand-in (which is then
     /// taken even after the deadline, marked late).
@@ -171,7 +171,7 @@ impl App {
         hand_in: HandInId,
         position: usize,
         meta: &RequestMeta,
-    ) -> AppResult<crate::drive::Download> {
+    ) -> AppResult<crate::content::Download> {
         let a = &s.actor;
         let (h, manages) = self.readable_hand_in(a, id, hand_in).await?;
         let f = h.files.get(position).ok_or(AppError::NotFound("file"))?;
@@ -181,14 +181,13 @@ impl App {
             tx.append_audit(&event(a, self.clock.now(), "hand_in.read", h.id, meta, detail)).await?;
             tx.commit().await?;
         }
-        Ok(crate::drive::Download::of_blob(
+        Ok(self.content.download_blob(
             f.name.clone(),
             f.size,
             format!("{}-{position}", h.id.0.simple()),
             h.handed_in_at,
             Some(f.sha256.clone()),
             BlobKey { tenant: a.tenant_id, blob: f.blob_id },
-            self.blobs.clone(),
         ))
     }
 }

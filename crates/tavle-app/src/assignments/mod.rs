@@ -14,16 +14,15 @@
 
 use crate::{Conflict, Opened};
 use serde_json::json;
-use tavle_core::assignments::{Audience, Mode, Window};
+use tavle_core::assignments::{Audience, Mode};
 use tavle_core::policy::{allows, hands_in, may_manage_assignments, Action, Actor, AssignmentFacts, GroupFacts};
 use tavle_core::{AssignmentId, GroupId, InvalidInput, NodeId, Reason, Timestamp};
 pub use tavle_store::assignments::{AssignmentChangeRow, AssignmentRow, Feedback, HandInFileRow, HandInRow};
 pub use tavle_store::handouts::{HandoutKind, HandoutRow};
 
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 mod exams;
 mod export;
@@ -37,8 +36,74 @@ pub use exams::{ExamState, InvigilatedPupil, Invigilation};
 pub use export::HandInsZip;
 pub(crate) use record::HandInJob;
 
-/// The most extra time a pupil can be given (seconds).
-pub const MAX_EXTRA_SECS: i64 = 7 * 86_400;
+pub use crate::access::MAX_EXTRA_SECS;
+use crate::access::{window, AccessControl};
+use crate::batch::{Batcher, BatcherOf};
+use crate::content::Content;
+use crate::receipts::ReceiptKey;
+use crate::Base;
+use std::sync::Arc;
+
+/// The assignments' use cases. Depends on access (what a pupil may reach, the exam rules)
+/// and content (bytes in and out); never on the drive.
+#[derive(Clone)]
+pub struct Assignments {
+    base: Arc<Base>,
+    pub(crate) access: AccessControl,
+    pub(crate) content: Content,
+    /// Hand-ins waiting to be recorded together (`crate::batch`).
+    hand_ins: Arc<Batcher<HandInJob>>,
+    /// The key that signs receipts, read (or made) on first use.
+    receipt_key: Arc<tokio::sync::OnceCell<ReceiptKey>>,
+}
+crate::service!(Assignments);
+
+impl BatcherOf<HandInJob> for Assignments {
+    fn batcher(&self) -> &Arc<Batcher<HandInJob>> {
+        &self.hand_ins
+    }
+}
+
+impl Assignments {
+    pub(crate) fn new(base: Arc<Base>, access: AccessControl, content: Content) -> Self {
+        Assignments { base, access, content, hand_ins: Arc::default(), receipt_key: Arc::default() }
+    }
+
+    /// The instance's receipt-signing key: read from the database, or made by the first node
+    /// that needs it (every node then signs with the same key).
+    pub async fn receipt_key(&self) -> AppResult<ReceiptKey> {
+        const NAME: &str = "receipt-ed25519";
+        let key = self
+            .receipt_key
+            .get_or_try_init(|| async {
+                let mut tx = self.store.write().await?;
+                let stored = match tx.instance_key(NAME).await? {
+                    Some(k) => k,
+                    None => {
+                        use argon2::password_hash::rand_core::{OsRng, RngCore};
+                        let mut seed = [0u8; 32];
+                        OsRng.fill_bytes(&mut seed);
+                        let fresh = ReceiptKey::from_secret(seed);
+                        let k = tavle_store::keys::InstanceKey {
+                            secret: fresh.secret_hex(),
+                            public_key: fresh.public_hex(),
+                        };
+                        tx.put_instance_key(NAME, &k, self.clock.now().millis()).await?
+                    }
+                };
+                tx.commit().await?;
+                ReceiptKey::from_secret_hex(&stored.secret)
+                    .map_err(|e| AppError::Internal(format!("the stored receipt key: {e}")))
+            })
+            .await?;
+        Ok(key.clone())
+    }
+}
+
+/// The refusal of a hand-in to an assignment that does not take one now.
+fn not_open() -> AppError {
+    AppError::Conflict(Conflict::NotOpenForHandIns)
+}
 
 /// The largest file a hand-in takes.
 pub const MAX_HAND_IN_FILE: u64 = 2 << 30;
@@ -112,15 +177,6 @@ pub struct PupilStatus {
 pub enum HandInSource<S> {
     Upload { name: String, body: S },
     Files(Vec<NodeId>),
-}
-
-fn window(a: &AssignmentRow) -> Window {
-    Window {
-        opens_at: a.opens_at.map(Timestamp),
-        deadline: Timestamp(a.deadline),
-        late_allowed: a.late_allowed,
-        mode: a.mode,
-    }
 }
 
 /// What an assignment needs to know of its class or team.
@@ -219,7 +275,7 @@ fn check_draft(d: &AssignmentDraft) -> AppResult<()> {
     Ok(())
 }
 
-impl App {
+impl Assignments {
     async fn group_facts(&self, a: &Actor, group: GroupId) -> AppResult<GroupInfo> {
         let g = self.store.read().await?.group(a.tenant_id, group).await?.ok_or(AppError::NotFound("class or team"))?;
         Ok(GroupInfo {
@@ -441,7 +497,7 @@ impl App {
         // During a closed exam its pupil reaches that exam and nothing else: no other
         // assignment's page, files, feedback or receipts (as the drive is locked).
         if !v.manages {
-            self.exams_allow_assignment(a, id).await?;
+            self.access.exams_allow_assignment(a, id).await?;
         }
         Ok(v)
     }
@@ -514,7 +570,7 @@ impl App {
         let a = &s.actor;
         let groups: Vec<GroupId> = a.memberships.iter().map(|m| m.group_id).collect();
         let mut rows = self.store.read().await?.assignments_of(a.tenant_id, &groups).await?;
-        self.exams_filter_assignments(a, &mut rows).await?;
+        self.access.exams_filter_assignments(a, &mut rows).await?;
         // Each group is read once, however many assignments it has.
         let mut facts: std::collections::HashMap<GroupId, GroupInfo> = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(rows.len());

@@ -7,15 +7,14 @@ use tavle_blob::Written;
 use tavle_core::assignments::{Phase, Timing};
 use tavle_core::policy::Actor;
 use tavle_core::{HandInId, Timestamp};
-use tavle_store::drive::BlobRow;
 use tavle_store::Tx;
 
-use super::hand_in::not_open;
+use super::not_open;
 use super::{window, AssignmentRow, Feedback, HandInFileRow, HandInRow};
 use crate::audit::{event, RequestMeta};
+use crate::content::record_blob;
 use crate::error::{AppError, AppResult};
 use crate::receipts::{Receipt, ReceiptFile, ReceiptKey, RECEIPT_VERSION};
-use crate::App;
 
 /// A hand-in waiting for its batch: everything it needs was read before it was queued.
 pub(crate) struct HandInJob {
@@ -40,9 +39,10 @@ pub(crate) struct HandInJob {
 
 impl crate::batch::Record for HandInJob {
     type Out = (HandInRow, bool);
+    type By = super::Assignments;
     const WHAT: &'static str = "hand-ins";
 
-    async fn record(&self, app: &App, tx: &mut Tx) -> AppResult<Self::Out> {
+    async fn record(&self, app: &super::Assignments, tx: &mut Tx) -> AppResult<Self::Out> {
         let (a, row, key) = (&self.actor, &self.row, self.key.as_str());
         // A retry that raced the first attempt (perhaps in this very batch): the first stands.
         if let Some(done) = tx.hand_in_by_key(a.tenant_id, row.id, a.person_id, key).await? {
@@ -64,7 +64,7 @@ impl crate::batch::Record for HandInJob {
         }
         let mut files = self.files.clone();
         if let (Some(w), Some(first)) = (&self.written, files.first_mut()) {
-            first.blob_id = record_written(tx, a, w, now.millis()).await?;
+            first.blob_id = record_blob(tx, a.tenant_id, w, now.millis()).await?.id;
         }
         tx.withdraw_hand_in(a.tenant_id, row.id, a.person_id, self.team, now.millis()).await?;
         let id = HandInId::new();
@@ -118,13 +118,4 @@ impl HandInJob {
         let signed = self.signer.sign(receipt);
         serde_json::to_string_pretty(&signed).map_err(|e| AppError::Internal(format!("receipt: {e}")))
     }
-}
-
-/// Records a written upload's blob (or finds the tenant's blob with the same bytes).
-pub(super) async fn record_written(tx: &mut Tx, a: &Actor, w: &Written, now: i64) -> AppResult<tavle_core::BlobId> {
-    let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
-    let blob = tx
-        .record_blob(&BlobRow { id: w.key.blob, tenant_id: a.tenant_id, sha256: w.sha256_hex(), size, created_at: now })
-        .await?;
-    Ok(blob.id)
 }

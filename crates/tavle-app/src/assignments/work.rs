@@ -24,12 +24,13 @@ use tavle_core::{AssignmentId, NodeId, PersonId};
 use tavle_store::drive::{NodeRow, ShareRow};
 use tavle_store::handouts::WorkRow;
 
+use super::Assignments;
 use super::{AssignmentDraft, AssignmentRow, HandoutKind, HandoutRow, Handouts};
+use crate::access::slot;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
-use crate::drive::{new_etag, new_folder};
+use crate::caller::Session;
+use crate::content::{new_etag, new_folder};
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// The most files an assignment hands out.
 const MAX_HANDOUTS: usize = 20;
@@ -37,15 +38,7 @@ const MAX_HANDOUTS: usize = 20;
 /// The folder of a pupil's drive that holds their working folders.
 const WORK_ROOT: &str = "Opgaver";
 
-/// Where a pupil's work goes: their own slot, or their team's.
-pub(super) fn slot(row: &AssignmentRow, pupil: PersonId) -> String {
-    match row.audience.team_of(pupil) {
-        0 => pupil.to_string(),
-        team => format!("team-{team}"),
-    }
-}
-
-impl App {
+impl Assignments {
     /// Checks who an assignment is for against the pupils of its class or team.
     pub(super) async fn check_audience(&self, a: &Actor, d: &AssignmentDraft) -> AppResult<()> {
         if d.audience == Audience::Group {
@@ -76,7 +69,7 @@ impl App {
         let mut conn = self.store.read().await?;
         let mut out = Vec::with_capacity(all.len());
         for (kind, n) in all {
-            let r = self.reach(&mut conn, a, n, false).await?;
+            let r = self.access.reach(&mut conn, a, n, false).await?;
             let node = r.node();
             let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
                 return Err(Conflict::FolderGiven(node.name.clone()).into());
@@ -99,7 +92,7 @@ impl App {
         if let Some(w) = self.store.read().await?.work(a.tenant_id, row.id, &slot).await? {
             return Ok(Some(w.folder_id));
         }
-        let space = self.own_space(a).await?;
+        let space = self.access.own_space(a).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         // The folder that holds working folders, made on first use.
@@ -145,7 +138,7 @@ impl App {
                 ..new_folder(&space, NodeId::new(), None, String::new(), Some(a.person_id), now.millis())
             })
             .collect();
-        self.charge(&mut tx, &space, copies.iter().map(|c| c.size).sum()).await?;
+        self.content.charge(&mut tx, &space, copies.iter().map(|c| c.size).sum()).await?;
         for c in &copies {
             tx.insert_node(c).await?;
         }
@@ -177,22 +170,6 @@ impl App {
         Ok(Some(folder.id))
     }
 
-    /// Whether `path` (root first) is in the actor's working folder of `exam`: what the
-    /// closed-exam lock lets through.
-    pub(crate) async fn in_exam_work<C>(
-        &self,
-        db: &mut tavle_store::Db<C>,
-        a: &Actor,
-        exam: &AssignmentRow,
-        path: &[NodeRow],
-    ) -> AppResult<bool>
-    where
-        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
-    {
-        let Some(w) = db.work(a.tenant_id, exam.id, &slot(exam, a.person_id)).await? else { return Ok(false) };
-        Ok(path.iter().any(|n| n.id == w.folder_id))
-    }
-
     /// A file handed out with an assignment, for those who see the assignment (an exam's
     /// pupils once it has begun for them).
     pub async fn handout_file(
@@ -200,7 +177,7 @@ impl App {
         s: &Session,
         id: AssignmentId,
         position: usize,
-    ) -> AppResult<crate::drive::Download> {
+    ) -> AppResult<crate::content::Download> {
         let a = &s.actor;
         let v = self.visible_assignment(a, id).await?;
         let mut conn = self.store.read().await?;
@@ -211,14 +188,13 @@ impl App {
         }
         let all = conn.handouts(a.tenant_id, id).await?;
         let f = all.get(position).ok_or(AppError::NotFound("file"))?;
-        Ok(crate::drive::Download::of_blob(
+        Ok(self.content.download_blob(
             f.name.clone(),
             f.size,
             format!("{}-{position}", f.sha256.get(..16).unwrap_or_default()),
             v.row.updated_at,
             Some(f.sha256.clone()),
             BlobKey { tenant: a.tenant_id, blob: f.blob_id },
-            self.blobs.clone(),
         ))
     }
 }

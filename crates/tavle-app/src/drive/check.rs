@@ -9,8 +9,8 @@ use futures_util::TryStreamExt;
 use tavle_blob::{BlobKey, STAGING_GRACE_SECS};
 use tavle_core::TenantId;
 
+use super::Drive;
 use crate::error::AppResult;
-use crate::App;
 
 /// What a check found and did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl CheckStep {
     }
 }
 
-impl App {
+impl Drive {
     /// Checks every tenant's blobs against the metadata, and removes debris. `progress` is
     /// told each step with the tenant's code.
     pub async fn check_storage(&self, mut progress: impl FnMut(CheckStep, &str)) -> AppResult<CheckReport> {

@@ -9,10 +9,10 @@ use tavle_store::dav::{DavLockRow, DavPropertyRow};
 use tavle_store::drive::NodeRow;
 use tavle_store::Tx;
 
-use super::spaces::SpaceView;
-use crate::auth::Session;
+use super::Drive;
+use crate::access::SpaceView;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// A change to a node's properties.
 #[derive(Clone, Debug)]
@@ -21,16 +21,16 @@ pub enum PropertyChange {
     Remove { namespace: String, name: String },
 }
 
-impl App {
+impl Drive {
     /// The live node at `segments` below the space's root (the root itself for none), or
     /// `None` when nothing is there.
     pub async fn lookup(&self, s: &Session, space: &SpaceView, segments: &[String]) -> AppResult<Option<NodeRow>> {
-        if space.access == Access::None {
+        if space.access() == Access::None {
             return Err(AppError::NotFound("drive"));
         }
         let tenant = s.actor.tenant_id;
         let mut conn = self.store.read().await?;
-        let mut node = match conn.node(tenant, space.space.root_id).await? {
+        let mut node = match conn.node(tenant, space.space().root_id).await? {
             Some(n) => n,
             None => return Ok(None),
         };
@@ -46,7 +46,7 @@ impl App {
     /// The properties set on a node, or on every child of a folder.
     pub async fn dav_properties(&self, s: &Session, node: &NodeRow, children: bool) -> AppResult<Vec<DavPropertyRow>> {
         let mut conn = self.store.read().await?;
-        self.reach(&mut conn, &s.actor, node.id, false).await?;
+        self.access.reach(&mut conn, &s.actor, node.id, false).await?;
         Ok(if children {
             conn.dav_properties_of_children(s.actor.tenant_id, node.id).await?
         } else {
@@ -58,7 +58,7 @@ impl App {
     pub async fn patch_dav_properties(&self, s: &Session, node: &NodeRow, changes: &[PropertyChange]) -> AppResult<()> {
         let tenant = s.actor.tenant_id;
         let mut tx = self.store.write().await?;
-        self.reach(&mut tx, &s.actor, node.id, false).await?.require(Access::Edit)?;
+        self.access.reach(&mut tx, &s.actor, node.id, false).await?.require(Access::Edit)?;
         for c in changes {
             match c {
                 PropertyChange::Set(p) => {
@@ -76,7 +76,7 @@ impl App {
     /// The live locks of a space the caller may see.
     pub async fn dav_locks(&self, s: &Session, space: &SpaceView) -> AppResult<Vec<DavLockRow>> {
         let now = self.clock.now().millis();
-        Ok(self.store.read().await?.dav_locks(s.actor.tenant_id, space.space.id, now).await?)
+        Ok(self.store.read().await?.dav_locks(s.actor.tenant_id, space.space().id, now).await?)
     }
 
     /// Takes a lock unless `conflicts` (given the space's live locks, read in the same
@@ -89,13 +89,13 @@ impl App {
         lock: DavLockRow,
         conflicts: impl FnOnce(&[DavLockRow]) -> Option<DavLockRow>,
     ) -> AppResult<Result<DavLockRow, DavLockRow>> {
-        if !may_use_lock(&s.actor, space.access, LockUse::Take, None) || lock.space_id != space.space.id {
+        if !may_use_lock(&s.actor, space.access(), LockUse::Take, None) || lock.space_id != space.space().id {
             return Err(AppError::Forbidden);
         }
         let lock = DavLockRow { tenant_id: s.actor.tenant_id, principal: Some(s.actor.person_id.to_string()), ..lock };
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let locks = tx.dav_locks(s.actor.tenant_id, space.space.id, now).await?;
+        let locks = tx.dav_locks(s.actor.tenant_id, space.space().id, now).await?;
         if let Some(c) = conflicts(&locks) {
             return Ok(Err(c));
         }
@@ -115,12 +115,12 @@ impl App {
     ) -> AppResult<DavLockRow> {
         let now = self.clock.now().millis();
         let lock = tx
-            .dav_locks(s.actor.tenant_id, space.space.id, now)
+            .dav_locks(s.actor.tenant_id, space.space().id, now)
             .await?
             .into_iter()
             .find(|l| l.token == token)
             .ok_or(AppError::NotFound("lock"))?;
-        if may_use_lock(&s.actor, space.access, what, holder(&lock)) {
+        if may_use_lock(&s.actor, space.access(), what, holder(&lock)) {
             Ok(lock)
         } else {
             Err(AppError::Forbidden)
@@ -149,12 +149,12 @@ impl App {
 
     /// Drops the locks on a path and below (after it was moved or deleted).
     pub async fn dav_unlock_under(&self, s: &Session, space: &SpaceView, path: &str) -> AppResult<()> {
-        if !may_use_lock(&s.actor, space.access, LockUse::Release, None) {
+        if !may_use_lock(&s.actor, space.access(), LockUse::Release, None) {
             return Err(AppError::Forbidden);
         }
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        tx.delete_dav_locks_under(s.actor.tenant_id, space.space.id, path, now).await?;
+        tx.delete_dav_locks_under(s.actor.tenant_id, space.space().id, path, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use tavle_core::drive::{file_name, name_key, Access, NodeKind};
 use tavle_core::policy::Actor;
 use tavle_core::NodeId;
-use tavle_store::drive::{NodeRow, SpaceRow};
+use tavle_store::drive::NodeRow;
 use tavle_store::Tx;
 
-use super::{new_etag, new_folder, Reached};
-use crate::auth::Session;
+use super::Drive;
+use crate::access::Reached;
+use crate::caller::Session;
+use crate::content::{new_etag, new_folder};
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// A file or folder as the caller sees it.
 #[derive(Clone, Debug)]
@@ -55,11 +56,11 @@ pub(crate) fn check_if_match(node: &NodeRow, if_match: Option<&str>) -> AppResul
     }
 }
 
-impl App {
+impl Drive {
     /// A file or folder with its path.
     pub async fn node(&self, s: &Session, node: NodeId) -> AppResult<NodeView> {
         let mut conn = self.store.read().await?;
-        Ok(self.reach(&mut conn, &s.actor, node, false).await?.into())
+        Ok(self.access.reach(&mut conn, &s.actor, node, false).await?.into())
     }
 
     /// A folder and what is in it.
@@ -70,7 +71,7 @@ impl App {
     /// ETag is read before the children, so a listing is never older than its ETag.
     pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Arc<Vec<NodeRow>>)> {
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, &s.actor, folder, false).await?;
+        let r = self.access.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
         let children = self.listing(&mut conn, r.node()).await?;
         Ok((r.into(), children))
@@ -86,7 +87,7 @@ impl App {
         with_shares: bool,
     ) -> AppResult<(NodeView, Arc<Vec<NodeRow>>, Vec<(NodeId, String)>)> {
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, &s.actor, folder, false).await?;
+        let r = self.access.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
         let children = self.listing(&mut conn, r.node()).await?;
         let kinds = if with_shares && r.space_access >= Access::Edit {
@@ -101,7 +102,7 @@ impl App {
     /// share it; none for others.
     pub async fn share_kinds(&self, s: &Session, node: NodeId) -> AppResult<Vec<(NodeId, String)>> {
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, &s.actor, node, false).await?;
+        let r = self.access.reach(&mut conn, &s.actor, node, false).await?;
         if r.space_access < Access::Edit {
             return Ok(Vec::new());
         }
@@ -134,7 +135,7 @@ impl App {
         let name = file_name(name)?;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let p = self.reach(&mut tx, a, parent, false).await?;
+        let p = self.access.reach(&mut tx, a, parent, false).await?;
         p.require(Access::Edit)?;
         p.require_folder()?;
         if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
@@ -157,7 +158,7 @@ impl App {
     ) -> AppResult<NodeRow> {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
-        let src = self.reach(&mut tx, a, node, false).await?;
+        let src = self.access.reach(&mut tx, a, node, false).await?;
         src.require(Access::Edit)?;
         let mut moved = src.node().clone();
         if moved.parent_id.is_none() {
@@ -174,7 +175,7 @@ impl App {
         if dst.space.id != src.space.id {
             let subtree = tx.subtree(a.tenant_id, node).await?;
             let bytes = file_bytes(&subtree);
-            self.charge(&mut tx, &dst.space, bytes).await?;
+            self.content.charge(&mut tx, &dst.space, bytes).await?;
             tx.add_used(a.tenant_id, src.space.id, -bytes).await?;
             tx.move_subtree_to_space(a.tenant_id, node, dst.space.id).await?;
             moved.space_id = dst.space.id;
@@ -198,7 +199,7 @@ impl App {
         let a = &s.actor;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let src = self.reach(&mut tx, a, node, false).await?;
+        let src = self.access.reach(&mut tx, a, node, false).await?;
         src.require(Access::View)?;
         let dst = self.destination(&mut tx, a, to).await?;
         if dst.path.iter().any(|n| n.id == node) {
@@ -235,7 +236,7 @@ impl App {
             ids.insert(n.id, copy.id);
             copies.push(copy);
         }
-        self.charge(&mut tx, &dst.space, file_bytes(&copies)).await?;
+        self.content.charge(&mut tx, &dst.space, file_bytes(&copies)).await?;
         for c in &copies {
             tx.insert_node(c).await.map_err(|e| conflict(e, &c.name))?;
         }
@@ -248,7 +249,7 @@ impl App {
     pub async fn delete_node(&self, s: &Session, node: NodeId, if_match: Option<&str>) -> AppResult<()> {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
-        let r = self.reach(&mut tx, a, node, false).await?;
+        let r = self.access.reach(&mut tx, a, node, false).await?;
         r.require(Access::Edit)?;
         check_if_match(r.node(), if_match)?;
         self.trash_in(&mut tx, a, r.node().clone()).await?;
@@ -258,12 +259,12 @@ impl App {
 
     /// Files and folders whose names contain `text`, in every space the caller may see.
     pub async fn search(&self, s: &Session, text: &str, limit: i64) -> AppResult<Vec<NodeRow>> {
-        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
+        self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let text = text.trim();
         if text.is_empty() {
             return Ok(vec![]);
         }
-        let roots: Vec<NodeId> = self.spaces(s).await?.iter().map(|v| v.space.root_id).collect();
+        let roots: Vec<NodeId> = self.spaces(s).await?.iter().map(|v| v.space().root_id).collect();
         Ok(self.store.read().await?.search_nodes(s.actor.tenant_id, &roots, text, limit).await?)
     }
 
@@ -271,7 +272,7 @@ impl App {
     /// `limit`): the home page's "recent files".
     pub async fn recent_files(&self, s: &Session, limit: usize) -> AppResult<Vec<NodeRow>> {
         let mut conn = self.store.read().await?;
-        self.exam_lock(&mut conn, &s.actor).await?;
+        self.access.exam_lock(&mut conn, &s.actor).await?;
         let candidates = conn.recently_changed_by(s.actor.tenant_id, s.actor.person_id, (limit * 3) as i64).await?;
         let mut out = Vec::with_capacity(limit);
         for n in candidates {
@@ -280,7 +281,7 @@ impl App {
             }
             // Only what the caller may reach now: not under a folder in the trash, not in a
             // class drive they have left.
-            match self.reach(&mut conn, &s.actor, n.id, false).await {
+            match self.access.reach(&mut conn, &s.actor, n.id, false).await {
                 Ok(r) => out.push(r.node().clone()),
                 Err(AppError::NotFound(_)) => {}
                 Err(e) => return Err(e),
@@ -304,7 +305,7 @@ impl App {
 
     /// The destination folder of a move or copy, which the caller must be able to edit.
     async fn destination(&self, tx: &mut Tx, a: &Actor, to: &Destination) -> AppResult<Reached> {
-        let dst = self.reach(tx, a, to.parent, false).await?;
+        let dst = self.access.reach(tx, a, to.parent, false).await?;
         dst.require(Access::Edit)?;
         dst.require_folder()?;
         Ok(dst)
@@ -330,16 +331,6 @@ impl App {
             }
             _ => Ok(()),
         }
-    }
-
-    /// Counts `bytes` more against a space's quota, or refuses when they do not fit.
-    pub(crate) async fn charge(&self, tx: &mut Tx, space: &SpaceRow, bytes: i64) -> AppResult<()> {
-        let quota = self.quota_of(space);
-        if !tx.charge_space(space.tenant_id, space.id, bytes, quota).await? {
-            let used = tx.space(space.tenant_id, space.id).await?.map_or(space.used_bytes, |s| s.used_bytes);
-            return Err(AppError::QuotaExceeded { quota, used });
-        }
-        Ok(())
     }
 }
 

@@ -30,11 +30,11 @@ use tavle_store::drive::{LinkRow, NodeRow};
 use tavle_store::AuditEvent;
 
 use super::upload::Conditions;
-use super::{Download, Reached};
+use super::Drive;
+use crate::access::Reached;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// The shortest password a link may have.
 pub const MIN_LINK_PASSWORD: usize = 8;
@@ -115,7 +115,7 @@ fn link_event<'a>(
     }
 }
 
-impl App {
+impl Drive {
     /// Makes a share link for a file or folder.
     pub async fn create_link(
         &self,
@@ -129,12 +129,12 @@ impl App {
         {
             // What the caller may not see is "not found", before anything else is said.
             let mut conn = self.store.read().await?;
-            let r = self.reach(&mut conn, a, node, false).await?;
+            let r = self.access.reach(&mut conn, a, node, false).await?;
             if r.space_access < Access::Edit || !may_make_links(a) {
                 return Err(AppError::Forbidden);
             }
         }
-        self.exams_allow_sharing(a).await?;
+        self.access.exams_allow_sharing(a).await?;
         let password_hash = match settings.password.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(p) if p.chars().count() < MIN_LINK_PASSWORD => {
@@ -168,7 +168,7 @@ impl App {
             None => None,
         };
         let mut tx = self.store.write().await?;
-        let r = self.reach(&mut tx, a, node, false).await?;
+        let r = self.access.reach(&mut tx, a, node, false).await?;
         if r.space_access < Access::Edit {
             return Err(AppError::Forbidden);
         }
@@ -179,7 +179,7 @@ impl App {
             id: uuid::Uuid::now_v7(),
             tenant_id: a.tenant_id,
             node_id: node,
-            token: crate::app_passwords::new_secret().replace('-', ""),
+            token: crate::secrets::new_secret().replace('-', ""),
             kind: settings.kind,
             password_hash,
             expires_at,
@@ -198,7 +198,7 @@ impl App {
     pub async fn links_of(&self, s: &Session, node: NodeId) -> AppResult<Vec<LinkRow>> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, a, node, false).await?;
+        let r = self.access.reach(&mut conn, a, node, false).await?;
         if r.space_access < Access::Edit {
             return Err(AppError::Forbidden);
         }
@@ -210,7 +210,7 @@ impl App {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
         let row = tx.link(a.tenant_id, link).await?.ok_or(AppError::NotFound("link"))?;
-        let r = self.reach(&mut tx, a, row.node_id, false).await.map_err(|_| AppError::NotFound("link"))?;
+        let r = self.access.reach(&mut tx, a, row.node_id, false).await.map_err(|_| AppError::NotFound("link"))?;
         if r.space_access < Access::Edit {
             return Err(AppError::NotFound("link"));
         }
@@ -254,7 +254,7 @@ impl App {
             return Err(AppError::NotFound("link"));
         }
         let target = node.unwrap_or(link.node_id);
-        let reached = self.reach(conn, &owner, target, false).await.map_err(|_| AppError::NotFound("link"))?;
+        let reached = self.access.reach(conn, &owner, target, false).await.map_err(|_| AppError::NotFound("link"))?;
         let below_link = reached.path.iter().any(|n| n.id == link.node_id);
         if reached.space_access < Access::Edit || !below_link {
             return Err(AppError::NotFound("file or folder"));
@@ -349,13 +349,13 @@ impl App {
         key: Option<&str>,
         node: Option<NodeId>,
         meta: &RequestMeta,
-    ) -> AppResult<Download> {
+    ) -> AppResult<crate::content::Download> {
         let c = self.check_link(token, key, node).await?;
         if c.link.kind != LinkKind::Download {
             return Err(AppError::NotFound("file or folder"));
         }
         let file = c.reached.node();
-        let dl = Download::of_file(file, &self.blobs)?;
+        let dl = self.content.download(file)?;
         let mut tx = self.store.write().await?;
         let detail = json!({ "node": file.id.to_string(), "name": file.name, "size": file.size });
         tx.append_audit(&link_event(&c.link, self.clock.now(), "link.download", "ok", meta, detail)).await?;

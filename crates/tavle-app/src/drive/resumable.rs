@@ -16,9 +16,9 @@ use tavle_store::uploads::{UploadPartRow, UploadSessionRow};
 use tavle_store::StoreError;
 
 use super::upload::{Conditions, Upload};
-use crate::auth::Session;
+use super::Drive;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// A session ends an hour before `tavle check` may take its parts for debris.
 pub const UPLOAD_SESSION_SECS: i64 = STAGING_GRACE_SECS - 3600;
@@ -63,7 +63,7 @@ fn assembly_order(parts: &mut [UploadPartRow]) {
     });
 }
 
-impl App {
+impl Drive {
     /// Starts a session. For tus, the folder and name are known now and checked at once, and
     /// so is the announced length against the free quota.
     pub async fn upload_session_start(
@@ -80,14 +80,14 @@ impl App {
         let mut name = None;
         let space = if let Some((folder, n)) = target {
             let mut conn = self.store.read().await?;
-            let r = self.reach(&mut conn, a, folder, false).await?;
+            let r = self.access.reach(&mut conn, a, folder, false).await?;
             r.require(Access::Edit)?;
             r.require_folder()?;
             folder_id = Some(folder);
             name = Some(file_name(n)?);
             r.space
         } else {
-            self.personal_space(s).await?.space
+            self.personal_space(s).await?.space().clone()
         };
         if let Some(total) = total_length {
             if total < 0 {
@@ -108,7 +108,7 @@ impl App {
                 .await?
                 .pending_upload_bytes(a.tenant_id, a.person_id, space.id, personal, now.millis(), None)
                 .await?;
-            let quota = self.quota_of(&space);
+            let quota = self.content.quota_of(&space);
             if space.used_bytes.saturating_add(pending).saturating_add(total) > quota {
                 return Err(AppError::QuotaExceeded { quota, used: space.used_bytes.saturating_add(pending) });
             }
@@ -180,7 +180,7 @@ impl App {
             return Err(Conflict::UploadOffset(session.received).into());
         }
         let space = self.session_space(s, session).await?;
-        let quota = self.quota_of(&space);
+        let quota = self.content.quota_of(&space);
         // Parts waiting in the person's other sessions into this drive count against the room,
         // as files do.
         let now = self.clock.now().millis();
@@ -196,14 +196,12 @@ impl App {
             Some(total) => (total - session.received).min(free.max(0)),
             None => free,
         };
-        let written = match self.blobs.write(a.tenant_id, body, u64::try_from(room).unwrap_or(0)).await {
-            Ok(w) => w,
-            Err(BlobError::TooLarge { .. }) if session.total_length.is_some_and(|t| t - session.received <= free) => {
-                return Err(Conflict::PastAnnouncedLength.into())
-            }
-            Err(BlobError::TooLarge { .. }) => return Err(AppError::QuotaExceeded { quota, used: space.used_bytes }),
-            Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
-            Err(e) => return Err(e.into()),
+        let Some(written) = self.content.intake(a.tenant_id, body, u64::try_from(room).unwrap_or(0)).await? else {
+            return Err(if session.total_length.is_some_and(|t| t - session.received <= free) {
+                Conflict::PastAnnouncedLength.into()
+            } else {
+                AppError::QuotaExceeded { quota, used: space.used_bytes }
+            });
         };
         let part = UploadPartRow {
             upload_id: session.id,
@@ -229,11 +227,11 @@ impl App {
         match recorded.await {
             Ok(replaced) => {
                 if let Some(old) = replaced {
-                    self.delete_blob_quietly(BlobKey { tenant: a.tenant_id, blob: old.blob_id }).await;
+                    self.content.delete_blob_quietly(BlobKey { tenant: a.tenant_id, blob: old.blob_id }).await;
                 }
             }
             Err(e) => {
-                self.delete_blob_quietly(written.key).await;
+                self.content.delete_blob_quietly(written.key).await;
                 return Err(e);
             }
         }
@@ -291,7 +289,7 @@ impl App {
         tx.delete_upload_session(tenant, id).await?;
         tx.commit().await?;
         for p in parts {
-            self.delete_blob_quietly(BlobKey { tenant, blob: p.blob_id }).await;
+            self.content.delete_blob_quietly(BlobKey { tenant, blob: p.blob_id }).await;
         }
         Ok(())
     }
@@ -315,9 +313,9 @@ impl App {
         match session.folder_id {
             Some(folder) => {
                 let mut conn = self.store.read().await?;
-                Ok(self.reach(&mut conn, &s.actor, folder, false).await?.space)
+                Ok(self.access.reach(&mut conn, &s.actor, folder, false).await?.space)
             }
-            None => Ok(self.personal_space(s).await?.space),
+            None => Ok(self.personal_space(s).await?.space().clone()),
         }
     }
 }

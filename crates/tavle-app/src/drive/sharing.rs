@@ -13,10 +13,10 @@ use tavle_core::NodeId;
 use tavle_store::drive::ShareRow;
 
 use super::files::NodeView;
+use super::Drive;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// Something shared with the caller: the share, and the node as they may see it.
 #[derive(Clone, Debug)]
@@ -33,7 +33,7 @@ pub(crate) fn end_of(date: time::Date) -> i64 {
     next.midnight().assume_utc().unix_timestamp() * 1000
 }
 
-impl App {
+impl Drive {
     /// Shares a node, or changes the access of an existing share with the same grantee.
     pub async fn share(
         &self,
@@ -53,9 +53,9 @@ impl App {
             )
             .into());
         }
-        self.exams_allow_sharing(a).await?;
+        self.access.exams_allow_sharing(a).await?;
         let mut tx = self.store.write().await?;
-        let r = self.reach(&mut tx, a, node, false).await?;
+        let r = self.access.reach(&mut tx, a, node, false).await?;
         if r.space_access < Access::Edit {
             return Err(AppError::Forbidden);
         }
@@ -113,7 +113,7 @@ impl App {
     pub async fn shares_of(&self, s: &Session, node: NodeId) -> AppResult<Vec<ShareRow>> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, a, node, false).await?;
+        let r = self.access.reach(&mut conn, a, node, false).await?;
         if r.space_access < Access::Edit {
             return Err(AppError::Forbidden);
         }
@@ -142,7 +142,7 @@ impl App {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
         let row = tx.share(a.tenant_id, share).await?.ok_or(AppError::NotFound("share"))?;
-        let r = self.reach(&mut tx, a, row.node_id, false).await.map_err(|_| AppError::NotFound("share"))?;
+        let r = self.access.reach(&mut tx, a, row.node_id, false).await.map_err(|_| AppError::NotFound("share"))?;
         if r.space_access < Access::Edit {
             return Err(AppError::NotFound("share"));
         }
@@ -157,7 +157,7 @@ impl App {
     /// What is shared with the caller: with them, with their classes and teams, with their
     /// schools. Shares of what they have anyway (in their own drives) are left out.
     pub async fn shared_with_me(&self, s: &Session) -> AppResult<Vec<SharedItem>> {
-        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
+        self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
         let mut grantees = vec![Grantee::Person(a.person_id)];
         grantees.extend(a.memberships.iter().map(|m| Grantee::Group(m.group_id)));
@@ -173,7 +173,7 @@ impl App {
                 continue;
             }
             // In the trash, or no longer reachable: not shown.
-            let Ok(r) = self.reach(&mut conn, a, share.node_id, false).await else { continue };
+            let Ok(r) = self.access.reach(&mut conn, a, share.node_id, false).await else { continue };
             if r.space_access > Access::None {
                 continue;
             }

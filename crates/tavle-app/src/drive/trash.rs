@@ -8,11 +8,11 @@ use tavle_core::{NodeId, SpaceId, TenantId, VersionId};
 use tavle_store::drive::{NodeRow, VersionRow};
 
 use super::files::file_bytes;
-use super::{new_etag, Download};
+use super::Drive;
 use crate::audit::RequestMeta;
-use crate::auth::Session;
+use crate::caller::Session;
+use crate::content::new_etag;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 const DAY_SECS: i64 = 24 * 3600;
 
@@ -25,14 +25,14 @@ pub(crate) fn numbered(name: &str, n: u32) -> String {
     }
 }
 
-impl App {
+impl Drive {
     /// What is in a space's trash.
     pub async fn trash(&self, s: &Session, space: SpaceId) -> AppResult<Vec<NodeRow>> {
-        self.exam_lock(&mut self.store.read().await?, &s.actor).await?;
+        self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let view = self.space(s, space).await?;
         let mut conn = self.store.read().await?;
         let mut nodes = conn.trash(s.actor.tenant_id, space).await?;
-        if view.access < Access::Edit {
+        if view.access() < Access::Edit {
             // Those who cannot restore see only what they deleted themselves (nothing, today).
             nodes.retain(|n| n.trashed_by == Some(s.actor.person_id));
         }
@@ -44,7 +44,7 @@ impl App {
     pub async fn restore(&self, s: &Session, node: NodeId) -> AppResult<NodeRow> {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
-        let r = self.reach(&mut tx, a, node, true).await?;
+        let r = self.access.reach(&mut tx, a, node, true).await?;
         r.require(Access::Edit)?;
         let mut n = r.node().clone();
         let above = &r.path[..r.path.len() - 1];
@@ -74,7 +74,7 @@ impl App {
     pub async fn purge(&self, s: &Session, node: NodeId) -> AppResult<()> {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
-        let r = self.reach(&mut tx, a, node, true).await?;
+        let r = self.access.reach(&mut tx, a, node, true).await?;
         r.require(Access::Edit)?;
         let bytes = file_bytes(&tx.subtree(a.tenant_id, node).await?);
         tx.delete_subtree(a.tenant_id, node).await?;
@@ -86,7 +86,7 @@ impl App {
     /// A file's older versions, newest first.
     pub async fn versions(&self, s: &Session, node: NodeId) -> AppResult<Vec<VersionRow>> {
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, &s.actor, node, false).await?;
+        let r = self.access.reach(&mut conn, &s.actor, node, false).await?;
         if r.node().kind != NodeKind::File {
             return Err(Conflict::NotAFile.into());
         }
@@ -100,24 +100,23 @@ impl App {
         node: NodeId,
         version: VersionId,
         meta: &RequestMeta,
-    ) -> AppResult<Download> {
+    ) -> AppResult<crate::content::Download> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, a, node, false).await?;
+        let r = self.access.reach(&mut conn, a, node, false).await?;
         let v = conn.version(a.tenant_id, version).await?.filter(|v| v.node_id == node);
         let v = v.ok_or(AppError::NotFound("version"))?;
         drop(conn);
         self.audit_read(a, &r, "file.version_download", meta).await?;
-        Ok(Download {
-            name: r.node().name.clone(),
-            size: u64::try_from(v.size).unwrap_or(0),
+        Ok(self.content.download_blob(
+            r.node().name.clone(),
+            v.size,
             // A version never changes: its id is a strong validator.
-            etag: v.id.to_string(),
-            modified_at: v.modified_at,
-            sha256: Some(v.sha256),
-            key: BlobKey { tenant: a.tenant_id, blob: v.blob_id },
-            blobs: self.blobs.clone(),
-        })
+            v.id.to_string(),
+            v.modified_at,
+            Some(v.sha256),
+            BlobKey { tenant: a.tenant_id, blob: v.blob_id },
+        ))
     }
 
     /// Makes an older version the file's contents again; the current contents become a
@@ -126,12 +125,12 @@ impl App {
         let a = &s.actor;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let r = self.reach(&mut tx, a, node, false).await?;
+        let r = self.access.reach(&mut tx, a, node, false).await?;
         r.require(Access::Edit)?;
         let v = tx.version(a.tenant_id, version).await?.filter(|v| v.node_id == node);
         let v = v.ok_or(AppError::NotFound("version"))?;
         let mut file = r.node().clone();
-        self.charge(&mut tx, &r.space, v.size - file.size).await?;
+        self.content.charge(&mut tx, &r.space, v.size - file.size).await?;
         self.keep_version(&mut tx, &file, now).await?;
         tx.delete_version(a.tenant_id, v.id).await?;
         file.blob_id = Some(v.blob_id);

@@ -5,19 +5,20 @@
 
 use bytes::Bytes;
 use serde_json::json;
-use tavle_blob::{BlobError, BlobKey, Written};
+use tavle_blob::Written;
 use tavle_core::drive::{file_name, name_key, Access, NodeKind, SpaceKind};
 use tavle_core::policy::Actor;
 use tavle_core::{BlobId, NodeId, VersionId};
-use tavle_store::drive::{BlobRow, NodeRow, VersionRow};
+use tavle_store::drive::{NodeRow, VersionRow};
 use tavle_store::Tx;
 
 use super::files::{check_if_match, exists};
-use super::{new_etag, Download, Reached};
+use super::Drive;
+use crate::access::Reached;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
+use crate::content::new_etag;
 use crate::error::{AppError, AppResult};
-use crate::App;
 
 /// The preconditions of an upload (HTTP `If-Match` and `If-None-Match: *`).
 #[derive(Clone, Debug, Default)]
@@ -61,13 +62,14 @@ pub(crate) struct UploadJob {
 
 impl crate::batch::Record for UploadJob {
     type Out = (Upload, BlobId);
+    type By = Drive;
     const WHAT: &'static str = "uploads";
-    async fn record(&self, app: &App, tx: &mut Tx) -> AppResult<Self::Out> {
-        app.record_in(tx, self).await
+    async fn record(&self, drive: &Drive, tx: &mut Tx) -> AppResult<Self::Out> {
+        drive.record_in(tx, self).await
     }
 }
 
-impl App {
+impl Drive {
     /// Stores `body` as the file `name` in the folder `parent`: a new file, or new contents
     /// of the existing one (whose old contents become a version). `mtime` is the file's
     /// modification time as the client knows it (milliseconds), if it sent one.
@@ -89,51 +91,31 @@ impl App {
         // Refuse early what would be refused after the upload anyway.
         let limit = {
             let mut conn = self.store.read().await?;
-            let p = self.reach(&mut conn, a, parent, false).await?;
+            let p = self.access.reach(&mut conn, a, parent, false).await?;
             p.require(Access::Edit)?;
             p.require_folder()?;
             let existing = conn.child(a.tenant_id, parent, &name_key(&name)).await?;
             check(existing.as_ref(), cond)?;
             let replaced = existing.filter(|_| !cond.keep_both).map_or(0, |e| e.size);
-            let free = self.quota_of(&p.space) - p.space.used_bytes + replaced;
+            let free = self.content.quota_of(&p.space) - p.space.used_bytes + replaced;
             u64::try_from(free).unwrap_or(0)
         };
-        let written = match self.blobs.write(a.tenant_id, body, limit).await {
-            Ok(w) => w,
-            Err(BlobError::TooLarge { .. }) => return Err(self.quota_error(a, parent).await),
-            Err(BlobError::Interrupted(why)) => return Err(AppError::UploadInterrupted(why)),
-            Err(e) => return Err(e.into()),
+        let Some(written) = self.content.intake(a.tenant_id, body, limit).await? else {
+            return Err(self.quota_error(a, parent).await);
         };
-        match self.record_upload(a, parent, &name, &written, cond, mtime).await {
-            Ok((upload, kept)) => {
-                if kept != written.key.blob {
-                    // The tenant had these bytes already; the new copy is not needed.
-                    self.delete_blob_quietly(written.key).await;
-                }
-                Ok(upload)
-            }
-            Err(e) => {
-                self.delete_blob_quietly(written.key).await;
-                Err(e)
-            }
-        }
+        let recorded = self.record_upload(a, parent, &name, &written, cond, mtime).await;
+        self.content.settle(&written, recorded.as_ref().ok().map(|(_, kept)| *kept)).await;
+        recorded.map(|(upload, _)| upload)
     }
 
     async fn quota_error(&self, a: &Actor, parent: NodeId) -> AppError {
         let reached = async {
             let mut conn = self.store.read().await?;
-            self.reach(&mut conn, a, parent, false).await
+            self.access.reach(&mut conn, a, parent, false).await
         };
         match reached.await {
-            Ok(p) => AppError::QuotaExceeded { quota: self.quota_of(&p.space), used: p.space.used_bytes },
+            Ok(p) => AppError::QuotaExceeded { quota: self.content.quota_of(&p.space), used: p.space.used_bytes },
             Err(e) => e,
-        }
-    }
-
-    pub(crate) async fn delete_blob_quietly(&self, key: BlobKey) {
-        if let Err(e) = self.blobs.delete(key).await {
-            // `tavle check` removes what is left behind.
-            tracing::warn!(error = %e, "deleting an unneeded blob failed");
         }
     }
 
@@ -170,7 +152,7 @@ impl App {
         let (parent, mtime) = (*parent, *mtime);
         let now = self.clock.now().millis();
         let size = i64::try_from(written.size).map_err(|_| AppError::Internal("upload size".into()))?;
-        let p = self.reach(tx, a, parent, false).await?;
+        let p = self.access.reach(tx, a, parent, false).await?;
         p.require(Access::Edit)?;
         p.require_folder()?;
         let mut existing = tx.child(a.tenant_id, parent, &name_key(name)).await?;
@@ -185,19 +167,11 @@ impl App {
             existing = None;
         }
         let name = name.as_str();
-        let blob = tx
-            .record_blob(&BlobRow {
-                id: written.key.blob,
-                tenant_id: a.tenant_id,
-                sha256: written.sha256_hex(),
-                size,
-                created_at: now,
-            })
-            .await?;
+        let blob = crate::content::record_blob(tx, a.tenant_id, written, now).await?;
         let modified_at = mtime.unwrap_or(now);
         let (node, created) = match existing {
             Some(mut file) => {
-                self.charge(tx, &p.space, size - file.size).await?;
+                self.content.charge(tx, &p.space, size - file.size).await?;
                 if file.sha256.as_deref() != Some(blob.sha256.as_str()) {
                     self.keep_version(tx, &file, now).await?;
                 }
@@ -211,7 +185,7 @@ impl App {
                 (file, false)
             }
             None => {
-                self.charge(tx, &p.space, size).await?;
+                self.content.charge(tx, &p.space, size).await?;
                 let file = NodeRow {
                     id: NodeId::new(),
                     tenant_id: a.tenant_id,
@@ -261,12 +235,12 @@ impl App {
     }
 
     /// Opens a file for reading its contents.
-    pub async fn download(&self, s: &Session, node: NodeId, meta: &RequestMeta) -> AppResult<Download> {
+    pub async fn download(&self, s: &Session, node: NodeId, meta: &RequestMeta) -> AppResult<crate::content::Download> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
-        let r = self.reach(&mut conn, a, node, false).await?;
+        let r = self.access.reach(&mut conn, a, node, false).await?;
         drop(conn);
-        let dl = Download::of_file(r.node(), &self.blobs)?;
+        let dl = self.content.download(r.node())?;
         self.audit_read(a, &r, "file.download", meta).await?;
         Ok(dl)
     }

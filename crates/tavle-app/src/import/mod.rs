@@ -26,20 +26,12 @@ use tavle_store::AuditEvent;
 pub use report::{Change, ChangeKind, ImportReport, MAX_LISTED_CHANGES};
 
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
+use crate::org::Organisation;
 use model::{At, Problems, Roster};
 
-/// One thing wrong with a roster file, with where it is. `line` is 0 for the file as a whole.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImportProblem {
-    pub file: String,
-    pub line: u64,
-    /// Stable code: `missing_column`, `bad_value`, `unknown_reference`, `duplicate`, …
-    pub code: &'static str,
-    pub message: String,
-}
+pub use crate::error::ImportProblem;
 
 /// The steps of an import, as the progress reports name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -374,7 +366,7 @@ enum Importer<'a> {
     Person(&'a Session, &'a RequestMeta),
 }
 
-impl App {
+impl Organisation {
     /// An operator imports a roster into the tenant with `tenant_code`, creating the tenant
     /// (named `tenant_name`) if it does not exist yet.
     pub async fn import_roster_as_operator(

@@ -11,10 +11,10 @@ use tavle_core::{GroupId, InvalidInput, PersonId, Reason, SchoolId, SchoolYearId
 
 use super::schools::conflict;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
+use crate::org::Organisation;
 use crate::views::{GroupView, MemberView};
-use crate::App;
 
 fn facts(g: &Group) -> GroupFacts {
     GroupFacts { tenant_id: g.tenant_id, school_id: g.school_id, group_id: g.id }
@@ -39,7 +39,7 @@ pub fn group_kind(kind: &str, grade: Option<i64>, letter: Option<&str>, subject:
     })
 }
 
-impl App {
+impl Organisation {
     /// The groups of a school (optionally of one school year) that the person may see.
     pub async fn groups(&self, s: &Session, school: SchoolId, year: Option<SchoolYearId>) -> AppResult<Vec<Group>> {
         self.school(s, school).await?;

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use tavle_core::policy::school_role;
 use tavle_core::{GroupId, SchoolId};
 
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
+use crate::org::Organisation;
 use crate::views::{MeView, MyGroup, MySchool, PersonDetail};
-use crate::App;
 
-impl App {
+impl Organisation {
     /// The person's own view. Kept with their cached session until the organisation of their
     /// tenant changes, so a page load of a logged-in person need not read the database.
     /// Shared, not copied: the view is read on every page load, and the cached one is

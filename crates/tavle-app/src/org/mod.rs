@@ -8,3 +8,21 @@ mod schools;
 pub use groups::group_kind;
 pub(crate) use people::check_password;
 pub use people::{NewPersonInput, PersonChange};
+
+use std::sync::Arc;
+
+use crate::Base;
+
+/// Schools, school years, classes and teams, people and their roles, `/me`, and roster
+/// imports (`crate::import`). Depends on no other service.
+#[derive(Clone)]
+pub struct Organisation {
+    base: Arc<Base>,
+}
+crate::service!(Organisation);
+
+impl Organisation {
+    pub(crate) fn new(base: Arc<Base>) -> Self {
+        Organisation { base }
+    }
+}

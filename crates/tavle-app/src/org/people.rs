@@ -10,10 +10,10 @@ use tavle_store::NewPerson;
 
 use super::schools::conflict;
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
+use crate::org::Organisation;
 use crate::views::PersonDetail;
-use crate::App;
 
 /// A person to create at a school.
 #[derive(Clone, Debug)]
@@ -50,7 +50,7 @@ pub(crate) fn check_password(password: &str) -> Result<(), InvalidInput> {
     Ok(())
 }
 
-impl App {
+impl Organisation {
     /// Everything about a person, for someone who may see all of it (the person themselves,
     /// their school's admins, their teachers). A read of someone else's data is audited.
     pub async fn person(&self, s: &Session, person: PersonId, meta: &RequestMeta) -> AppResult<PersonDetail> {
@@ -257,7 +257,7 @@ impl App {
     }
 }
 
-impl App {
+impl Organisation {
     /// Operator use case (`tavle admin create`): makes sure a tenant exists and gives it a
     /// municipality admin with a password. Returns whether the tenant was new.
     pub async fn create_first_admin(

@@ -8,11 +8,11 @@ use tavle_core::policy::{allows, Action};
 use tavle_core::{InvalidInput, Reason, SchoolId, SchoolYearId};
 
 use crate::audit::{event, RequestMeta};
-use crate::auth::Session;
+use crate::caller::Session;
 use crate::error::{AppError, AppResult};
-use crate::App;
+use crate::org::Organisation;
 
-impl App {
+impl Organisation {
     /// The schools the person may see.
     pub async fn schools(&self, s: &Session) -> AppResult<Vec<School>> {
         let a = &s.actor;

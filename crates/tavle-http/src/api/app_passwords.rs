@@ -14,7 +14,7 @@ use crate::HttpState;
 #[utoipa::path(get, path = "/api/v1/me/app-passwords", tag = "session",
     responses((status = 200, body = [AppPasswordWire]), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<AppPasswordWire>>> {
-    let list = state.app.app_passwords(&auth.session).await?;
+    let list = state.app.sessions().app_passwords(&auth.session).await?;
     Ok(Json(list.iter().map(AppPasswordWire::from).collect()))
 }
 
@@ -26,7 +26,7 @@ pub async fn create(
     auth: Authed,
     Json(req): Json<NewAppPassword>,
 ) -> ApiResult<(StatusCode, Json<AppPasswordWire>)> {
-    let created = state.app.create_app_password(&auth.session, &req.name, &auth.meta).await?;
+    let created = state.app.sessions().create_app_password(&auth.session, &req.name, &auth.meta).await?;
     let mut wire = AppPasswordWire::from(&created.password);
     wire.password = Some(created.secret);
     Ok((StatusCode::CREATED, Json(wire)))
@@ -37,7 +37,7 @@ pub async fn create(
     params(("app_password_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn revoke(State(state): State<HttpState>, auth: Authed, Path(ap): Path<String>) -> ApiResult<StatusCode> {
-    state.app.revoke_app_password(&auth.session, id(&ap, "app password")?, &auth.meta).await?;
+    state.app.sessions().revoke_app_password(&auth.session, id(&ap, "app password")?, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -57,7 +57,7 @@ pub async fn login_flow(
     auth: Authed,
     Path(token): Path<String>,
 ) -> ApiResult<Json<LoginFlowWire>> {
-    let device = state.app.login_flow_device(&auth.session, &token).await?;
+    let device = state.app.sessions().login_flow_device(&auth.session, &token).await?;
     Ok(Json(LoginFlowWire { device }))
 }
 
@@ -70,6 +70,6 @@ pub async fn grant_login_flow(
     auth: Authed,
     Path(token): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.app.grant_login_flow(&auth.session, &token, &auth.meta).await?;
+    state.app.sessions().grant_login_flow(&auth.session, &token, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -87,8 +87,8 @@ pub async fn create(
     auth: Authed,
     Json(req): Json<NewAssignment>,
 ) -> ApiResult<(StatusCode, Json<AssignmentWire>)> {
-    let row = state.app.create_assignment(&auth.session, &draft(req)?, &auth.meta).await?;
-    let v = state.app.assignment(&auth.session, row.id, &auth.meta).await?;
+    let row = state.app.assignments().create_assignment(&auth.session, &draft(req)?, &auth.meta).await?;
+    let v = state.app.assignments().assignment(&auth.session, row.id, &auth.meta).await?;
     Ok((StatusCode::CREATED, Json(AssignmentWire::try_from(&v)?)))
 }
 
@@ -106,8 +106,8 @@ pub async fn update(
     Json(req): Json<NewAssignment>,
 ) -> ApiResult<Json<AssignmentWire>> {
     let id = id(&a, "assignment")?;
-    state.app.update_assignment(&auth.session, id, &draft(req)?, &auth.meta).await?;
-    Ok(Json(AssignmentWire::try_from(&state.app.assignment(&auth.session, id, &auth.meta).await?)?))
+    state.app.assignments().update_assignment(&auth.session, id, &draft(req)?, &auth.meta).await?;
+    Ok(Json(AssignmentWire::try_from(&state.app.assignments().assignment(&auth.session, id, &auth.meta).await?)?))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -129,7 +129,7 @@ pub async fn delete(
     Path(a): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DeleteQuery>,
 ) -> ApiResult<StatusCode> {
-    state.app.delete_assignment(&auth.session, id(&a, "assignment")?, q.confirm, &auth.meta).await?;
+    state.app.assignments().delete_assignment(&auth.session, id(&a, "assignment")?, q.confirm, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -138,7 +138,7 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments",
     responses((status = 200, body = [AssignmentWire]), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<AssignmentWire>>> {
-    let all = state.app.my_assignments(&auth.session).await?;
+    let all = state.app.assignments().my_assignments(&auth.session).await?;
     Ok(Json(all.iter().map(AssignmentWire::try_from).collect::<Result<_, _>>()?))
 }
 
@@ -151,7 +151,7 @@ pub async fn get(
     auth: Authed,
     Path(a): Path<String>,
 ) -> ApiResult<Json<AssignmentWire>> {
-    let v = state.app.assignment(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
+    let v = state.app.assignments().assignment(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
     Ok(Json(AssignmentWire::try_from(&v)?))
 }
 
@@ -177,7 +177,7 @@ pub async fn upload(
     let body = body.into_data_stream().map_err(|e| e.to_string());
     let source = HandInSource::Upload { name, body };
     let key = idempotency_key(&headers);
-    handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?)
+    handed_in(state.app.assignments().hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?)
 }
 
 /// Hand in files of the caller's own drive (a frozen copy of them as they are now). With an
@@ -196,7 +196,7 @@ pub async fn hand_in_files(
     let nodes: Vec<NodeId> = req.node_ids.iter().map(|n| id(n, "file")).collect::<Result<_, _>>()?;
     let source: HandInSource<futures_util::stream::Empty<Result<bytes::Bytes, String>>> = HandInSource::Files(nodes);
     let key = idempotency_key(&headers);
-    handed_in(state.app.hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?)
+    handed_in(state.app.assignments().hand_in(&auth.session, id(&a, "assignment")?, &key, source, &auth.meta).await?)
 }
 
 /// Take back the current hand-in (before the deadline, where handing in again is allowed).
@@ -204,7 +204,7 @@ pub async fn hand_in_files(
     params(("assignment_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw(State(state): State<HttpState>, auth: Authed, Path(a): Path<String>) -> ApiResult<StatusCode> {
-    state.app.withdraw_hand_in(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
+    state.app.assignments().withdraw_hand_in(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -217,7 +217,7 @@ pub async fn overview(
     auth: Authed,
     Path(a): Path<String>,
 ) -> ApiResult<Json<Vec<PupilStatusWire>>> {
-    let all = state.app.hand_in_overview(&auth.session, id(&a, "assignment")?).await?;
+    let all = state.app.assignments().hand_in_overview(&auth.session, id(&a, "assignment")?).await?;
     Ok(Json(all.iter().map(PupilStatusWire::try_from).collect::<Result<_, _>>()?))
 }
 
@@ -231,8 +231,11 @@ pub async fn file(
     Path((a, h, position)): Path<(String, String, usize)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let dl =
-        state.app.hand_in_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position, &auth.meta).await?;
+    let dl = state
+        .app
+        .assignments()
+        .hand_in_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position, &auth.meta)
+        .await?;
     content::serve(&headers, &dl, Disposition::Attachment).await
 }
 
@@ -245,7 +248,8 @@ pub async fn receipt(
     auth: Authed,
     Path((a, h)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let hand_in = state.app.hand_in_receipt(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?).await?;
+    let hand_in =
+        state.app.assignments().hand_in_receipt(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?).await?;
     let mut resp = hand_in.receipt.clone().into_response();
     let headers = resp.headers_mut();
     set_header(headers, header::CONTENT_TYPE, "application/json; charset=utf-8");
@@ -266,7 +270,7 @@ pub async fn receipt(
     responses((status = 200, content_type = "application/zip"), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn zip(State(state): State<HttpState>, auth: Authed, Path(a): Path<String>) -> ApiResult<Response> {
-    let z = state.app.hand_ins_zip(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
+    let z = state.app.assignments().hand_ins_zip(&auth.session, id(&a, "assignment")?, &auth.meta).await?;
     let mut resp = Body::from_stream(z.body).into_response();
     let headers = resp.headers_mut();
     set_header(headers, header::CONTENT_TYPE, "application/zip");
@@ -287,7 +291,7 @@ pub async fn invigilation(
     auth: Authed,
     Path(a): Path<String>,
 ) -> ApiResult<Json<InvigilationWire>> {
-    let v = state.app.invigilation(&auth.session, id(&a, "assignment")?).await?;
+    let v = state.app.assignments().invigilation(&auth.session, id(&a, "assignment")?).await?;
     Ok(Json(InvigilationWire::from(&v)))
 }
 
@@ -315,6 +319,7 @@ pub async fn feedback(
     };
     let done = state
         .app
+        .assignments()
         .give_feedback(
             &auth.session,
             id(&a, "assignment")?,
@@ -342,6 +347,7 @@ pub async fn extra_time(
 ) -> ApiResult<StatusCode> {
     state
         .app
+        .assignments()
         .set_extra_time(&auth.session, id(&a, "assignment")?, id(&p, "pupil")?, req.extra_secs, &auth.meta)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -358,7 +364,7 @@ pub async fn handout(
     Path((a, position)): Path<(String, usize)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let dl = state.app.handout_file(&auth.session, id(&a, "assignment")?, position).await?;
+    let dl = state.app.assignments().handout_file(&auth.session, id(&a, "assignment")?, position).await?;
     content::serve(&headers, &dl, Disposition::Attachment).await
 }
 
@@ -387,6 +393,7 @@ pub async fn add_feedback_file(
     let body = body.into_data_stream().map_err(|e| e.to_string());
     let done = state
         .app
+        .assignments()
         .add_feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, &name, body, &auth.meta)
         .await?;
     Ok((StatusCode::CREATED, Json(HandInWire::try_from(&done)?)))
@@ -404,7 +411,11 @@ pub async fn feedback_file(
     Path((a, h, position)): Path<(String, String, usize)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let dl = state.app.feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position).await?;
+    let dl = state
+        .app
+        .assignments()
+        .feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position)
+        .await?;
     content::serve(&headers, &dl, Disposition::Attachment).await
 }
 
@@ -420,6 +431,7 @@ pub async fn remove_feedback_file(
 ) -> ApiResult<Json<HandInWire>> {
     let done = state
         .app
+        .assignments()
         .remove_feedback_file(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?, position, &auth.meta)
         .await?;
     Ok(Json(HandInWire::try_from(&done)?))
@@ -435,6 +447,6 @@ pub async fn class_overview(
     auth: Authed,
     Path(g): Path<String>,
 ) -> ApiResult<Json<ClassOverviewWire>> {
-    let (grades, all) = state.app.class_overview(&auth.session, id(&g, "class or team")?).await?;
+    let (grades, all) = state.app.assignments().class_overview(&auth.session, id(&g, "class or team")?).await?;
     Ok(Json(ClassOverviewWire::new(grades, &all)))
 }

@@ -24,7 +24,7 @@ pub(crate) fn if_match(headers: &HeaderMap) -> Option<String> {
 #[utoipa::path(get, path = "/api/v1/drive/spaces", tag = "drive",
     responses((status = 200, body = [SpaceWire]), (status = 401, body = ErrorBody)))]
 pub async fn spaces(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<SpaceWire>>> {
-    let spaces = state.app.spaces(&auth.session).await?;
+    let spaces = state.app.drive().spaces(&auth.session).await?;
     Ok(Json(spaces.iter().map(SpaceWire::from).collect()))
 }
 
@@ -37,7 +37,7 @@ pub async fn space(
     auth: Authed,
     Path(space): Path<String>,
 ) -> ApiResult<Json<SpaceWire>> {
-    let v = state.app.space(&auth.session, id(&space, "drive")?).await?;
+    let v = state.app.drive().space(&auth.session, id(&space, "drive")?).await?;
     Ok(Json(SpaceWire::from(&v)))
 }
 
@@ -53,7 +53,7 @@ pub async fn set_quota(
     Path(space): Path<String>,
     Json(req): Json<QuotaChange>,
 ) -> ApiResult<Json<SpaceWire>> {
-    let v = state.app.set_quota(&auth.session, id(&space, "drive")?, req.quota_bytes, &auth.meta).await?;
+    let v = state.app.drive().set_quota(&auth.session, id(&space, "drive")?, req.quota_bytes, &auth.meta).await?;
     Ok(Json(SpaceWire::from(&v)))
 }
 
@@ -67,7 +67,7 @@ pub async fn person_drive(
     auth: Authed,
     Path(person): Path<String>,
 ) -> ApiResult<Json<SpaceWire>> {
-    let v = state.app.person_drive(&auth.session, id(&person, "person")?, &auth.meta).await?;
+    let v = state.app.drive().person_drive(&auth.session, id(&person, "person")?, &auth.meta).await?;
     Ok(Json(SpaceWire::from(&v)))
 }
 
@@ -80,7 +80,7 @@ pub async fn node(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<NodeDetailWire>> {
-    let v = state.app.node(&auth.session, id(&node, "file or folder")?).await?;
+    let v = state.app.drive().node(&auth.session, id(&node, "file or folder")?).await?;
     Ok(Json(NodeDetailWire::from(&v)))
 }
 
@@ -100,10 +100,10 @@ pub async fn patch(
     let node = id(&node, "file or folder")?;
     let parent = match &req.parent_id {
         Some(p) => id(p, "folder")?,
-        None => state.app.node(&auth.session, node).await?.path.last().map(|p| p.id).unwrap_or(node),
+        None => state.app.drive().node(&auth.session, node).await?.path.last().map(|p| p.id).unwrap_or(node),
     };
     let to = Destination { parent, name: req.name, replace: false };
-    let moved = state.app.move_node(&auth.session, node, &to, if_match(&headers).as_deref()).await?;
+    let moved = state.app.drive().move_node(&auth.session, node, &to, if_match(&headers).as_deref()).await?;
     Ok(Json(NodeWire::from(&moved)))
 }
 
@@ -118,7 +118,7 @@ pub async fn delete(
     Path(node): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    state.app.delete_node(&auth.session, id(&node, "file or folder")?, if_match(&headers).as_deref()).await?;
+    state.app.drive().delete_node(&auth.session, id(&node, "file or folder")?, if_match(&headers).as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -131,7 +131,7 @@ pub async fn children(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<FolderWire>> {
-    let (folder, children) = state.app.folder(&auth.session, id(&node, "folder")?).await?;
+    let (folder, children) = state.app.drive().folder(&auth.session, id(&node, "folder")?).await?;
     Ok(Json(FolderWire {
         folder: NodeDetailWire::from(&folder),
         children: children.iter().map(NodeWire::from).collect(),
@@ -149,7 +149,7 @@ pub async fn create_folder(
     Path(node): Path<String>,
     Json(req): Json<FolderCreate>,
 ) -> ApiResult<(StatusCode, Json<NodeWire>)> {
-    let folder = state.app.create_folder(&auth.session, id(&node, "folder")?, &req.name).await?;
+    let folder = state.app.drive().create_folder(&auth.session, id(&node, "folder")?, &req.name).await?;
     Ok((StatusCode::CREATED, Json(NodeWire::from(&folder))))
 }
 
@@ -165,7 +165,7 @@ pub async fn copy(
     Json(req): Json<NodeCopy>,
 ) -> ApiResult<(StatusCode, Json<NodeWire>)> {
     let to = Destination { parent: id(&req.parent_id, "folder")?, name: req.name, replace: false };
-    let copy = state.app.copy_node(&auth.session, id(&node, "file or folder")?, &to).await?;
+    let copy = state.app.drive().copy_node(&auth.session, id(&node, "file or folder")?, &to).await?;
     Ok((StatusCode::CREATED, Json(NodeWire::from(&copy))))
 }
 
@@ -184,7 +184,7 @@ pub async fn search(
     auth: Authed,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<Vec<NodeWire>>> {
-    let found = state.app.search(&auth.session, &q.q, 200).await?;
+    let found = state.app.drive().search(&auth.session, &q.q, 200).await?;
     Ok(Json(found.iter().map(NodeWire::from).collect()))
 }
 
@@ -193,6 +193,6 @@ pub async fn search(
 #[utoipa::path(get, path = "/api/v1/drive/recent", tag = "drive",
     responses((status = 200, body = [NodeWire]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn recent(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<NodeWire>>> {
-    let found = state.app.recent_files(&auth.session, 8).await?;
+    let found = state.app.drive().recent_files(&auth.session, 8).await?;
     Ok(Json(found.iter().map(NodeWire::from).collect()))
 }

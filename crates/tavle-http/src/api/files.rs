@@ -52,6 +52,7 @@ pub async fn upload(
     let stream = body.into_data_stream().map_err(|e| e.to_string());
     let up = state
         .app
+        .drive()
         .upload(&auth.session, id(&folder, "folder")?, &name, stream, &conditions(&headers), client_mtime(&headers))
         .await?;
     let status = if up.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -86,7 +87,7 @@ pub async fn content(
     Query(q): Query<ContentQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let dl = state.app.download(&auth.session, id(&node, "file")?, &auth.meta).await?;
+    let dl = state.app.drive().download(&auth.session, id(&node, "file")?, &auth.meta).await?;
     content::serve(&headers, &dl, disposition(&q)).await
 }
 
@@ -99,7 +100,7 @@ pub async fn versions(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<Vec<VersionWire>>> {
-    let list = state.app.versions(&auth.session, id(&node, "file")?).await?;
+    let list = state.app.drive().versions(&auth.session, id(&node, "file")?).await?;
     Ok(Json(list.iter().map(VersionWire::from).collect()))
 }
 
@@ -115,8 +116,11 @@ pub async fn version_content(
     Query(q): Query<ContentQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let dl =
-        state.app.version_download(&auth.session, id(&node, "file")?, id(&version, "version")?, &auth.meta).await?;
+    let dl = state
+        .app
+        .drive()
+        .version_download(&auth.session, id(&node, "file")?, id(&version, "version")?, &auth.meta)
+        .await?;
     content::serve(&headers, &dl, disposition(&q)).await
 }
 
@@ -130,7 +134,7 @@ pub async fn restore_version(
     auth: Authed,
     Path((node, version)): Path<(String, String)>,
 ) -> ApiResult<Json<NodeWire>> {
-    let file = state.app.restore_version(&auth.session, id(&node, "file")?, id(&version, "version")?).await?;
+    let file = state.app.drive().restore_version(&auth.session, id(&node, "file")?, id(&version, "version")?).await?;
     Ok(Json(NodeWire::from(&file)))
 }
 
@@ -143,7 +147,7 @@ pub async fn trash(
     auth: Authed,
     Path(space): Path<String>,
 ) -> ApiResult<Json<Vec<NodeWire>>> {
-    let list = state.app.trash(&auth.session, id(&space, "drive")?).await?;
+    let list = state.app.drive().trash(&auth.session, id(&space, "drive")?).await?;
     Ok(Json(list.iter().map(NodeWire::from).collect()))
 }
 
@@ -156,7 +160,7 @@ pub async fn restore(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<NodeWire>> {
-    let n = state.app.restore(&auth.session, id(&node, "file or folder")?).await?;
+    let n = state.app.drive().restore(&auth.session, id(&node, "file or folder")?).await?;
     Ok(Json(NodeWire::from(&n)))
 }
 
@@ -165,6 +169,6 @@ pub async fn restore(
     params(("node_id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn purge(State(state): State<HttpState>, auth: Authed, Path(node): Path<String>) -> ApiResult<StatusCode> {
-    state.app.purge(&auth.session, id(&node, "file or folder")?).await?;
+    state.app.drive().purge(&auth.session, id(&node, "file or folder")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

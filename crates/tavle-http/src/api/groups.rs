@@ -22,7 +22,7 @@ pub async fn get(
     auth: Authed,
     Path(group): Path<String>,
 ) -> ApiResult<Json<GroupDetailWire>> {
-    let g = state.app.group(&auth.session, id(&group, "group")?, &auth.meta).await?;
+    let g = state.app.org().group(&auth.session, id(&group, "group")?, &auth.meta).await?;
     Ok(Json(GroupDetailWire::from(&g)))
 }
 
@@ -39,7 +39,7 @@ pub async fn put_member(
     let role = MemberRole::parse(&req.role).ok_or_else(|| {
         AppError::from(InvalidInput::new("role", Reason::BadFormat, "The role must be pupil or teacher."))
     })?;
-    state.app.put_member(&auth.session, id(&group, "group")?, id(&person, "person")?, role, &auth.meta).await?;
+    state.app.org().put_member(&auth.session, id(&group, "group")?, id(&person, "person")?, role, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -52,6 +52,6 @@ pub async fn remove_member(
     auth: Authed,
     Path((group, person)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    state.app.remove_member(&auth.session, id(&group, "group")?, id(&person, "person")?, &auth.meta).await?;
+    state.app.org().remove_member(&auth.session, id(&group, "group")?, id(&person, "person")?, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

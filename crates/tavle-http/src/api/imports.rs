@@ -112,6 +112,6 @@ pub async fn create(
     let mut files = Files::new();
     files.add(params.filename.as_deref().unwrap_or("roster"), bytes.to_vec());
     let opts = ImportOptions { dry_run: params.dry_run, confirm_leaving: params.confirm_leaving };
-    let report = state.app.import_roster(&auth.session, files, opts, &auth.meta, &NoProgress).await?;
+    let report = state.app.org().import_roster(&auth.session, files, opts, &auth.meta, &NoProgress).await?;
     Ok(Json(report.into()))
 }

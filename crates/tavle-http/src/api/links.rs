@@ -68,7 +68,8 @@ pub async fn create(
         None => None,
     };
     let settings = LinkSettings { kind, password: req.password, expires_on };
-    let link = state.app.create_link(&auth.session, id(&node, "file or folder")?, &settings, &auth.meta).await?;
+    let link =
+        state.app.drive().create_link(&auth.session, id(&node, "file or folder")?, &settings, &auth.meta).await?;
     Ok((StatusCode::CREATED, Json(LinkWire::from(&link))))
 }
 
@@ -81,7 +82,7 @@ pub async fn list(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<Vec<LinkWire>>> {
-    let links = state.app.links_of(&auth.session, id(&node, "file or folder")?).await?;
+    let links = state.app.drive().links_of(&auth.session, id(&node, "file or folder")?).await?;
     Ok(Json(links.iter().map(LinkWire::from).collect()))
 }
 
@@ -90,7 +91,7 @@ pub async fn list(
     params(("link_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(State(state): State<HttpState>, auth: Authed, Path(link): Path<String>) -> ApiResult<StatusCode> {
-    state.app.delete_link(&auth.session, id(&link, "link")?, &auth.meta).await?;
+    state.app.drive().delete_link(&auth.session, id(&link, "link")?, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -105,7 +106,7 @@ pub async fn open(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<OpenedLinkWire>> {
-    let opened = state.app.open_link(&token, link_key(&headers).as_deref(), &meta).await?;
+    let opened = state.app.drive().open_link(&token, link_key(&headers).as_deref(), &meta).await?;
     Ok(Json(OpenedLinkWire::from(&opened)))
 }
 
@@ -120,7 +121,7 @@ pub async fn unlock(
     Path(token): Path<String>,
     Json(req): Json<LinkUnlock>,
 ) -> ApiResult<Response> {
-    let key = state.app.unlock_link(&token, &req.password, &meta).await?;
+    let key = state.app.drive().unlock_link(&token, &req.password, &meta).await?;
     let cookie = Cookie::build((KEY_COOKIE, key.clone()))
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -151,7 +152,7 @@ pub async fn children(
     headers: HeaderMap,
 ) -> ApiResult<Json<LinkFolderWire>> {
     let folder: Option<NodeId> = q.folder.as_deref().map(|f| id(f, "folder")).transpose()?;
-    let f = state.app.link_folder(&token, link_key(&headers).as_deref(), folder).await?;
+    let f = state.app.drive().link_folder(&token, link_key(&headers).as_deref(), folder).await?;
     Ok(Json(LinkFolderWire {
         link: OpenedLinkWire::from(&f.opened),
         path: f.path.iter().map(|n| CrumbWire { id: n.id.to_string(), name: n.name.clone() }).collect(),
@@ -180,7 +181,7 @@ pub async fn content(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let node: Option<NodeId> = q.node.as_deref().map(|n| id(n, "file")).transpose()?;
-    let dl = state.app.link_download(&token, link_key(&headers).as_deref(), node, &meta).await?;
+    let dl = state.app.drive().link_download(&token, link_key(&headers).as_deref(), node, &meta).await?;
     let disposition = super::files::disposition(&ContentQuery { disposition: q.disposition });
     content::serve(&headers, &dl, disposition).await
 }
@@ -200,6 +201,6 @@ pub async fn upload(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<DroppedWire>)> {
     let stream = body.into_data_stream().map_err(|e| e.to_string());
-    let dropped = state.app.link_upload(&token, link_key(&headers).as_deref(), &name, stream, &meta).await?;
+    let dropped = state.app.drive().link_upload(&token, link_key(&headers).as_deref(), &name, stream, &meta).await?;
     Ok((StatusCode::CREATED, Json(DroppedWire::from(&dropped))))
 }

@@ -23,7 +23,7 @@ pub async fn get(
     auth: Authed,
     Path(person): Path<String>,
 ) -> ApiResult<Json<PersonWire>> {
-    let p = state.app.person(&auth.session, id(&person, "person")?, &auth.meta).await?;
+    let p = state.app.org().person(&auth.session, id(&person, "person")?, &auth.meta).await?;
     Ok(Json(PersonWire::from(&p)))
 }
 
@@ -51,6 +51,6 @@ pub async fn patch(
         })
         .transpose()?;
     let change = PersonChange { display_name: req.display_name, status, password: req.password };
-    state.app.update_person(&auth.session, id(&person, "person")?, change, &auth.meta).await?;
+    state.app.org().update_person(&auth.session, id(&person, "person")?, change, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

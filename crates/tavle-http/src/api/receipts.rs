@@ -12,6 +12,6 @@ use crate::HttpState;
 #[utoipa::path(get, path = "/api/v1/receipt-key", tag = "assignments",
     responses((status = 200, body = ReceiptKeyWire), (status = 500, body = ErrorBody)))]
 pub async fn key(State(state): State<HttpState>) -> ApiResult<Json<ReceiptKeyWire>> {
-    let k = state.app.receipt_key().await?;
+    let k = state.app.assignments().receipt_key().await?;
     Ok(Json(ReceiptKeyWire { algorithm: "Ed25519", key_id: k.key_id(), public_key: k.public_hex() }))
 }

@@ -20,7 +20,7 @@ use crate::HttpState;
 #[utoipa::path(get, path = "/api/v1/schools", tag = "organisation",
     responses((status = 200, body = Vec<SchoolWire>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<SchoolWire>>> {
-    Ok(Json(state.app.schools(&auth.session).await?.iter().map(SchoolWire::from).collect()))
+    Ok(Json(state.app.org().schools(&auth.session).await?.iter().map(SchoolWire::from).collect()))
 }
 
 /// Create a school (municipality admins).
@@ -31,7 +31,7 @@ pub async fn create(
     auth: Authed,
     Json(req): Json<NewSchool>,
 ) -> ApiResult<(StatusCode, Json<SchoolWire>)> {
-    let s = state.app.create_school(&auth.session, &req.name, &req.institution_number, &auth.meta).await?;
+    let s = state.app.org().create_school(&auth.session, &req.name, &req.institution_number, &auth.meta).await?;
     Ok((StatusCode::CREATED, Json(SchoolWire::from(&s))))
 }
 
@@ -44,7 +44,7 @@ pub async fn get(
     auth: Authed,
     Path(school): Path<String>,
 ) -> ApiResult<Json<SchoolWire>> {
-    let s = state.app.school(&auth.session, id(&school, "school")?).await?;
+    let s = state.app.org().school(&auth.session, id(&school, "school")?).await?;
     Ok(Json(SchoolWire::from(&s)))
 }
 
@@ -57,7 +57,7 @@ pub async fn years(
     auth: Authed,
     Path(school): Path<String>,
 ) -> ApiResult<Json<Vec<SchoolYearWire>>> {
-    let y = state.app.school_years(&auth.session, id(&school, "school")?).await?;
+    let y = state.app.org().school_years(&auth.session, id(&school, "school")?).await?;
     Ok(Json(y.iter().map(SchoolYearWire::from).collect()))
 }
 
@@ -74,6 +74,7 @@ pub async fn create_year(
     let school: SchoolId = id(&school, "school")?;
     let y = state
         .app
+        .org()
         .create_school_year(&auth.session, school, &req.label, &req.starts_on, &req.ends_on, &auth.meta)
         .await?;
     Ok((StatusCode::CREATED, Json(SchoolYearWire::from(&y))))
@@ -96,7 +97,7 @@ pub async fn groups(
     Query(q): Query<GroupQuery>,
 ) -> ApiResult<Json<Vec<GroupWire>>> {
     let year: Option<SchoolYearId> = q.year.as_deref().map(|y| id(y, "school year")).transpose()?;
-    let g = state.app.groups(&auth.session, id(&school, "school")?, year).await?;
+    let g = state.app.org().groups(&auth.session, id(&school, "school")?, year).await?;
     Ok(Json(g.iter().map(GroupWire::from).collect()))
 }
 
@@ -112,7 +113,8 @@ pub async fn create_group(
 ) -> ApiResult<(StatusCode, Json<GroupWire>)> {
     let kind = group_kind(&req.kind, req.grade, req.letter.as_deref(), req.subject.as_deref())?;
     let year = id(&req.school_year_id, "school year")?;
-    let g = state.app.create_group(&auth.session, id(&school, "school")?, year, &req.name, kind, &auth.meta).await?;
+    let g =
+        state.app.org().create_group(&auth.session, id(&school, "school")?, year, &req.name, kind, &auth.meta).await?;
     Ok((StatusCode::CREATED, Json(GroupWire::from(&g))))
 }
 
@@ -125,7 +127,7 @@ pub async fn people(
     auth: Authed,
     Path(school): Path<String>,
 ) -> ApiResult<Json<Vec<PersonSummaryWire>>> {
-    let p = state.app.people(&auth.session, id(&school, "school")?, &auth.meta).await?;
+    let p = state.app.org().people(&auth.session, id(&school, "school")?, &auth.meta).await?;
     Ok(Json(p.iter().map(PersonSummaryWire::from).collect()))
 }
 
@@ -145,7 +147,7 @@ pub async fn create_person(
         password: req.password,
         role: req.role,
     };
-    let p = state.app.create_person(&auth.session, id(&school, "school")?, input, &auth.meta).await?;
+    let p = state.app.org().create_person(&auth.session, id(&school, "school")?, input, &auth.meta).await?;
     Ok((StatusCode::CREATED, Json(Created { id: p.to_string() })))
 }
 
@@ -159,7 +161,7 @@ pub async fn grant_admin(
     Path((school, person)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let person: PersonId = id(&person, "person")?;
-    state.app.set_school_admin(&auth.session, id(&school, "school")?, person, true, &auth.meta).await?;
+    state.app.org().set_school_admin(&auth.session, id(&school, "school")?, person, true, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -173,6 +175,6 @@ pub async fn revoke_admin(
     Path((school, person)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let person: PersonId = id(&person, "person")?;
-    state.app.set_school_admin(&auth.session, id(&school, "school")?, person, false, &auth.meta).await?;
+    state.app.org().set_school_admin(&auth.session, id(&school, "school")?, person, false, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

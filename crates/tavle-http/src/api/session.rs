@@ -70,8 +70,8 @@ pub async fn login(
     }
     let Json(req) = body?;
     let meta = RequestMeta { device: crate::extract::device_cookie(&headers, &state), ..meta };
-    let outcome = state.app.login(&req.username, &req.password, &meta).await?;
-    let me = state.app.me(&outcome.session).await?;
+    let outcome = state.app.sessions().login(&req.username, &req.password, &meta).await?;
+    let me = state.app.org().me(&outcome.session).await?;
     let cookie = session_cookie(&state, outcome.token, None);
     let mut resp = Json(MeWire::from(&*me)).into_response();
     if let Some(c) = cookie {
@@ -87,7 +87,7 @@ pub async fn login(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
-    state.app.logout(&auth.session, &auth.meta).await?;
+    state.app.sessions().logout(&auth.session, &auth.meta).await?;
     Ok(clearing_cookie(&state, LoggedOut { sessions_ended: 1 }))
 }
 
@@ -95,7 +95,7 @@ pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<R
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = MeWire), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
-    let me = state.app.me(&auth.session).await?;
+    let me = state.app.org().me(&auth.session).await?;
     // The JSON is made once per cached view (it is the same until the view is reloaded).
     let json = match me.rendered.get() {
         Some(json) => json.clone(),
@@ -112,7 +112,7 @@ pub async fn me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Respo
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "session",
     responses((status = 200, body = Vec<SessionWire>), (status = 401, body = ErrorBody)))]
 pub async fn sessions(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<SessionWire>>> {
-    let list = state.app.sessions(&auth.session).await?;
+    let list = state.app.sessions().sessions(&auth.session).await?;
     Ok(Json(
         list.into_iter()
             .map(|s| SessionWire {
@@ -130,7 +130,7 @@ pub async fn sessions(State(state): State<HttpState>, auth: Authed) -> ApiResult
 #[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "session",
     responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
 pub async fn logout_everywhere(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
-    let n = state.app.logout_everywhere(&auth.session, &auth.meta).await?;
+    let n = state.app.sessions().logout_everywhere(&auth.session, &auth.meta).await?;
     Ok(clearing_cookie(&state, LoggedOut { sessions_ended: n }))
 }
 
@@ -144,6 +144,10 @@ pub async fn change_password(
     auth: Authed,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<axum::http::StatusCode> {
-    state.app.change_own_password(&auth.session, &req.current_password, &req.new_password, &auth.meta).await?;
+    state
+        .app
+        .sessions()
+        .change_own_password(&auth.session, &req.current_password, &req.new_password, &auth.meta)
+        .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -35,8 +35,10 @@ pub async fn create(
     let access = Access::parse(&req.access).ok_or_else(|| {
         AppError::from(InvalidInput::new("access", Reason::BadFormat, "The access must be view or edit."))
     })?;
-    let share = state.app.share(&auth.session, id(&node, "file or folder")?, grantee, access, &auth.meta).await?;
-    let name = state.app.grantee_names(&auth.session, std::slice::from_ref(&share)).await?.pop().unwrap_or_default();
+    let share =
+        state.app.drive().share(&auth.session, id(&node, "file or folder")?, grantee, access, &auth.meta).await?;
+    let name =
+        state.app.drive().grantee_names(&auth.session, std::slice::from_ref(&share)).await?.pop().unwrap_or_default();
     Ok((StatusCode::CREATED, Json(ShareWire::new(&share, name))))
 }
 
@@ -49,8 +51,8 @@ pub async fn list(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<Vec<ShareWire>>> {
-    let shares = state.app.shares_of(&auth.session, id(&node, "file or folder")?).await?;
-    let names = state.app.grantee_names(&auth.session, &shares).await?;
+    let shares = state.app.drive().shares_of(&auth.session, id(&node, "file or folder")?).await?;
+    let names = state.app.drive().grantee_names(&auth.session, &shares).await?;
     Ok(Json(shares.iter().zip(names).map(|(s, n)| ShareWire::new(s, n)).collect()))
 }
 
@@ -59,7 +61,7 @@ pub async fn list(
     params(("share_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(State(state): State<HttpState>, auth: Authed, Path(share): Path<String>) -> ApiResult<StatusCode> {
-    state.app.unshare(&auth.session, id(&share, "share")?, &auth.meta).await?;
+    state.app.drive().unshare(&auth.session, id(&share, "share")?, &auth.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -67,8 +69,8 @@ pub async fn delete(State(state): State<HttpState>, auth: Authed, Path(share): P
 #[utoipa::path(get, path = "/api/v1/drive/shared-with-me", tag = "drive",
     responses((status = 200, body = [SharedWire]), (status = 401, body = ErrorBody)))]
 pub async fn shared_with_me(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<Vec<SharedWire>>> {
-    let items = state.app.shared_with_me(&auth.session).await?;
+    let items = state.app.drive().shared_with_me(&auth.session).await?;
     let shares: Vec<_> = items.iter().map(|i| i.share.clone()).collect();
-    let names = state.app.grantee_names(&auth.session, &shares).await?;
+    let names = state.app.drive().grantee_names(&auth.session, &shares).await?;
     Ok(Json(items.iter().zip(names).map(|(i, n)| SharedWire::new(i, n)).collect()))
 }

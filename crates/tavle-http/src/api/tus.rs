@@ -74,7 +74,8 @@ pub async fn create(State(state): State<HttpState>, auth: Authed, headers: Heade
     let filename = get("filename")
         .ok_or_else(|| AppError::from(InvalidInput::new("name", Reason::Empty, "The file needs a name.")))?;
     let target = Some((id(&folder, "folder")?, filename.as_str()));
-    let session = state.app.upload_session_start(&auth.session, Protocol::Tus, None, target, Some(length)).await?;
+    let session =
+        state.app.drive().upload_session_start(&auth.session, Protocol::Tus, None, target, Some(length)).await?;
     let mut h = HeaderMap::new();
     tus_headers(&mut h);
     set_header(&mut h, "location", format!("/api/v1/drive/uploads/{}", session.client_key));
@@ -83,7 +84,7 @@ pub async fn create(State(state): State<HttpState>, auth: Authed, headers: Heade
 }
 
 async fn session(state: &HttpState, auth: &Authed, upload: &str) -> ApiResult<UploadSessionRow> {
-    Ok(state.app.upload_session(&auth.session, Protocol::Tus, upload).await?)
+    Ok(state.app.drive().upload_session(&auth.session, Protocol::Tus, upload).await?)
 }
 
 /// Where an upload stands.
@@ -123,7 +124,7 @@ pub async fn patch(
     }
     let offset = number(&headers, "upload-offset")?;
     let stream = body.into_data_stream().map_err(|e| e.to_string());
-    let s = state.app.upload_part(&auth.session, &s, &format!("{offset:020}"), Some(offset), stream).await?;
+    let s = state.app.drive().upload_part(&auth.session, &s, &format!("{offset:020}"), Some(offset), stream).await?;
     let mut h = HeaderMap::new();
     tus_headers(&mut h);
     set_header(&mut h, "upload-offset", s.received);
@@ -134,7 +135,7 @@ pub async fn patch(
         let mtime = super::files::client_mtime(&headers);
         let cond = Conditions::default();
         let finish = Finish { folder, name: &name, cond: &cond, mtime, expected_total: None };
-        let up = state.app.upload_finish(&auth.session, &s, &finish).await?;
+        let up = state.app.drive().upload_finish(&auth.session, &s, &finish).await?;
         set_header(&mut h, "tavle-node-id", up.node.id);
     }
     Ok((StatusCode::NO_CONTENT, h).into_response())
@@ -146,7 +147,7 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(State(state): State<HttpState>, auth: Authed, Path(upload): Path<String>) -> ApiResult<Response> {
     let s = session(&state, &auth, &upload).await?;
-    state.app.upload_abort(&auth.session, &s).await?;
+    state.app.drive().upload_abort(&auth.session, &s).await?;
     let mut h = HeaderMap::new();
     tus_headers(&mut h);
     Ok((StatusCode::NO_CONTENT, h).into_response())

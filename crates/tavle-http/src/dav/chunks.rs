@@ -87,6 +87,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     match (method.as_str(), chunk.as_deref()) {
         ("MKCOL", None) => {
             match app
+                .drive()
                 .upload_session_start(
                     &session,
                     Protocol::Nextcloud,
@@ -107,8 +108,8 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         }
         ("PROPFIND", None) => {
             let result = async {
-                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
-                app.upload_parts(&session, &s).await
+                let s = app.drive().upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                app.drive().upload_parts(&session, &s).await
             };
             match result.await {
                 Ok(p) => listing(&prefix, &p),
@@ -117,8 +118,8 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         }
         ("DELETE", None) => {
             let result = async {
-                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
-                app.upload_abort(&session, &s).await
+                let s = app.drive().upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                app.drive().upload_abort(&session, &s).await
             };
             match result.await {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -128,8 +129,8 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
         ("PUT", Some(name)) if name != ".file" => {
             let stream = body.into_data_stream().map_err(|e| e.to_string());
             let result = async {
-                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
-                app.upload_part(&session, &s, name, None, stream).await
+                let s = app.drive().upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                app.drive().upload_part(&session, &s, name, None, stream).await
             };
             match result.await {
                 Ok(_) => StatusCode::CREATED.into_response(),
@@ -153,12 +154,12 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             let cond = crate::api::files::conditions(&parts.headers);
             let mtime = crate::api::files::client_mtime(&parts.headers);
             let result = async {
-                let space = app.personal_space(&session).await?;
-                let folder = app.lookup(&session, &space, &segs).await?.ok_or(AppError::NotFound("folder"))?;
-                let s = app.upload_session(&session, Protocol::Nextcloud, &transfer).await?;
+                let space = app.drive().personal_space(&session).await?;
+                let folder = app.drive().lookup(&session, &space, &segs).await?.ok_or(AppError::NotFound("folder"))?;
+                let s = app.drive().upload_session(&session, Protocol::Nextcloud, &transfer).await?;
                 let expected_total = total_length(&parts.headers);
                 let finish = Finish { folder: folder.id, name: &name, cond: &cond, mtime, expected_total };
-                app.upload_finish(&session, &s, &finish).await
+                app.drive().upload_finish(&session, &s, &finish).await
             };
             match result.await {
                 Ok(up) => {

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes};
 use dav_server::fs::{DavFile, DavMetaData, FsError, FsFuture};
 use futures_util::{FutureExt, StreamExt};
-use tavle_app::drive::{ByteStream, Download, NodeRow, Upload};
+use tavle_app::content::Download;
+use tavle_app::drive::{ByteStream, NodeRow, Upload};
 use tavle_app::AppResult;
 use tavle_core::NodeId;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::fs::{read_error, Context, NodeMeta};
+use super::context::{read_error, Context, NodeMeta};
 
 /// A file opened for reading: ranges and seeks read from the blob at the right offset.
 pub(crate) struct Reader {
@@ -152,7 +153,7 @@ impl Writer {
         let task_cx = cx.clone();
         let task = tokio::spawn(async move {
             let cx = task_cx;
-            cx.app.upload(&cx.session, parent, &name, body, &cond, cx.mtime).await
+            cx.app.drive().upload(&cx.session, parent, &name, body, &cond, cx.mtime).await
         });
         Writer { cx, tx: Some(tx), finished, task: Some(task), written: 0, expected, done: None }
     }

@@ -12,10 +12,11 @@ use std::fmt::Write;
 use tavle_app::drive::NodeRow;
 use tavle_core::drive::{Access, NodeKind};
 
-use super::props::{NS_NC, NS_OC};
 use crate::content::http_date;
 
 pub(crate) const NS_DAV: &str = "DAV:";
+pub(crate) const NS_OC: &str = "http://owncloud.org/ns";
+pub(crate) const NS_NC: &str = "http://nextcloud.org/ns";
 pub(crate) const NS_OCS: &str = "http://open-collaboration-services.org/ns";
 pub(crate) const NS_OCM: &str = "http://open-cloud-mesh.org/ns";
 

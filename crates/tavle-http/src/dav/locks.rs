@@ -12,7 +12,7 @@ use futures_util::FutureExt;
 use tavle_app::drive::DavLockRow;
 use xmltree::Element;
 
-use super::fs::{path_key, segments, Context};
+use super::context::{path_key, segments, Context};
 
 /// The lock system of one request.
 #[derive(Clone)]
@@ -114,7 +114,7 @@ impl DbLocks {
     }
 
     async fn locks(&self) -> Vec<DavLockRow> {
-        match self.cx.app.dav_locks(&self.cx.session, &self.cx.space).await {
+        match self.cx.app.drive().dav_locks(&self.cx.session, &self.cx.space).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = ?e, "reading WebDAV locks failed");
@@ -219,7 +219,7 @@ impl DavLockSystem for DbLocks {
                     }
                 })
             };
-            match self.cx.app.dav_lock(&self.cx.session, &self.cx.space, row, conflicts).await {
+            match self.cx.app.drive().dav_lock(&self.cx.session, &self.cx.space, row, conflicts).await {
                 Ok(Ok(l)) => Ok(self.to_dav(&l)),
                 Ok(Err(conflict)) => Err(self.to_dav(&conflict)),
                 Err(e) => {
@@ -239,7 +239,7 @@ impl DavLockSystem for DbLocks {
             if self.find(&locks, &key, &token).is_none() {
                 return Err(());
             }
-            match self.cx.app.dav_unlock(&self.cx.session, &self.cx.space, &token).await {
+            match self.cx.app.drive().dav_unlock(&self.cx.session, &self.cx.space, &token).await {
                 Ok(true) => Ok(()),
                 _ => Err(()),
             }
@@ -256,7 +256,7 @@ impl DavLockSystem for DbLocks {
             let now = self.now_ms();
             l.timeout_secs = timeout.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             l.expires_at = timeout.map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
-            self.cx.app.dav_refresh(&self.cx.session, &self.cx.space, &l).await.map_err(|_| ())?;
+            self.cx.app.drive().dav_refresh(&self.cx.session, &self.cx.space, &l).await.map_err(|_| ())?;
             Ok(self.to_dav(&l))
         }
         .boxed()
@@ -302,7 +302,7 @@ impl DavLockSystem for DbLocks {
 
     fn delete(&'_ self, path: &DavPath) -> LsFuture<'_, Result<(), ()>> {
         let (key, _) = keys(path);
-        async move { self.cx.app.dav_unlock_under(&self.cx.session, &self.cx.space, &key).await.map_err(|_| ()) }
+        async move { self.cx.app.drive().dav_unlock_under(&self.cx.session, &self.cx.space, &key).await.map_err(|_| ()) }
             .boxed()
     }
 }

@@ -13,6 +13,7 @@
 //! files of the request (the caller's own, or the same drive).
 
 pub(crate) mod chunks;
+mod context;
 mod file;
 mod fs;
 mod live;
@@ -39,7 +40,8 @@ use crate::content::{quoted, set_header};
 use crate::error::{app_row, ApiError, ErrorRow};
 use crate::extract::request_meta;
 use crate::HttpState;
-use fs::{Context, TavleFs};
+use context::Context;
+use fs::TavleFs;
 use locks::DbLocks;
 
 /// Characters kept as they are in an encoded path segment.
@@ -220,7 +222,7 @@ pub(crate) async fn authenticate(
     let Some((login, secret)) = basic(headers) else {
         return Err(refuse(ApiError::NeedsAppPassword));
     };
-    match state.app.authenticate_basic(&login, &secret, meta).await {
+    match state.app.sessions().authenticate_basic(&login, &secret, meta).await {
         Ok(s) => Ok((s, login)),
         Err(e) => Err(app_error(&e)),
     }
@@ -283,7 +285,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
     };
     let space = if is_space_root(root) {
         let found = match user.parse() {
-            Ok(id) => state.app.space(&session, id).await,
+            Ok(id) => state.app.drive().space(&session, id).await,
             Err(_) => Err(AppError::NotFound("drive")),
         };
         match found {
@@ -291,14 +293,14 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             Err(e) => return app_error(&e),
         }
     } else {
-        match state.app.personal_space(&session).await {
+        match state.app.drive().personal_space(&session).await {
             Ok(s) => s,
             Err(e) => return app_error(&e),
         }
     };
     let mtime = crate::api::files::client_mtime(&parts.headers);
     let method = parts.method.clone();
-    let asked = fs::Asked {
+    let asked = context::Asked {
         method: method.clone(),
         mtime,
         conditions: crate::api::files::conditions(&parts.headers),
@@ -386,7 +388,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
 
 /// Sends a file's contents for a WebDAV GET or HEAD.
 async fn file_contents(cx: &Context, headers: &HeaderMap, node: &tavle_app::drive::NodeRow) -> Response {
-    let dl = match cx.app.download(&cx.session, node.id, &cx.meta).await {
+    let dl = match cx.app.drive().download(&cx.session, node.id, &cx.meta).await {
         Ok(dl) => dl,
         Err(e) => return app_error(&e),
     };

@@ -17,7 +17,7 @@ use tavle_core::drive::{Access, NodeKind};
 use tavle_core::NodeId;
 use xmltree::Element;
 
-use super::fs::Context;
+use super::context::Context;
 use super::live::{self, escape, Facts, Live, NS_DAV};
 
 /// The properties asked for, when the request is one the fast path answers: a `prop` list
@@ -93,12 +93,12 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     // and only for those who may share here.
     let wants_shares = props.contains(&Live::OcShareTypes) && cx.space.access() == Access::Edit;
     let (children, kinds) = if depth == "1" && folder {
-        match cx.app.folder_for_sync(&cx.session, node.id, wants_shares).await {
+        match cx.app.drive().folder_for_sync(&cx.session, node.id, wants_shares).await {
             Ok((_, c, k)) => (Some(c), k),
             Err(e) => return Some(super::app_error(&e)),
         }
     } else if wants_shares {
-        match cx.app.share_kinds(&cx.session, node.id).await {
+        match cx.app.drive().share_kinds(&cx.session, node.id).await {
             Ok(k) => (None, k),
             Err(e) => return Some(super::app_error(&e)),
         }

@@ -7,8 +7,7 @@ use dav_server::fs::DavProp;
 use tavle_app::drive::{DavPropertyRow, NodeRow, PropertyChange};
 use tavle_core::NodeId;
 
-pub(crate) const NS_OC: &str = "http://owncloud.org/ns";
-pub(crate) const NS_NC: &str = "http://nextcloud.org/ns";
+use super::live::{NS_NC, NS_OC};
 
 /// A property without its value (for status lists).
 pub(crate) fn bare(p: DavProp) -> DavProp {

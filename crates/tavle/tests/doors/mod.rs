@@ -251,7 +251,7 @@ pub async fn world(postgres: bool) -> World {
     let drop = link(&laerer, &dropbox, json!({"kind": "upload"})).await;
 
     // Another municipality, with a link (and a locked one it has the key of) of its own.
-    srv.app().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
+    srv.app().org().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
     let kommune2 = caller(&srv, "kommune2").await;
     let ude = kommune2.api.new_folder(&kommune2.api.home().await, "Ude").await;
     let b_file = file(&kommune2.api, &ude, "Ude.txt", "Anden kommunes fil").await;

@@ -1,0 +1,253 @@
+//! Who may reach what. A drive's access (`SpaceView`, made only here, from
+//! `policy::space_access`), a node's (`reach`: the space, shares on it or a folder above it,
+//! the trash, and the exam lock), and what running exams shut (`exams.rs`). The drive,
+//! assignments and (later) documents ask here before they act; nothing here decides by
+//! itself what the policy in `tavle_core::policy` decides.
+
+mod exams;
+
+use std::sync::Arc;
+
+use tavle_core::drive::{Access, NodeKind, ShareGrant, SpaceFacts, SpaceKind};
+use tavle_core::policy::{may_set_quota, shared_access, space_access, Actor};
+use tavle_core::{NodeId, SpaceId, TenantId};
+use tavle_store::drive::{NodeRow, SpaceRow};
+use tavle_store::StoreError;
+
+pub use exams::MAX_EXTRA_SECS;
+pub(crate) use exams::{slot, window};
+
+use crate::content::{new_folder, Content};
+use crate::error::{AppError, AppResult};
+use crate::{Base, Conflict};
+
+/// Access decisions. Depends on content (a drive is made with its root folder, and its
+/// quota is content's).
+#[derive(Clone)]
+pub struct AccessControl {
+    base: Arc<Base>,
+    content: Content,
+}
+crate::service!(AccessControl);
+
+pub(crate) fn facts(space: &SpaceRow) -> SpaceFacts {
+    SpaceFacts { tenant_id: space.tenant_id, space_id: space.id, kind: space.kind }
+}
+
+/// A space as the caller sees it, with the access the policy gave them. Only access control
+/// makes one (its fields are private), so a `SpaceView` passed back in is an access
+/// decision that was made, not one a caller wrote.
+#[derive(Clone, Debug)]
+pub struct SpaceView {
+    space: SpaceRow,
+    /// The group's or school's name; for a personal drive, the owner's name.
+    name: String,
+    /// The quota that applies (bytes).
+    quota_bytes: i64,
+    access: Access,
+    /// Whether the caller may change the quota (`policy::may_set_quota`).
+    can_set_quota: bool,
+}
+
+impl SpaceView {
+    pub fn space(&self) -> &SpaceRow {
+        &self.space
+    }
+    /// The group's or school's name; for a personal drive, the owner's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The quota that applies (bytes).
+    pub fn quota_bytes(&self) -> i64 {
+        self.quota_bytes
+    }
+    /// What the caller may do here (`policy::space_access`).
+    pub fn access(&self) -> Access {
+        self.access
+    }
+    /// Whether the caller may change the quota (`policy::may_set_quota`).
+    pub fn can_set_quota(&self) -> bool {
+        self.can_set_quota
+    }
+}
+
+/// A node the caller may reach, with its space, the path from the root and their access.
+#[derive(Clone, Debug)]
+pub(crate) struct Reached {
+    pub space: SpaceRow,
+    /// Root first, the node itself last.
+    pub path: Vec<NodeRow>,
+    /// What the caller may do here: from the space, or from shares, whichever is more.
+    pub access: Access,
+    /// What the space alone gives (sharing a node needs `Edit` here, not through a share).
+    pub space_access: Access,
+}
+
+impl Reached {
+    pub fn node(&self) -> &NodeRow {
+        // A path always holds at least the node itself (see `AccessControl::reach`).
+        &self.path[self.path.len() - 1]
+    }
+
+    pub fn require(&self, need: Access) -> AppResult<()> {
+        if self.access >= need {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn require_folder(&self) -> AppResult<()> {
+        match self.node().kind {
+            NodeKind::Folder => Ok(()),
+            NodeKind::File => Err(Conflict::NotAFolder.into()),
+        }
+    }
+}
+
+impl AccessControl {
+    pub(crate) fn new(base: Arc<Base>, content: Content) -> Self {
+        AccessControl { base, content }
+    }
+
+    /// Loads a node for the caller: it must exist, be in a space they may see, and be live
+    /// (neither it nor a folder above it in the trash); or, with `in_trash`, be itself in
+    /// the trash (whatever the folders above it are).
+    pub(crate) async fn reach<C>(
+        &self,
+        db: &mut tavle_store::Db<C>,
+        actor: &tavle_core::policy::Actor,
+        node: NodeId,
+        in_trash: bool,
+    ) -> AppResult<Reached>
+    where
+        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+    {
+        let tenant: TenantId = actor.tenant_id;
+        let path = db.path_to(tenant, node).await?;
+        self.exam_lock_at(db, actor, &path).await?;
+        let Some(last) = path.last() else { return Err(AppError::NotFound("file or folder")) };
+        let space = db.space(tenant, last.space_id).await?.ok_or(AppError::NotFound("file or folder"))?;
+        let from_space = space_access(actor, &facts(&space));
+        let mut access = from_space;
+        if from_space < Access::Edit {
+            // Shares on the node or a folder above it may give more.
+            let ids: Vec<NodeId> = path.iter().map(|n| n.id).collect();
+            let grants: Vec<ShareGrant> = db
+                .shares_on(tenant, &ids, self.clock.now().millis())
+                .await?
+                .iter()
+                .map(|s| ShareGrant { tenant_id: s.tenant_id, grantee: s.grantee, access: s.access })
+                .collect();
+            access = access.max(shared_access(actor, &grants));
+        }
+        if access == Access::None || path[0].parent_id.is_some() {
+            return Err(AppError::NotFound("file or folder"));
+        }
+        let (above, own) = path.split_at(path.len() - 1);
+        let live_above = in_trash || above.iter().all(|n| n.trashed_at.is_none());
+        let ok = live_above && (own[0].trashed_at.is_some() == in_trash);
+        if !ok {
+            return Err(AppError::NotFound("file or folder"));
+        }
+        Ok(Reached { space, path, access, space_access: from_space })
+    }
+
+    /// The actor's own drive, created on first use.
+    pub(crate) async fn own_space(&self, a: &Actor) -> AppResult<SpaceRow> {
+        let kind = [SpaceKind::Personal(a.person_id)];
+        let mut found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
+        if found.is_none() {
+            self.create_space(a, kind[0]).await?;
+            found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
+        }
+        found.ok_or_else(|| AppError::Internal("a personal drive that was just created is missing".into()))
+    }
+
+    /// The actor's own drive as they see it, without its name (theirs; WebDAV does not show
+    /// it) and without looking anything up.
+    pub(crate) fn own_view(&self, a: &Actor, space: SpaceRow) -> SpaceView {
+        SpaceView {
+            quota_bytes: self.content.quota_of(&space),
+            access: space_access(a, &facts(&space)),
+            name: String::new(),
+            can_set_quota: false,
+            space,
+        }
+    }
+
+    /// A space as the actor sees it: its name, quota, and the access the policy gives.
+    pub(crate) async fn space_view(&self, a: &Actor, space: SpaceRow) -> AppResult<SpaceView> {
+        let mut conn = self.store.read().await?;
+        let name = match space.kind {
+            SpaceKind::Personal(p) => conn.person(a.tenant_id, p).await?.map(|p| p.display_name),
+            SpaceKind::Group { group, .. } => conn.group(a.tenant_id, group).await?.map(|g| g.name),
+            SpaceKind::Staff(school) => conn.school(a.tenant_id, school).await?.map(|s| s.name),
+        }
+        .unwrap_or_default();
+        let can_set_quota = self.may_set_quota(&mut conn, a, &space).await?;
+        Ok(SpaceView {
+            quota_bytes: self.content.quota_of(&space),
+            access: space_access(a, &facts(&space)),
+            name,
+            can_set_quota,
+            space,
+        })
+    }
+
+    /// Whether the caller may change a space's quota; only admins need the owner's facts.
+    pub(crate) async fn may_set_quota<C>(
+        &self,
+        conn: &mut tavle_store::Db<C>,
+        a: &Actor,
+        space: &SpaceRow,
+    ) -> AppResult<bool>
+    where
+        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+    {
+        if a.staff.is_empty() {
+            return Ok(false);
+        }
+        let owner = match space.kind {
+            SpaceKind::Personal(p) => Some(conn.person_facts(a.tenant_id, p).await?),
+            _ => None,
+        };
+        Ok(may_set_quota(a, &facts(space), owner.as_ref()))
+    }
+
+    /// The default quota of a person's own drive: by their role.
+    pub(crate) fn personal_quota(&self, owner: &Actor) -> i64 {
+        let d = &self.cfg.drive;
+        if owner.works_at.is_empty() && owner.staff.is_empty() {
+            d.quota_pupil
+        } else {
+            d.quota_staff
+        }
+    }
+
+    /// Creates a space with its root folder; one created by a concurrent request is fine.
+    pub(crate) async fn create_space(&self, a: &Actor, kind: SpaceKind) -> AppResult<()> {
+        let now = self.clock.now().millis();
+        let quota = match kind {
+            // A personal drive's quota follows the owner's role when it is created.
+            SpaceKind::Personal(_) => Some(self.personal_quota(a)),
+            _ => None,
+        };
+        let space = SpaceRow {
+            id: SpaceId::new(),
+            tenant_id: a.tenant_id,
+            kind,
+            root_id: NodeId::new(),
+            quota_bytes: quota,
+            used_bytes: 0,
+            created_at: now,
+        };
+        let root = new_folder(&space, space.root_id, None, String::new(), None, now);
+        let mut tx = self.store.write().await?;
+        match tx.insert_space(&space, &root).await {
+            Ok(()) => Ok(tx.commit().await?),
+            Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! House rules about modules inside the crates (STYLE.md gives each its rationale): the
+//! services of `tavle-app` depend on each other one way, as ARCHITECTURE.md draws them, and
+//! no two files of a crate refer to each other, directly or round a longer circle.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Every `.rs` file under `dir`, by its path relative to `dir`.
+fn sources(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The code of a file without comments and string contents, and without its `#[cfg(test)]`
+/// module (tests may reach anywhere).
+fn code(text: &str) -> String {
+    let text = match text.find("#[cfg(test)]\nmod tests") {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let line = match line.find("//") {
+            Some(i) if !line[..i].contains('"') => &line[..i],
+            _ => line,
+        };
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The module path of a file (`drive/upload.rs` → `["drive", "upload"]`; `lib.rs` → `[]`).
+fn module_of(file: &str) -> Vec<String> {
+    let mut parts: Vec<String> = file.trim_end_matches(".rs").split('/').map(String::from).collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The file that holds the module `path`, or the nearest module above it that has one.
+fn file_of(files: &BTreeMap<String, String>, path: &[String]) -> Option<String> {
+    for n in (0..=path.len()).rev() {
+        let p = path[..n].join("/");
+        let candidates = if n == 0 {
+            vec!["lib.rs".to_string(), "main.rs".to_string()]
+        } else {
+            vec![format!("{p}.rs"), format!("{p}/mod.rs")]
+        };
+        if let Some(c) = candidates.into_iter().find(|c| files.contains_key(c)) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// Every path a file names with `crate::` or `super::`, made absolute, each as far as an
+/// identifier goes (`use super::{a, b::C}` gives `super::a` and `super::b::C`).
+fn named_paths(file: &str, code: &str) -> Vec<Vec<String>> {
+    let here = module_of(file);
+    // A `mod.rs` or `lib.rs` is its module; a plain file is a module inside its directory's.
+    let parent: Vec<String> = if file.ends_with("mod.rs") || file == "lib.rs" || file == "main.rs" {
+        here.iter().take(here.len().saturating_sub(1)).cloned().collect()
+    } else {
+        here[..here.len() - 1].to_vec()
+    };
+    let mut out = Vec::new();
+    let bytes = code.as_bytes();
+    for start in ["crate::", "super::"] {
+        let mut from = 0;
+        while let Some(i) = code[from..].find(start) {
+            let at = from + i;
+            from = at + start.len();
+            if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_' || bytes[at - 1] == b':') {
+                continue;
+            }
+            let base = if start == "crate::" { Vec::new() } else { parent.clone() };
+            let mut rest = &code[from..];
+            let mut prefix = base.clone();
+            // Further `super::`s climb.
+            while let Some(r) = rest.strip_prefix("super::") {
+                prefix.pop();
+                rest = r;
+            }
+            let tail: String =
+                rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':' || *c == '{').collect();
+            if let Some(brace) = tail.find('{') {
+                let head: Vec<String> = tail[..brace].split("::").filter(|s| !s.is_empty()).map(String::from).collect();
+                let close = rest.find('}').unwrap_or(rest.len());
+                for item in rest[brace + 1..close].split(',') {
+                    let mut p = prefix.clone();
+                    p.extend(head.iter().cloned());
+                    p.extend(
+                        item.trim()
+                            .split("::")
+                            .map(|s| s.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_')))
+                            .filter(|s| !s.is_empty() && *s != "self")
+                            .map(String::from),
+                    );
+                    out.push(p);
+                }
+            } else {
+                let mut p = prefix.clone();
+                p.extend(tail.split("::").filter(|s| !s.is_empty()).map(String::from));
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Which files each file of a crate refers to. A module's own file naming its children (to
+/// declare or re-export them) is how Rust builds a module, not a dependency, and is left out.
+fn file_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let files = sources(src);
+    let mut graph = BTreeMap::new();
+    for (file, text) in &files {
+        let here = module_of(file);
+        let is_parent = file.ends_with("mod.rs") || file == "lib.rs" || file == "main.rs";
+        let mut deps = BTreeSet::new();
+        for path in named_paths(file, &code(text)) {
+            let Some(target) = file_of(&files, &path) else { continue };
+            if &target == file {
+                continue;
+            }
+            let target_mod = module_of(&target);
+            if is_parent && target_mod.len() > here.len() && target_mod[..here.len()] == here[..] {
+                continue;
+            }
+            deps.insert(target);
+        }
+        graph.insert(file.clone(), deps);
+    }
+    graph
+}
+
+/// The circles of a graph: its strongly connected components of more than one file.
+fn circles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    // Tarjan's algorithm, iteratively small enough to write plainly for a few hundred files.
+    struct State<'a> {
+        graph: &'a BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on_stack: BTreeSet<&'a str>,
+        next: usize,
+        out: Vec<Vec<String>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a str) {
+        s.index.insert(v, s.next);
+        s.low.insert(v, s.next);
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        for w in s.graph.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(lw);
+            } else if s.on_stack.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                component.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.out.push(component);
+            }
+        }
+    }
+    let mut s = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        next: 0,
+        out: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !s.index.contains_key(v.as_str()) {
+            visit(&mut s, v);
+        }
+    }
+    s.out
+}
+
+#[test]
+fn no_two_files_of_a_crate_refer_to_each_other() {
+    let mut problems = Vec::new();
+    for krate in ["tavle-core", "tavle-store", "tavle-blob", "tavle-app", "tavle-http", "tavle"] {
+        let graph = file_graph(&workspace().join("crates").join(krate).join("src"));
+        assert!(!graph.is_empty(), "{krate} has no sources");
+        for circle in circles(&graph) {
+            problems.push(format!("{krate}: {}", circle.join(" ↔ ")));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "files that refer to each other (move what both need below them):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_graph_sees_a_circle_when_there_is_one() {
+    // The check above must be able to fail: two sibling files naming each other.
+    let dir = std::env::temp_dir().join(format!("tavle-tidy-modules-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::write(dir.join("lib.rs"), "//! x\nmod a;\n").unwrap();
+    std::fs::write(dir.join("a/mod.rs"), "//! x\nmod b;\nmod c;\npub use b::B;\n").unwrap();
+    std::fs::write(dir.join("a/b.rs"), "//! x\nuse super::c::C;\npub struct B;\n").unwrap();
+    std::fs::write(dir.join("a/c.rs"), "//! x\nuse crate::a::{b::B, self};\npub struct C;\n").unwrap();
+    let found = circles(&file_graph(&dir));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(found, vec![vec!["a/b.rs".to_string(), "a/c.rs".to_string()]]);
+}
+
+/// The services of `tavle-app` and the modules of each: what the rule below speaks of.
+const SERVICES: &[(&str, &[&str])] = &[
+    ("content", &["content"]),
+    ("access", &["access"]),
+    ("organisation", &["org", "import"]),
+    ("sessions", &["auth", "app_passwords", "login_flow"]),
+    ("drive", &["drive"]),
+    ("assignments", &["assignments"]),
+];
+
+/// What each service may use of the others (ARCHITECTURE.md draws the same).
+const MAY_USE: &[(&str, &[&str])] = &[
+    ("content", &[]),
+    ("access", &["content"]),
+    ("organisation", &[]),
+    ("sessions", &["organisation"]),
+    ("drive", &["access", "content"]),
+    ("assignments", &["access", "content"]),
+];
+
+#[test]
+fn the_services_of_the_app_depend_one_way() {
+    let files = sources(&workspace().join("crates/tavle-app/src"));
+    let service_of = |module: &str| SERVICES.iter().find(|(_, mods)| mods.contains(&module)).map(|(s, _)| *s);
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (file, text) in &files {
+        let here = module_of(file);
+        let Some(mine) = here.first().and_then(|m| service_of(m)) else { continue };
+        seen.insert(mine);
+        let allowed = MAY_USE.iter().find(|(s, _)| *s == mine).map(|(_, a)| *a).unwrap();
+        for path in named_paths(file, &code(text)) {
+            let Some(theirs) = path.first().and_then(|m| service_of(m)) else { continue };
+            if theirs != mine && !allowed.contains(&theirs) {
+                problems.push(format!("{file} ({mine}) uses {} ({theirs})", path.join("::")));
+            }
+        }
+    }
+    assert_eq!(seen.len(), SERVICES.len(), "a service has no files: {seen:?}");
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "a service uses one it may not (see ARCHITECTURE.md):\n{}", problems.join("\n"));
+}
