@@ -4,8 +4,8 @@
 //! their own password. Only a hash of the secret is kept.
 
 use serde_json::json;
+use tavle_core::dav::AppPassword;
 use tavle_core::names;
-use tavle_store::dav::AppPasswordRow;
 
 use std::sync::OnceLock;
 
@@ -21,7 +21,7 @@ use crate::secrets::{new_secret, secret_hash};
 /// A new app password; the secret is shown once and never again.
 #[derive(Clone, Debug)]
 pub struct NewAppPassword {
-    pub password: AppPasswordRow,
+    pub password: AppPassword,
     pub secret: String,
 }
 
@@ -32,7 +32,7 @@ impl Sessions {
         let name = names::display_text("name", name, 100)?;
         let secret = new_secret();
         let now = self.clock.now();
-        let row = AppPasswordRow {
+        let row = AppPassword {
             id: uuid::Uuid::now_v7(),
             tenant_id: a.tenant_id,
             person_id: a.person_id,
@@ -48,7 +48,7 @@ impl Sessions {
     }
 
     /// The caller's app passwords.
-    pub async fn app_passwords(&self, s: &Session) -> AppResult<Vec<AppPasswordRow>> {
+    pub async fn app_passwords(&self, s: &Session) -> AppResult<Vec<AppPassword>> {
         Ok(self.store.read().await?.app_passwords(s.actor.tenant_id, s.actor.person_id).await?)
     }
 

@@ -5,7 +5,8 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde_json::json;
-use tavle_store::dav::{AppPasswordRow, LoginFlowRow};
+use tavle_core::dav::AppPassword;
+use tavle_store::dav::LoginFlowRow;
 
 use crate::audit::{event, RequestMeta};
 use crate::auth::Sessions;
@@ -92,7 +93,7 @@ impl Sessions {
             return Ok(None);
         }
         let secret = new_secret();
-        let row = AppPasswordRow {
+        let row = AppPassword {
             id: uuid::Uuid::now_v7(),
             tenant_id: tenant,
             person_id: person,

@@ -61,5 +61,15 @@ pub struct GroupView {
     pub members: Vec<MemberView>,
 }
 
-/// A row in a school's people list.
-pub use tavle_store::SchoolPerson as PersonSummary;
+/// A person in a school's people list, for its administrators.
+#[derive(Clone, Debug)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub display_name: String,
+    pub username: Option<String>,
+    pub status: PersonStatus,
+    /// `pupil`, `teacher` or `staff`.
+    pub role: String,
+    /// Administers this school.
+    pub admin: bool,
+}

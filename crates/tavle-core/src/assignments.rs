@@ -5,7 +5,7 @@
 //! client's), so exam windows are tested without waiting.
 
 use crate::clock::Timestamp;
-use crate::ids::PersonId;
+use crate::ids::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
 
 /// A grade on the Danish 7-point scale (7-trinsskalaen).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -261,6 +261,132 @@ impl Audience {
         }
         Ok(())
     }
+}
+
+/// An assignment: what a teacher hands out to a class or team, with its clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    pub id: AssignmentId,
+    pub tenant_id: TenantId,
+    pub school_id: SchoolId,
+    pub group_id: GroupId,
+    pub title: String,
+    pub instructions: String,
+    pub mode: Mode,
+    /// Who it is for (kept in `assignment_pupil` unless it is the whole group).
+    pub audience: Audience,
+    /// `None` while it is a draft.
+    pub opens_at: Option<i64>,
+    pub deadline: i64,
+    pub late_allowed: bool,
+    pub resubmit_allowed: bool,
+    pub created_by: PersonId,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A receipt as the school's server signed it and gave it out: its JSON text, kept byte
+/// for byte (read back and written again, it would no longer match its signature). What it
+/// says is `tavle_app::receipts`' business; here it is only carried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedReceipt(String);
+
+impl IssuedReceipt {
+    pub fn new(text: String) -> Self {
+        IssuedReceipt(text)
+    }
+
+    /// The JSON text, as it was signed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A hand-in, with its files in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandIn {
+    pub id: HandInId,
+    pub tenant_id: TenantId,
+    pub assignment_id: AssignmentId,
+    /// The pupil who handed in.
+    pub pupil_id: PersonId,
+    /// The team it was handed in for (it counts for all of them); 0 for the pupil alone.
+    pub team: u32,
+    pub idempotency_key: String,
+    pub started_at: i64,
+    pub handed_in_at: i64,
+    pub late_by_secs: i64,
+    /// Set when the pupil took it back, or handed in again.
+    pub withdrawn_at: Option<i64>,
+    /// The signed receipt, as given out (JSON).
+    pub receipt: IssuedReceipt,
+    pub files: Vec<FileRef>,
+    pub feedback: Feedback,
+}
+
+/// A change to an assignment after it opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssignmentChange {
+    pub at: i64,
+    pub changed_by: PersonId,
+    /// JSON: the fields changed, with what they were and became.
+    pub fields: String,
+}
+
+/// A teacher's feedback on a hand-in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Feedback {
+    pub text: Option<String>,
+    pub grade: Option<Grade>,
+    /// When it was returned to the pupil; before that the pupil sees none of it.
+    pub returned_at: Option<i64>,
+    /// Whether the teacher asks for a new hand-in.
+    pub resubmission_requested: bool,
+    /// Files given back with the feedback (frozen, like the hand-in's own).
+    pub files: Vec<FileRef>,
+}
+
+/// A file as a hand-in, feedback or hand-out refers to it: its name there and the blob that
+/// holds its bytes (which never change, so the reference is a frozen snapshot).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    pub name: String,
+    pub blob_id: BlobId,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Whether a file handed out is to read, or to be copied into each working folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandoutKind {
+    Attachment,
+    Template,
+}
+
+impl HandoutKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            HandoutKind::Attachment => "attachment",
+            HandoutKind::Template => "template",
+        }
+    }
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "attachment" => Some(HandoutKind::Attachment),
+            "template" => Some(HandoutKind::Template),
+            _ => None,
+        }
+    }
+}
+
+/// A file handed out with an assignment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handout {
+    pub kind: HandoutKind,
+    pub name: String,
+    pub blob_id: BlobId,
+    pub size: i64,
+    pub sha256: String,
 }
 
 #[cfg(test)]

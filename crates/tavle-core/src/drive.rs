@@ -8,7 +8,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{InvalidInput, Reason};
-use crate::ids::{GroupId, PersonId, SchoolId, SpaceId, TenantId};
+use crate::ids::{BlobId, GroupId, NodeId, PersonId, SchoolId, SpaceId, TenantId, VersionId};
 
 /// Whose drive a space is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -219,6 +219,86 @@ pub fn file_name(raw: &str) -> Result<String, InvalidInput> {
 /// key of the stored name.
 pub fn name_key(name: &str) -> String {
     name.nfc().collect::<String>().to_lowercase()
+}
+
+/// A file or folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub id: NodeId,
+    pub tenant_id: TenantId,
+    pub space_id: SpaceId,
+    /// `None` for a space's root folder.
+    pub parent_id: Option<NodeId>,
+    pub name: String,
+    pub kind: NodeKind,
+    pub blob_id: Option<BlobId>,
+    pub size: i64,
+    pub sha256: Option<String>,
+    pub etag: String,
+    pub created_at: i64,
+    pub created_by: Option<PersonId>,
+    pub modified_at: i64,
+    pub modified_by: Option<PersonId>,
+    pub trashed_at: Option<i64>,
+    pub trashed_by: Option<PersonId>,
+}
+
+/// A drive: a person's own, a class's or team's, or a school's staff drive, with its root
+/// folder and what it uses of its quota.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Space {
+    pub id: SpaceId,
+    pub tenant_id: TenantId,
+    pub kind: SpaceKind,
+    pub root_id: NodeId,
+    /// `None`: the default for its kind.
+    pub quota_bytes: Option<i64>,
+    pub used_bytes: i64,
+    pub created_at: i64,
+}
+
+/// A file or folder shared with a person or a group, at an access level, perhaps until a
+/// time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub id: uuid::Uuid,
+    pub tenant_id: TenantId,
+    pub node_id: NodeId,
+    pub grantee: Grantee,
+    pub access: Access,
+    pub created_by: PersonId,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// A share link: a file or folder (or a drop box) reached by a secret address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub id: uuid::Uuid,
+    pub tenant_id: TenantId,
+    pub node_id: NodeId,
+    /// The secret in the link's address.
+    pub token: String,
+    pub kind: LinkKind,
+    /// Argon2id (PHC string) of the link's password, if it has one.
+    pub password_hash: Option<String>,
+    pub expires_at: Option<i64>,
+    pub created_by: PersonId,
+    pub created_at: i64,
+}
+
+/// An older content of a file, kept when it was replaced (its blob never changes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub id: VersionId,
+    pub tenant_id: TenantId,
+    pub node_id: NodeId,
+    pub blob_id: BlobId,
+    pub size: i64,
+    pub sha256: String,
+    pub modified_at: i64,
+    pub modified_by: Option<PersonId>,
+    pub replaced_at: i64,
 }
 
 #[cfg(test)]

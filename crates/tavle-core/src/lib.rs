@@ -5,6 +5,7 @@
 
 pub mod assignments;
 pub mod clock;
+pub mod dav;
 pub mod drive;
 pub mod error;
 pub mod ids;

@@ -1,6 +1,8 @@
 //! Assignments and hand-ins. A hand-in's files point at blobs, which never change, so a
 //! hand-in is a frozen snapshot; its receipt is kept exactly as it was given out.
 
+use tavle_core::assignments::{Assignment, AssignmentChange, Feedback, FileRef, HandIn, IssuedReceipt};
+
 use std::collections::HashMap;
 use std::ops::DerefMut;
 
@@ -8,92 +10,18 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection};
 use tavle_core::assignments::{Audience, Grade, Mode};
-use tavle_core::{AssignmentId, BlobId, GroupId, HandInId, PersonId, SchoolId, TenantId};
+use tavle_core::{AssignmentId, GroupId, HandInId, PersonId, TenantId};
 
 use crate::row::{id, int, opt_int, opt_text, parse, placeholders, text};
 use crate::{Db, Result, StoreError};
-
-/// An assignment as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssignmentRow {
-    pub id: AssignmentId,
-    pub tenant_id: TenantId,
-    pub school_id: SchoolId,
-    pub group_id: GroupId,
-    pub title: String,
-    pub instructions: String,
-    pub mode: Mode,
-    /// Who it is for (kept in `assignment_pupil` unless it is the whole group).
-    pub audience: Audience,
-    /// `None` while it is a draft.
-    pub opens_at: Option<i64>,
-    pub deadline: i64,
-    pub late_allowed: bool,
-    pub resubmit_allowed: bool,
-    pub created_by: PersonId,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// A hand-in as stored, with its files in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HandInRow {
-    pub id: HandInId,
-    pub tenant_id: TenantId,
-    pub assignment_id: AssignmentId,
-    /// The pupil who handed in.
-    pub pupil_id: PersonId,
-    /// The team it was handed in for (it counts for all of them); 0 for the pupil alone.
-    pub team: u32,
-    pub idempotency_key: String,
-    pub started_at: i64,
-    pub handed_in_at: i64,
-    pub late_by_secs: i64,
-    /// Set when the pupil took it back, or handed in again.
-    pub withdrawn_at: Option<i64>,
-    /// The signed receipt, as given out (JSON).
-    pub receipt: String,
-    pub files: Vec<HandInFileRow>,
-    pub feedback: Feedback,
-}
-
-/// A change to an assignment after it opened.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssignmentChangeRow {
-    pub at: i64,
-    pub changed_by: PersonId,
-    /// JSON: the fields changed, with what they were and became.
-    pub fields: String,
-}
-
-/// A teacher's feedback on a hand-in.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Feedback {
-    pub text: Option<String>,
-    pub grade: Option<Grade>,
-    /// When it was returned to the pupil; before that the pupil sees none of it.
-    pub returned_at: Option<i64>,
-    /// Whether the teacher asks for a new hand-in.
-    pub resubmission_requested: bool,
-    /// Files given back with the feedback (frozen, like the hand-in's own).
-    pub files: Vec<HandInFileRow>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HandInFileRow {
-    pub name: String,
-    pub blob_id: BlobId,
-    pub size: i64,
-    pub sha256: String,
-}
 
 const ASSIGNMENT_COLS: &str = "id, tenant_id, school_id, group_id, title, instructions, mode, opens_at, deadline, \
     late_allowed, resubmit_allowed, created_by, created_at, updated_at, audience";
 const HAND_IN_COLS: &str = "id, tenant_id, assignment_id, pupil_id, idempotency_key, started_at, handed_in_at, \
     late_by_secs, withdrawn_at, receipt, feedback, grade, returned_at, resubmission_requested, team";
 
-fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
-    Ok(AssignmentRow {
+fn assignment_row(r: &sqlx::any::AnyRow) -> Result<Assignment> {
+    Ok(Assignment {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         school_id: id(r, "school_id")?,
@@ -118,8 +46,8 @@ fn assignment_row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow> {
     })
 }
 
-fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
-    Ok(HandInRow {
+fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandIn> {
+    Ok(HandIn {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         assignment_id: id(r, "assignment_id")?,
@@ -130,7 +58,7 @@ fn hand_in_row(r: &sqlx::any::AnyRow) -> Result<HandInRow> {
         handed_in_at: int(r, "handed_in_at")?,
         late_by_secs: int(r, "late_by_secs")?,
         withdrawn_at: opt_int(r, "withdrawn_at")?,
-        receipt: text(r, "receipt")?,
+        receipt: IssuedReceipt::new(text(r, "receipt")?),
         files: Vec::new(),
         feedback: Feedback {
             text: opt_text(r, "feedback")?,
@@ -146,7 +74,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Creates an assignment, or replaces its fields (the same id). Only an assignment of the
     /// same tenant is replaced: an id that belongs to another tenant's assignment changes
     /// nothing and is a `Conflict`.
-    pub async fn put_assignment(&mut self, a: &AssignmentRow) -> Result<()> {
+    pub async fn put_assignment(&mut self, a: &Assignment) -> Result<()> {
         let done = sqlx::query(&format!(
             "INSERT INTO assignment ({ASSIGNMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, audience = excluded.audience, instructions = excluded.instructions, \
@@ -178,7 +106,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         self.put_audience(a.tenant_id, a.id, &a.audience).await
     }
 
-    pub async fn assignment(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Option<AssignmentRow>> {
+    pub async fn assignment(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Option<Assignment>> {
         let row = sqlx::query(&format!("SELECT {ASSIGNMENT_COLS} FROM assignment WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(a.to_string())
@@ -189,7 +117,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The assignments of these classes and teams, soonest deadline first.
-    pub async fn assignments_of(&mut self, tenant: TenantId, groups: &[GroupId]) -> Result<Vec<AssignmentRow>> {
+    pub async fn assignments_of(&mut self, tenant: TenantId, groups: &[GroupId]) -> Result<Vec<Assignment>> {
         if groups.is_empty() {
             return Ok(vec![]);
         }
@@ -208,7 +136,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         groups: &[GroupId],
         now: i64,
         reach_ms: i64,
-    ) -> Result<Vec<AssignmentRow>> {
+    ) -> Result<Vec<Assignment>> {
         if groups.is_empty() {
             return Ok(vec![]);
         }
@@ -228,7 +156,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         tenant: TenantId,
         mut q: Query<'q, Any, AnyArguments<'q>>,
         groups: &[GroupId],
-    ) -> Result<Vec<AssignmentRow>> {
+    ) -> Result<Vec<Assignment>> {
         for g in groups {
             q = q.bind(g.to_string());
         }
@@ -241,7 +169,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         &mut self,
         tenant: TenantId,
         assignment: AssignmentId,
-        c: &AssignmentChangeRow,
+        c: &AssignmentChange,
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO assignment_change (id, tenant_id, assignment_id, at, changed_by, fields) \
@@ -263,7 +191,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         &mut self,
         tenant: TenantId,
         assignment: AssignmentId,
-    ) -> Result<Vec<AssignmentChangeRow>> {
+    ) -> Result<Vec<AssignmentChange>> {
         let rows = sqlx::query(
             "SELECT at, changed_by, fields FROM assignment_change WHERE tenant_id = $1 AND assignment_id = $2 \
              ORDER BY at, id",
@@ -274,11 +202,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(AssignmentChangeRow {
-                    at: int(r, "at")?,
-                    changed_by: id(r, "changed_by")?,
-                    fields: text(r, "fields")?,
-                })
+                Ok(AssignmentChange { at: int(r, "at")?, changed_by: id(r, "changed_by")?, fields: text(r, "fields")? })
             })
             .collect()
     }
@@ -357,7 +281,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Records a hand-in and its files.
-    pub async fn insert_hand_in(&mut self, h: &HandInRow) -> Result<()> {
+    pub async fn insert_hand_in(&mut self, h: &HandIn) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO hand_in ({HAND_IN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ))
@@ -370,7 +294,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(h.handed_in_at)
         .bind(h.late_by_secs)
         .bind(h.withdrawn_at)
-        .bind(&h.receipt)
+        .bind(h.receipt.as_str())
         .bind(h.feedback.text.clone())
         .bind(h.feedback.grade.map(|g| g.code()))
         .bind(h.feedback.returned_at)
@@ -396,7 +320,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
-    async fn with_files(&mut self, mut h: HandInRow) -> Result<HandInRow> {
+    async fn with_files(&mut self, mut h: HandIn) -> Result<HandIn> {
         h.files = self.files_of("hand_in_file", h.tenant_id, &[h.id]).await?.remove(&h.id).unwrap_or_default();
         h.feedback.files =
             self.files_of("feedback_file", h.tenant_id, &[h.id]).await?.remove(&h.id).unwrap_or_default();
@@ -409,8 +333,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         table: &'static str,
         tenant: TenantId,
         hand_ins: &[HandInId],
-    ) -> Result<HashMap<HandInId, Vec<HandInFileRow>>> {
-        let mut out: HashMap<HandInId, Vec<HandInFileRow>> = HashMap::new();
+    ) -> Result<HashMap<HandInId, Vec<FileRef>>> {
+        let mut out: HashMap<HandInId, Vec<FileRef>> = HashMap::new();
         // Bounded IN lists: an assignment may have a thousand hand-ins.
         for chunk in hand_ins.chunks(500) {
             let list = placeholders(2, chunk.len());
@@ -423,7 +347,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
                 q = q.bind(h.to_string());
             }
             for r in &q.fetch_all(self.c()).await? {
-                out.entry(id(r, "hand_in_id")?).or_default().push(HandInFileRow {
+                out.entry(id(r, "hand_in_id")?).or_default().push(FileRef {
                     name: text(r, "name")?,
                     blob_id: id(r, "blob_id")?,
                     size: int(r, "size")?,
@@ -435,12 +359,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Replaces the files given back with a hand-in's feedback.
-    pub async fn put_feedback_files(
-        &mut self,
-        tenant: TenantId,
-        hand_in: HandInId,
-        files: &[HandInFileRow],
-    ) -> Result<()> {
+    pub async fn put_feedback_files(&mut self, tenant: TenantId, hand_in: HandInId, files: &[FileRef]) -> Result<()> {
         sqlx::query("DELETE FROM feedback_file WHERE tenant_id = $1 AND hand_in_id = $2")
             .bind(tenant.to_string())
             .bind(hand_in.to_string())
@@ -465,7 +384,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// One hand-in with its files.
-    pub async fn hand_in(&mut self, tenant: TenantId, id: HandInId) -> Result<Option<HandInRow>> {
+    pub async fn hand_in(&mut self, tenant: TenantId, id: HandInId) -> Result<Option<HandIn>> {
         let row = sqlx::query(&format!("SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(id.to_string())
@@ -484,7 +403,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         assignment: AssignmentId,
         pupil: PersonId,
         key: &str,
-    ) -> Result<Option<HandInRow>> {
+    ) -> Result<Option<HandIn>> {
         let row = sqlx::query(&format!(
             "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND pupil_id = $3 \
              AND idempotency_key = $4"
@@ -509,7 +428,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         assignment: AssignmentId,
         pupil: PersonId,
         team: u32,
-    ) -> Result<Vec<HandInRow>> {
+    ) -> Result<Vec<HandIn>> {
         let rows = sqlx::query(&format!(
             "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 \
              AND ((team = 0 AND pupil_id = $3) OR (team > 0 AND team = $4)) ORDER BY handed_in_at DESC, id DESC"
@@ -529,7 +448,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     /// Every current hand-in of an assignment, with their files and feedback files (three
     /// queries for up to 500 hand-ins).
-    pub async fn current_hand_ins(&mut self, tenant: TenantId, assignment: AssignmentId) -> Result<Vec<HandInRow>> {
+    pub async fn current_hand_ins(&mut self, tenant: TenantId, assignment: AssignmentId) -> Result<Vec<HandIn>> {
         let rows = sqlx::query(&format!(
             "SELECT {HAND_IN_COLS} FROM hand_in WHERE tenant_id = $1 AND assignment_id = $2 AND withdrawn_at IS NULL \
              ORDER BY handed_in_at"
@@ -538,7 +457,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(assignment.to_string())
         .fetch_all(self.c())
         .await?;
-        let mut out: Vec<HandInRow> = rows.iter().map(hand_in_row).collect::<Result<_>>()?;
+        let mut out: Vec<HandIn> = rows.iter().map(hand_in_row).collect::<Result<_>>()?;
         let ids: Vec<HandInId> = out.iter().map(|h| h.id).collect();
         let mut files = self.files_of("hand_in_file", tenant, &ids).await?;
         let mut back = self.files_of("feedback_file", tenant, &ids).await?;

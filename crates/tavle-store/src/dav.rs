@@ -1,5 +1,7 @@
 //! App passwords, WebDAV locks and WebDAV dead properties.
 
+use tavle_core::dav::{AppPassword, DeadProperty, Lock};
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
@@ -8,49 +10,8 @@ use tavle_core::{NodeId, PersonId, SpaceId, TenantId};
 use crate::row::{id, int, opt_int, opt_text, text};
 use crate::{Db, Result};
 
-/// An app password (only the hash of its secret).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppPasswordRow {
-    pub id: uuid::Uuid,
-    pub tenant_id: TenantId,
-    pub person_id: PersonId,
-    pub name: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-}
-
-/// A WebDAV lock on a path of a space.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DavLockRow {
-    pub token: String,
-    pub tenant_id: TenantId,
-    pub space_id: SpaceId,
-    /// The locked path within the space, NFC and lower case, without a trailing slash (`/`
-    /// for the root): what locks are compared by.
-    pub path: String,
-    /// The path as the client wrote it, URL-encoded, for answering.
-    pub href: String,
-    pub principal: Option<String>,
-    pub owner_xml: Option<String>,
-    pub shared: bool,
-    pub deep: bool,
-    pub timeout_secs: Option<i64>,
-    pub expires_at: Option<i64>,
-}
-
-/// A property set with PROPPATCH.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DavPropertyRow {
-    pub node_id: NodeId,
-    pub namespace: String,
-    pub name: String,
-    pub prefix: String,
-    /// The whole property element as XML.
-    pub xml: String,
-}
-
-fn app_password_row(r: &sqlx::any::AnyRow) -> Result<AppPasswordRow> {
-    Ok(AppPasswordRow {
+fn app_password_row(r: &sqlx::any::AnyRow) -> Result<AppPassword> {
+    Ok(AppPassword {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         person_id: id(r, "person_id")?,
@@ -60,8 +21,8 @@ fn app_password_row(r: &sqlx::any::AnyRow) -> Result<AppPasswordRow> {
     })
 }
 
-fn lock_row(r: &sqlx::any::AnyRow) -> Result<DavLockRow> {
-    Ok(DavLockRow {
+fn lock_row(r: &sqlx::any::AnyRow) -> Result<Lock> {
+    Ok(Lock {
         token: text(r, "token")?,
         tenant_id: id(r, "tenant_id")?,
         space_id: id(r, "space_id")?,
@@ -76,8 +37,8 @@ fn lock_row(r: &sqlx::any::AnyRow) -> Result<DavLockRow> {
     })
 }
 
-fn property_row(r: &sqlx::any::AnyRow) -> Result<DavPropertyRow> {
-    Ok(DavPropertyRow {
+fn property_row(r: &sqlx::any::AnyRow) -> Result<DeadProperty> {
+    Ok(DeadProperty {
         node_id: id(r, "node_id")?,
         namespace: text(r, "namespace")?,
         name: text(r, "name")?,
@@ -91,7 +52,7 @@ const LOCK_COLS: &str =
 const AP_COLS: &str = "id, tenant_id, person_id, name, created_at, last_used_at";
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
-    pub async fn insert_app_password(&mut self, p: &AppPasswordRow, secret_hash: &str) -> Result<()> {
+    pub async fn insert_app_password(&mut self, p: &AppPassword, secret_hash: &str) -> Result<()> {
         sqlx::query(&format!("INSERT INTO app_password ({AP_COLS}, secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
             .bind(p.id.to_string())
             .bind(p.tenant_id.to_string())
@@ -106,7 +67,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// A person's app passwords, newest first.
-    pub async fn app_passwords(&mut self, tenant: TenantId, person: PersonId) -> Result<Vec<AppPasswordRow>> {
+    pub async fn app_passwords(&mut self, tenant: TenantId, person: PersonId) -> Result<Vec<AppPassword>> {
         let rows = sqlx::query(&format!(
             "SELECT {AP_COLS} FROM app_password WHERE tenant_id = $1 AND person_id = $2 ORDER BY created_at DESC, id DESC"
         ))
@@ -119,7 +80,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     /// Instance-level: the app password with this secret hash (how a WebDAV request finds
     /// its person, like a session token).
-    pub async fn app_password_by_hash(&mut self, secret_hash: &str) -> Result<Option<AppPasswordRow>> {
+    pub async fn app_password_by_hash(&mut self, secret_hash: &str) -> Result<Option<AppPassword>> {
         let row = sqlx::query(&format!("SELECT {AP_COLS} FROM app_password WHERE secret_hash = $1"))
             .bind(secret_hash)
             .fetch_optional(self.c())
@@ -149,7 +110,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The locks of a space that have not expired at `now`.
-    pub async fn dav_locks(&mut self, tenant: TenantId, space: SpaceId, now: i64) -> Result<Vec<DavLockRow>> {
+    pub async fn dav_locks(&mut self, tenant: TenantId, space: SpaceId, now: i64) -> Result<Vec<Lock>> {
         let rows = sqlx::query(&format!(
             "SELECT {LOCK_COLS} FROM dav_lock WHERE tenant_id = $1 AND space_id = $2 \
              AND (expires_at IS NULL OR expires_at > $3) ORDER BY path"
@@ -162,7 +123,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(lock_row).collect()
     }
 
-    pub async fn insert_dav_lock(&mut self, l: &DavLockRow) -> Result<()> {
+    pub async fn insert_dav_lock(&mut self, l: &Lock) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO dav_lock ({LOCK_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))
@@ -183,7 +144,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Sets a lock's timeout anew.
-    pub async fn refresh_dav_lock(&mut self, l: &DavLockRow) -> Result<()> {
+    pub async fn refresh_dav_lock(&mut self, l: &Lock) -> Result<()> {
         sqlx::query("UPDATE dav_lock SET timeout_secs = $3, expires_at = $4 WHERE tenant_id = $1 AND token = $2")
             .bind(l.tenant_id.to_string())
             .bind(&l.token)
@@ -227,7 +188,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The properties set on a node.
-    pub async fn dav_properties(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<DavPropertyRow>> {
+    pub async fn dav_properties(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<DeadProperty>> {
         let rows = sqlx::query(
             "SELECT node_id, namespace, name, prefix, xml FROM dav_property WHERE tenant_id = $1 AND node_id = $2 \
              ORDER BY namespace, name",
@@ -240,11 +201,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The properties set on the children of a folder (for listing it in one query).
-    pub async fn dav_properties_of_children(
-        &mut self,
-        tenant: TenantId,
-        parent: NodeId,
-    ) -> Result<Vec<DavPropertyRow>> {
+    pub async fn dav_properties_of_children(&mut self, tenant: TenantId, parent: NodeId) -> Result<Vec<DeadProperty>> {
         let rows = sqlx::query(
             "SELECT p.node_id, p.namespace, p.name, p.prefix, p.xml FROM dav_property p \
              JOIN node n ON n.id = p.node_id WHERE p.tenant_id = $1 AND n.parent_id = $2 AND n.trashed_at IS NULL",
@@ -256,7 +213,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(property_row).collect()
     }
 
-    pub async fn put_dav_property(&mut self, tenant: TenantId, p: &DavPropertyRow) -> Result<()> {
+    pub async fn put_dav_property(&mut self, tenant: TenantId, p: &DeadProperty) -> Result<()> {
         let done = sqlx::query(
             "INSERT INTO dav_property (tenant_id, node_id, namespace, name, prefix, xml) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (node_id, namespace, name) DO UPDATE SET prefix = excluded.prefix, xml = excluded.xml \

@@ -1,49 +1,18 @@
 //! What goes out with an assignment: who it is for (`assignment_pupil`), the files handed out
 //! (attachments and the template, frozen as blobs) and each pupil's or team's working folder.
 
+use tavle_core::assignments::{Handout, HandoutKind};
+
 use std::collections::HashMap;
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
 use tavle_core::assignments::Audience;
-use tavle_core::{AssignmentId, BlobId, NodeId, PersonId, TenantId};
+use tavle_core::{AssignmentId, NodeId, PersonId, TenantId};
 
-use crate::assignments::AssignmentRow;
 use crate::row::{id, int, placeholders, text};
 use crate::{Db, Result, StoreError};
-
-/// Whether a file handed out is to read, or to be copied into each working folder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HandoutKind {
-    Attachment,
-    Template,
-}
-
-impl HandoutKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            HandoutKind::Attachment => "attachment",
-            HandoutKind::Template => "template",
-        }
-    }
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "attachment" => Some(HandoutKind::Attachment),
-            "template" => Some(HandoutKind::Template),
-            _ => None,
-        }
-    }
-}
-
-/// A file handed out with an assignment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HandoutRow {
-    pub kind: HandoutKind,
-    pub name: String,
-    pub blob_id: BlobId,
-    pub size: i64,
-    pub sha256: String,
-}
+use tavle_core::assignments::Assignment;
 
 /// A pupil's or team's working folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,8 +57,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     pub(crate) async fn with_audience(
         &mut self,
         tenant: TenantId,
-        mut rows: Vec<AssignmentRow>,
-    ) -> Result<Vec<AssignmentRow>> {
+        mut rows: Vec<Assignment>,
+    ) -> Result<Vec<Assignment>> {
         let limited: Vec<AssignmentId> = rows.iter().filter(|r| r.audience != Audience::Group).map(|r| r.id).collect();
         let mut by: HashMap<AssignmentId, Vec<(u32, PersonId)>> = HashMap::new();
         for chunk in limited.chunks(500) {
@@ -129,7 +98,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Replaces the files handed out with an assignment.
-    pub async fn put_handouts(&mut self, tenant: TenantId, a: AssignmentId, files: &[HandoutRow]) -> Result<()> {
+    pub async fn put_handouts(&mut self, tenant: TenantId, a: AssignmentId, files: &[Handout]) -> Result<()> {
         sqlx::query("DELETE FROM assignment_file WHERE tenant_id = $1 AND assignment_id = $2")
             .bind(tenant.to_string())
             .bind(a.to_string())
@@ -155,7 +124,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The files handed out with an assignment, in order.
-    pub async fn handouts(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Vec<HandoutRow>> {
+    pub async fn handouts(&mut self, tenant: TenantId, a: AssignmentId) -> Result<Vec<Handout>> {
         let rows = sqlx::query(
             "SELECT kind, name, blob_id, size, sha256 FROM assignment_file WHERE tenant_id = $1 AND assignment_id = $2 \
              ORDER BY position",
@@ -166,7 +135,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(HandoutRow {
+                Ok(Handout {
                     kind: crate::row::parse("kind", &text(r, "kind")?, HandoutKind::parse)?,
                     name: text(r, "name")?,
                     blob_id: id(r, "blob_id")?,

@@ -233,6 +233,13 @@ pub struct Db<C> {
 
 /// A read connection.
 pub type Conn = Db<PoolConnection<Any>>;
+
+/// What a [`Db`] runs its queries on: a pooled connection or a transaction. Code above the
+/// store names this, never the driver's connection type, so a use case that works on either
+/// reads `db: &mut Db<impl DbHandle>`.
+pub trait DbHandle: DerefMut<Target = AnyConnection> + Send {}
+
+impl<C: DerefMut<Target = AnyConnection> + Send> DbHandle for C {}
 /// A write transaction.
 pub type Tx = Db<Transaction<'static, Any>>;
 

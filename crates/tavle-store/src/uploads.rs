@@ -1,45 +1,20 @@
 //! Resumable upload sessions and the parts received so far.
 
+use tavle_core::dav::{UploadPart, UploadSession};
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
-use tavle_core::{BlobId, NodeId, PersonId, SpaceId, TenantId};
+use tavle_core::{PersonId, SpaceId, TenantId};
 
 use crate::row::{id, int, opt_id, opt_int, opt_text, text};
 use crate::{Db, Result};
 
-/// An upload in progress.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UploadSessionRow {
-    pub id: uuid::Uuid,
-    pub tenant_id: TenantId,
-    pub person_id: PersonId,
-    /// `tus` or `nextcloud`.
-    pub protocol: String,
-    pub client_key: String,
-    pub folder_id: Option<NodeId>,
-    pub name: Option<String>,
-    pub total_length: Option<i64>,
-    pub received: i64,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-/// A part of an upload, stored as its own object.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UploadPartRow {
-    pub upload_id: uuid::Uuid,
-    pub name: String,
-    pub blob_id: BlobId,
-    pub size: i64,
-    pub created_at: i64,
-}
-
 const SESSION_COLS: &str =
     "id, tenant_id, person_id, protocol, client_key, folder_id, name, total_length, received, created_at, expires_at";
 
-fn session_row(r: &sqlx::any::AnyRow) -> Result<UploadSessionRow> {
-    Ok(UploadSessionRow {
+fn session_row(r: &sqlx::any::AnyRow) -> Result<UploadSession> {
+    Ok(UploadSession {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         person_id: id(r, "person_id")?,
@@ -54,8 +29,8 @@ fn session_row(r: &sqlx::any::AnyRow) -> Result<UploadSessionRow> {
     })
 }
 
-fn part_row(r: &sqlx::any::AnyRow) -> Result<UploadPartRow> {
-    Ok(UploadPartRow {
+fn part_row(r: &sqlx::any::AnyRow) -> Result<UploadPart> {
+    Ok(UploadPart {
         upload_id: id(r, "upload_id")?,
         name: text(r, "name")?,
         blob_id: id(r, "blob_id")?,
@@ -66,7 +41,7 @@ fn part_row(r: &sqlx::any::AnyRow) -> Result<UploadPartRow> {
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Starts a session; one with the same client key is a `Conflict`.
-    pub async fn insert_upload_session(&mut self, u: &UploadSessionRow) -> Result<()> {
+    pub async fn insert_upload_session(&mut self, u: &UploadSession) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO upload_session ({SESSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))
@@ -93,7 +68,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         person: PersonId,
         protocol: &str,
         client_key: &str,
-    ) -> Result<Option<UploadSessionRow>> {
+    ) -> Result<Option<UploadSession>> {
         let row = sqlx::query(&format!(
             "SELECT {SESSION_COLS} FROM upload_session \
              WHERE tenant_id = $1 AND person_id = $2 AND protocol = $3 AND client_key = $4"
@@ -152,7 +127,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         int(&row, "n")
     }
 
-    pub async fn upload_parts(&mut self, tenant: TenantId, upload: uuid::Uuid) -> Result<Vec<UploadPartRow>> {
+    pub async fn upload_parts(&mut self, tenant: TenantId, upload: uuid::Uuid) -> Result<Vec<UploadPart>> {
         let rows = sqlx::query(
             "SELECT upload_id, name, blob_id, size, created_at FROM upload_part \
              WHERE tenant_id = $1 AND upload_id = $2 ORDER BY name",
@@ -166,7 +141,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     /// Records a part (replacing one of the same name, whose row is returned so its object can
     /// go) and counts its bytes.
-    pub async fn put_upload_part(&mut self, tenant: TenantId, p: &UploadPartRow) -> Result<Option<UploadPartRow>> {
+    pub async fn put_upload_part(&mut self, tenant: TenantId, p: &UploadPart) -> Result<Option<UploadPart>> {
         let old = sqlx::query(
             "SELECT upload_id, name, blob_id, size, created_at FROM upload_part \
              WHERE tenant_id = $1 AND upload_id = $2 AND name = $3",
@@ -219,7 +194,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Sessions of a tenant that expired before `now`.
-    pub async fn expired_upload_sessions(&mut self, tenant: TenantId, now: i64) -> Result<Vec<UploadSessionRow>> {
+    pub async fn expired_upload_sessions(&mut self, tenant: TenantId, now: i64) -> Result<Vec<UploadSession>> {
         let rows = sqlx::query(&format!(
             "SELECT {SESSION_COLS} FROM upload_session WHERE tenant_id = $1 AND expires_at <= $2"
         ))

@@ -4,10 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use tavle_core::drive::{Access, Grantee, NodeKind, SpaceKind};
+use tavle_core::drive::{Node, Share, Space};
 use tavle_core::org::PersonStatus;
 use tavle_core::org::Tenant;
 use tavle_core::{BlobId, GroupId, NodeId, PersonId, SpaceId, TenantId, Timestamp};
-use tavle_store::drive::{BlobRow, NodeRow, ShareRow, SpaceRow};
+use tavle_store::drive::BlobRow;
 use tavle_store::testing::{create_postgres_database, drop_postgres_database, postgres_url};
 use tavle_store::{NewPerson, Store, StoreError, StoreOptions};
 
@@ -30,8 +31,8 @@ where
     }
 }
 
-fn node(space: &SpaceRow, parent: Option<NodeId>, name: &str, kind: NodeKind) -> NodeRow {
-    NodeRow {
+fn node(space: &Space, parent: Option<NodeId>, name: &str, kind: NodeKind) -> Node {
+    Node {
         id: NodeId::new(),
         tenant_id: space.tenant_id,
         space_id: space.id,
@@ -52,11 +53,11 @@ fn node(space: &SpaceRow, parent: Option<NodeId>, name: &str, kind: NodeKind) ->
 }
 
 /// A tenant with one personal space (its root made), quota set to `quota`.
-async fn space(store: &Store, code: &str, quota: i64) -> SpaceRow {
+async fn space(store: &Store, code: &str, quota: i64) -> Space {
     let t = Tenant { id: TenantId::new(), code: code.into(), name: code.into() };
     let mut tx = store.write().await.unwrap();
     tx.insert_tenant(&t, Timestamp(1)).await.unwrap();
-    let s = SpaceRow {
+    let s = Space {
         id: SpaceId::new(),
         tenant_id: t.id,
         kind: SpaceKind::Personal(PersonId::new()),
@@ -148,7 +149,7 @@ async fn shares_are_found_by_node_and_by_grantee_and_expire() {
         };
         tx.insert_person(&np, Timestamp(1)).await.unwrap();
         tx.insert_node(&folder).await.unwrap();
-        let share = |grantee, expires_at| ShareRow {
+        let share = |grantee, expires_at| Share {
             id: uuid::Uuid::now_v7(),
             tenant_id: s.tenant_id,
             node_id: folder.id,
@@ -160,7 +161,7 @@ async fn shares_are_found_by_node_and_by_grantee_and_expire() {
         };
         tx.put_share(&share(Grantee::Group(group), Some(100))).await.unwrap();
         // Sharing again with the same grantee changes the share, not adds one.
-        let again = ShareRow { access: Access::Edit, ..share(Grantee::Group(group), Some(100)) };
+        let again = Share { access: Access::Edit, ..share(Grantee::Group(group), Some(100)) };
         assert_eq!(tx.put_share(&again).await.unwrap().access, Access::Edit);
         assert_eq!(tx.shares_on(s.tenant_id, &[folder.id], 50).await.unwrap().len(), 1);
         assert_eq!(tx.shares_with(s.tenant_id, &[Grantee::Group(group)], 50).await.unwrap().len(), 1);

@@ -289,3 +289,127 @@ fn the_services_of_the_app_depend_one_way() {
     problems.dedup();
     assert!(problems.is_empty(), "a service uses one it may not (see ARCHITECTURE.md):\n{}", problems.join("\n"));
 }
+
+/// What of the store the app's public API may name: the handles the binary composes the app
+/// from, and the store's error inside `AppError`. Rows and connections are not among them.
+const STORE_NAMES_IN_THE_API: &[&str] = &["Store", "StoreError", "StoreOptions", "Tx"];
+
+/// The modules `lib.rs` keeps to the crate (`mod x;`, not `pub mod x;`).
+const PRIVATE_MODULES: &[&str] = &["batch", "cache", "csv_out", "secrets"];
+
+/// The name of the type an `impl` line is for (`impl<T> Trait for X<T> {` gives `X`).
+fn impl_target(line: &str) -> String {
+    let t = line.split(" for ").last().unwrap_or(line);
+    let t = t.trim_start_matches("impl").trim_start();
+    let t = if t.starts_with('<') { t.split_once('>').map_or(t, |(_, r)| r).trim_start() } else { t };
+    let name = t.split(['<', ' ', '{']).next().unwrap_or("");
+    name.rsplit("::").next().unwrap_or("").to_string()
+}
+
+/// The head of each public item of `code` (a function's signature up to its body, a field's
+/// line), leaving out what its enclosing struct or `impl` keeps to the crate.
+fn public_heads(code: &str, public_types: &BTreeSet<String>) -> Vec<String> {
+    let mut heads = Vec::new();
+    let mut enclosing_public = true;
+    let mut at = 0;
+    for line in code.split_inclusive('\n') {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if indent == 0 && (t.starts_with("impl") || t.contains("struct ") || t.contains("enum ")) {
+            enclosing_public = if t.starts_with("impl") {
+                public_types.contains(&impl_target(t))
+            } else {
+                t.starts_with("pub struct") || t.starts_with("pub enum")
+            };
+        }
+        let item = t.starts_with("pub ") && !t.starts_with("pub use") && !t.starts_with("pub mod");
+        if enclosing_public && item {
+            if t.starts_with("pub fn") || t.starts_with("pub async fn") {
+                let rest = &code[at + indent..];
+                let end = rest.find(['{', ';']).unwrap_or(rest.len());
+                heads.push(rest[..end].split(" where").next().unwrap_or("").to_string());
+            } else {
+                heads.push(t.trim_end().to_string());
+            }
+        }
+        at += line.len();
+    }
+    heads
+}
+
+#[test]
+fn the_apps_public_api_names_no_row_or_connection_type() {
+    let files = sources(&workspace().join("crates/tavle-app/src"));
+    let mut public_types = BTreeSet::new();
+    for text in files.values() {
+        for line in code(text).lines() {
+            for kw in ["pub struct ", "pub enum "] {
+                if let Some(rest) = line.strip_prefix(kw) {
+                    public_types.insert(rest.split(['<', ' ', '{', '(', ';']).next().unwrap_or("").to_string());
+                }
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (file, text) in &files {
+        let top = file.split(['/', '.']).next().unwrap_or("");
+        if PRIVATE_MODULES.contains(&top) {
+            continue;
+        }
+        let code = code(text);
+        // The names this file takes from the store.
+        let mut from_store: Vec<String> = Vec::new();
+        for line in code.lines().map(str::trim) {
+            if let Some(rest) = line.strip_prefix("use tavle_store::") {
+                let names = rest.trim_end_matches(';');
+                let names = names.rsplit_once('{').map_or(names, |(_, n)| n).trim_end_matches('}');
+                for n in names.split(',').map(|n| n.rsplit("::").next().unwrap_or(n).trim()) {
+                    if n.chars().next().is_some_and(char::is_uppercase) {
+                        from_store.push(n.to_string());
+                    }
+                }
+            }
+            if line.starts_with("pub use tavle_store") {
+                problems.push(format!("{file}: re-exports the store: {line}"));
+            }
+        }
+        for head in public_heads(&code, &public_types) {
+            let first = head.lines().next().unwrap_or(&head).to_string();
+            for bad in ["AnyConnection", "sqlx", "tavle_store::"] {
+                if head.contains(bad) {
+                    problems.push(format!("{file}: `{first}` names {bad}"));
+                }
+            }
+            for n in from_store.iter().filter(|n| !STORE_NAMES_IN_THE_API.contains(&n.as_str())) {
+                let named = head.match_indices(n.as_str()).any(|(at, _)| {
+                    let before = head[..at].chars().next_back();
+                    let after = head[at + n.len()..].chars().next();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if named {
+                    problems.push(format!("{file}: `{first}` names the store's {n}"));
+                }
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "the app's public API names a store row or connection (use tavle-core's domain types):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_public_api_check_sees_a_row_in_a_signature() {
+    let types: BTreeSet<String> = ["Drive".to_string()].into();
+    let code =
+        "impl Drive {\n    pub async fn node(&self, id: NodeId) -> AppResult<NodeRow> {\n        todo\n    }\n}\n";
+    let heads = public_heads(code, &types);
+    assert_eq!(heads.len(), 1);
+    assert!(heads[0].contains("NodeRow"));
+    let private = "impl Cache {\n    pub fn get(&self) -> NodeRow {\n    }\n}\n";
+    assert!(public_heads(private, &types).is_empty());
+}

@@ -2,15 +2,13 @@
 //! and search are shut to them; the exam page, its working folder and handing in stay open
 //! (`policy::exams_allow` decides; this loads the facts it decides on).
 
-use std::ops::DerefMut;
-
+use tavle_core::assignments::Assignment;
 use tavle_core::assignments::{Mode, Phase, Window};
+use tavle_core::drive::Node;
 use tavle_core::org::MemberRole;
 use tavle_core::policy::{exams_allow, Actor, DuringExams, RunningExam};
 use tavle_core::{AssignmentId, GroupId, PersonId, Timestamp};
-use tavle_store::assignments::AssignmentRow;
-use tavle_store::drive::NodeRow;
-use tavle_store::{AnyConnection, Db};
+use tavle_store::Db;
 
 use super::AccessControl;
 use crate::error::{AppError, AppResult};
@@ -20,7 +18,7 @@ use crate::Conflict;
 pub const MAX_EXTRA_SECS: i64 = 7 * 86_400;
 
 /// An assignment's clock.
-pub(crate) fn window(a: &AssignmentRow) -> Window {
+pub(crate) fn window(a: &Assignment) -> Window {
     Window {
         opens_at: a.opens_at.map(Timestamp),
         deadline: Timestamp(a.deadline),
@@ -30,7 +28,7 @@ pub(crate) fn window(a: &AssignmentRow) -> Window {
 }
 
 /// Where a pupil's work goes: their own slot, or their team's.
-pub(crate) fn slot(row: &AssignmentRow, pupil: PersonId) -> String {
+pub(crate) fn slot(row: &Assignment, pupil: PersonId) -> String {
     match row.audience.team_of(pupil) {
         0 => pupil.to_string(),
         team => format!("team-{team}"),
@@ -41,9 +39,9 @@ impl AccessControl {
     /// The exams running for the actor now: they are its pupil, it has opened, and their own
     /// deadline (with extra time) has not passed. Usually one; two may overlap (extra time on
     /// one, the next already begun).
-    pub(crate) async fn running_exams<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<Vec<AssignmentRow>>
+    pub(crate) async fn running_exams<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<Vec<Assignment>>
     where
-        C: DerefMut<Target = AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let groups: Vec<GroupId> =
             a.memberships.iter().filter(|m| m.role == MemberRole::Pupil).map(|m| m.group_id).collect();
@@ -65,9 +63,9 @@ impl AccessControl {
     }
 
     /// The running exams as the policy's facts.
-    async fn running_facts<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<(Vec<AssignmentRow>, Vec<RunningExam>)>
+    async fn running_facts<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<(Vec<Assignment>, Vec<RunningExam>)>
     where
-        C: DerefMut<Target = AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let rows = self.running_exams(db, a).await?;
         let facts = rows
@@ -101,7 +99,7 @@ impl AccessControl {
     }
 
     /// Of `rows`, those the exams running for the actor let them reach.
-    pub(crate) async fn exams_filter_assignments(&self, a: &Actor, rows: &mut Vec<AssignmentRow>) -> AppResult<()> {
+    pub(crate) async fn exams_filter_assignments(&self, a: &Actor, rows: &mut Vec<Assignment>) -> AppResult<()> {
         let mut conn = self.store.read().await?;
         let (_, running) = self.running_facts(&mut conn, a).await?;
         rows.retain(|r| exams_allow(&running, DuringExams::Assignment(r.id)));
@@ -111,7 +109,7 @@ impl AccessControl {
     /// Refuses the drive to a pupil while a closed exam runs for them.
     pub(crate) async fn exam_lock<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<()>
     where
-        C: DerefMut<Target = AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         self.exam_lock_at(db, a, &[]).await
     }
@@ -123,10 +121,10 @@ impl AccessControl {
         &self,
         db: &mut Db<C>,
         a: &Actor,
-        path: &[tavle_store::drive::NodeRow],
+        path: &[tavle_core::drive::Node],
     ) -> AppResult<()>
     where
-        C: DerefMut<Target = AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let (rows, running) = self.running_facts(db, a).await?;
         if exams_allow(&running, DuringExams::Drive { in_exam_work: false }) {
@@ -154,11 +152,11 @@ impl AccessControl {
         &self,
         db: &mut tavle_store::Db<C>,
         a: &Actor,
-        exam: &AssignmentRow,
-        path: &[NodeRow],
+        exam: &Assignment,
+        path: &[Node],
     ) -> AppResult<bool>
     where
-        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let Some(w) = db.work(a.tenant_id, exam.id, &slot(exam, a.person_id)).await? else { return Ok(false) };
         Ok(path.iter().any(|n| n.id == w.folder_id))

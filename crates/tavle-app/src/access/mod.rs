@@ -9,9 +9,9 @@ mod exams;
 use std::sync::Arc;
 
 use tavle_core::drive::{Access, NodeKind, ShareGrant, SpaceFacts, SpaceKind};
+use tavle_core::drive::{Node, Space};
 use tavle_core::policy::{may_set_quota, shared_access, space_access, Actor};
 use tavle_core::{NodeId, SpaceId, TenantId};
-use tavle_store::drive::{NodeRow, SpaceRow};
 use tavle_store::StoreError;
 
 pub use exams::MAX_EXTRA_SECS;
@@ -30,7 +30,7 @@ pub struct AccessControl {
 }
 crate::service!(AccessControl);
 
-pub(crate) fn facts(space: &SpaceRow) -> SpaceFacts {
+pub(crate) fn facts(space: &Space) -> SpaceFacts {
     SpaceFacts { tenant_id: space.tenant_id, space_id: space.id, kind: space.kind }
 }
 
@@ -39,7 +39,7 @@ pub(crate) fn facts(space: &SpaceRow) -> SpaceFacts {
 /// decision that was made, not one a caller wrote.
 #[derive(Clone, Debug)]
 pub struct SpaceView {
-    space: SpaceRow,
+    space: Space,
     /// The group's or school's name; for a personal drive, the owner's name.
     name: String,
     /// The quota that applies (bytes).
@@ -50,7 +50,7 @@ pub struct SpaceView {
 }
 
 impl SpaceView {
-    pub fn space(&self) -> &SpaceRow {
+    pub fn space(&self) -> &Space {
         &self.space
     }
     /// The group's or school's name; for a personal drive, the owner's name.
@@ -74,9 +74,9 @@ impl SpaceView {
 /// A node the caller may reach, with its space, the path from the root and their access.
 #[derive(Clone, Debug)]
 pub(crate) struct Reached {
-    pub space: SpaceRow,
+    pub space: Space,
     /// Root first, the node itself last.
-    pub path: Vec<NodeRow>,
+    pub path: Vec<Node>,
     /// What the caller may do here: from the space, or from shares, whichever is more.
     pub access: Access,
     /// What the space alone gives (sharing a node needs `Edit` here, not through a share).
@@ -84,7 +84,7 @@ pub(crate) struct Reached {
 }
 
 impl Reached {
-    pub fn node(&self) -> &NodeRow {
+    pub fn node(&self) -> &Node {
         // A path always holds at least the node itself (see `AccessControl::reach`).
         &self.path[self.path.len() - 1]
     }
@@ -154,7 +154,7 @@ impl AccessControl {
     }
 
     /// The actor's own drive, created on first use.
-    pub(crate) async fn own_space(&self, a: &Actor) -> AppResult<SpaceRow> {
+    pub(crate) async fn own_space(&self, a: &Actor) -> AppResult<Space> {
         let kind = [SpaceKind::Personal(a.person_id)];
         let mut found = self.store.read().await?.spaces_of(a.tenant_id, &kind).await?.pop();
         if found.is_none() {
@@ -166,7 +166,7 @@ impl AccessControl {
 
     /// The actor's own drive as they see it, without its name (theirs; WebDAV does not show
     /// it) and without looking anything up.
-    pub(crate) fn own_view(&self, a: &Actor, space: SpaceRow) -> SpaceView {
+    pub(crate) fn own_view(&self, a: &Actor, space: Space) -> SpaceView {
         SpaceView {
             quota_bytes: self.content.quota_of(&space),
             access: space_access(a, &facts(&space)),
@@ -177,7 +177,7 @@ impl AccessControl {
     }
 
     /// A space as the actor sees it: its name, quota, and the access the policy gives.
-    pub(crate) async fn space_view(&self, a: &Actor, space: SpaceRow) -> AppResult<SpaceView> {
+    pub(crate) async fn space_view(&self, a: &Actor, space: Space) -> AppResult<SpaceView> {
         let mut conn = self.store.read().await?;
         let name = match space.kind {
             SpaceKind::Personal(p) => conn.person(a.tenant_id, p).await?.map(|p| p.display_name),
@@ -200,7 +200,7 @@ impl AccessControl {
         &self,
         conn: &mut tavle_store::Db<C>,
         a: &Actor,
-        space: &SpaceRow,
+        space: &Space,
     ) -> AppResult<bool>
     where
         C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
@@ -233,7 +233,7 @@ impl AccessControl {
             SpaceKind::Personal(_) => Some(self.personal_quota(a)),
             _ => None,
         };
-        let space = SpaceRow {
+        let space = Space {
             id: SpaceId::new(),
             tenant_id: a.tenant_id,
             kind,

@@ -10,11 +10,12 @@ use tavle_core::assignments::Phase;
 use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, PersonId};
 
+use super::window;
 use super::Assignments;
-use super::{window, AssignmentRow};
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::error::AppResult;
+use tavle_core::assignments::Assignment;
 
 /// Where a pupil is in an exam.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +97,7 @@ impl Assignments {
     }
 
     /// Notes (and audits, the first time) that a pupil opened an exam while it runs for them.
-    pub(super) async fn note_exam_open(&self, a: &Actor, row: &AssignmentRow, meta: &RequestMeta) -> AppResult<()> {
+    pub(super) async fn note_exam_open(&self, a: &Actor, row: &Assignment, meta: &RequestMeta) -> AppResult<()> {
         let now = self.clock.now();
         {
             let mut conn = self.store.read().await?;

@@ -171,7 +171,7 @@ fn layout(tenant: tavle_core::TenantId, pupils: &[PupilStatus]) -> AppResult<Lay
             }
         }
         if first {
-            receipts.push((format!("{folder}/kvittering.json"), Bytes::from(h.receipt.clone())));
+            receipts.push((format!("{folder}/kvittering.json"), Bytes::copy_from_slice(h.receipt.as_str().as_bytes())));
         }
     }
     let manifest = csv.into_string().map_err(|e| AppError::Internal(format!("manifest: {e}")))?;

@@ -7,11 +7,12 @@ use tavle_blob::BlobKey;
 use tavle_core::{AssignmentId, HandInId, InvalidInput, Reason};
 
 use super::Assignments;
-use super::{HandInFileRow, HandInRow, MAX_HAND_IN_FILE};
+use super::MAX_HAND_IN_FILE;
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::content::record_blob;
 use crate::error::{AppError, AppResult};
+use tavle_core::assignments::{FileRef, HandIn};
 
 /// The most files given back with one hand-in's feedback.
 const MAX_FEEDBACK_FILES: usize = 20;
@@ -26,7 +27,7 @@ impl Assignments {
         name: &str,
         body: S,
         meta: &RequestMeta,
-    ) -> AppResult<HandInRow>
+    ) -> AppResult<HandIn>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
@@ -52,7 +53,7 @@ impl Assignments {
             // Read again inside the transaction: two teachers may add files at once.
             let mut h = tx.hand_in(a.tenant_id, hand_in).await?.ok_or(AppError::NotFound("hand-in"))?;
             let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
-            h.feedback.files.push(HandInFileRow { name: name.clone(), blob_id: blob, size, sha256: w.sha256_hex() });
+            h.feedback.files.push(FileRef { name: name.clone(), blob_id: blob, size, sha256: w.sha256_hex() });
             tx.put_feedback_files(a.tenant_id, hand_in, &h.feedback.files).await?;
             let detail = json!({ "assignment": id.to_string(), "name": name, "size": size });
             tx.append_audit(&event(a, now, "hand_in.feedback_file", hand_in, meta, detail)).await?;
@@ -72,7 +73,7 @@ impl Assignments {
         hand_in: HandInId,
         position: usize,
         meta: &RequestMeta,
-    ) -> AppResult<HandInRow> {
+    ) -> AppResult<HandIn> {
         let a = &s.actor;
         self.managed_hand_in(a, id, hand_in).await?;
         let mut tx = self.store.write().await?;

@@ -12,10 +12,11 @@ use tavle_core::{AssignmentId, InvalidInput, NodeId, Reason, Timestamp};
 
 use super::record::HandInJob;
 use super::Assignments;
-use super::{for_pupil, not_open, window, AssignmentRow, HandInFileRow, HandInRow, HandInSource, MAX_HAND_IN_FILE};
+use super::{for_pupil, not_open, window, HandInSource, MAX_HAND_IN_FILE};
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::error::{AppError, AppResult};
+use tavle_core::assignments::{Assignment, FileRef, HandIn};
 
 impl Assignments {
     /// Hands in: uploaded bytes, or files of the pupil's drive, as a frozen snapshot with a
@@ -28,7 +29,7 @@ impl Assignments {
         key: &str,
         source: HandInSource<S>,
         meta: &RequestMeta,
-    ) -> AppResult<(HandInRow, bool)>
+    ) -> AppResult<(HandIn, bool)>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
@@ -62,7 +63,7 @@ impl Assignments {
                     return Err(AppError::TooLarge { what: "A file of a hand-in", limit_bytes: MAX_HAND_IN_FILE });
                 };
                 let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
-                let file = HandInFileRow { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() };
+                let file = FileRef { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() };
                 (vec![file], Some(w))
             }
             HandInSource::Files(nodes) => (self.snapshot(a, &nodes).await?, None),
@@ -78,7 +79,7 @@ impl Assignments {
 
     /// Refuses, before any bytes are taken, a hand-in that would be refused anyway. Returns
     /// the pupil's extra time.
-    async fn check_open(&self, a: &Actor, row: &AssignmentRow, started: Timestamp) -> AppResult<i64> {
+    async fn check_open(&self, a: &Actor, row: &Assignment, started: Timestamp) -> AppResult<i64> {
         let mut conn = self.store.read().await?;
         let extra = conn.extra_time(a.tenant_id, row.id, a.person_id).await?;
         if let Timing::Refused(phase) = window(row).timing(extra, started, started, self.cfg.hand_in_grace_secs) {
@@ -93,7 +94,7 @@ impl Assignments {
     }
 
     /// The pupil's own files to hand in, as they are now.
-    async fn snapshot(&self, a: &Actor, nodes: &[NodeId]) -> AppResult<Vec<HandInFileRow>> {
+    async fn snapshot(&self, a: &Actor, nodes: &[NodeId]) -> AppResult<Vec<FileRef>> {
         if nodes.is_empty() || nodes.len() > 100 {
             return Err(InvalidInput::new("files", Reason::OutOfRange, "Hand in between 1 and 100 files.").into());
         }
@@ -105,7 +106,7 @@ impl Assignments {
             let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
                 return Err(Conflict::FolderGiven(node.name.clone()).into());
             };
-            files.push(HandInFileRow { name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
+            files.push(FileRef { name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
         }
         Ok(files)
     }
@@ -116,13 +117,13 @@ impl Assignments {
     async fn record_hand_in(
         &self,
         a: &Actor,
-        row: AssignmentRow,
+        row: Assignment,
         key: &str,
         (started, extra): (Timestamp, i64),
-        files: Vec<HandInFileRow>,
+        files: Vec<FileRef>,
         written: Option<Written>,
         meta: &RequestMeta,
-    ) -> AppResult<(HandInRow, bool)> {
+    ) -> AppResult<(HandIn, bool)> {
         // Read before the batch, which then only writes: the signing key (whose first use
         // writes it, in a transaction of its own) and the names on the receipt.
         let signer = self.receipt_key().await?;

@@ -6,10 +6,11 @@ use tavle_core::assignments::Grade;
 use tavle_core::{AssignmentId, HandInId, InvalidInput, Reason};
 
 use super::Assignments;
-use super::{for_pupil, Feedback, HandInRow, PupilStatus};
+use super::{for_pupil, PupilStatus};
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::error::{AppError, AppResult};
+use tavle_core::assignments::{Feedback, HandIn};
 
 impl Assignments {
     /// Writes a teacher's feedback on a hand-in: text and an optional grade, kept from the
@@ -26,7 +27,7 @@ impl Assignments {
         return_it: bool,
         ask_again: bool,
         meta: &RequestMeta,
-    ) -> AppResult<HandInRow> {
+    ) -> AppResult<HandIn> {
         let a = &s.actor;
         let v = self.visible_assignment(a, id).await?;
         if !v.manages {
@@ -83,7 +84,7 @@ impl Assignments {
         &self,
         s: &Session,
         group: tavle_core::GroupId,
-    ) -> AppResult<(bool, Vec<(super::AssignmentRow, Vec<PupilStatus>)>)> {
+    ) -> AppResult<(bool, Vec<(tavle_core::assignments::Assignment, Vec<PupilStatus>)>)> {
         let a = &s.actor;
         let info = self.group_facts(a, group).await?;
         let g = info.facts;
@@ -105,7 +106,7 @@ impl Assignments {
     pub(super) async fn pupil_statuses(
         &self,
         a: &tavle_core::policy::Actor,
-        row: &super::AssignmentRow,
+        row: &tavle_core::assignments::Assignment,
     ) -> AppResult<Vec<PupilStatus>> {
         let id = row.id;
         let mut conn = self.store.read().await?;
@@ -128,7 +129,7 @@ impl Assignments {
     }
 
     /// A hand-in (with its receipt), for its pupil and the assignment's teachers.
-    pub async fn hand_in_receipt(&self, s: &Session, id: AssignmentId, hand_in: HandInId) -> AppResult<HandInRow> {
+    pub async fn hand_in_receipt(&self, s: &Session, id: AssignmentId, hand_in: HandInId) -> AppResult<HandIn> {
         Ok(self.readable_hand_in(&s.actor, id, hand_in).await?.0)
     }
 
@@ -139,11 +140,11 @@ impl Assignments {
         a: &tavle_core::policy::Actor,
         id: AssignmentId,
         hand_in: HandInId,
-    ) -> AppResult<(HandInRow, bool)> {
+    ) -> AppResult<(HandIn, bool)> {
         let v = self.visible_assignment(a, id).await?;
         let team = v.row.audience.team_of(a.person_id);
         let h = self.store.read().await?.hand_in(a.tenant_id, hand_in).await?;
-        let theirs = |h: &HandInRow| h.pupil_id == a.person_id || (h.team > 0 && h.team == team);
+        let theirs = |h: &HandIn| h.pupil_id == a.person_id || (h.team > 0 && h.team == team);
         let h = h.filter(|h| h.assignment_id == id && (v.manages || theirs(h))).ok_or(AppError::NotFound("hand-in"))?;
         // Whoever does not manage the assignment sees feedback only once it is returned.
         Ok((if v.manages { h } else { for_pupil(h) }, v.manages))
@@ -156,7 +157,7 @@ impl Assignments {
         a: &tavle_core::policy::Actor,
         id: AssignmentId,
         hand_in: HandInId,
-    ) -> AppResult<HandInRow> {
+    ) -> AppResult<HandIn> {
         match self.readable_hand_in(a, id, hand_in).await? {
             (h, true) => Ok(h),
             (_, false) => Err(AppError::Forbidden),

@@ -12,13 +12,13 @@
 //!   begun before the deadline and recorded within `hand_in_grace_secs` after it is on time.
 //! - Handing in again (where allowed) supersedes the earlier hand-in, which is kept.
 
+use tavle_core::assignments::{Assignment, AssignmentChange, Feedback, HandIn, Handout, HandoutKind};
+
 use crate::{Conflict, Opened};
 use serde_json::json;
 use tavle_core::assignments::{Audience, Mode};
 use tavle_core::policy::{allows, hands_in, may_manage_assignments, Action, Actor, AssignmentFacts, GroupFacts};
 use tavle_core::{AssignmentId, GroupId, InvalidInput, NodeId, Reason, Timestamp};
-pub use tavle_store::assignments::{AssignmentChangeRow, AssignmentRow, Feedback, HandInFileRow, HandInRow};
-pub use tavle_store::handouts::{HandoutKind, HandoutRow};
 
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
@@ -139,18 +139,18 @@ pub struct Handouts {
 /// An assignment as the caller sees it.
 #[derive(Clone, Debug)]
 pub struct AssignmentView {
-    pub assignment: AssignmentRow,
+    pub assignment: Assignment,
     pub group_name: String,
     /// Whether the caller manages it (a teacher of the group, an admin).
     pub manages: bool,
     /// For a pupil: their current hand-in.
-    pub my_hand_in: Option<HandInRow>,
+    pub my_hand_in: Option<HandIn>,
     /// What was changed after it opened, oldest first.
-    pub changes: Vec<AssignmentChangeRow>,
+    pub changes: Vec<AssignmentChange>,
     /// The caller's own extra time (seconds after the deadline).
     pub extra_secs: i64,
     /// The files handed out (for a pupil, an exam's only once it has begun for them).
-    pub handouts: Vec<HandoutRow>,
+    pub handouts: Vec<Handout>,
     /// For a pupil: their (or their team's) working folder, once it has opened for them.
     pub work_folder: Option<NodeId>,
     /// For a pupil in a team: its number and the names of everyone in it.
@@ -170,7 +170,7 @@ pub struct PupilStatus {
     pub name: String,
     /// The team they hand in with (0: on their own).
     pub team: u32,
-    pub hand_in: Option<HandInRow>,
+    pub hand_in: Option<HandIn>,
 }
 
 /// A hand-in to make: uploaded bytes, or files of the pupil's drive.
@@ -190,7 +190,7 @@ pub(crate) struct GroupInfo {
 
 /// An assignment the caller may see, and as whom.
 pub(crate) struct Visible {
-    pub row: AssignmentRow,
+    pub row: Assignment,
     pub group_name: String,
     /// A teacher of its group, or an admin of its school.
     pub manages: bool,
@@ -217,7 +217,7 @@ async fn names_of<C>(
     people: &[tavle_core::PersonId],
 ) -> AppResult<Vec<String>>
 where
-    C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+    C: tavle_store::DbHandle,
 {
     let mut out = Vec::with_capacity(people.len());
     for p in people {
@@ -226,7 +226,7 @@ where
     Ok(out)
 }
 
-fn visible(a: &Actor, row: AssignmentRow, g: GroupInfo) -> Option<Visible> {
+fn visible(a: &Actor, row: Assignment, g: GroupInfo) -> Option<Visible> {
     let GroupInfo { facts: g, name: group_name, grades } = g;
     let manages = may_manage_assignments(a, &g);
     let listed = row.audience.listed();
@@ -236,7 +236,7 @@ fn visible(a: &Actor, row: AssignmentRow, g: GroupInfo) -> Option<Visible> {
 }
 
 /// A hand-in as its pupil sees it: the teacher's feedback only once it is returned.
-fn for_pupil(mut h: HandInRow) -> HandInRow {
+fn for_pupil(mut h: HandIn) -> HandIn {
     if h.feedback.returned_at.is_none() {
         h.feedback = Feedback::default();
     }
@@ -244,8 +244,8 @@ fn for_pupil(mut h: HandInRow) -> HandInRow {
 }
 
 /// An assignment with what the teacher wrote in `d`.
-fn with_draft(row: AssignmentRow, d: &AssignmentDraft, now: i64) -> AssignmentRow {
-    AssignmentRow {
+fn with_draft(row: Assignment, d: &AssignmentDraft, now: i64) -> Assignment {
+    Assignment {
         title: tavle_core::names::display_text("title", &d.title, 200).unwrap_or_default(),
         instructions: d.instructions.clone(),
         mode: d.mode,
@@ -291,7 +291,7 @@ impl Assignments {
         s: &Session,
         d: &AssignmentDraft,
         meta: &RequestMeta,
-    ) -> AppResult<AssignmentRow> {
+    ) -> AppResult<Assignment> {
         let a = &s.actor;
         let g = self.group_facts(a, d.group_id).await?.facts;
         if !may_manage_assignments(a, &g) {
@@ -310,7 +310,7 @@ impl Assignments {
         };
         let now = self.clock.now().millis();
         let row = with_draft(
-            AssignmentRow {
+            Assignment {
                 id: AssignmentId::new(),
                 tenant_id: a.tenant_id,
                 school_id: g.school_id,
@@ -350,7 +350,7 @@ impl Assignments {
         id: AssignmentId,
         d: &AssignmentDraft,
         meta: &RequestMeta,
-    ) -> AppResult<AssignmentRow> {
+    ) -> AppResult<Assignment> {
         let a = &s.actor;
         let old = self.managed_assignment(a, id).await?;
         if d.group_id != old.group_id {
@@ -379,7 +379,7 @@ impl Assignments {
             None => old_files.clone(),
         };
         let template =
-            |f: &[HandoutRow]| f.iter().filter(|h| h.kind == HandoutKind::Template).cloned().collect::<Vec<_>>();
+            |f: &[Handout]| f.iter().filter(|h| h.kind == HandoutKind::Template).cloned().collect::<Vec<_>>();
         if opened && template(&old_files) != template(&new_files) {
             return Err(Conflict::AssignmentOpened(Opened::Template).into());
         }
@@ -414,7 +414,7 @@ impl Assignments {
         tx.put_handouts(a.tenant_id, id, &new_files).await?;
         if opened && !fields.is_empty() {
             let change =
-                AssignmentChangeRow { at: now.millis(), changed_by: a.person_id, fields: json!(fields).to_string() };
+                AssignmentChange { at: now.millis(), changed_by: a.person_id, fields: json!(fields).to_string() };
             tx.insert_assignment_change(a.tenant_id, id, &change).await?;
         }
         let detail = json!({ "fields": fields, "opens_at": new.opens_at, "published": old.opens_at.is_none() && new.opens_at.is_some() });
@@ -480,7 +480,7 @@ impl Assignments {
 
     /// Loads an assignment the caller manages (a teacher of its group, an admin of its
     /// school). One they only see is forbidden to them; one they cannot see is not found.
-    pub(crate) async fn managed_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<AssignmentRow> {
+    pub(crate) async fn managed_assignment(&self, a: &Actor, id: AssignmentId) -> AppResult<Assignment> {
         let v = self.visible_assignment(a, id).await?;
         if !v.manages {
             return Err(AppError::Forbidden);

@@ -10,22 +10,23 @@ use tavle_core::{HandInId, Timestamp};
 use tavle_store::Tx;
 
 use super::not_open;
-use super::{window, AssignmentRow, Feedback, HandInFileRow, HandInRow};
+use super::window;
 use crate::audit::{event, RequestMeta};
 use crate::content::record_blob;
 use crate::error::{AppError, AppResult};
 use crate::receipts::{Receipt, ReceiptFile, ReceiptKey, RECEIPT_VERSION};
+use tavle_core::assignments::{Assignment, Feedback, FileRef, HandIn};
 
 /// A hand-in waiting for its batch: everything it needs was read before it was queued.
 pub(crate) struct HandInJob {
     pub actor: Actor,
-    pub row: AssignmentRow,
+    pub row: Assignment,
     pub key: String,
     /// When the request began (what decides whether it is on time).
     pub started: Timestamp,
     /// The pupil's extra time on this assignment (seconds).
     pub extra: i64,
-    pub files: Vec<HandInFileRow>,
+    pub files: Vec<FileRef>,
     /// The uploaded file's bytes, already durable in the blob store.
     pub written: Option<Written>,
     pub signer: ReceiptKey,
@@ -38,7 +39,7 @@ pub(crate) struct HandInJob {
 }
 
 impl crate::batch::Record for HandInJob {
-    type Out = (HandInRow, bool);
+    type Out = (HandIn, bool);
     type By = super::Assignments;
     const WHAT: &'static str = "hand-ins";
 
@@ -69,7 +70,7 @@ impl crate::batch::Record for HandInJob {
         tx.withdraw_hand_in(a.tenant_id, row.id, a.person_id, self.team, now.millis()).await?;
         let id = HandInId::new();
         let receipt = self.sign(id, now, late_by_secs, &files)?;
-        let h = HandInRow {
+        let h = HandIn {
             id,
             tenant_id: a.tenant_id,
             assignment_id: row.id,
@@ -80,7 +81,7 @@ impl crate::batch::Record for HandInJob {
             handed_in_at: now.millis(),
             late_by_secs,
             withdrawn_at: None,
-            receipt,
+            receipt: tavle_core::assignments::IssuedReceipt::new(receipt),
             files,
             feedback: Feedback::default(),
         };
@@ -93,7 +94,7 @@ impl crate::batch::Record for HandInJob {
 }
 
 impl HandInJob {
-    fn sign(&self, id: HandInId, now: Timestamp, late_by_secs: i64, files: &[HandInFileRow]) -> AppResult<String> {
+    fn sign(&self, id: HandInId, now: Timestamp, late_by_secs: i64, files: &[FileRef]) -> AppResult<String> {
         let receipt = Receipt {
             version: RECEIPT_VERSION,
             key_id: String::new(),

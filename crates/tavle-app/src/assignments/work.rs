@@ -18,19 +18,20 @@ use serde_json::json;
 use tavle_blob::BlobKey;
 use tavle_core::assignments::Audience;
 use tavle_core::drive::{file_name, name_key, Access, Grantee, NodeKind};
+use tavle_core::drive::{Node, Share};
 use tavle_core::org::MemberRole;
 use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, NodeId, PersonId};
-use tavle_store::drive::{NodeRow, ShareRow};
 use tavle_store::handouts::WorkRow;
 
 use super::Assignments;
-use super::{AssignmentDraft, AssignmentRow, HandoutKind, HandoutRow, Handouts};
+use super::{AssignmentDraft, Handouts};
 use crate::access::slot;
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::content::{new_etag, new_folder};
 use crate::error::{AppError, AppResult};
+use tavle_core::assignments::{Assignment, Handout, HandoutKind};
 
 /// The most files an assignment hands out.
 const MAX_HANDOUTS: usize = 20;
@@ -51,7 +52,7 @@ impl Assignments {
     }
 
     /// The files of the teacher's drive to hand out, as they are now.
-    pub(super) async fn freeze_handouts(&self, a: &Actor, h: &Handouts) -> AppResult<Vec<HandoutRow>> {
+    pub(super) async fn freeze_handouts(&self, a: &Actor, h: &Handouts) -> AppResult<Vec<Handout>> {
         let all: Vec<(HandoutKind, NodeId)> = h
             .template
             .iter()
@@ -74,7 +75,7 @@ impl Assignments {
             let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
                 return Err(Conflict::FolderGiven(node.name.clone()).into());
             };
-            out.push(HandoutRow { kind, name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
+            out.push(Handout { kind, name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
         }
         Ok(out)
     }
@@ -84,8 +85,8 @@ impl Assignments {
     pub(super) async fn work_folder(
         &self,
         a: &Actor,
-        row: &AssignmentRow,
-        handouts: &[HandoutRow],
+        row: &Assignment,
+        handouts: &[Handout],
         meta: &RequestMeta,
     ) -> AppResult<Option<NodeId>> {
         let slot = slot(row, a.person_id);
@@ -124,10 +125,10 @@ impl Assignments {
         }
         let folder = new_folder(&space, NodeId::new(), Some(root.id), name, Some(a.person_id), now.millis());
         tx.insert_node(&folder).await?;
-        let copies: Vec<NodeRow> = handouts
+        let copies: Vec<Node> = handouts
             .iter()
             .filter(|h| h.kind == HandoutKind::Template)
-            .map(|h| NodeRow {
+            .map(|h| Node {
                 id: NodeId::new(),
                 parent_id: Some(folder.id),
                 name: h.name.clone(),
@@ -151,7 +152,7 @@ impl Assignments {
         }
         let team = row.audience.team(row.audience.team_of(a.person_id));
         for p in team.iter().filter(|p| **p != a.person_id) {
-            let share = ShareRow {
+            let share = Share {
                 id: uuid::Uuid::now_v7(),
                 tenant_id: a.tenant_id,
                 node_id: folder.id,

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use tavle_blob::{BlobError, BlobKey, ByteStream, Written};
+use tavle_core::drive::{Node, Space};
 use tavle_core::drive::{NodeKind, SpaceKind};
 use tavle_core::{BlobId, NodeId, PersonId, TenantId};
-use tavle_store::drive::{BlobRow, NodeRow, SpaceRow};
+use tavle_store::drive::BlobRow;
 use tavle_store::Tx;
 
 use crate::error::{AppError, AppResult};
@@ -61,7 +62,7 @@ impl Content {
     }
 
     /// The quota that applies to a space.
-    pub(crate) fn quota_of(&self, space: &SpaceRow) -> i64 {
+    pub(crate) fn quota_of(&self, space: &Space) -> i64 {
         let d = &self.cfg.drive;
         space.quota_bytes.unwrap_or(match space.kind {
             SpaceKind::Personal(_) => d.quota_pupil,
@@ -72,7 +73,7 @@ impl Content {
 
     /// Adds `bytes` to what a space uses, refusing (with the numbers) what its quota does
     /// not allow.
-    pub(crate) async fn charge(&self, tx: &mut Tx, space: &SpaceRow, bytes: i64) -> AppResult<()> {
+    pub(crate) async fn charge(&self, tx: &mut Tx, space: &Space, bytes: i64) -> AppResult<()> {
         let quota = self.quota_of(space);
         if !tx.charge_space(space.tenant_id, space.id, bytes, quota).await? {
             let used = tx.space(space.tenant_id, space.id).await?.map_or(space.used_bytes, |s| s.used_bytes);
@@ -82,7 +83,7 @@ impl Content {
     }
 
     /// A file's current contents, ready to be read; a folder has none.
-    pub(crate) fn download(&self, file: &NodeRow) -> AppResult<Download> {
+    pub(crate) fn download(&self, file: &Node) -> AppResult<Download> {
         let blob = match (file.kind, file.blob_id) {
             (NodeKind::File, Some(b)) => b,
             _ => return Err(Conflict::NotAFile.into()),
@@ -129,14 +130,14 @@ pub(crate) fn new_etag() -> String {
 
 /// A new folder of `space` (its root when `parent` is `None`, which has no name).
 pub(crate) fn new_folder(
-    space: &SpaceRow,
+    space: &Space,
     id: NodeId,
     parent: Option<NodeId>,
     name: String,
     by: Option<PersonId>,
     now: i64,
-) -> NodeRow {
-    NodeRow {
+) -> Node {
+    Node {
         id,
         tenant_id: space.tenant_id,
         space_id: space.id,

@@ -2,11 +2,11 @@
 //! properties clients set with PROPPATCH, and locks, which live in the database so that
 //! every Tavle node agrees on them.
 
+use tavle_core::dav::{DeadProperty, Lock};
+use tavle_core::drive::Node;
 use tavle_core::drive::{name_key, Access};
 use tavle_core::policy::{may_use_lock, LockUse};
 use tavle_core::PersonId;
-use tavle_store::dav::{DavLockRow, DavPropertyRow};
-use tavle_store::drive::NodeRow;
 use tavle_store::Tx;
 
 use super::Drive;
@@ -17,14 +17,14 @@ use crate::error::{AppError, AppResult};
 /// A change to a node's properties.
 #[derive(Clone, Debug)]
 pub enum PropertyChange {
-    Set(DavPropertyRow),
+    Set(DeadProperty),
     Remove { namespace: String, name: String },
 }
 
 impl Drive {
     /// The live node at `segments` below the space's root (the root itself for none), or
     /// `None` when nothing is there.
-    pub async fn lookup(&self, s: &Session, space: &SpaceView, segments: &[String]) -> AppResult<Option<NodeRow>> {
+    pub async fn lookup(&self, s: &Session, space: &SpaceView, segments: &[String]) -> AppResult<Option<Node>> {
         if space.access() == Access::None {
             return Err(AppError::NotFound("drive"));
         }
@@ -44,7 +44,7 @@ impl Drive {
     }
 
     /// The properties set on a node, or on every child of a folder.
-    pub async fn dav_properties(&self, s: &Session, node: &NodeRow, children: bool) -> AppResult<Vec<DavPropertyRow>> {
+    pub async fn dav_properties(&self, s: &Session, node: &Node, children: bool) -> AppResult<Vec<DeadProperty>> {
         let mut conn = self.store.read().await?;
         self.access.reach(&mut conn, &s.actor, node.id, false).await?;
         Ok(if children {
@@ -55,14 +55,14 @@ impl Drive {
     }
 
     /// Sets and removes properties of a node, all or none.
-    pub async fn patch_dav_properties(&self, s: &Session, node: &NodeRow, changes: &[PropertyChange]) -> AppResult<()> {
+    pub async fn patch_dav_properties(&self, s: &Session, node: &Node, changes: &[PropertyChange]) -> AppResult<()> {
         let tenant = s.actor.tenant_id;
         let mut tx = self.store.write().await?;
         self.access.reach(&mut tx, &s.actor, node.id, false).await?.require(Access::Edit)?;
         for c in changes {
             match c {
                 PropertyChange::Set(p) => {
-                    tx.put_dav_property(tenant, &DavPropertyRow { node_id: node.id, ..p.clone() }).await?
+                    tx.put_dav_property(tenant, &DeadProperty { node_id: node.id, ..p.clone() }).await?
                 }
                 PropertyChange::Remove { namespace, name } => {
                     tx.delete_dav_property(tenant, node.id, namespace, name).await?
@@ -74,7 +74,7 @@ impl Drive {
     }
 
     /// The live locks of a space the caller may see.
-    pub async fn dav_locks(&self, s: &Session, space: &SpaceView) -> AppResult<Vec<DavLockRow>> {
+    pub async fn dav_locks(&self, s: &Session, space: &SpaceView) -> AppResult<Vec<Lock>> {
         let now = self.clock.now().millis();
         Ok(self.store.read().await?.dav_locks(s.actor.tenant_id, space.space().id, now).await?)
     }
@@ -86,13 +86,13 @@ impl Drive {
         &self,
         s: &Session,
         space: &SpaceView,
-        lock: DavLockRow,
-        conflicts: impl FnOnce(&[DavLockRow]) -> Option<DavLockRow>,
-    ) -> AppResult<Result<DavLockRow, DavLockRow>> {
+        lock: Lock,
+        conflicts: impl FnOnce(&[Lock]) -> Option<Lock>,
+    ) -> AppResult<Result<Lock, Lock>> {
         if !may_use_lock(&s.actor, space.access(), LockUse::Take, None) || lock.space_id != space.space().id {
             return Err(AppError::Forbidden);
         }
-        let lock = DavLockRow { tenant_id: s.actor.tenant_id, principal: Some(s.actor.person_id.to_string()), ..lock };
+        let lock = Lock { tenant_id: s.actor.tenant_id, principal: Some(s.actor.person_id.to_string()), ..lock };
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
         let locks = tx.dav_locks(s.actor.tenant_id, space.space().id, now).await?;
@@ -112,7 +112,7 @@ impl Drive {
         space: &SpaceView,
         token: &str,
         what: LockUse,
-    ) -> AppResult<DavLockRow> {
+    ) -> AppResult<Lock> {
         let now = self.clock.now().millis();
         let lock = tx
             .dav_locks(s.actor.tenant_id, space.space().id, now)
@@ -128,10 +128,10 @@ impl Drive {
     }
 
     /// Gives a lock a new timeout; only its holder may.
-    pub async fn dav_refresh(&self, s: &Session, space: &SpaceView, lock: &DavLockRow) -> AppResult<()> {
+    pub async fn dav_refresh(&self, s: &Session, space: &SpaceView, lock: &Lock) -> AppResult<()> {
         let mut tx = self.store.write().await?;
         let current = self.usable_lock(&mut tx, s, space, &lock.token, LockUse::Refresh).await?;
-        let refreshed = DavLockRow { timeout_secs: lock.timeout_secs, expires_at: lock.expires_at, ..current };
+        let refreshed = Lock { timeout_secs: lock.timeout_secs, expires_at: lock.expires_at, ..current };
         tx.refresh_dav_lock(&refreshed).await?;
         tx.commit().await?;
         Ok(())
@@ -162,6 +162,6 @@ impl Drive {
 
 /// Who took a lock: its principal is their person id (`dav_lock`; migration 0019 rewrote
 /// older locks' usernames).
-fn holder(lock: &DavLockRow) -> Option<PersonId> {
+fn holder(lock: &Lock) -> Option<PersonId> {
     lock.principal.as_deref().and_then(|p| p.parse().ok()).map(PersonId)
 }

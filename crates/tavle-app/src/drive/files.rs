@@ -4,10 +4,10 @@
 use crate::Conflict;
 use std::sync::Arc;
 
+use tavle_core::drive::Node;
 use tavle_core::drive::{file_name, name_key, Access, NodeKind};
 use tavle_core::policy::Actor;
 use tavle_core::NodeId;
-use tavle_store::drive::NodeRow;
 use tavle_store::Tx;
 
 use super::Drive;
@@ -19,9 +19,9 @@ use crate::error::{AppError, AppResult};
 /// A file or folder as the caller sees it.
 #[derive(Clone, Debug)]
 pub struct NodeView {
-    pub node: NodeRow,
+    pub node: Node,
     /// The folders from the space's root down to the node's parent (the root first).
-    pub path: Vec<NodeRow>,
+    pub path: Vec<Node>,
     pub access: Access,
 }
 
@@ -44,12 +44,12 @@ pub struct Destination {
 }
 
 /// The bytes of files in a set of nodes (what a move or copy carries between quotas).
-pub(crate) fn file_bytes(nodes: &[NodeRow]) -> i64 {
+pub(crate) fn file_bytes(nodes: &[Node]) -> i64 {
     nodes.iter().filter(|n| n.kind == NodeKind::File).map(|n| n.size).sum()
 }
 
 /// Fails unless `if_match` (an ETag, or `*`) matches the node.
-pub(crate) fn check_if_match(node: &NodeRow, if_match: Option<&str>) -> AppResult<()> {
+pub(crate) fn check_if_match(node: &Node, if_match: Option<&str>) -> AppResult<()> {
     match if_match {
         Some(tag) if tag != "*" && tag != node.etag => Err(AppError::PreconditionFailed),
         _ => Ok(()),
@@ -69,7 +69,7 @@ impl Drive {
     /// in the same transaction: a listing is reused only while the database still holds the
     /// ETag it was read under, so every node of a cluster sees every change at once. The
     /// ETag is read before the children, so a listing is never older than its ETag.
-    pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Arc<Vec<NodeRow>>)> {
+    pub async fn folder(&self, s: &Session, folder: NodeId) -> AppResult<(NodeView, Arc<Vec<Node>>)> {
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
@@ -85,7 +85,7 @@ impl Drive {
         s: &Session,
         folder: NodeId,
         with_shares: bool,
-    ) -> AppResult<(NodeView, Arc<Vec<NodeRow>>, Vec<(NodeId, String)>)> {
+    ) -> AppResult<(NodeView, Arc<Vec<Node>>, Vec<(NodeId, String)>)> {
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
@@ -110,13 +110,9 @@ impl Drive {
     }
 
     /// What is in a folder just reached, from the cache while its ETag holds.
-    pub(crate) async fn listing<C>(
-        &self,
-        conn: &mut tavle_store::Db<C>,
-        folder: &NodeRow,
-    ) -> AppResult<Arc<Vec<NodeRow>>>
+    pub(crate) async fn listing<C>(&self, conn: &mut tavle_store::Db<C>, folder: &Node) -> AppResult<Arc<Vec<Node>>>
     where
-        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let key = (folder.tenant_id, folder.id);
         Ok(match self.listings.get(&key).filter(|(e, _)| *e == folder.etag) {
@@ -130,7 +126,7 @@ impl Drive {
     }
 
     /// Creates a folder; a file or folder of that name already there is a conflict.
-    pub async fn create_folder(&self, s: &Session, parent: NodeId, name: &str) -> AppResult<NodeRow> {
+    pub async fn create_folder(&self, s: &Session, parent: NodeId, name: &str) -> AppResult<Node> {
         let a = &s.actor;
         let name = file_name(name)?;
         let now = self.clock.now().millis();
@@ -155,7 +151,7 @@ impl Drive {
         node: NodeId,
         to: &Destination,
         if_match: Option<&str>,
-    ) -> AppResult<NodeRow> {
+    ) -> AppResult<Node> {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
         let src = self.access.reach(&mut tx, a, node, false).await?;
@@ -195,7 +191,7 @@ impl Drive {
 
     /// Copies a file or a folder with everything live in it. The copies share the stored
     /// contents (no bytes are copied) but count against the destination's quota.
-    pub async fn copy_node(&self, s: &Session, node: NodeId, to: &Destination) -> AppResult<NodeRow> {
+    pub async fn copy_node(&self, s: &Session, node: NodeId, to: &Destination) -> AppResult<Node> {
         let a = &s.actor;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
@@ -220,7 +216,7 @@ impl Drive {
                     _ => continue,
                 }
             };
-            let copy = NodeRow {
+            let copy = Node {
                 id: NodeId::new(),
                 space_id: dst.space.id,
                 parent_id: parent,
@@ -258,7 +254,7 @@ impl Drive {
     }
 
     /// Files and folders whose names contain `text`, in every space the caller may see.
-    pub async fn search(&self, s: &Session, text: &str, limit: i64) -> AppResult<Vec<NodeRow>> {
+    pub async fn search(&self, s: &Session, text: &str, limit: i64) -> AppResult<Vec<Node>> {
         self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let text = text.trim();
         if text.is_empty() {
@@ -270,7 +266,7 @@ impl Drive {
 
     /// The files the caller changed last that they can still reach (newest first, at most
     /// `limit`): the home page's "recent files".
-    pub async fn recent_files(&self, s: &Session, limit: usize) -> AppResult<Vec<NodeRow>> {
+    pub async fn recent_files(&self, s: &Session, limit: usize) -> AppResult<Vec<Node>> {
         let mut conn = self.store.read().await?;
         self.access.exam_lock(&mut conn, &s.actor).await?;
         let candidates = conn.recently_changed_by(s.actor.tenant_id, s.actor.person_id, (limit * 3) as i64).await?;
@@ -291,7 +287,7 @@ impl Drive {
     }
 
     /// Puts a live node in the trash and tells the folders above.
-    pub(crate) async fn trash_in(&self, tx: &mut Tx, a: &Actor, mut node: NodeRow) -> AppResult<()> {
+    pub(crate) async fn trash_in(&self, tx: &mut Tx, a: &Actor, mut node: Node) -> AppResult<()> {
         let Some(parent) = node.parent_id else {
             return Err(Conflict::DriveRoot.into());
         };

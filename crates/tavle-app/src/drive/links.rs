@@ -24,9 +24,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tavle_blob::hex;
 use tavle_core::drive::{Access, LinkKind};
+use tavle_core::drive::{Link, Node};
 use tavle_core::policy::{may_make_links, Actor};
 use tavle_core::{InvalidInput, NodeId, Reason, Timestamp};
-use tavle_store::drive::{LinkRow, NodeRow};
 use tavle_store::AuditEvent;
 
 use super::upload::Conditions;
@@ -51,11 +51,11 @@ pub struct LinkSettings {
 /// A link as someone who opens it sees it.
 #[derive(Clone, Debug)]
 pub struct OpenedLink {
-    pub link: LinkRow,
+    pub link: Link,
     /// The display name of whoever made the link.
     pub owner_name: String,
     /// The file or folder the link opens, or `None` while it is locked by a password.
-    pub node: Option<NodeRow>,
+    pub node: Option<Node>,
 }
 
 /// A folder opened through a link: the folders from the link's own folder down to it, and
@@ -64,13 +64,13 @@ pub struct OpenedLink {
 pub struct LinkFolder {
     pub opened: OpenedLink,
     /// From the link's folder (first) to this folder (last).
-    pub path: Vec<NodeRow>,
-    pub children: Arc<Vec<NodeRow>>,
+    pub path: Vec<Node>,
+    pub children: Arc<Vec<Node>>,
 }
 
 /// A link that has been checked: its creator as the actor, and the node reached for them.
 struct Checked {
-    link: LinkRow,
+    link: Link,
     owner: Actor,
     owner_name: String,
     reached: Reached,
@@ -78,7 +78,7 @@ struct Checked {
 
 /// The key that shows a link's password was given: tied to the token and the password's
 /// (salted) hash, so only the server can compute it.
-fn link_key(link: &LinkRow) -> Option<String> {
+fn link_key(link: &Link) -> Option<String> {
     let hash = link.password_hash.as_ref()?;
     let mut h = Sha256::new();
     h.update(b"tavle-link-key\0");
@@ -94,7 +94,7 @@ fn same_secret(a: &str, b: &str) -> bool {
 }
 
 fn link_event<'a>(
-    link: &LinkRow,
+    link: &Link,
     at: Timestamp,
     action: &'a str,
     outcome: &'a str,
@@ -123,7 +123,7 @@ impl Drive {
         node: NodeId,
         settings: &LinkSettings,
         meta: &RequestMeta,
-    ) -> AppResult<LinkRow> {
+    ) -> AppResult<Link> {
         let a = &s.actor;
         let now = self.clock.now();
         {
@@ -175,7 +175,7 @@ impl Drive {
         if settings.kind == LinkKind::Upload {
             r.require_folder().map_err(|_| AppError::from(Conflict::DropBoxNeedsFolder))?;
         }
-        let link = LinkRow {
+        let link = Link {
             id: uuid::Uuid::now_v7(),
             tenant_id: a.tenant_id,
             node_id: node,
@@ -195,7 +195,7 @@ impl Drive {
     }
 
     /// The links of a node, for those who may make them.
-    pub async fn links_of(&self, s: &Session, node: NodeId) -> AppResult<Vec<LinkRow>> {
+    pub async fn links_of(&self, s: &Session, node: NodeId) -> AppResult<Vec<Link>> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, a, node, false).await?;
@@ -236,7 +236,7 @@ impl Drive {
         node: Option<NodeId>,
     ) -> AppResult<Checked>
     where
-        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let now = self.clock.now().millis();
         let link = conn.link_by_token(token.trim()).await?.ok_or(AppError::NotFound("link"))?;

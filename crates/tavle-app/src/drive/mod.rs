@@ -6,6 +6,8 @@
 //! only after both. Access is decided by `tavle_core::policy::space_access`; a node that the
 //! caller may not see answers "not found", like everything else in Tavle.
 
+use tavle_core::drive::Node;
+
 mod check;
 mod dav;
 mod files;
@@ -28,9 +30,7 @@ pub use links::{Dropped, LinkFolder, LinkSettings, OpenedLink, MIN_LINK_PASSWORD
 pub use resumable::{Finish, Protocol, UPLOAD_SESSION_SECS};
 pub use sharing::SharedItem;
 pub use tavle_blob::ByteStream;
-pub use tavle_store::dav::{AppPasswordRow, DavLockRow, DavPropertyRow};
-pub use tavle_store::drive::{LinkRow, NodeRow, ShareRow, SpaceRow, VersionRow};
-pub use tavle_store::uploads::{UploadPartRow, UploadSessionRow};
+
 pub use upload::{Conditions, Upload};
 
 use crate::access::AccessControl;
@@ -67,14 +67,14 @@ impl BatcherOf<UploadJob> for Drive {
 const GIB: i64 = 1 << 30;
 
 /// Cached folder listings: (tenant, folder) → (the folder's ETag, its live children).
-pub(crate) type Listings = quick_cache::sync::Cache<(TenantId, NodeId), (String, Arc<Vec<NodeRow>>), ListingWeight>;
+pub(crate) type Listings = quick_cache::sync::Cache<(TenantId, NodeId), (String, Arc<Vec<Node>>), ListingWeight>;
 
 /// Weighs a listing by its entries, so the cache holds a bounded number of rows.
 #[derive(Clone, Debug)]
 pub(crate) struct ListingWeight;
 
-impl quick_cache::Weighter<(TenantId, NodeId), (String, Arc<Vec<NodeRow>>)> for ListingWeight {
-    fn weight(&self, _key: &(TenantId, NodeId), value: &(String, Arc<Vec<NodeRow>>)) -> u64 {
+impl quick_cache::Weighter<(TenantId, NodeId), (String, Arc<Vec<Node>>)> for ListingWeight {
+    fn weight(&self, _key: &(TenantId, NodeId), value: &(String, Arc<Vec<Node>>)) -> u64 {
         value.1.len() as u64 + 1
     }
 }

@@ -10,9 +10,9 @@ use crate::Conflict;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tavle_blob::{BlobError, BlobKey, STAGING_GRACE_SECS};
+use tavle_core::dav::{UploadPart, UploadSession};
 use tavle_core::drive::{file_name, Access};
 use tavle_core::{NodeId, TenantId};
-use tavle_store::uploads::{UploadPartRow, UploadSessionRow};
 use tavle_store::StoreError;
 
 use super::upload::{Conditions, Upload};
@@ -56,7 +56,7 @@ pub struct Finish<'a> {
 
 /// The order parts are assembled in: by number when the names are numbers (Nextcloud's
 /// chunks `1`, `2`, … `10`), else by name (tus parts are zero-padded offsets).
-fn assembly_order(parts: &mut [UploadPartRow]) {
+fn assembly_order(parts: &mut [UploadPart]) {
     parts.sort_by(|a, b| match (a.name.parse::<u64>(), b.name.parse::<u64>()) {
         (Ok(x), Ok(y)) => x.cmp(&y),
         _ => a.name.cmp(&b.name),
@@ -73,7 +73,7 @@ impl Drive {
         client_key: Option<&str>,
         target: Option<(NodeId, &str)>,
         total_length: Option<i64>,
-    ) -> AppResult<UploadSessionRow> {
+    ) -> AppResult<UploadSession> {
         let a = &s.actor;
         let now = self.clock.now();
         let mut folder_id = None;
@@ -114,7 +114,7 @@ impl Drive {
             }
         }
         let id = uuid::Uuid::now_v7();
-        let row = UploadSessionRow {
+        let row = UploadSession {
             id,
             tenant_id: a.tenant_id,
             person_id: a.person_id,
@@ -141,12 +141,7 @@ impl Drive {
     }
 
     /// The caller's live session with this key.
-    pub async fn upload_session(
-        &self,
-        s: &Session,
-        protocol: Protocol,
-        client_key: &str,
-    ) -> AppResult<UploadSessionRow> {
+    pub async fn upload_session(&self, s: &Session, protocol: Protocol, client_key: &str) -> AppResult<UploadSession> {
         let a = &s.actor;
         let now = self.clock.now().millis();
         let found =
@@ -155,7 +150,7 @@ impl Drive {
     }
 
     /// The parts of a session, in the order they will be assembled.
-    pub async fn upload_parts(&self, s: &Session, session: &UploadSessionRow) -> AppResult<Vec<UploadPartRow>> {
+    pub async fn upload_parts(&self, s: &Session, session: &UploadSession) -> AppResult<Vec<UploadPart>> {
         let mut parts = self.store.read().await?.upload_parts(s.actor.tenant_id, session.id).await?;
         assembly_order(&mut parts);
         Ok(parts)
@@ -166,11 +161,11 @@ impl Drive {
     pub async fn upload_part<S, E>(
         &self,
         s: &Session,
-        session: &UploadSessionRow,
+        session: &UploadSession,
         part_name: &str,
         offset: Option<i64>,
         body: S,
-    ) -> AppResult<UploadSessionRow>
+    ) -> AppResult<UploadSession>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
@@ -203,7 +198,7 @@ impl Drive {
                 AppError::QuotaExceeded { quota, used: space.used_bytes }
             });
         };
-        let part = UploadPartRow {
+        let part = UploadPart {
             upload_id: session.id,
             name: part_name.to_string(),
             blob_id: written.key.blob,
@@ -244,7 +239,7 @@ impl Drive {
     }
 
     /// Assembles a finished session into its file and ends the session.
-    pub async fn upload_finish(&self, s: &Session, session: &UploadSessionRow, f: &Finish<'_>) -> AppResult<Upload> {
+    pub async fn upload_finish(&self, s: &Session, session: &UploadSession, f: &Finish<'_>) -> AppResult<Upload> {
         let Finish { folder, name, cond, mtime, expected_total } = *f;
         let a = &s.actor;
         let parts = self.upload_parts(s, session).await?;
@@ -279,12 +274,12 @@ impl Drive {
     }
 
     /// Cancels a session and removes its parts.
-    pub async fn upload_abort(&self, s: &Session, session: &UploadSessionRow) -> AppResult<()> {
+    pub async fn upload_abort(&self, s: &Session, session: &UploadSession) -> AppResult<()> {
         let parts = self.upload_parts(s, session).await?;
         self.end_upload_session(s.actor.tenant_id, session.id, &parts).await
     }
 
-    async fn end_upload_session(&self, tenant: TenantId, id: uuid::Uuid, parts: &[UploadPartRow]) -> AppResult<()> {
+    async fn end_upload_session(&self, tenant: TenantId, id: uuid::Uuid, parts: &[UploadPart]) -> AppResult<()> {
         let mut tx = self.store.write().await?;
         tx.delete_upload_session(tenant, id).await?;
         tx.commit().await?;
@@ -309,7 +304,7 @@ impl Drive {
 
     /// The space a session's bytes will land in: the tus target's, or the caller's own (a
     /// Nextcloud client names its target only at the end, and it is in the caller's drive).
-    async fn session_space(&self, s: &Session, session: &UploadSessionRow) -> AppResult<tavle_store::drive::SpaceRow> {
+    async fn session_space(&self, s: &Session, session: &UploadSession) -> AppResult<tavle_core::drive::Space> {
         match session.folder_id {
             Some(folder) => {
                 let mut conn = self.store.read().await?;
@@ -326,7 +321,7 @@ mod tests {
 
     #[test]
     fn chunks_assemble_by_number() {
-        let part = |name: &str| UploadPartRow {
+        let part = |name: &str| UploadPart {
             upload_id: uuid::Uuid::nil(),
             name: name.into(),
             blob_id: tavle_core::BlobId::new(),

@@ -7,10 +7,10 @@
 
 use crate::Conflict;
 use serde_json::json;
+use tavle_core::drive::Share;
 use tavle_core::drive::{Access, Grantee};
 use tavle_core::policy::{allows, person_visibility, Action, GroupFacts, Visibility};
 use tavle_core::NodeId;
-use tavle_store::drive::ShareRow;
 
 use super::files::NodeView;
 use super::Drive;
@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 /// Something shared with the caller: the share, and the node as they may see it.
 #[derive(Clone, Debug)]
 pub struct SharedItem {
-    pub share: ShareRow,
+    pub share: Share,
     pub node: NodeView,
     /// The display name of whoever shared it.
     pub shared_by: String,
@@ -42,7 +42,7 @@ impl Drive {
         grantee: Grantee,
         access: Access,
         meta: &RequestMeta,
-    ) -> AppResult<ShareRow> {
+    ) -> AppResult<Share> {
         let a = &s.actor;
         let now = self.clock.now();
         if access == Access::None {
@@ -91,7 +91,7 @@ impl Drive {
             }
         };
         let row = tx
-            .put_share(&ShareRow {
+            .put_share(&Share {
                 id: uuid::Uuid::now_v7(),
                 tenant_id: a.tenant_id,
                 node_id: node,
@@ -110,7 +110,7 @@ impl Drive {
     }
 
     /// The shares on a node, for those who may share it.
-    pub async fn shares_of(&self, s: &Session, node: NodeId) -> AppResult<Vec<ShareRow>> {
+    pub async fn shares_of(&self, s: &Session, node: NodeId) -> AppResult<Vec<Share>> {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, a, node, false).await?;
@@ -122,7 +122,7 @@ impl Drive {
 
     /// The names of the people, groups and schools that shares are with, in the same order
     /// (for the sharing dialog, which shows only shares the caller may see anyway).
-    pub async fn grantee_names(&self, s: &Session, shares: &[ShareRow]) -> AppResult<Vec<String>> {
+    pub async fn grantee_names(&self, s: &Session, shares: &[Share]) -> AppResult<Vec<String>> {
         let tenant = s.actor.tenant_id;
         let mut conn = self.store.read().await?;
         let mut names = Vec::with_capacity(shares.len());

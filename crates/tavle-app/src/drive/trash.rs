@@ -4,8 +4,8 @@
 use crate::Conflict;
 use tavle_blob::BlobKey;
 use tavle_core::drive::{name_key, Access, NodeKind};
+use tavle_core::drive::{Node, Version};
 use tavle_core::{NodeId, SpaceId, TenantId, VersionId};
-use tavle_store::drive::{NodeRow, VersionRow};
 
 use super::files::file_bytes;
 use super::Drive;
@@ -27,7 +27,7 @@ pub(crate) fn numbered(name: &str, n: u32) -> String {
 
 impl Drive {
     /// What is in a space's trash.
-    pub async fn trash(&self, s: &Session, space: SpaceId) -> AppResult<Vec<NodeRow>> {
+    pub async fn trash(&self, s: &Session, space: SpaceId) -> AppResult<Vec<Node>> {
         self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let view = self.space(s, space).await?;
         let mut conn = self.store.read().await?;
@@ -41,7 +41,7 @@ impl Drive {
 
     /// Puts a trashed file or folder back where it was; when that folder is gone too, at the
     /// top of the drive; when its name is taken, under a numbered name.
-    pub async fn restore(&self, s: &Session, node: NodeId) -> AppResult<NodeRow> {
+    pub async fn restore(&self, s: &Session, node: NodeId) -> AppResult<Node> {
         let a = &s.actor;
         let mut tx = self.store.write().await?;
         let r = self.access.reach(&mut tx, a, node, true).await?;
@@ -84,7 +84,7 @@ impl Drive {
     }
 
     /// A file's older versions, newest first.
-    pub async fn versions(&self, s: &Session, node: NodeId) -> AppResult<Vec<VersionRow>> {
+    pub async fn versions(&self, s: &Session, node: NodeId) -> AppResult<Vec<Version>> {
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, &s.actor, node, false).await?;
         if r.node().kind != NodeKind::File {
@@ -121,7 +121,7 @@ impl Drive {
 
     /// Makes an older version the file's contents again; the current contents become a
     /// version, so nothing is lost.
-    pub async fn restore_version(&self, s: &Session, node: NodeId, version: VersionId) -> AppResult<NodeRow> {
+    pub async fn restore_version(&self, s: &Session, node: NodeId, version: VersionId) -> AppResult<Node> {
         let a = &s.actor;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;

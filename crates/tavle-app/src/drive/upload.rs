@@ -7,9 +7,9 @@ use bytes::Bytes;
 use serde_json::json;
 use tavle_blob::Written;
 use tavle_core::drive::{file_name, name_key, Access, NodeKind, SpaceKind};
+use tavle_core::drive::{Node, Version};
 use tavle_core::policy::Actor;
 use tavle_core::{BlobId, NodeId, VersionId};
-use tavle_store::drive::{NodeRow, VersionRow};
 use tavle_store::Tx;
 
 use super::files::{check_if_match, exists};
@@ -34,12 +34,12 @@ pub struct Conditions {
 /// A finished upload.
 #[derive(Clone, Debug)]
 pub struct Upload {
-    pub node: NodeRow,
+    pub node: Node,
     /// Whether the file is new (rather than new contents of an existing file).
     pub created: bool,
 }
 
-fn check(existing: Option<&NodeRow>, cond: &Conditions) -> AppResult<()> {
+fn check(existing: Option<&Node>, cond: &Conditions) -> AppResult<()> {
     match existing {
         Some(_) if cond.keep_both => Ok(()),
         Some(n) if n.kind == NodeKind::Folder => Err(exists(&n.name)),
@@ -186,7 +186,7 @@ impl Drive {
             }
             None => {
                 self.content.charge(tx, &p.space, size).await?;
-                let file = NodeRow {
+                let file = Node {
                     id: NodeId::new(),
                     tenant_id: a.tenant_id,
                     space_id: p.space.id,
@@ -213,9 +213,9 @@ impl Drive {
     }
 
     /// Keeps a file's current contents as an older version, within the retention limits.
-    pub(crate) async fn keep_version(&self, tx: &mut Tx, file: &NodeRow, now: i64) -> AppResult<()> {
+    pub(crate) async fn keep_version(&self, tx: &mut Tx, file: &Node, now: i64) -> AppResult<()> {
         let (Some(blob_id), Some(sha256)) = (file.blob_id, file.sha256.clone()) else { return Ok(()) };
-        tx.insert_version(&VersionRow {
+        tx.insert_version(&Version {
             id: VersionId::new(),
             tenant_id: file.tenant_id,
             node_id: file.id,

@@ -99,7 +99,17 @@ impl Organisation {
         tx.append_audit(&event(a, self.clock.now(), "person.list", school, meta, json!({ "people": people.len() })))
             .await?;
         tx.commit().await?;
-        Ok(people)
+        Ok(people
+            .into_iter()
+            .map(|p| crate::views::PersonSummary {
+                id: p.person.id,
+                display_name: p.person.display_name,
+                username: p.person.username,
+                status: p.person.status,
+                role: p.role,
+                admin: p.admin,
+            })
+            .collect())
     }
 
     /// A school admin creates a person at their school.

@@ -155,7 +155,7 @@ pub async fn get(
     Ok(Json(AssignmentWire::try_from(&v)?))
 }
 
-fn handed_in((h, created): (tavle_app::assignments::HandInRow, bool)) -> ApiResult<(StatusCode, Json<HandInWire>)> {
+fn handed_in((h, created): (tavle_core::assignments::HandIn, bool)) -> ApiResult<(StatusCode, Json<HandInWire>)> {
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(HandInWire::try_from(&h)?)))
 }
 
@@ -250,7 +250,7 @@ pub async fn receipt(
 ) -> ApiResult<Response> {
     let hand_in =
         state.app.assignments().hand_in_receipt(&auth.session, id(&a, "assignment")?, id(&h, "hand-in")?).await?;
-    let mut resp = hand_in.receipt.clone().into_response();
+    let mut resp = hand_in.receipt.as_str().to_string().into_response();
     let headers = resp.headers_mut();
     set_header(headers, header::CONTENT_TYPE, "application/json; charset=utf-8");
     set_header(

@@ -9,8 +9,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use futures_util::TryStreamExt;
-use tavle_app::drive::{Conditions, Finish, Protocol, UploadSessionRow};
+use tavle_app::drive::{Conditions, Finish, Protocol};
 use tavle_app::AppError;
+use tavle_core::dav::UploadSession;
 use tavle_core::{InvalidInput, Reason};
 
 use super::id;
@@ -83,7 +84,7 @@ pub async fn create(State(state): State<HttpState>, auth: Authed, headers: Heade
     Ok((StatusCode::CREATED, h).into_response())
 }
 
-async fn session(state: &HttpState, auth: &Authed, upload: &str) -> ApiResult<UploadSessionRow> {
+async fn session(state: &HttpState, auth: &Authed, upload: &str) -> ApiResult<UploadSession> {
     Ok(state.app.drive().upload_session(&auth.session, Protocol::Tus, upload).await?)
 }
 

@@ -40,7 +40,7 @@ fn refusal(e: AppError) -> Response {
     app_error(&e)
 }
 
-fn listing(prefix: &str, parts: &[tavle_app::drive::UploadPartRow]) -> Response {
+fn listing(prefix: &str, parts: &[tavle_core::dav::UploadPart]) -> Response {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\">");
     let entry = |href: String, props: String| {
         format!("<d:response><d:href>{href}</d:href><d:propstat><d:prop>{props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>")

@@ -12,8 +12,9 @@ use dav_server::davpath::DavPath;
 use dav_server::fs::{DavMetaData, FsError, FsResult};
 use tavle_app::audit::RequestMeta;
 use tavle_app::auth::Session;
-use tavle_app::drive::{Destination, NodeRow, SpaceView};
+use tavle_app::drive::{Destination, SpaceView};
 use tavle_app::{App, AppError, Conflict};
+use tavle_core::drive::Node;
 use tavle_core::drive::{name_key, Access, NodeKind};
 use tavle_core::NodeId;
 
@@ -40,8 +41,8 @@ fn system_time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-impl From<&NodeRow> for NodeMeta {
-    fn from(n: &NodeRow) -> Self {
+impl From<&Node> for NodeMeta {
+    fn from(n: &Node) -> Self {
         NodeMeta {
             size: u64::try_from(n.size).unwrap_or(0),
             modified_ms: n.modified_at,
@@ -91,12 +92,12 @@ pub(crate) struct Context {
     /// Whether a COPY or MOVE may replace what is at its destination.
     pub overwrite: bool,
     /// Nodes by path key, for this request only.
-    pub(super) cache: Mutex<HashMap<String, Option<NodeRow>>>,
+    pub(super) cache: Mutex<HashMap<String, Option<Node>>>,
     /// Properties of nodes listed in this request.
-    pub(super) props: Mutex<HashMap<NodeId, Vec<tavle_app::drive::DavPropertyRow>>>,
+    pub(super) props: Mutex<HashMap<NodeId, Vec<tavle_core::dav::DeadProperty>>>,
     /// The file a PUT wrote or the folder a MKCOL made, for the answer's `OC-FileId` and
     /// `OC-ETag`.
-    pub written: Mutex<Option<NodeRow>>,
+    pub written: Mutex<Option<Node>>,
     /// The error table's row for the use case's error that stopped this request, so that the
     /// answer says what the JSON API would say instead of `dav_server`'s nearest status.
     failure: Mutex<Option<ErrorRow>>,
@@ -206,7 +207,7 @@ impl Context {
     }
 
     /// The node at `segs`, or `NotFound`.
-    pub async fn resolve(&self, segs: &[String]) -> FsResult<NodeRow> {
+    pub async fn resolve(&self, segs: &[String]) -> FsResult<Node> {
         let key = path_key(segs);
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return hit.ok_or(FsError::NotFound);
@@ -219,7 +220,7 @@ impl Context {
     }
 
     /// The folder a path's last segment would be created in, and that name.
-    pub(super) async fn parent_and_name(&self, path: &DavPath) -> FsResult<(NodeRow, String)> {
+    pub(super) async fn parent_and_name(&self, path: &DavPath) -> FsResult<(Node, String)> {
         let mut segs = segments(path)?;
         let name = segs.pop().ok_or(FsError::Forbidden)?;
         let parent = self.resolve(&segs).await?;
@@ -233,11 +234,7 @@ impl Context {
     /// removed what was at the destination when the client asked to overwrite it; one that
     /// asked not to (`Overwrite: F`) must not replace what another client put there since
     /// `dav_server` looked, so the use case is told too and refuses a taken name (412).
-    pub(super) async fn source_and_destination(
-        &self,
-        from: &DavPath,
-        to: &DavPath,
-    ) -> FsResult<(NodeRow, Destination)> {
+    pub(super) async fn source_and_destination(&self, from: &DavPath, to: &DavPath) -> FsResult<(Node, Destination)> {
         let node = self.resolve(&segments(from)?).await?;
         let (parent, name) = self.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
         self.forget();
@@ -245,7 +242,7 @@ impl Context {
     }
 
     /// The properties set on a node (from the folder listing when it was listed).
-    pub async fn properties(&self, node: &NodeRow) -> FsResult<Vec<tavle_app::drive::DavPropertyRow>> {
+    pub async fn properties(&self, node: &Node) -> FsResult<Vec<tavle_core::dav::DeadProperty>> {
         if let Some(p) = self.props.lock().ok().and_then(|m| m.get(&node.id).cloned()) {
             return Ok(p);
         }

@@ -11,8 +11,9 @@ use bytes::{Buf, Bytes};
 use dav_server::fs::{DavFile, DavMetaData, FsError, FsFuture};
 use futures_util::{FutureExt, StreamExt};
 use tavle_app::content::Download;
-use tavle_app::drive::{ByteStream, NodeRow, Upload};
+use tavle_app::drive::{ByteStream, Upload};
 use tavle_app::AppResult;
+use tavle_core::drive::Node;
 use tavle_core::NodeId;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -121,7 +122,7 @@ pub(crate) struct Writer {
     task: Option<JoinHandle<AppResult<Upload>>>,
     written: u64,
     expected: Option<u64>,
-    done: Option<NodeRow>,
+    done: Option<Node>,
 }
 
 impl std::fmt::Debug for Writer {

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use tavle_app::drive::NodeRow;
+use tavle_core::drive::Node;
 use tavle_core::drive::{Access, NodeKind};
 
 use crate::content::http_date;
@@ -254,7 +254,7 @@ pub(crate) fn escape(s: &str, out: &mut String) {
 }
 
 /// Writes the value of `p` for the node; `false` when the node has no such property.
-pub(crate) fn value(p: Live, n: &NodeRow, f: &Facts<'_>, out: &mut String) -> bool {
+pub(crate) fn value(p: Live, n: &Node, f: &Facts<'_>, out: &mut String) -> bool {
     let folder = n.kind == NodeKind::Folder;
     match p {
         Live::ResourceType => {

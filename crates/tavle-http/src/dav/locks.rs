@@ -9,7 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use dav_server::davpath::DavPath;
 use dav_server::ls::{DavLock, DavLockSystem, LsFuture};
 use futures_util::FutureExt;
-use tavle_app::drive::DavLockRow;
+use tavle_core::dav::Lock;
 use xmltree::Element;
 
 use super::context::{path_key, segments, Context};
@@ -53,24 +53,24 @@ fn is_below(key: &str, base: &str) -> bool {
     base == "/" || key == base || key.starts_with(&format!("{base}/"))
 }
 
-fn holds(l: &DavLockRow, principal: Option<&str>, ignore_principal: bool, tokens: &[String]) -> bool {
+fn holds(l: &Lock, principal: Option<&str>, ignore_principal: bool, tokens: &[String]) -> bool {
     tokens.contains(&l.token) && (ignore_principal || principal == l.principal.as_deref())
 }
 
 /// A lock on the path or on a folder above it (deep ones only, above) that the request does
 /// not hold. `shared_ok`: a shared lock is no conflict (for taking another shared lock).
 fn conflict_up(
-    locks: &[DavLockRow],
+    locks: &[Lock],
     key: &str,
     principal: Option<&str>,
     ignore_principal: bool,
     tokens: &[String],
     shared_ok: bool,
-) -> Option<DavLockRow> {
+) -> Option<Lock> {
     let chain = key_chain(key);
     let last = chain.len() - 1;
     let mut held = false;
-    let mut first_shared: Option<&DavLockRow> = None;
+    let mut first_shared: Option<&Lock> = None;
     for (i, k) in chain.iter().enumerate() {
         for l in locks.iter().filter(|l| l.path == *k) {
             if i < last && !l.deep {
@@ -90,13 +90,13 @@ fn conflict_up(
 
 /// A lock on or below the path that the request does not hold.
 fn conflict_down(
-    locks: &[DavLockRow],
+    locks: &[Lock],
     key: &str,
     principal: Option<&str>,
     ignore_principal: bool,
     tokens: &[String],
     shared_ok: bool,
-) -> Option<DavLockRow> {
+) -> Option<Lock> {
     locks
         .iter()
         .filter(|l| is_below(&l.path, key))
@@ -113,7 +113,7 @@ impl DbLocks {
         self.cx.app.clock().now().millis()
     }
 
-    async fn locks(&self) -> Vec<DavLockRow> {
+    async fn locks(&self) -> Vec<Lock> {
         match self.cx.app.drive().dav_locks(&self.cx.session, &self.cx.space).await {
             Ok(l) => l,
             Err(e) => {
@@ -124,8 +124,8 @@ impl DbLocks {
         }
     }
 
-    fn unavailable(&self) -> DavLockRow {
-        DavLockRow {
+    fn unavailable(&self) -> Lock {
+        Lock {
             token: "opaquelocktoken:unavailable".into(),
             tenant_id: self.cx.session.actor().tenant_id,
             space_id: self.cx.space.space().id,
@@ -140,7 +140,7 @@ impl DbLocks {
         }
     }
 
-    fn to_dav(&self, l: &DavLockRow) -> DavLock {
+    fn to_dav(&self, l: &Lock) -> DavLock {
         let href = format!("{}{}", self.prefix, l.href);
         let mut path = DavPath::new(&href).unwrap_or_else(|_| root_path());
         let _ = path.set_prefix(&self.prefix);
@@ -156,7 +156,7 @@ impl DbLocks {
         }
     }
 
-    fn find(&self, locks: &[DavLockRow], key: &str, token: &str) -> Option<DavLockRow> {
+    fn find(&self, locks: &[Lock], key: &str, token: &str) -> Option<Lock> {
         let chain = key_chain(key);
         locks.iter().find(|l| l.token == token && chain.contains(&l.path)).cloned()
     }
@@ -197,7 +197,7 @@ impl DavLockSystem for DbLocks {
         let owner = owner_xml(owner);
         async move {
             let now = self.now_ms();
-            let row = DavLockRow {
+            let row = Lock {
                 token: format!("opaquelocktoken:{}", uuid::Uuid::new_v4()),
                 tenant_id: self.cx.session.actor().tenant_id,
                 space_id: self.cx.space.space().id,
@@ -210,7 +210,7 @@ impl DavLockSystem for DbLocks {
                 timeout_secs: timeout.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
                 expires_at: timeout.map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
             };
-            let conflicts = |locks: &[DavLockRow]| {
+            let conflicts = |locks: &[Lock]| {
                 conflict_up(locks, &key, None, true, &[], shared).or_else(|| {
                     if deep {
                         conflict_down(locks, &key, None, true, &[], shared)

@@ -387,7 +387,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
 }
 
 /// Sends a file's contents for a WebDAV GET or HEAD.
-async fn file_contents(cx: &Context, headers: &HeaderMap, node: &tavle_app::drive::NodeRow) -> Response {
+async fn file_contents(cx: &Context, headers: &HeaderMap, node: &tavle_core::drive::Node) -> Response {
     let dl = match cx.app.drive().download(&cx.session, node.id, &cx.meta).await {
         Ok(dl) => dl,
         Err(e) => return app_error(&e),

@@ -12,7 +12,7 @@ use std::fmt::Write;
 use axum::body::Bytes;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tavle_app::drive::NodeRow;
+use tavle_core::drive::Node;
 use tavle_core::drive::{Access, NodeKind};
 use tavle_core::NodeId;
 use xmltree::Element;
@@ -41,7 +41,7 @@ pub(crate) fn wanted(body: &[u8]) -> Option<Vec<Live>> {
         .collect()
 }
 
-fn response(href: &str, n: &NodeRow, props: &[Live], f: &Facts<'_>, out: &mut String) {
+fn response(href: &str, n: &Node, props: &[Live], f: &Facts<'_>, out: &mut String) {
     out.push_str("<D:response><D:href>");
     escape(href, out);
     out.push_str("</D:href><D:propstat><D:prop>");

@@ -4,7 +4,9 @@
 
 use axum::http::StatusCode;
 use dav_server::fs::DavProp;
-use tavle_app::drive::{DavPropertyRow, NodeRow, PropertyChange};
+use tavle_app::drive::PropertyChange;
+use tavle_core::dav::DeadProperty;
+use tavle_core::drive::Node;
 use tavle_core::NodeId;
 
 use super::live::{NS_NC, NS_OC};
@@ -15,7 +17,7 @@ pub(crate) fn bare(p: DavProp) -> DavProp {
 }
 
 /// A stored property as `dav_server` wants it.
-pub(crate) fn dead(p: DavPropertyRow, with_value: bool) -> DavProp {
+pub(crate) fn dead(p: DeadProperty, with_value: bool) -> DavProp {
     DavProp {
         name: p.name,
         prefix: (!p.prefix.is_empty()).then_some(p.prefix),
@@ -45,7 +47,7 @@ pub(crate) fn changes(node: NodeId, patch: Vec<(bool, DavProp)>) -> (Vec<Propert
                 results.push((StatusCode::BAD_REQUEST, bare(p)));
                 continue;
             };
-            changes.push(PropertyChange::Set(DavPropertyRow {
+            changes.push(PropertyChange::Set(DeadProperty {
                 node_id: node,
                 namespace: ns,
                 name: p.name.clone(),
@@ -62,7 +64,7 @@ pub(crate) fn changes(node: NodeId, patch: Vec<(bool, DavProp)>) -> (Vec<Propert
 
 /// A computed property of the node, as XML, or `None` when it is not one (or the node does
 /// not have it).
-pub(crate) fn live(node: &NodeRow, facts: &super::live::Facts<'_>, prop: &DavProp) -> Option<String> {
+pub(crate) fn live(node: &Node, facts: &super::live::Facts<'_>, prop: &DavProp) -> Option<String> {
     let ns = prop.namespace.as_deref()?;
     let p = super::live::Live::parse(ns, &prop.name)?;
     let mut value = String::new();

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tavle_app::assignments::{AssignmentView, Invigilation, PupilStatus};
-use tavle_app::assignments::{HandInFileRow, HandInRow, HandoutRow};
 use tavle_app::AppError;
 use tavle_core::assignments::Audience;
+use tavle_core::assignments::{FileRef, HandIn, Handout};
 use tavle_core::Timestamp;
 use utoipa::ToSchema;
 
@@ -23,7 +23,7 @@ pub struct HandInFileWire {
     pub sha256: String,
 }
 
-fn file_wire(f: &HandInFileRow) -> HandInFileWire {
+fn file_wire(f: &FileRef) -> HandInFileWire {
     HandInFileWire { name: f.name.clone(), size: f.size, sha256: f.sha256.clone() }
 }
 
@@ -80,9 +80,9 @@ fn stored_json(json: &str, what: &str) -> Result<Box<RawValue>, ApiError> {
         .map_err(|e| ApiError::App(AppError::Internal(format!("the stored {what} is not JSON: {e}"))))
 }
 
-impl TryFrom<&HandInRow> for HandInWire {
+impl TryFrom<&HandIn> for HandInWire {
     type Error = ApiError;
-    fn try_from(h: &HandInRow) -> Result<Self, ApiError> {
+    fn try_from(h: &HandIn) -> Result<Self, ApiError> {
         Ok(HandInWire {
             id: h.id.to_string(),
             assignment_id: h.assignment_id.to_string(),
@@ -91,7 +91,7 @@ impl TryFrom<&HandInRow> for HandInWire {
             handed_in_at: time(h.handed_in_at),
             late_by_secs: h.late_by_secs,
             files: h.files.iter().map(file_wire).collect(),
-            receipt: stored_json(&h.receipt, &format!("receipt of hand-in {}", h.id))?,
+            receipt: stored_json(h.receipt.as_str(), &format!("receipt of hand-in {}", h.id))?,
             feedback: h.feedback.text.clone(),
             grade: h.feedback.grade.map(|g| g.code()),
             returned_at: h.feedback.returned_at.map(time),
@@ -161,8 +161,8 @@ pub struct HandoutWire {
     pub sha256: String,
 }
 
-impl From<&HandoutRow> for HandoutWire {
-    fn from(f: &HandoutRow) -> Self {
+impl From<&Handout> for HandoutWire {
+    fn from(f: &Handout) -> Self {
         HandoutWire { kind: f.kind.code(), name: f.name.clone(), size: f.size, sha256: f.sha256.clone() }
     }
 }
@@ -402,7 +402,7 @@ pub struct OverviewCellWire {
 }
 
 impl ClassOverviewWire {
-    pub fn new(grades: bool, all: &[(tavle_app::assignments::AssignmentRow, Vec<PupilStatus>)]) -> Self {
+    pub fn new(grades: bool, all: &[(tavle_core::assignments::Assignment, Vec<PupilStatus>)]) -> Self {
         let assignments = all
             .iter()
             .map(|(a, pupils)| OverviewAssignmentWire {
@@ -430,15 +430,15 @@ impl ClassOverviewWire {
 mod tests {
     //! Stored JSON that does not read is an error, never a `null` in the answer.
 
-    use tavle_app::assignments::{Feedback, HandInRow};
     use tavle_app::AppError;
+    use tavle_core::assignments::{Feedback, HandIn};
     use tavle_core::{AssignmentId, HandInId, PersonId, TenantId};
 
     use super::HandInWire;
     use crate::error::ApiError;
 
-    fn hand_in(receipt: &str) -> HandInRow {
-        HandInRow {
+    fn hand_in(receipt: &str) -> HandIn {
+        HandIn {
             id: HandInId::new(),
             tenant_id: TenantId::new(),
             assignment_id: AssignmentId::new(),
@@ -449,7 +449,7 @@ mod tests {
             handed_in_at: 0,
             late_by_secs: 0,
             withdrawn_at: None,
-            receipt: receipt.into(),
+            receipt: tavle_core::assignments::IssuedReceipt::new(receipt.into()),
             files: vec![],
             feedback: Feedback::default(),
         }

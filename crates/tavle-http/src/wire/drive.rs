@@ -1,9 +1,9 @@
 //! The JSON shapes of the drive API.
 
 use serde::{Deserialize, Serialize};
-use tavle_app::drive::{NodeRow, VersionRow};
 use tavle_app::drive::{NodeView, SpaceView};
 use tavle_core::drive::SpaceKind;
+use tavle_core::drive::{Node, Version};
 use tavle_core::Timestamp;
 use utoipa::ToSchema;
 
@@ -91,8 +91,8 @@ pub struct NodeWire {
     pub trashed_at: Option<String>,
 }
 
-impl From<&NodeRow> for NodeWire {
-    fn from(n: &NodeRow) -> Self {
+impl From<&Node> for NodeWire {
+    fn from(n: &Node) -> Self {
         NodeWire {
             id: n.id.to_string(),
             space_id: n.space_id.to_string(),
@@ -157,8 +157,8 @@ pub struct VersionWire {
     pub replaced_at: String,
 }
 
-impl From<&VersionRow> for VersionWire {
-    fn from(v: &VersionRow) -> Self {
+impl From<&Version> for VersionWire {
+    fn from(v: &Version) -> Self {
         VersionWire {
             id: v.id.to_string(),
             size: v.size,
@@ -213,7 +213,7 @@ pub struct ShareWire {
 }
 
 impl ShareWire {
-    pub fn new(s: &tavle_app::drive::ShareRow, grantee_name: String) -> Self {
+    pub fn new(s: &tavle_core::drive::Share, grantee_name: String) -> Self {
         ShareWire {
             id: s.id.to_string(),
             node_id: s.node_id.to_string(),
@@ -275,8 +275,8 @@ pub struct LinkWire {
     pub created_at: String,
 }
 
-impl From<&tavle_app::drive::LinkRow> for LinkWire {
-    fn from(l: &tavle_app::drive::LinkRow) -> Self {
+impl From<&tavle_core::drive::Link> for LinkWire {
+    fn from(l: &tavle_core::drive::Link) -> Self {
         LinkWire {
             id: l.id.to_string(),
             node_id: l.node_id.to_string(),
@@ -327,8 +327,8 @@ impl From<&tavle_app::drive::Dropped> for DroppedWire {
     }
 }
 
-impl From<&NodeRow> for LinkNodeWire {
-    fn from(n: &NodeRow) -> Self {
+impl From<&Node> for LinkNodeWire {
+    fn from(n: &Node) -> Self {
         LinkNodeWire {
             id: n.id.to_string(),
             name: n.name.clone(),

@@ -189,12 +189,11 @@ pub struct PersonSummaryWire {
 
 impl From<&tavle_app::views::PersonSummary> for PersonSummaryWire {
     fn from(s: &tavle_app::views::PersonSummary) -> Self {
-        let p = &s.person;
         PersonSummaryWire {
-            id: p.id.to_string(),
-            display_name: p.display_name.clone(),
-            username: p.username.clone(),
-            status: p.status.code(),
+            id: s.id.to_string(),
+            display_name: s.display_name.clone(),
+            username: s.username.clone(),
+            status: s.status.code(),
             role: s.role.clone(),
             admin: s.admin,
         }
@@ -318,8 +317,8 @@ pub struct AppPasswordWire {
     pub password: Option<String>,
 }
 
-impl From<&tavle_app::drive::AppPasswordRow> for AppPasswordWire {
-    fn from(p: &tavle_app::drive::AppPasswordRow) -> Self {
+impl From<&tavle_core::dav::AppPassword> for AppPasswordWire {
+    fn from(p: &tavle_core::dav::AppPassword) -> Self {
         AppPasswordWire {
             id: p.id.to_string(),
             name: p.name.clone(),

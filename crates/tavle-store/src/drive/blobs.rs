@@ -1,9 +1,11 @@
 //! Stored contents (one row per distinct SHA-256 per tenant) and older versions of files.
 
+use tavle_core::drive::Version;
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
-use tavle_core::{BlobId, NodeId, PersonId, TenantId, VersionId};
+use tavle_core::{BlobId, NodeId, TenantId, VersionId};
 
 use crate::row::{id, int, opt_id, text};
 use crate::{Db, Result};
@@ -18,20 +20,6 @@ pub struct BlobRow {
     pub created_at: i64,
 }
 
-/// An older version of a file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VersionRow {
-    pub id: VersionId,
-    pub tenant_id: TenantId,
-    pub node_id: NodeId,
-    pub blob_id: BlobId,
-    pub size: i64,
-    pub sha256: String,
-    pub modified_at: i64,
-    pub modified_by: Option<PersonId>,
-    pub replaced_at: i64,
-}
-
 fn blob_row(r: &sqlx::any::AnyRow) -> Result<BlobRow> {
     Ok(BlobRow {
         id: id(r, "id")?,
@@ -44,8 +32,8 @@ fn blob_row(r: &sqlx::any::AnyRow) -> Result<BlobRow> {
 
 const VERSION_COLS: &str = "id, tenant_id, node_id, blob_id, size, sha256, modified_at, modified_by, replaced_at";
 
-fn version_row(r: &sqlx::any::AnyRow) -> Result<VersionRow> {
-    Ok(VersionRow {
+fn version_row(r: &sqlx::any::AnyRow) -> Result<Version> {
+    Ok(Version {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         node_id: id(r, "node_id")?,
@@ -139,7 +127,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn insert_version(&mut self, v: &VersionRow) -> Result<()> {
+    pub async fn insert_version(&mut self, v: &Version) -> Result<()> {
         sqlx::query(&format!("INSERT INTO file_version ({VERSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(v.id.to_string())
             .bind(v.tenant_id.to_string())
@@ -156,7 +144,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// A file's older versions, newest first.
-    pub async fn versions(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<VersionRow>> {
+    pub async fn versions(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<Version>> {
         let rows = sqlx::query(&format!(
             "SELECT {VERSION_COLS} FROM file_version WHERE tenant_id = $1 AND node_id = $2 ORDER BY replaced_at DESC, id DESC"
         ))
@@ -167,7 +155,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(version_row).collect()
     }
 
-    pub async fn version(&mut self, tenant: TenantId, version: VersionId) -> Result<Option<VersionRow>> {
+    pub async fn version(&mut self, tenant: TenantId, version: VersionId) -> Result<Option<Version>> {
         let row = sqlx::query(&format!("SELECT {VERSION_COLS} FROM file_version WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(version.to_string())

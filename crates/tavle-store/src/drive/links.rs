@@ -1,35 +1,21 @@
 //! Share links: a file or folder opened by anyone who has the link, or a folder that takes
 //! uploads from anyone who has it (a drop box).
 
+use tavle_core::drive::Link;
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
 use tavle_core::drive::LinkKind;
-use tavle_core::{NodeId, PersonId, TenantId};
+use tavle_core::{NodeId, TenantId};
 
 use crate::row::{id, int, opt_int, opt_text, parse, text};
 use crate::{Db, Result};
 
-/// A share link as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkRow {
-    pub id: uuid::Uuid,
-    pub tenant_id: TenantId,
-    pub node_id: NodeId,
-    /// The secret in the link's address.
-    pub token: String,
-    pub kind: LinkKind,
-    /// Argon2id (PHC string) of the link's password, if it has one.
-    pub password_hash: Option<String>,
-    pub expires_at: Option<i64>,
-    pub created_by: PersonId,
-    pub created_at: i64,
-}
-
 const LINK_COLS: &str = "id, tenant_id, node_id, token, kind, password_hash, expires_at, created_by, created_at";
 
-fn link_row(r: &sqlx::any::AnyRow) -> Result<LinkRow> {
-    Ok(LinkRow {
+fn link_row(r: &sqlx::any::AnyRow) -> Result<Link> {
+    Ok(Link {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         node_id: id(r, "node_id")?,
@@ -43,7 +29,7 @@ fn link_row(r: &sqlx::any::AnyRow) -> Result<LinkRow> {
 }
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
-    pub async fn insert_link(&mut self, l: &LinkRow) -> Result<()> {
+    pub async fn insert_link(&mut self, l: &Link) -> Result<()> {
         sqlx::query(&format!("INSERT INTO share_link ({LINK_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(l.id.to_string())
             .bind(l.tenant_id.to_string())
@@ -60,7 +46,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The link with this token, in whichever tenant it is (the token names the tenant).
-    pub async fn link_by_token(&mut self, token: &str) -> Result<Option<LinkRow>> {
+    pub async fn link_by_token(&mut self, token: &str) -> Result<Option<Link>> {
         let row = sqlx::query(&format!("SELECT {LINK_COLS} FROM share_link WHERE token = $1"))
             .bind(token)
             .fetch_optional(self.c())
@@ -68,7 +54,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         row.as_ref().map(link_row).transpose()
     }
 
-    pub async fn link(&mut self, tenant: TenantId, link: uuid::Uuid) -> Result<Option<LinkRow>> {
+    pub async fn link(&mut self, tenant: TenantId, link: uuid::Uuid) -> Result<Option<Link>> {
         let row = sqlx::query(&format!("SELECT {LINK_COLS} FROM share_link WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(link.to_string())
@@ -78,7 +64,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The links of a node, newest first, expired ones included (their owner sees them end).
-    pub async fn links_on(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<LinkRow>> {
+    pub async fn links_on(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<Link>> {
         let rows = sqlx::query(&format!(
             "SELECT {LINK_COLS} FROM share_link WHERE tenant_id = $1 AND node_id = $2 ORDER BY created_at DESC, id DESC"
         ))

@@ -10,11 +10,7 @@ mod nodes;
 mod shares;
 mod spaces;
 
-pub use blobs::{BlobRow, VersionRow};
-pub use links::LinkRow;
-pub use nodes::NodeRow;
-pub use shares::ShareRow;
-pub use spaces::SpaceRow;
+pub use blobs::BlobRow;
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub(crate) fn like_escape(s: &str) -> String {

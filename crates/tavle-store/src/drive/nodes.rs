@@ -1,42 +1,22 @@
 //! Files and folders: lookups by id and by name, paths, listings, search, and the changes
 //! (create, new content, rename/move, trash, restore, purge).
 
+use tavle_core::drive::Node;
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
 use tavle_core::drive::NodeKind;
-use tavle_core::{BlobId, NodeId, PersonId, SpaceId, TenantId};
+use tavle_core::{NodeId, SpaceId, TenantId};
 
 use crate::row::{id, int, opt_id, opt_int, opt_text, parse, placeholders, text};
 use crate::{Db, Result};
 
-/// A file or folder as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeRow {
-    pub id: NodeId,
-    pub tenant_id: TenantId,
-    pub space_id: SpaceId,
-    /// `None` for a space's root folder.
-    pub parent_id: Option<NodeId>,
-    pub name: String,
-    pub kind: NodeKind,
-    pub blob_id: Option<BlobId>,
-    pub size: i64,
-    pub sha256: Option<String>,
-    pub etag: String,
-    pub created_at: i64,
-    pub created_by: Option<PersonId>,
-    pub modified_at: i64,
-    pub modified_by: Option<PersonId>,
-    pub trashed_at: Option<i64>,
-    pub trashed_by: Option<PersonId>,
-}
-
 const NODE_COLS: &str = "n.id, n.tenant_id, n.space_id, n.parent_id, n.name, n.kind, n.blob_id, n.size, n.sha256, \
      n.etag, n.created_at, n.created_by, n.modified_at, n.modified_by, n.trashed_at, n.trashed_by";
 
-fn node_row(r: &sqlx::any::AnyRow) -> Result<NodeRow> {
-    Ok(NodeRow {
+fn node_row(r: &sqlx::any::AnyRow) -> Result<Node> {
+    Ok(Node {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         space_id: id(r, "space_id")?,
@@ -66,7 +46,7 @@ const SUBTREE: &str = "WITH RECURSIVE down(id) AS ( \
        UNION ALL SELECT c.id FROM node c JOIN down ON c.parent_id = down.id WHERE c.tenant_id = $1)";
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
-    pub async fn node(&mut self, tenant: TenantId, node: NodeId) -> Result<Option<NodeRow>> {
+    pub async fn node(&mut self, tenant: TenantId, node: NodeId) -> Result<Option<Node>> {
         let row = sqlx::query(&format!("SELECT {NODE_COLS} FROM node n WHERE n.tenant_id = $1 AND n.id = $2"))
             .bind(tenant.to_string())
             .bind(node.to_string())
@@ -76,7 +56,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The live (not trashed) child of `parent` whose name has this key.
-    pub async fn child(&mut self, tenant: TenantId, parent: NodeId, name_key: &str) -> Result<Option<NodeRow>> {
+    pub async fn child(&mut self, tenant: TenantId, parent: NodeId, name_key: &str) -> Result<Option<Node>> {
         let row = sqlx::query(&format!(
             "SELECT {NODE_COLS} FROM node n \
              WHERE n.tenant_id = $1 AND n.parent_id = $2 AND n.name_key = $3 AND n.trashed_at IS NULL"
@@ -90,7 +70,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The live children of a folder, folders first, then by name.
-    pub async fn children(&mut self, tenant: TenantId, parent: NodeId) -> Result<Vec<NodeRow>> {
+    pub async fn children(&mut self, tenant: TenantId, parent: NodeId) -> Result<Vec<Node>> {
         let rows = sqlx::query(&format!(
             "SELECT {NODE_COLS} FROM node n WHERE n.tenant_id = $1 AND n.parent_id = $2 AND n.trashed_at IS NULL \
              ORDER BY n.kind DESC, n.name_key"
@@ -103,7 +83,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The path from the space's root folder down to `node`, both included.
-    pub async fn path_to(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<NodeRow>> {
+    pub async fn path_to(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<Node>> {
         let rows = sqlx::query(&format!(
             "WITH RECURSIVE up(id, depth) AS ( \
                SELECT id, 0 FROM node WHERE tenant_id = $1 AND id = $2 \
@@ -119,7 +99,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// A node and everything below it, trashed or not, parents before their children.
-    pub async fn subtree(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<NodeRow>> {
+    pub async fn subtree(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<Node>> {
         let rows = sqlx::query(&format!(
             "WITH RECURSIVE down(id, depth) AS ( \
                SELECT id, 0 FROM node WHERE tenant_id = $1 AND id = $2 \
@@ -143,7 +123,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         roots: &[NodeId],
         text: &str,
         limit: i64,
-    ) -> Result<Vec<NodeRow>> {
+    ) -> Result<Vec<Node>> {
         if roots.is_empty() {
             return Ok(vec![]);
         }
@@ -176,7 +156,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         tenant: TenantId,
         person: tavle_core::PersonId,
         limit: i64,
-    ) -> Result<Vec<NodeRow>> {
+    ) -> Result<Vec<Node>> {
         let rows = sqlx::query(&format!(
             "SELECT {NODE_COLS} FROM node n WHERE n.tenant_id = $1 AND n.modified_by = $2 AND n.trashed_at IS NULL \
              AND n.kind = 'file' ORDER BY n.modified_at DESC LIMIT $3"
@@ -190,7 +170,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Files and folders in a space's trash (each the top of what was deleted), newest first.
-    pub async fn trash(&mut self, tenant: TenantId, space: SpaceId) -> Result<Vec<NodeRow>> {
+    pub async fn trash(&mut self, tenant: TenantId, space: SpaceId) -> Result<Vec<Node>> {
         let rows = sqlx::query(&format!(
             "SELECT {NODE_COLS} FROM node n WHERE n.tenant_id = $1 AND n.space_id = $2 AND n.trashed_at IS NOT NULL \
              ORDER BY n.trashed_at DESC"
@@ -203,7 +183,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Trashed nodes of a tenant deleted before `before` (for purging).
-    pub async fn trashed_before(&mut self, tenant: TenantId, before: i64) -> Result<Vec<NodeRow>> {
+    pub async fn trashed_before(&mut self, tenant: TenantId, before: i64) -> Result<Vec<Node>> {
         let rows = sqlx::query(&format!(
             "SELECT {NODE_COLS} FROM node n WHERE n.tenant_id = $1 AND n.trashed_at IS NOT NULL AND n.trashed_at < $2"
         ))
@@ -215,7 +195,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Inserts a node; a live sibling with the same name key is a `Conflict`.
-    pub async fn insert_node(&mut self, n: &NodeRow) -> Result<()> {
+    pub async fn insert_node(&mut self, n: &Node) -> Result<()> {
         sqlx::query(
             "INSERT INTO node (id, tenant_id, space_id, parent_id, name, name_key, kind, blob_id, size, sha256, etag, \
              created_at, created_by, modified_at, modified_by, trashed_at, trashed_by) \
@@ -244,7 +224,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Writes a node's content, name, place, times and trash state as given.
-    pub async fn update_node(&mut self, n: &NodeRow) -> Result<()> {
+    pub async fn update_node(&mut self, n: &Node) -> Result<()> {
         sqlx::query(
             "UPDATE node SET parent_id = $3, name = $4, name_key = $5, blob_id = $6, size = $7, sha256 = $8, \
              etag = $9, modified_at = $10, modified_by = $11, trashed_at = $12, trashed_by = $13 \

@@ -1,32 +1,21 @@
 //! Shares of files and folders with people, groups and schools.
 
+use tavle_core::drive::Share;
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
 use tavle_core::drive::{Access, Grantee};
-use tavle_core::{NodeId, PersonId, TenantId};
+use tavle_core::{NodeId, TenantId};
 
 use crate::row::{id, int, opt_int, parse, placeholders, text};
 use crate::{Db, Result, StoreError};
 
-/// A share as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShareRow {
-    pub id: uuid::Uuid,
-    pub tenant_id: TenantId,
-    pub node_id: NodeId,
-    pub grantee: Grantee,
-    pub access: Access,
-    pub created_by: PersonId,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-}
-
 const SHARE_COLS: &str = "id, tenant_id, node_id, grantee_kind, grantee_id, access, created_by, created_at, expires_at";
 
-fn share_row(r: &sqlx::any::AnyRow) -> Result<ShareRow> {
+fn share_row(r: &sqlx::any::AnyRow) -> Result<Share> {
     let (kind, gid) = (text(r, "grantee_kind")?, text(r, "grantee_id")?);
-    Ok(ShareRow {
+    Ok(Share {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         node_id: id(r, "node_id")?,
@@ -41,7 +30,7 @@ fn share_row(r: &sqlx::any::AnyRow) -> Result<ShareRow> {
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// Shares a node; sharing it again with the same grantee changes the access and expiry.
-    pub async fn put_share(&mut self, s: &ShareRow) -> Result<ShareRow> {
+    pub async fn put_share(&mut self, s: &Share) -> Result<Share> {
         let done = sqlx::query(&format!(
             "INSERT INTO share ({SHARE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (node_id, grantee_kind, grantee_id) DO UPDATE SET access = excluded.access, \
@@ -71,7 +60,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         share_row(&row)
     }
 
-    pub async fn share(&mut self, tenant: TenantId, share: uuid::Uuid) -> Result<Option<ShareRow>> {
+    pub async fn share(&mut self, tenant: TenantId, share: uuid::Uuid) -> Result<Option<Share>> {
         let row = sqlx::query(&format!("SELECT {SHARE_COLS} FROM share WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(share.to_string())
@@ -90,7 +79,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The live shares on any of these nodes (a node and the folders above it).
-    pub async fn shares_on(&mut self, tenant: TenantId, nodes: &[NodeId], now: i64) -> Result<Vec<ShareRow>> {
+    pub async fn shares_on(&mut self, tenant: TenantId, nodes: &[NodeId], now: i64) -> Result<Vec<Share>> {
         if nodes.is_empty() {
             return Ok(vec![]);
         }
@@ -138,7 +127,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     /// The live shares with any of these grantees (a person, their groups and schools): what
     /// is shared with them. One query, however large the groups.
-    pub async fn shares_with(&mut self, tenant: TenantId, grantees: &[Grantee], now: i64) -> Result<Vec<ShareRow>> {
+    pub async fn shares_with(&mut self, tenant: TenantId, grantees: &[Grantee], now: i64) -> Result<Vec<Share>> {
         if grantees.is_empty() {
             return Ok(vec![]);
         }
@@ -152,7 +141,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             q = q.bind(g.id());
         }
         let rows = q.fetch_all(self.c()).await?;
-        let shares: Vec<ShareRow> = rows.iter().map(share_row).collect::<Result<_>>()?;
+        let shares: Vec<Share> = rows.iter().map(share_row).collect::<Result<_>>()?;
         Ok(shares.into_iter().filter(|s| grantees.contains(&s.grantee)).collect())
     }
 }

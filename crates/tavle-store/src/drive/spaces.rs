@@ -1,27 +1,16 @@
 //! Spaces (drives): whose they are, their root folder, quota and usage.
 
+use tavle_core::drive::Space;
+
 use std::ops::DerefMut;
 
 use sqlx::AnyConnection;
 use tavle_core::drive::SpaceKind;
-use tavle_core::{NodeId, SpaceId, TenantId};
+use tavle_core::{SpaceId, TenantId};
 
-use super::nodes::NodeRow;
 use crate::row::{id, int, opt_int, placeholders, text};
 use crate::{Db, Result, StoreError};
-
-/// A space as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpaceRow {
-    pub id: SpaceId,
-    pub tenant_id: TenantId,
-    pub kind: SpaceKind,
-    pub root_id: NodeId,
-    /// `None`: the default for its kind.
-    pub quota_bytes: Option<i64>,
-    pub used_bytes: i64,
-    pub created_at: i64,
-}
+use tavle_core::drive::Node;
 
 const SPACE_COLS: &str = "id, tenant_id, kind, owner_id, school_id, root_id, quota_bytes, used_bytes, created_at";
 
@@ -33,14 +22,14 @@ fn owner_columns(kind: &SpaceKind) -> (String, String) {
     }
 }
 
-fn space_row(r: &sqlx::any::AnyRow) -> Result<SpaceRow> {
+fn space_row(r: &sqlx::any::AnyRow) -> Result<Space> {
     let kind = match text(r, "kind")?.as_str() {
         "personal" => SpaceKind::Personal(id(r, "owner_id")?),
         "group" => SpaceKind::Group { group: id(r, "owner_id")?, school: id(r, "school_id")? },
         "staff" => SpaceKind::Staff(id(r, "owner_id")?),
         other => return Err(StoreError::Corrupt(format!("unknown space kind {other:?}"))),
     };
-    Ok(SpaceRow {
+    Ok(Space {
         id: id(r, "id")?,
         tenant_id: id(r, "tenant_id")?,
         kind,
@@ -52,7 +41,7 @@ fn space_row(r: &sqlx::any::AnyRow) -> Result<SpaceRow> {
 }
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
-    pub async fn space(&mut self, tenant: TenantId, space: SpaceId) -> Result<Option<SpaceRow>> {
+    pub async fn space(&mut self, tenant: TenantId, space: SpaceId) -> Result<Option<Space>> {
         let row = sqlx::query(&format!("SELECT {SPACE_COLS} FROM space WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(space.to_string())
@@ -62,7 +51,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// The spaces of these owners (people, groups, schools) that exist so far.
-    pub async fn spaces_of(&mut self, tenant: TenantId, kinds: &[SpaceKind]) -> Result<Vec<SpaceRow>> {
+    pub async fn spaces_of(&mut self, tenant: TenantId, kinds: &[SpaceKind]) -> Result<Vec<Space>> {
         if kinds.is_empty() {
             return Ok(vec![]);
         }
@@ -76,13 +65,13 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             q = q.bind(owner_columns(k).0);
         }
         let rows = q.fetch_all(self.c()).await?;
-        let spaces: Vec<SpaceRow> = rows.iter().map(space_row).collect::<Result<_>>()?;
+        let spaces: Vec<Space> = rows.iter().map(space_row).collect::<Result<_>>()?;
         Ok(spaces.into_iter().filter(|s| kinds.contains(&s.kind)).collect())
     }
 
     /// Creates a space with its root folder. A space that exists already (created by another
     /// request at the same moment) is a `Conflict`.
-    pub async fn insert_space(&mut self, space: &SpaceRow, root: &NodeRow) -> Result<()> {
+    pub async fn insert_space(&mut self, space: &Space, root: &Node) -> Result<()> {
         let (owner, school) = owner_columns(&space.kind);
         sqlx::query(
             "INSERT INTO space (id, tenant_id, kind, owner_id, school_id, root_id, quota_bytes, used_bytes, created_at) \

@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 
 use sqlx::{AnyConnection, Connection, Executor, Row};
+use tavle_core::assignments::Assignment;
 use tavle_core::assignments::{Audience, Mode};
-use tavle_store::assignments::AssignmentRow;
 use tavle_store::tenant_tables::{
     instance_table, is_referenced, tenant_table, Check, Reference, TenantTable, Watch, INSTANCE_TABLES, TENANT_TABLES,
 };
@@ -307,7 +307,7 @@ async fn an_upsert_does_not_reach_into_another_tenant() {
         write_graph(&mut conn, B, &HashSet::new()).await;
         let p = |tenant: &str, table: &str| row_id(tenant, table, false);
         // Tenant b writes an assignment of its own under the id of tenant a's assignment.
-        let row = AssignmentRow {
+        let row = Assignment {
             id: p(A, "assignment").parse().unwrap(),
             tenant_id: uuid(B).parse().unwrap(),
             school_id: p(B, "school").parse().unwrap(),
@@ -336,7 +336,7 @@ async fn an_upsert_does_not_reach_into_another_tenant() {
             .get("title");
         assert_eq!(title, "Stil", "tenant a's assignment was changed by tenant b");
         // Within its own tenant the upsert still replaces.
-        let own = AssignmentRow {
+        let own = Assignment {
             tenant_id: uuid(A).parse().unwrap(),
             school_id: p(A, "school").parse().unwrap(),
             group_id: p(A, "grp").parse().unwrap(),
