@@ -1,7 +1,9 @@
 //! WebDAV against the real server: the `litmus` suites (Debian's package) on both database
 //! backends, the refusals (no or wrong credentials, someone else's files, `Depth: infinity`,
 //! DTDs, oversized XML, foreign destinations), the ownCloud properties and headers the sync
-//! clients read, an upload cut off mid-way, and locks shared by two nodes.
+//! clients read, an upload cut off mid-way, an upload whose folder goes away while its bytes
+//! come (the access decided when the path was walked is carried, not made again), and locks
+//! shared by two nodes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -217,6 +219,57 @@ async fn an_upload_cut_off_leaves_nothing() {
     let (_, listing) = api.get(&format!("/api/v1/drive/nodes/{root}/children")).await;
     assert_eq!(listing["children"].as_array().unwrap().len(), 0, "{listing}");
     assert_eq!(spaces[0]["used_bytes"], 0);
+    server.stop().await;
+}
+
+/// A PUT walks its path once and carries the folder it reached to the recorded batch, which
+/// does not decide access again: it checks only that the folder is still there, in the same
+/// drive. Here the folder is deleted between the walk and the bytes: nothing is kept. And a
+/// folder reached by one person is no key for another.
+#[tokio::test]
+async fn an_upload_whose_folder_went_away_keeps_nothing() {
+    let server = TestServer::start().await;
+    let (api, secret, _) = app_password(&server, "laerer1").await;
+    let client = reqwest::Client::new();
+    let url = dav_url(&server, "laerer1");
+    let mkcol = client.request(method("MKCOL"), format!("{url}Noter")).basic_auth("laerer1", Some(&secret));
+    assert_eq!(mkcol.send().await.unwrap().status(), StatusCode::CREATED);
+
+    let app = server.app();
+    let meta = tavle_app::audit::RequestMeta { source: "127.0.0.1".into(), user_agent: "test".into(), device: None };
+    let session = app.sessions().authenticate_basic("laerer1", &secret, &meta).await.unwrap();
+    let space = app.drive().personal_space(&session).await.unwrap();
+    let walked = app.access().walk(&session, &space, None, &["Noter".to_string()]).await.unwrap();
+    assert_eq!(walked.len(), 2, "the root and the folder");
+    let folder = walked[1].clone();
+    assert_eq!(folder.node().name, "Noter");
+    let deeper = ["Noter".to_string(), "Ingen".to_string(), "x.txt".to_string()];
+    let missing = app.access().walk(&session, &space, None, &deeper).await.unwrap();
+    assert_eq!(missing.len(), 2, "a walk stops at the first name that is not there");
+
+    // Someone else's session cannot use the folder laerer1 reached.
+    let (_, other_secret, _) = app_password(&server, "laerer2").await;
+    let other = app.sessions().authenticate_basic("laerer2", &other_secret, &meta).await.unwrap();
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"hej"))]);
+    let cond = tavle_app::drive::Conditions::default();
+    let refused = app.drive().upload_to(&other, &folder, "lån.txt", body, &cond, None).await;
+    assert!(matches!(refused, Err(tavle_app::AppError::Forbidden)), "{refused:?}");
+
+    // The folder goes to the trash after the walk, before the bytes are recorded.
+    let delete = client.request(Method::DELETE, format!("{url}Noter")).basic_auth("laerer1", Some(&secret));
+    assert_eq!(delete.send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 4096]))]);
+    let late = app.drive().upload_to(&session, &folder, "sent.txt", body, &cond, None).await;
+    assert!(matches!(late, Err(tavle_app::AppError::NotFound(_))), "{late:?}");
+
+    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
+    assert_eq!(spaces[0]["used_bytes"], 0, "nothing was charged: {spaces}");
+    // Back from the trash, the folder holds nothing.
+    let id = folder.node().id.0.simple().to_string();
+    let (status, body) = api.call(Method::POST, &format!("/api/v1/drive/trash/{id}/restore"), None).await;
+    assert!(status.is_success(), "{status} {body}");
+    let (_, listing) = api.get(&format!("/api/v1/drive/nodes/{id}/children")).await;
+    assert_eq!(listing["children"].as_array().map(Vec::len), Some(0), "{listing}");
     server.stop().await;
 }
 

@@ -8,15 +8,17 @@ mod exams;
 
 use std::sync::Arc;
 
+use tavle_core::drive::name_key;
 use tavle_core::drive::{Access, NodeKind, ShareGrant, SpaceFacts, SpaceKind};
 use tavle_core::drive::{Node, Space};
 use tavle_core::policy::{may_set_quota, shared_access, space_access, Actor};
-use tavle_core::{NodeId, SpaceId, TenantId};
+use tavle_core::{NodeId, PersonId, SpaceId, TenantId};
 use tavle_store::StoreError;
 
 pub use exams::MAX_EXTRA_SECS;
 pub(crate) use exams::{slot, window};
 
+use crate::caller::Session;
 use crate::content::{new_folder, Content};
 use crate::error::{AppError, AppResult};
 use crate::{Base, Conflict};
@@ -71,22 +73,76 @@ impl SpaceView {
     }
 }
 
-/// A node the caller may reach, with its space, the path from the root and their access.
+/// A node the caller may reach: its space, the path from the root to it and the access the
+/// policy gave. Only access control makes one (its fields are private), for one person, so a
+/// `Reached` passed back in is a decision that was made, not one a caller wrote: WebDAV walks
+/// a path once and hands the folder it reached to the upload, which decides nothing again.
 #[derive(Clone, Debug)]
-pub(crate) struct Reached {
-    pub space: Space,
+pub struct Reached {
+    /// Whose decision it is.
+    person: PersonId,
+    space: Space,
     /// Root first, the node itself last.
-    pub path: Vec<Node>,
+    path: Vec<Node>,
     /// What the caller may do here: from the space, or from shares, whichever is more.
-    pub access: Access,
+    access: Access,
     /// What the space alone gives (sharing a node needs `Edit` here, not through a share).
-    pub space_access: Access,
+    space_access: Access,
 }
 
 impl Reached {
     pub fn node(&self) -> &Node {
         // A path always holds at least the node itself (see `AccessControl::reach`).
         &self.path[self.path.len() - 1]
+    }
+
+    /// The drive it is in.
+    pub fn space(&self) -> &Space {
+        &self.space
+    }
+
+    /// Root first, the node itself last.
+    pub fn path(&self) -> &[Node] {
+        &self.path
+    }
+
+    /// What the caller may do here: from the space, or from shares, whichever is more.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// What the space alone gives.
+    pub fn space_access(&self) -> Access {
+        self.space_access
+    }
+
+    /// The node and the path to it, for a view.
+    pub(crate) fn into_path(self) -> (Vec<Node>, Access) {
+        (self.path, self.access)
+    }
+
+    /// A live child of this folder, reached with the same access (a folder listing's
+    /// entries); `None` for a node that is not one.
+    pub fn below(&self, child: Node) -> Option<Reached> {
+        let ok = child.parent_id == Some(self.node().id)
+            && child.space_id == self.space.id
+            && child.tenant_id == self.space.tenant_id
+            && child.trashed_at.is_none()
+            && self.node().trashed_at.is_none();
+        ok.then(|| {
+            let mut r = self.clone();
+            r.path.push(child);
+            r
+        })
+    }
+
+    /// Refuses a decision made for someone other than `a`.
+    pub(crate) fn require_for(&self, a: &Actor) -> AppResult<()> {
+        if self.person == a.person_id && self.space.tenant_id == a.tenant_id {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn require(&self, need: Access) -> AppResult<()> {
@@ -121,7 +177,7 @@ impl AccessControl {
         in_trash: bool,
     ) -> AppResult<Reached>
     where
-        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         let tenant: TenantId = actor.tenant_id;
         let path = db.path_to(tenant, node).await?;
@@ -150,7 +206,59 @@ impl AccessControl {
         if !ok {
             return Err(AppError::NotFound("file or folder"));
         }
-        Ok(Reached { space, path, access, space_access: from_space })
+        Ok(Reached { person: actor.person_id, space, path, access, space_access: from_space })
+    }
+
+    /// Walks `segments` down from `from` (or from the drive's root) in a drive whose access
+    /// was decided (`space`): what is reached at each step, shorter than `segments` (plus the
+    /// root) when a name is missing. Only live nodes are walked through, so each one is
+    /// reached with the drive's access; nothing else is decided on the way.
+    pub async fn walk(
+        &self,
+        s: &Session,
+        space: &SpaceView,
+        from: Option<&Reached>,
+        segments: &[String],
+    ) -> AppResult<Vec<Reached>> {
+        let a = &s.actor;
+        if space.access() == Access::None {
+            return Err(AppError::NotFound("drive"));
+        }
+        let tenant = a.tenant_id;
+        let start = match from {
+            Some(r) if r.space.id == space.space().id && r.person == a.person_id => r.clone(),
+            Some(_) => return Err(AppError::NotFound("file or folder")),
+            None => {
+                let root = self.store.read().await?.node(tenant, space.space().root_id).await?;
+                let root = root.ok_or(AppError::NotFound("drive"))?;
+                Reached {
+                    person: a.person_id,
+                    space: space.space().clone(),
+                    path: vec![root],
+                    access: space.access(),
+                    space_access: space.access(),
+                }
+            }
+        };
+        let mut out = Vec::with_capacity(segments.len() + 1);
+        let mut here = start;
+        if from.is_none() {
+            out.push(here.clone());
+        }
+        if segments.is_empty() {
+            return Ok(out);
+        }
+        let mut conn = self.store.read().await?;
+        for seg in segments {
+            match conn.child(tenant, here.node().id, &name_key(seg)).await? {
+                Some(n) => {
+                    here.path.push(n);
+                    out.push(here.clone());
+                }
+                None => break,
+            }
+        }
+        Ok(out)
     }
 
     /// The actor's own drive, created on first use.
@@ -203,7 +311,7 @@ impl AccessControl {
         space: &Space,
     ) -> AppResult<bool>
     where
-        C: std::ops::DerefMut<Target = tavle_store::AnyConnection> + Send,
+        C: tavle_store::DbHandle,
     {
         if a.staff.is_empty() {
             return Ok(false);

@@ -3,8 +3,8 @@
 //! every Tavle node agrees on them.
 
 use tavle_core::dav::{DeadProperty, Lock};
+use tavle_core::drive::Access;
 use tavle_core::drive::Node;
-use tavle_core::drive::{name_key, Access};
 use tavle_core::policy::{may_use_lock, LockUse};
 use tavle_core::PersonId;
 use tavle_store::Tx;
@@ -22,27 +22,6 @@ pub enum PropertyChange {
 }
 
 impl Drive {
-    /// The live node at `segments` below the space's root (the root itself for none), or
-    /// `None` when nothing is there.
-    pub async fn lookup(&self, s: &Session, space: &SpaceView, segments: &[String]) -> AppResult<Option<Node>> {
-        if space.access() == Access::None {
-            return Err(AppError::NotFound("drive"));
-        }
-        let tenant = s.actor.tenant_id;
-        let mut conn = self.store.read().await?;
-        let mut node = match conn.node(tenant, space.space().root_id).await? {
-            Some(n) => n,
-            None => return Ok(None),
-        };
-        for seg in segments {
-            match conn.child(tenant, node.id, &name_key(seg)).await? {
-                Some(n) => node = n,
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(node))
-    }
-
     /// The properties set on a node, or on every child of a folder.
     pub async fn dav_properties(&self, s: &Session, node: &Node, children: bool) -> AppResult<Vec<DeadProperty>> {
         let mut conn = self.store.read().await?;

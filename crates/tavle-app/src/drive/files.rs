@@ -26,10 +26,13 @@ pub struct NodeView {
 }
 
 impl From<Reached> for NodeView {
-    fn from(mut r: Reached) -> Self {
+    fn from(r: Reached) -> Self {
+        let root = r.space().root_id;
+        let space = r.space().clone();
+        let (mut path, access) = r.into_path();
         // `Reached` always holds its node; the fallback only keeps the conversion total.
-        let node = r.path.pop().unwrap_or_else(|| new_folder(&r.space, r.space.root_id, None, String::new(), None, 0));
-        NodeView { node, path: r.path, access: r.access }
+        let node = path.pop().unwrap_or_else(|| new_folder(&space, root, None, String::new(), None, 0));
+        NodeView { node, path, access }
     }
 }
 
@@ -90,7 +93,7 @@ impl Drive {
         let r = self.access.reach(&mut conn, &s.actor, folder, false).await?;
         r.require_folder()?;
         let children = self.listing(&mut conn, r.node()).await?;
-        let kinds = if with_shares && r.space_access >= Access::Edit {
+        let kinds = if with_shares && r.space_access() >= Access::Edit {
             conn.share_kinds_in_folder(s.actor.tenant_id, folder, self.clock.now().millis()).await?
         } else {
             Vec::new()
@@ -103,7 +106,7 @@ impl Drive {
     pub async fn share_kinds(&self, s: &Session, node: NodeId) -> AppResult<Vec<(NodeId, String)>> {
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, &s.actor, node, false).await?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Ok(Vec::new());
         }
         Ok(conn.share_kinds_in_folder(s.actor.tenant_id, node, self.clock.now().millis()).await?)
@@ -137,7 +140,7 @@ impl Drive {
         if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
             return Err(exists(&name));
         }
-        let node = new_folder(&p.space, NodeId::new(), Some(parent), name, Some(a.person_id), now);
+        let node = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now);
         tx.insert_node(&node).await.map_err(|e| conflict(e, &node.name))?;
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
         tx.commit().await?;
@@ -162,19 +165,19 @@ impl Drive {
         }
         check_if_match(&moved, if_match)?;
         let dst = self.destination(&mut tx, a, to).await?;
-        if dst.path.iter().any(|n| n.id == node) {
+        if dst.path().iter().any(|n| n.id == node) {
             return Err(Conflict::IntoItself.into());
         }
         let name = file_name(to.name.as_deref().unwrap_or(&moved.name))?;
         self.clear_destination(&mut tx, a, to, &name, Some(node)).await?;
         let old_parent = moved.parent_id;
-        if dst.space.id != src.space.id {
+        if dst.space().id != src.space().id {
             let subtree = tx.subtree(a.tenant_id, node).await?;
             let bytes = file_bytes(&subtree);
-            self.content.charge(&mut tx, &dst.space, bytes).await?;
-            tx.add_used(a.tenant_id, src.space.id, -bytes).await?;
-            tx.move_subtree_to_space(a.tenant_id, node, dst.space.id).await?;
-            moved.space_id = dst.space.id;
+            self.content.charge(&mut tx, dst.space(), bytes).await?;
+            tx.add_used(a.tenant_id, src.space().id, -bytes).await?;
+            tx.move_subtree_to_space(a.tenant_id, node, dst.space().id).await?;
+            moved.space_id = dst.space().id;
         }
         moved.parent_id = Some(to.parent);
         moved.name = name;
@@ -198,7 +201,7 @@ impl Drive {
         let src = self.access.reach(&mut tx, a, node, false).await?;
         src.require(Access::View)?;
         let dst = self.destination(&mut tx, a, to).await?;
-        if dst.path.iter().any(|n| n.id == node) {
+        if dst.path().iter().any(|n| n.id == node) {
             return Err(Conflict::IntoItself.into());
         }
         let name = file_name(to.name.as_deref().unwrap_or(&src.node().name))?;
@@ -218,7 +221,7 @@ impl Drive {
             };
             let copy = Node {
                 id: NodeId::new(),
-                space_id: dst.space.id,
+                space_id: dst.space().id,
                 parent_id: parent,
                 name: if n.id == node { name.clone() } else { n.name.clone() },
                 etag: new_etag(),
@@ -232,7 +235,7 @@ impl Drive {
             ids.insert(n.id, copy.id);
             copies.push(copy);
         }
-        self.content.charge(&mut tx, &dst.space, file_bytes(&copies)).await?;
+        self.content.charge(&mut tx, dst.space(), file_bytes(&copies)).await?;
         for c in &copies {
             tx.insert_node(c).await.map_err(|e| conflict(e, &c.name))?;
         }

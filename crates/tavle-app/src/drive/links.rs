@@ -130,7 +130,7 @@ impl Drive {
             // What the caller may not see is "not found", before anything else is said.
             let mut conn = self.store.read().await?;
             let r = self.access.reach(&mut conn, a, node, false).await?;
-            if r.space_access < Access::Edit || !may_make_links(a) {
+            if r.space_access() < Access::Edit || !may_make_links(a) {
                 return Err(AppError::Forbidden);
             }
         }
@@ -169,7 +169,7 @@ impl Drive {
         };
         let mut tx = self.store.write().await?;
         let r = self.access.reach(&mut tx, a, node, false).await?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Err(AppError::Forbidden);
         }
         if settings.kind == LinkKind::Upload {
@@ -199,7 +199,7 @@ impl Drive {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, a, node, false).await?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Err(AppError::Forbidden);
         }
         Ok(conn.links_on(a.tenant_id, node).await?)
@@ -211,7 +211,7 @@ impl Drive {
         let mut tx = self.store.write().await?;
         let row = tx.link(a.tenant_id, link).await?.ok_or(AppError::NotFound("link"))?;
         let r = self.access.reach(&mut tx, a, row.node_id, false).await.map_err(|_| AppError::NotFound("link"))?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Err(AppError::NotFound("link"));
         }
         tx.delete_link(a.tenant_id, link).await?;
@@ -255,8 +255,8 @@ impl Drive {
         }
         let target = node.unwrap_or(link.node_id);
         let reached = self.access.reach(conn, &owner, target, false).await.map_err(|_| AppError::NotFound("link"))?;
-        let below_link = reached.path.iter().any(|n| n.id == link.node_id);
-        if reached.space_access < Access::Edit || !below_link {
+        let below_link = reached.path().iter().any(|n| n.id == link.node_id);
+        if reached.space_access() < Access::Edit || !below_link {
             return Err(AppError::NotFound("file or folder"));
         }
         Ok(Checked { link, owner, owner_name: person.display_name, reached })
@@ -335,8 +335,8 @@ impl Drive {
         let folder = c.reached.node().clone();
         let children = self.listing(&mut conn, &folder).await?;
         drop(conn);
-        let start = c.reached.path.iter().position(|n| n.id == c.link.node_id).unwrap_or(0);
-        let path = c.reached.path[start..].to_vec();
+        let start = c.reached.path().iter().position(|n| n.id == c.link.node_id).unwrap_or(0);
+        let path = c.reached.path()[start..].to_vec();
         let opened = OpenedLink { link: c.link, owner_name: c.owner_name, node: Some(folder) };
         Ok(LinkFolder { opened, path, children })
     }

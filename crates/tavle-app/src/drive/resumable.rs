@@ -85,7 +85,7 @@ impl Drive {
             r.require_folder()?;
             folder_id = Some(folder);
             name = Some(file_name(n)?);
-            r.space
+            r.space().clone()
         } else {
             self.personal_space(s).await?.space().clone()
         };
@@ -308,7 +308,7 @@ impl Drive {
         match session.folder_id {
             Some(folder) => {
                 let mut conn = self.store.read().await?;
-                Ok(self.access.reach(&mut conn, &s.actor, folder, false).await?.space)
+                Ok(self.access.reach(&mut conn, &s.actor, folder, false).await?.space().clone())
             }
             None => Ok(self.personal_space(s).await?.space().clone()),
         }

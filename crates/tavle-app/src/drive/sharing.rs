@@ -56,7 +56,7 @@ impl Drive {
         self.access.exams_allow_sharing(a).await?;
         let mut tx = self.store.write().await?;
         let r = self.access.reach(&mut tx, a, node, false).await?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Err(AppError::Forbidden);
         }
         // The grantee must be someone (or a group, a school) the caller may see.
@@ -114,7 +114,7 @@ impl Drive {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, a, node, false).await?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Err(AppError::Forbidden);
         }
         Ok(conn.shares_on(a.tenant_id, &[node], self.clock.now().millis()).await?)
@@ -143,7 +143,7 @@ impl Drive {
         let mut tx = self.store.write().await?;
         let row = tx.share(a.tenant_id, share).await?.ok_or(AppError::NotFound("share"))?;
         let r = self.access.reach(&mut tx, a, row.node_id, false).await.map_err(|_| AppError::NotFound("share"))?;
-        if r.space_access < Access::Edit {
+        if r.space_access() < Access::Edit {
             return Err(AppError::NotFound("share"));
         }
         tx.delete_share(a.tenant_id, share).await?;
@@ -174,7 +174,7 @@ impl Drive {
             }
             // In the trash, or no longer reachable: not shown.
             let Ok(r) = self.access.reach(&mut conn, a, share.node_id, false).await else { continue };
-            if r.space_access > Access::None {
+            if r.space_access() > Access::None {
                 continue;
             }
             let shared_by =

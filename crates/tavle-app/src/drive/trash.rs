@@ -47,11 +47,11 @@ impl Drive {
         let r = self.access.reach(&mut tx, a, node, true).await?;
         r.require(Access::Edit)?;
         let mut n = r.node().clone();
-        let above = &r.path[..r.path.len() - 1];
+        let above = &r.path()[..r.path().len() - 1];
         let parent = match n.parent_id {
             Some(p) if above.iter().all(|f| f.trashed_at.is_none()) => p,
             // The folder it was in is in the trash too (or gone): restore at the top.
-            _ => r.space.root_id,
+            _ => r.space().root_id,
         };
         let mut name = n.name.clone();
         let mut i = 2;
@@ -78,7 +78,7 @@ impl Drive {
         r.require(Access::Edit)?;
         let bytes = file_bytes(&tx.subtree(a.tenant_id, node).await?);
         tx.delete_subtree(a.tenant_id, node).await?;
-        tx.add_used(a.tenant_id, r.space.id, -bytes).await?;
+        tx.add_used(a.tenant_id, r.space().id, -bytes).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -130,7 +130,7 @@ impl Drive {
         let v = tx.version(a.tenant_id, version).await?.filter(|v| v.node_id == node);
         let v = v.ok_or(AppError::NotFound("version"))?;
         let mut file = r.node().clone();
-        self.content.charge(&mut tx, &r.space, v.size - file.size).await?;
+        self.content.charge(&mut tx, r.space(), v.size - file.size).await?;
         self.keep_version(&mut tx, &file, now).await?;
         tx.delete_version(a.tenant_id, v.id).await?;
         file.blob_id = Some(v.blob_id);

@@ -53,7 +53,8 @@ fn check(existing: Option<&Node>, cond: &Conditions) -> AppResult<()> {
 /// One upload waiting to be recorded (in a batch, `crate::batch`).
 pub(crate) struct UploadJob {
     actor: Actor,
-    parent: NodeId,
+    /// The folder, as the caller reached it before the bytes came (the access decision).
+    parent: Reached,
     name: String,
     written: Written,
     cond: Conditions,
@@ -86,37 +87,64 @@ impl Drive {
         S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
         E: std::fmt::Display,
     {
+        let p = self.access.reach(&mut self.store.read().await?, &s.actor, parent, false).await?;
+        self.upload_to(s, &p, name, body, cond, mtime).await
+    }
+
+    /// [`Drive::upload`] into a folder the caller has reached already (WebDAV walked its
+    /// path): the access decision is the one made then, so the request goes down the layers
+    /// once — the folder's access, the bytes into the blob store, one recorded batch.
+    pub async fn upload_to<S, E>(
+        &self,
+        s: &Session,
+        parent: &Reached,
+        name: &str,
+        body: S,
+        cond: &Conditions,
+        mtime: Option<i64>,
+    ) -> AppResult<Upload>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
         let a = &s.actor;
+        parent.require_for(a)?;
+        parent.require(Access::Edit)?;
+        parent.require_folder()?;
         let name = file_name(name)?;
         // Refuse early what would be refused after the upload anyway.
-        let limit = {
-            let mut conn = self.store.read().await?;
-            let p = self.access.reach(&mut conn, a, parent, false).await?;
-            p.require(Access::Edit)?;
-            p.require_folder()?;
-            let existing = conn.child(a.tenant_id, parent, &name_key(&name)).await?;
-            check(existing.as_ref(), cond)?;
-            let replaced = existing.filter(|_| !cond.keep_both).map_or(0, |e| e.size);
-            let free = self.content.quota_of(&p.space) - p.space.used_bytes + replaced;
-            u64::try_from(free).unwrap_or(0)
-        };
+        let existing = self.store.read().await?.child(a.tenant_id, parent.node().id, &name_key(&name)).await?;
+        check(existing.as_ref(), cond)?;
+        let replaced = existing.filter(|_| !cond.keep_both).map_or(0, |e| e.size);
+        let space = parent.space();
+        let limit = u64::try_from(self.content.quota_of(space) - space.used_bytes + replaced).unwrap_or(0);
         let Some(written) = self.content.intake(a.tenant_id, body, limit).await? else {
-            return Err(self.quota_error(a, parent).await);
+            return Err(self.quota_error(parent).await);
         };
-        let recorded = self.record_upload(a, parent, &name, &written, cond, mtime).await;
+        let job = UploadJob {
+            actor: a.clone(),
+            parent: parent.clone(),
+            name,
+            written: written.clone(),
+            cond: cond.clone(),
+            mtime,
+        };
+        let recorded = self.record_upload(job).await;
         self.content.settle(&written, recorded.as_ref().ok().map(|(_, kept)| *kept)).await;
         recorded.map(|(upload, _)| upload)
     }
 
-    async fn quota_error(&self, a: &Actor, parent: NodeId) -> AppError {
-        let reached = async {
-            let mut conn = self.store.read().await?;
-            self.access.reach(&mut conn, a, parent, false).await
+    /// The refusal of an upload that outgrew the room left in its drive, with the drive's
+    /// numbers as they are now.
+    async fn quota_error(&self, parent: &Reached) -> AppError {
+        let space = parent.space();
+        let now = async { Ok::<_, AppError>(self.store.read().await?.space(space.tenant_id, space.id).await?) };
+        let used = match now.await {
+            Ok(Some(current)) => current.used_bytes,
+            Ok(None) => space.used_bytes,
+            Err(e) => return e,
         };
-        match reached.await {
-            Ok(p) => AppError::QuotaExceeded { quota: self.content.quota_of(&p.space), used: p.space.used_bytes },
-            Err(e) => e,
-        }
+        AppError::QuotaExceeded { quota: self.content.quota_of(space), used }
     }
 
     /// Records a written blob as the file's contents. Returns the upload and the blob that
@@ -126,35 +154,23 @@ impl Drive {
     /// the next transaction (group commit): one durable commit, one fsync, for all of them,
     /// each in its own savepoint so one refused upload does not undo the others. Each is
     /// answered only after the commit that holds it.
-    async fn record_upload(
-        &self,
-        a: &Actor,
-        parent: NodeId,
-        name: &str,
-        written: &Written,
-        cond: &Conditions,
-        mtime: Option<i64>,
-    ) -> AppResult<(Upload, BlobId)> {
-        let job = UploadJob {
-            actor: a.clone(),
-            parent,
-            name: name.to_string(),
-            written: written.clone(),
-            cond: cond.clone(),
-            mtime,
-        };
+    async fn record_upload(&self, job: UploadJob) -> AppResult<(Upload, BlobId)> {
         crate::batch::Batcher::submit(self, job).await
     }
 
     /// Records one upload inside the batch's transaction.
     async fn record_in(&self, tx: &mut Tx, job: &UploadJob) -> AppResult<(Upload, BlobId)> {
-        let UploadJob { actor: a, parent, name, written, cond, mtime } = job;
-        let (parent, mtime) = (*parent, *mtime);
+        let UploadJob { actor: a, parent: p, name, written, cond, mtime } = job;
+        let (parent, mtime) = (p.node().id, *mtime);
         let now = self.clock.now().millis();
         let size = i64::try_from(written.size).map_err(|_| AppError::Internal("upload size".into()))?;
-        let p = self.access.reach(tx, a, parent, false).await?;
-        p.require(Access::Edit)?;
-        p.require_folder()?;
+        // The folder the caller reached is still there, in the same drive (it may have been
+        // deleted or moved to another drive while the bytes came). What was decided about it
+        // stands: an upload begun before its folder was shared away is finished.
+        let still = tx.node(a.tenant_id, parent).await?;
+        if !still.is_some_and(|n| n.trashed_at.is_none() && n.space_id == p.space().id) {
+            return Err(AppError::NotFound("file or folder"));
+        }
         let mut existing = tx.child(a.tenant_id, parent, &name_key(name)).await?;
         check(existing.as_ref(), cond)?;
         let mut name = name.clone();
@@ -171,7 +187,7 @@ impl Drive {
         let modified_at = mtime.unwrap_or(now);
         let (node, created) = match existing {
             Some(mut file) => {
-                self.content.charge(tx, &p.space, size - file.size).await?;
+                self.content.charge(tx, p.space(), size - file.size).await?;
                 if file.sha256.as_deref() != Some(blob.sha256.as_str()) {
                     self.keep_version(tx, &file, now).await?;
                 }
@@ -185,11 +201,11 @@ impl Drive {
                 (file, false)
             }
             None => {
-                self.content.charge(tx, &p.space, size).await?;
+                self.content.charge(tx, p.space(), size).await?;
                 let file = Node {
                     id: NodeId::new(),
                     tenant_id: a.tenant_id,
-                    space_id: p.space.id,
+                    space_id: p.space().id,
                     parent_id: Some(parent),
                     name: name.to_string(),
                     kind: NodeKind::File,
@@ -248,7 +264,7 @@ impl Drive {
     /// Records the read of a file in another person's own drive (through a share, later a
     /// link); files in class, team and staff drives belong to the group, not to a person.
     pub(crate) async fn audit_read(&self, a: &Actor, r: &Reached, action: &str, meta: &RequestMeta) -> AppResult<()> {
-        if let SpaceKind::Personal(owner) = r.space.kind {
+        if let SpaceKind::Personal(owner) = r.space().kind {
             if owner != a.person_id {
                 let mut tx = self.store.write().await?;
                 let detail = json!({ "owner": owner.to_string(), "name": r.node().name });

@@ -155,7 +155,8 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
             let mtime = crate::api::files::client_mtime(&parts.headers);
             let result = async {
                 let space = app.drive().personal_space(&session).await?;
-                let folder = app.drive().lookup(&session, &space, &segs).await?.ok_or(AppError::NotFound("folder"))?;
+                let walked = app.access().walk(&session, &space, None, &segs).await?;
+                let folder = walked.get(segs.len()).map(|r| r.node().clone()).ok_or(AppError::NotFound("folder"))?;
                 let s = app.drive().upload_session(&session, Protocol::Nextcloud, &transfer).await?;
                 let expected_total = total_length(&parts.headers);
                 let finish = Finish { folder: folder.id, name: &name, cond: &cond, mtime, expected_total };

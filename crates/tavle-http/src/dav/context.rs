@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::{self, StatusCode};
 use dav_server::davpath::DavPath;
 use dav_server::fs::{DavMetaData, FsError, FsResult};
+use tavle_app::access::Reached;
 use tavle_app::audit::RequestMeta;
 use tavle_app::auth::Session;
 use tavle_app::drive::{Destination, SpaceView};
@@ -92,7 +93,7 @@ pub(crate) struct Context {
     /// Whether a COPY or MOVE may replace what is at its destination.
     pub overwrite: bool,
     /// Nodes by path key, for this request only.
-    pub(super) cache: Mutex<HashMap<String, Option<Node>>>,
+    pub(super) cache: Mutex<HashMap<String, Option<Reached>>>,
     /// Properties of nodes listed in this request.
     pub(super) props: Mutex<HashMap<NodeId, Vec<tavle_core::dav::DeadProperty>>>,
     /// The file a PUT wrote or the folder a MKCOL made, for the answer's `OC-FileId` and
@@ -208,23 +209,54 @@ impl Context {
 
     /// The node at `segs`, or `NotFound`.
     pub async fn resolve(&self, segs: &[String]) -> FsResult<Node> {
+        Ok(self.reach(segs).await?.node().clone())
+    }
+
+    /// The node at `segs` as access control reached it, or `NotFound`. The path is walked
+    /// once per request: every folder on the way is kept, so the parent of a file the
+    /// request then writes, or a sibling it names, costs nothing more.
+    pub async fn reach(&self, segs: &[String]) -> FsResult<Reached> {
         let key = path_key(segs);
-        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        let cached = |k: &str| self.cache.lock().ok().and_then(|c| c.get(k).cloned());
+        if let Some(hit) = cached(&key) {
             return hit.ok_or(FsError::NotFound);
         }
-        let found = self.app.drive().lookup(&self.session, &self.space, segs).await.map_err(|e| self.fail(e))?;
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(key, found.clone());
+        // Walk on from the deepest folder on the way that was reached already.
+        let mut from = None;
+        for k in (0..segs.len()).rev() {
+            match cached(&path_key(&segs[..k])) {
+                Some(Some(r)) => {
+                    from = Some((k, r));
+                    break;
+                }
+                Some(None) => return Err(FsError::NotFound),
+                None => {}
+            }
         }
-        found.ok_or(FsError::NotFound)
+        let (first, walked) = match &from {
+            Some((k, r)) => (k + 1, self.app.access().walk(&self.session, &self.space, Some(r), &segs[*k..]).await),
+            None => (0, self.app.access().walk(&self.session, &self.space, None, segs).await),
+        };
+        let walked = walked.map_err(|e| self.fail(e))?;
+        let missing = first + walked.len();
+        if let Ok(mut c) = self.cache.lock() {
+            for (i, r) in walked.into_iter().enumerate() {
+                c.insert(path_key(&segs[..first + i]), Some(r));
+            }
+            if missing <= segs.len() {
+                // The first name that is not there.
+                c.insert(path_key(&segs[..missing]), None);
+            }
+        }
+        cached(&key).flatten().ok_or(FsError::NotFound)
     }
 
     /// The folder a path's last segment would be created in, and that name.
-    pub(super) async fn parent_and_name(&self, path: &DavPath) -> FsResult<(Node, String)> {
+    pub(super) async fn parent_and_name(&self, path: &DavPath) -> FsResult<(Reached, String)> {
         let mut segs = segments(path)?;
         let name = segs.pop().ok_or(FsError::Forbidden)?;
-        let parent = self.resolve(&segs).await?;
-        if parent.kind != NodeKind::Folder {
+        let parent = self.reach(&segs).await?;
+        if parent.node().kind != NodeKind::Folder {
             return Err(FsError::NotFound);
         }
         Ok((parent, name))
@@ -238,7 +270,7 @@ impl Context {
         let node = self.resolve(&segments(from)?).await?;
         let (parent, name) = self.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
         self.forget();
-        Ok((node, Destination { parent: parent.id, name: Some(name), replace: self.overwrite }))
+        Ok((node, Destination { parent: parent.node().id, name: Some(name), replace: self.overwrite }))
     }
 
     /// The properties set on a node (from the folder listing when it was listed).

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes};
 use dav_server::fs::{DavFile, DavMetaData, FsError, FsFuture};
 use futures_util::{FutureExt, StreamExt};
+use tavle_app::access::Reached;
 use tavle_app::content::Download;
 use tavle_app::drive::{ByteStream, Upload};
 use tavle_app::AppResult;
 use tavle_core::drive::Node;
-use tavle_core::NodeId;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -135,7 +135,7 @@ impl Writer {
     /// Starts the upload of `name` into `parent`, under the client's own conditions (an
     /// `If-Match` checked again when the upload is recorded, so a change by someone else in
     /// between is not silently lost).
-    pub fn start(cx: Arc<Context>, parent: NodeId, name: String, expected: Option<u64>) -> Self {
+    pub fn start(cx: Arc<Context>, parent: Reached, name: String, expected: Option<u64>) -> Self {
         let (tx, rx) = mpsc::channel::<Bytes>(4);
         let finished = Arc::new(AtomicBool::new(false));
         // The body ends cleanly only when the writer was flushed; otherwise the upload sees
@@ -154,7 +154,7 @@ impl Writer {
         let task_cx = cx.clone();
         let task = tokio::spawn(async move {
             let cx = task_cx;
-            cx.app.drive().upload(&cx.session, parent, &name, body, &cond, cx.mtime).await
+            cx.app.drive().upload_to(&cx.session, &parent, &name, body, &cond, cx.mtime).await
         });
         Writer { cx, tx: Some(tx), finished, task: Some(task), written: 0, expected, done: None }
     }

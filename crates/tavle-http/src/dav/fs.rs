@@ -69,7 +69,7 @@ impl DavFileSystem for TavleFs {
                 _ => {}
             }
             cx.forget();
-            let writer = Writer::start(self.0.clone(), parent.id, name, options.size);
+            let writer = Writer::start(self.0.clone(), parent, name, options.size);
             Ok(Box::new(writer) as Box<dyn DavFile>)
         }
         .boxed()
@@ -79,7 +79,8 @@ impl DavFileSystem for TavleFs {
         async move {
             let cx = &self.0;
             let segs = segments(path)?;
-            let folder = cx.resolve(&segs).await?;
+            let reached = cx.reach(&segs).await?;
+            let folder = reached.node().clone();
             if folder.kind != NodeKind::Folder {
                 return Err(FsError::Forbidden);
             }
@@ -106,7 +107,7 @@ impl DavFileSystem for TavleFs {
                         name: child.name.clone().into_bytes(),
                         meta: NodeMeta::from(child),
                     })));
-                    c.insert(key, Some(child.clone()));
+                    c.insert(key, reached.below(child.clone()));
                 }
             }
             let listing: FsStream<Box<dyn DavDirEntry>> = Box::pin(stream::iter(entries));
@@ -128,7 +129,8 @@ impl DavFileSystem for TavleFs {
             let cx = &self.0;
             let (parent, name) = cx.parent_and_name(path).await?;
             cx.forget();
-            let folder = cx.app.drive().create_folder(&cx.session, parent.id, &name).await.map_err(|e| cx.fail(e))?;
+            let folder =
+                cx.app.drive().create_folder(&cx.session, parent.node().id, &name).await.map_err(|e| cx.fail(e))?;
             if let Ok(mut w) = cx.written.lock() {
                 *w = Some(folder);
             }
