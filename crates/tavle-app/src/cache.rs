@@ -17,7 +17,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use tavle_core::{TenantId, Timestamp};
+use tavle_core::org::{Group, School, SchoolYear, Tenant};
+use tavle_core::{GroupId, TenantId, Timestamp};
 
 use crate::caller::Session;
 use crate::views::MeView;
@@ -34,6 +35,21 @@ pub(crate) struct Entry {
     /// For an app password (keyed `app:` and its hash): the username it was checked with, and
     /// the app password's id.
     pub app_password: Option<(String, uuid::Uuid)>,
+}
+
+/// What every person of a tenant sees alike on `/me`: the tenant, its schools, school years,
+/// groups and each group's teachers. Cached per tenant beside the sessions and voided with
+/// them, so the first request of each of a morning's sessions reads only the person. (The tenant's
+/// own record is not watched by the change triggers; it changes only by an operator, and
+/// the cached `/me` views hold it the same way.)
+#[derive(Debug)]
+pub(crate) struct TenantOrg {
+    pub tenant: Tenant,
+    pub schools: Vec<School>,
+    pub years: Vec<SchoolYear>,
+    pub groups: HashMap<GroupId, Group>,
+    /// Each group's teachers, by name.
+    pub teachers: HashMap<GroupId, Vec<String>>,
 }
 
 /// Per-tenant epochs; read on every cached request, so kept apart from [`Seen`].
@@ -64,6 +80,8 @@ pub(crate) struct SessionCache {
     /// Sessions seen since the last flush, with when: `last_seen_at` is written in batches,
     /// not as one durable transaction per session per minute.
     touched: Mutex<HashMap<String, Timestamp>>,
+    /// Each tenant's [`TenantOrg`], with the epoch it was loaded in.
+    tenants: RwLock<HashMap<TenantId, (u64, Arc<TenantOrg>)>>,
 }
 
 impl std::fmt::Debug for SessionCache {
@@ -79,6 +97,23 @@ impl SessionCache {
             epochs: RwLock::new(Epochs::default()),
             seen: Mutex::new(Seen::default()),
             touched: Mutex::new(HashMap::new()),
+            tenants: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The tenant's [`TenantOrg`], if one is cached for its current epoch.
+    pub fn tenant_org(&self, tenant: TenantId) -> Option<Arc<TenantOrg>> {
+        let current = self.epochs.read().ok()?.of.get(&tenant).copied().unwrap_or(0);
+        let tenants = self.tenants.read().ok()?;
+        tenants.get(&tenant).filter(|(epoch, _)| *epoch == current).map(|(_, org)| org.clone())
+    }
+
+    /// Caches a tenant's [`TenantOrg`] read since `generation` (see [`SessionCache::epoch_since`]).
+    pub fn put_tenant_org(&self, tenant: TenantId, generation: Option<u64>, org: Arc<TenantOrg>) {
+        if let Some(epoch) = generation.and_then(|g| self.epoch_since(tenant, g)) {
+            if let Ok(mut t) = self.tenants.write() {
+                t.insert(tenant, (epoch, org));
+            }
         }
     }
 

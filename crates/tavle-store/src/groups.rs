@@ -204,39 +204,14 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .collect()
     }
 
-    /// The groups a person belongs to, with their role in each, in one query.
-    pub async fn groups_of(&mut self, tenant: TenantId, person: PersonId) -> Result<Vec<(Group, MemberRole)>> {
-        let cols = GROUP_COLS.split(", ").map(|c| format!("g.{c}")).collect::<Vec<_>>().join(", ");
-        let rows = sqlx::query(&format!(
-            "SELECT {cols}, m.role AS member_role FROM membership m \
-             JOIN grp g ON g.id = m.group_id AND g.tenant_id = m.tenant_id \
-             WHERE m.tenant_id = $1 AND m.person_id = $2"
-        ))
-        .bind(tenant.to_string())
-        .bind(person.to_string())
-        .fetch_all(self.c())
-        .await?;
-        rows.iter()
-            .map(|r| Ok((group_row(r)?, parse("member_role", &text(r, "member_role")?, MemberRole::parse)?)))
-            .collect()
-    }
-
-    /// The teachers of every group a person belongs to, as (group, teacher's name), by name.
-    pub async fn teachers_of_groups_of(
-        &mut self,
-        tenant: TenantId,
-        person: PersonId,
-    ) -> Result<Vec<(GroupId, String)>> {
+    /// The teachers of every group of a tenant, as (group, teacher's name), by name.
+    pub async fn teachers_of_tenant(&mut self, tenant: TenantId) -> Result<Vec<(GroupId, String)>> {
         let rows = sqlx::query(
-            // CROSS JOIN keeps SQLite from starting at the tenant's people (all of them).
-            "SELECT m.group_id, p.display_name FROM membership m CROSS JOIN person p \
-             WHERE p.id = m.person_id AND p.tenant_id = m.tenant_id \
-             AND m.tenant_id = $1 AND m.role = 'teacher' AND m.group_id IN \
-             (SELECT group_id FROM membership WHERE tenant_id = $1 AND person_id = $2) \
-             ORDER BY p.display_name",
+            "SELECT m.group_id, p.display_name FROM membership m \
+             JOIN person p ON p.id = m.person_id AND p.tenant_id = m.tenant_id \
+             WHERE m.tenant_id = $1 AND m.role = 'teacher' ORDER BY p.display_name",
         )
         .bind(tenant.to_string())
-        .bind(person.to_string())
         .fetch_all(self.c())
         .await?;
         rows.iter().map(|r| Ok((id(r, "group_id")?, text(r, "display_name")?))).collect()

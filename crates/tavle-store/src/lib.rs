@@ -45,7 +45,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use audit::{AuditEvent, AuditRecord};
 pub use error::StoreError;
 pub use groups::{GroupMember, MembershipRow};
-pub use people::{LoginRecord, NewPerson, PersonRow, PersonSchool, SchoolPerson};
+pub use people::{LoginRecord, NewPerson, PersonOverview, PersonRow, PersonSchool, SchoolPerson};
 pub use roster::{IdentityRow, LoginRow, MemberRow, PersonCols, PersonSchoolRow, RosterWrite, TenantSnapshot};
 pub use sessions::SessionRecord;
 

@@ -57,6 +57,18 @@ pub struct PersonSchool {
     pub role: String,
 }
 
+/// What a person's own overview needs of them, read in one query: their name, status and
+/// login, their external identities and their schools with their role at each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonOverview {
+    pub display_name: String,
+    pub status: PersonStatus,
+    pub username: Option<String>,
+    /// By issuer, then subject.
+    pub identities: Vec<ExternalIdentity>,
+    pub schools: Vec<PersonSchool>,
+}
+
 /// The columns `person_row` reads, from `PERSON_FROM`.
 const PERSON_COLUMNS: &str = "p.id, p.tenant_id, p.display_name, p.status, p.source_id, l.username";
 const PERSON_FROM: &str = "person p LEFT JOIN login l ON l.person_id = p.id";
@@ -136,6 +148,46 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
                 .fetch_optional(self.c())
                 .await?;
         row.as_ref().map(person_row).transpose()
+    }
+
+    /// A person's own overview ([`PersonOverview`]) in one round trip: the first request of
+    /// each session of the morning reads it, so three queries become one.
+    pub async fn person_overview(&mut self, tenant: TenantId, person: PersonId) -> Result<Option<PersonOverview>> {
+        let rows = sqlx::query(
+            "SELECT 'person' AS k, p.display_name AS a, p.status AS b, COALESCE(l.username, '') AS c \
+             FROM person p LEFT JOIN login l ON l.person_id = p.id WHERE p.tenant_id = $1 AND p.id = $2 \
+             UNION ALL SELECT 'identity', issuer, subject, '' FROM external_identity \
+             WHERE tenant_id = $1 AND person_id = $2 \
+             UNION ALL SELECT 'school', school_id, role, '' FROM person_school WHERE tenant_id = $1 AND person_id = $2",
+        )
+        .bind(tenant.to_string())
+        .bind(person.to_string())
+        .fetch_all(self.c())
+        .await?;
+        let mut found = None;
+        let (mut identities, mut schools) = (Vec::new(), Vec::new());
+        for r in &rows {
+            match text(r, "k")?.as_str() {
+                "person" => {
+                    let username = text(r, "c")?;
+                    found = Some((
+                        text(r, "a")?,
+                        parse("status", &text(r, "b")?, PersonStatus::parse)?,
+                        (!username.is_empty()).then_some(username),
+                    ));
+                }
+                "identity" => identities.push(ExternalIdentity { issuer: text(r, "a")?, subject: text(r, "b")? }),
+                _ => schools.push(PersonSchool { school_id: id(r, "a")?, role: text(r, "b")? }),
+            }
+        }
+        identities.sort();
+        Ok(found.map(|(display_name, status, username)| PersonOverview {
+            display_name,
+            status,
+            username,
+            identities,
+            schools,
+        }))
     }
 
     /// Every person of a tenant; used by the roster import to compute its difference.

@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 use sqlx::AnyConnection;
 use tavle_core::names::format_date;
 use tavle_core::org::{School, SchoolYear};
-use tavle_core::{PersonId, SchoolId, SchoolYearId, TenantId};
+use tavle_core::{SchoolId, SchoolYearId, TenantId};
 
 use crate::row::{date, id, text};
 use crate::{Db, Result};
@@ -109,20 +109,6 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .fetch_optional(self.c())
             .await?;
         row.as_ref().map(year_row).transpose()
-    }
-
-    /// The school years of the groups a person belongs to.
-    pub async fn school_years_of(&mut self, tenant: TenantId, person: PersonId) -> Result<Vec<SchoolYear>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {YEAR_COLS} FROM school_year WHERE tenant_id = $1 AND id IN \
-             (SELECT g.school_year_id FROM membership m JOIN grp g ON g.id = m.group_id AND g.tenant_id = m.tenant_id \
-              WHERE m.tenant_id = $1 AND m.person_id = $2)"
-        ))
-        .bind(tenant.to_string())
-        .bind(person.to_string())
-        .fetch_all(self.c())
-        .await?;
-        rows.iter().map(year_row).collect()
     }
 
     /// All school years of the tenant (optionally of one school), newest first.

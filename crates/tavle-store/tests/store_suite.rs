@@ -101,6 +101,14 @@ async fn round_trips_the_organisation_exactly() {
         let actor = c.actor(f.tenant, f.person, PersonStatus::Active).await.unwrap();
         assert_eq!(actor.schools, vec![f.school]);
         assert_eq!(actor.memberships.len(), 1);
+        // A person's own overview in one query, the same as the queries it replaces.
+        let o = c.person_overview(f.tenant, f.person).await.unwrap().unwrap();
+        assert_eq!(o.display_name, "Åse Kjær-Østergaard");
+        assert_eq!(o.username.as_deref(), Some("aase-a"));
+        assert_eq!(o.status, PersonStatus::Active);
+        assert_eq!(o.schools, c.schools_of(f.tenant, f.person).await.unwrap());
+        assert_eq!(o.identities, c.identities_of(f.tenant, f.person).await.unwrap());
+        assert!(c.person_overview(f.tenant, PersonId::new()).await.unwrap().is_none());
     })
     .await;
 }
@@ -110,7 +118,21 @@ async fn every_tenant_scoped_query_is_sealed_from_other_tenants() {
     on_every_backend(|store| async move {
         let a = fixture(&store, "a").await;
         let b = fixture(&store, "b").await;
+        // A teacher of tenant A's class.
+        let teacher = PersonId::new();
+        let mut tx = store.write().await.unwrap();
+        let np = NewPerson {
+            id: teacher,
+            tenant_id: a.tenant,
+            display_name: "Ærling Lærer",
+            status: PersonStatus::Active,
+            source_id: None,
+        };
+        tx.insert_person(&np, Timestamp(1)).await.unwrap();
+        tx.put_membership(a.tenant, a.group, teacher, MemberRole::Teacher).await.unwrap();
+        tx.commit().await.unwrap();
         let mut c = store.read().await.unwrap();
+        assert_eq!(c.teachers_of_tenant(a.tenant).await.unwrap(), vec![(a.group, "Ærling Lærer".to_string())]);
         // Asking with tenant B for tenant A's objects finds nothing.
         assert!(c.person(b.tenant, a.person).await.unwrap().is_none());
         assert!(c.group(b.tenant, a.group).await.unwrap().is_none());
@@ -122,6 +144,8 @@ async fn every_tenant_scoped_query_is_sealed_from_other_tenants() {
         assert!(c.people_of_school(b.tenant, a.school).await.unwrap().is_empty());
         assert_eq!(c.people(b.tenant).await.unwrap().len(), 1);
         assert_eq!(c.schools(b.tenant).await.unwrap().len(), 1);
+        assert!(c.person_overview(b.tenant, a.person).await.unwrap().is_none());
+        assert!(c.teachers_of_tenant(b.tenant).await.unwrap().is_empty());
         drop(c);
         // Writes with the wrong tenant change nothing.
         let mut tx = store.write().await.unwrap();

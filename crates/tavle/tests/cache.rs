@@ -142,6 +142,19 @@ async fn on_one_node_a_change_holds_at_once() {
     // No background sync runs within this test: the write itself refreshed the cache.
     let (_, me) = elev6.get("/api/v1/me").await;
     assert!(me["groups"].as_array().unwrap().iter().any(|g| g["name"] == "2.A"), "{me}");
+    // A new teacher of the class is in the pupil's view at once too: the teachers are read
+    // with the tenant's shared part of `/me`, which the same change voids.
+    let teacher = person_id(&leder, &school, "laerer1").await;
+    let teacher_name = leder.get(&format!("/api/v1/people/{teacher}")).await.1["display_name"].clone();
+    let before = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "2.A").unwrap()["teachers"].clone();
+    assert!(!before.as_array().unwrap().contains(&teacher_name), "{teacher_name} teaches 2.A already: {before}");
+    let (s, _) = leder
+        .call(Method::PUT, &format!("/api/v1/groups/{class_2a}/members/{teacher}"), Some(json!({"role": "teacher"})))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, me) = elev6.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "2.A").unwrap().clone();
+    assert!(class["teachers"].as_array().unwrap().contains(&teacher_name), "{teacher_name} in {class}");
     assert_eq!(elev6.call(Method::DELETE, "/api/v1/session", None).await.0, StatusCode::OK);
     assert_eq!(elev6.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     srv.stop().await;
