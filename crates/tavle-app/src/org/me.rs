@@ -34,6 +34,10 @@ impl Organisation {
         if let Some(org) = self.cache.tenant_org(tenant) {
             return Ok(org);
         }
+        let _one_at_a_time = self.tenant_load.lock().await;
+        if let Some(org) = self.cache.tenant_org(tenant) {
+            return Ok(org);
+        }
         // Read before anything it could cache, so a change committed meanwhile is not hidden.
         let generation = self.cache.generation();
         let mut conn = self.store.read().await?;

@@ -18,11 +18,15 @@ use crate::Base;
 #[derive(Clone)]
 pub struct Organisation {
     base: Arc<Base>,
+    /// Taken to load a tenant's shared part of `/me` (`me.rs`): when it is not cached (a
+    /// node's start, an organisation change), the many first requests that find it missing
+    /// wait for one of them to read it instead of all reading it at once.
+    tenant_load: Arc<tokio::sync::Mutex<()>>,
 }
 crate::service!(Organisation);
 
 impl Organisation {
     pub(crate) fn new(base: Arc<Base>) -> Self {
-        Organisation { base }
+        Organisation { base, tenant_load: Arc::default() }
     }
 }
