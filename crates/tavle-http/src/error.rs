@@ -247,6 +247,24 @@ pub(crate) fn app_row(e: &AppError) -> ErrorRow {
     }
 }
 
+/// The row WebDAV answers `e` with for `method`: the table's, except where RFC 4918 names
+/// another status for that method — a MKCOL of an address that is taken is 405 (section
+/// 9.3.1), a COPY or MOVE that may not overwrite a taken name is 412 (9.8.5, 9.9.4). Code,
+/// sentence and reason stay the table's.
+pub(crate) fn dav_method_row(e: &AppError, method: &str) -> ErrorRow {
+    use tavle_app::Conflict;
+    let row = app_row(e);
+    match (method, e) {
+        ("MKCOL", AppError::Conflict(Conflict::UploadExists | Conflict::NameTaken(_))) => {
+            ErrorRow { status: StatusCode::METHOD_NOT_ALLOWED, ..row }
+        }
+        ("COPY" | "MOVE", AppError::Conflict(Conflict::NameTaken(_))) => {
+            ErrorRow { status: StatusCode::PRECONDITION_FAILED, ..row }
+        }
+        _ => row,
+    }
+}
+
 /// The row of an internal error, whose cause has been logged where it was known.
 fn internal() -> ErrorRow {
     row(
@@ -428,6 +446,29 @@ mod tests {
 
     fn internal(e: &ApiError) -> bool {
         matches!(e, ApiError::Internal | ApiError::App(AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_)))
+    }
+
+    #[test]
+    fn webdav_methods_keep_the_rows_code_where_rfc_4918_names_their_status() {
+        use tavle_app::Conflict;
+        let taken = AppError::Conflict(Conflict::NameTaken("Noter".into()));
+        let table = super::app_row(&taken);
+        for (method, status) in [
+            ("MKCOL", StatusCode::METHOD_NOT_ALLOWED),
+            ("COPY", StatusCode::PRECONDITION_FAILED),
+            ("MOVE", StatusCode::PRECONDITION_FAILED),
+            ("PUT", StatusCode::CONFLICT),
+        ] {
+            let row = super::dav_method_row(&taken, method);
+            assert_eq!(row.status, status, "{method}");
+            assert_eq!(
+                (row.code, row.reason, row.message.as_str()),
+                (table.code, table.reason, table.message.as_str())
+            );
+        }
+        let upload = AppError::Conflict(Conflict::UploadExists);
+        assert_eq!(super::dav_method_row(&upload, "MKCOL").status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(super::dav_method_row(&AppError::Forbidden, "MKCOL").status, StatusCode::FORBIDDEN);
     }
 
     #[tokio::test]

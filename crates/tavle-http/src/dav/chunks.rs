@@ -12,13 +12,13 @@ use axum::Router;
 use futures_util::TryStreamExt;
 use percent_encoding::percent_decode_str;
 use tavle_app::drive::{Finish, Protocol};
-use tavle_app::{AppError, Conflict};
+use tavle_app::AppError;
 use tavle_core::names;
 use tavle_core::{InvalidInput, Reason};
 
 use super::{app_error, authenticate, dav_row, refuse, refuse_destination, segments_below_user, split_path};
 use crate::content::{quoted, set_header};
-use crate::error::{app_row, ApiError, ErrorRow};
+use crate::error::{dav_method_row, ApiError};
 use crate::extract::request_meta;
 use crate::HttpState;
 
@@ -98,12 +98,7 @@ async fn handle(State(state): State<HttpState>, req: Request) -> Response {
                 .await
             {
                 Ok(_) => StatusCode::CREATED.into_response(),
-                // RFC 4918 answers a MKCOL of an address that is taken with 405; the row is
-                // the table's otherwise.
-                Err(e @ AppError::Conflict(Conflict::UploadExists)) => {
-                    dav_row(ErrorRow { status: StatusCode::METHOD_NOT_ALLOWED, ..app_row(&e) })
-                }
-                Err(e) => refusal(e),
+                Err(e) => dav_row(dav_method_row(&e, "MKCOL")),
             }
         }
         ("PROPFIND", None) => {

@@ -19,7 +19,7 @@ use tavle_core::drive::Node;
 use tavle_core::drive::{name_key, Access, NodeKind};
 use tavle_core::NodeId;
 
-use crate::error::{app_row, ErrorRow};
+use crate::error::{dav_method_row, ErrorRow};
 
 /// Maps the drive's errors onto what `dav_server` turns into statuses.
 /// A blob that cannot be read while a file is sent: logged, and the answer breaks off.
@@ -159,18 +159,14 @@ impl Context {
             AppError::NotFound(_) => FsError::NotFound,
             AppError::Forbidden | AppError::Unauthenticated | AppError::AccountDisabled => FsError::Forbidden,
             // A taken name is the one conflict `dav_server` has a word for, and it answers a
-            // MKCOL with it as RFC 4918 says (405). A COPY or MOVE that may not overwrite
-            // gets 412 (RFC 4918, 9.8.5 and 9.9.4), which `dav_server` says only when it saw
-            // the name taken itself, not when another client took it since.
-            AppError::Conflict(Conflict::NameTaken(_)) if matches!(self.method.as_str(), "COPY" | "MOVE") => {
-                if let Ok(mut f) = self.failure.lock() {
-                    *f = Some(ErrorRow { status: StatusCode::PRECONDITION_FAILED, ..app_row(&e) });
-                }
-                FsError::GeneralFailure
+            // MKCOL with it as RFC 4918 says (405). A COPY or MOVE that may not overwrite gets
+            // the table's WebDAV row (412), which `dav_server` says only when it saw the name
+            // taken itself, not when another client took it since.
+            AppError::Conflict(Conflict::NameTaken(_)) if !matches!(self.method.as_str(), "COPY" | "MOVE") => {
+                FsError::Exists
             }
-            AppError::Conflict(Conflict::NameTaken(_)) => FsError::Exists,
             other => {
-                let row = app_row(&other);
+                let row = dav_method_row(&other, self.method.as_str());
                 // A 403 stays one inside a multistatus; the answer's own body comes from the
                 // table (`dav::handle`).
                 let fs = if row.status == StatusCode::FORBIDDEN { FsError::Forbidden } else { FsError::GeneralFailure };
