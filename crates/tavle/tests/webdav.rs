@@ -225,7 +225,7 @@ async fn an_upload_cut_off_leaves_nothing() {
 /// A PUT walks its path once and carries the folder it reached to the recorded batch, which
 /// does not decide access again: it checks only that the folder is still there, in the same
 /// drive. Here the folder is deleted between the walk and the bytes: nothing is kept. And a
-/// folder reached by one person is no key for another.
+/// folder reached (or a drive opened) by one person is no key for another.
 #[tokio::test]
 async fn an_upload_whose_folder_went_away_keeps_nothing() {
     let server = TestServer::start().await;
@@ -254,6 +254,11 @@ async fn an_upload_whose_folder_went_away_keeps_nothing() {
     let cond = tavle_app::drive::Conditions::default();
     let refused = app.drive().upload_to(&other, &folder, "lån.txt", body, &cond, None).await;
     assert!(matches!(refused, Err(tavle_app::AppError::Forbidden)), "{refused:?}");
+    // Nor walk in the drive laerer1 was given, nor read its locks.
+    let walked = app.access().walk(&other, &space, None, &["Noter".to_string()]).await;
+    assert!(matches!(walked, Err(tavle_app::AppError::Forbidden)), "{walked:?}");
+    let locks = app.drive().dav_locks(&other, &space).await;
+    assert!(matches!(locks, Err(tavle_app::AppError::Forbidden)), "{locks:?}");
 
     // The folder goes to the trash after the walk, before the bytes are recorded.
     let delete = client.request(Method::DELETE, format!("{url}Noter")).basic_auth("laerer1", Some(&secret));

@@ -41,6 +41,8 @@ pub(crate) fn facts(space: &Space) -> SpaceFacts {
 /// decision that was made, not one a caller wrote.
 #[derive(Clone, Debug)]
 pub struct SpaceView {
+    /// Whose decision it is.
+    person: PersonId,
     space: Space,
     /// The group's or school's name; for a personal drive, the owner's name.
     name: String,
@@ -70,6 +72,15 @@ impl SpaceView {
     /// Whether the caller may change the quota (`policy::may_set_quota`).
     pub fn can_set_quota(&self) -> bool {
         self.can_set_quota
+    }
+
+    /// Refuses a decision made for someone other than `a`.
+    pub(crate) fn require_for(&self, a: &Actor) -> AppResult<()> {
+        if self.person == a.person_id && self.space.tenant_id == a.tenant_id {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -221,6 +232,7 @@ impl AccessControl {
         segments: &[String],
     ) -> AppResult<Vec<Reached>> {
         let a = &s.actor;
+        space.require_for(a)?;
         if space.access() == Access::None {
             return Err(AppError::NotFound("drive"));
         }
@@ -276,6 +288,7 @@ impl AccessControl {
     /// it) and without looking anything up.
     pub(crate) fn own_view(&self, a: &Actor, space: Space) -> SpaceView {
         SpaceView {
+            person: a.person_id,
             quota_bytes: self.content.quota_of(&space),
             access: space_access(a, &facts(&space)),
             name: String::new(),
@@ -295,6 +308,7 @@ impl AccessControl {
         .unwrap_or_default();
         let can_set_quota = self.may_set_quota(&mut conn, a, &space).await?;
         Ok(SpaceView {
+            person: a.person_id,
             quota_bytes: self.content.quota_of(&space),
             access: space_access(a, &facts(&space)),
             name,

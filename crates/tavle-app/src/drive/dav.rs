@@ -54,6 +54,7 @@ impl Drive {
 
     /// The live locks of a space the caller may see.
     pub async fn dav_locks(&self, s: &Session, space: &SpaceView) -> AppResult<Vec<Lock>> {
+        space.require_for(&s.actor)?;
         let now = self.clock.now().millis();
         Ok(self.store.read().await?.dav_locks(s.actor.tenant_id, space.space().id, now).await?)
     }
@@ -68,6 +69,7 @@ impl Drive {
         lock: Lock,
         conflicts: impl FnOnce(&[Lock]) -> Option<Lock>,
     ) -> AppResult<Result<Lock, Lock>> {
+        space.require_for(&s.actor)?;
         if !may_use_lock(&s.actor, space.access(), LockUse::Take, None) || lock.space_id != space.space().id {
             return Err(AppError::Forbidden);
         }
@@ -92,6 +94,7 @@ impl Drive {
         token: &str,
         what: LockUse,
     ) -> AppResult<Lock> {
+        space.require_for(&s.actor)?;
         let now = self.clock.now().millis();
         let lock = tx
             .dav_locks(s.actor.tenant_id, space.space().id, now)
@@ -128,6 +131,7 @@ impl Drive {
 
     /// Drops the locks on a path and below (after it was moved or deleted).
     pub async fn dav_unlock_under(&self, s: &Session, space: &SpaceView, path: &str) -> AppResult<()> {
+        space.require_for(&s.actor)?;
         if !may_use_lock(&s.actor, space.access(), LockUse::Release, None) {
             return Err(AppError::Forbidden);
         }
