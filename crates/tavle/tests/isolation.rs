@@ -176,11 +176,6 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
     })
 }
 
-fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
-
 #[tokio::test]
 async fn every_route_is_sealed_on_sqlite() {
     every_route_is_sealed(false).await;
@@ -221,14 +216,7 @@ async fn every_route_is_sealed(postgres: bool) {
     let (_, app_password) =
         elev1_api.call(Method::POST, "/api/v1/me/app-passwords", Some(json!({"name": "Telefon"}))).await;
     let app_password = app_password["id"].as_str().unwrap().to_string();
-    let tus = elev1_api
-        .req(Method::POST, "/api/v1/drive/uploads")
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", "10")
-        .header("upload-metadata", format!("folder {},filename {}", b64(&drive_root), b64("Stor.bin")))
-        .send()
-        .await
-        .unwrap();
+    let tus = elev1_api.start_tus(&drive_root, "Stor.bin", 10).await;
     assert_eq!(tus.status(), StatusCode::CREATED);
     let (_, flow) = elev1_api.call(Method::POST, "/index.php/login/v2", None).await;
     let login_token = flow["login"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
@@ -417,7 +405,7 @@ async fn every_route_is_sealed(postgres: bool) {
                     let resp = api
                         .req(m.clone(), &url)
                         .header("upload-length", "10")
-                        .header("upload-metadata", format!("folder {},filename {}", b64(&drive_root), b64("x.bin")))
+                        .header("upload-metadata", common::tus_metadata(&drive_root, "x.bin"))
                         .send()
                         .await
                         .unwrap();

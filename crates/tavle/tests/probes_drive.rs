@@ -297,20 +297,11 @@ async fn pending_upload_parts_count_against_the_quota() {
         .call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": 1 << 20})))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let b64 = |s: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s);
-    let start = |name: &'static str, len: &'static str| {
-        elev1
-            .req(Method::POST, "/api/v1/drive/uploads")
-            .header("tus-resumable", "1.0.0")
-            .header("upload-length", len)
-            .header("upload-metadata", format!("folder {},filename {}", b64(&root), b64(name)))
-            .send()
-    };
-    let first = start("a.bin", "819200").await.unwrap();
+    let first = elev1.start_tus(&root, "a.bin", 819_200).await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let second = start("b.bin", "819200").await.unwrap();
+    let second = elev1.start_tus(&root, "b.bin", 819_200).await;
     assert_eq!(second.status(), StatusCode::INSUFFICIENT_STORAGE, "800 KiB are promised to the first upload");
-    let huge = start("c.bin", "9223372036854775807").await.unwrap();
+    let huge = elev1.start_tus(&root, "c.bin", 9_223_372_036_854_775_807).await;
     assert_eq!(huge.status(), StatusCode::INSUFFICIENT_STORAGE, "no overflow");
     // Nextcloud's chunks, which announce nothing: parts waiting count once written.
     let (_, secret, _) = app_password(&server, "elev2").await;

@@ -6,13 +6,8 @@
 
 mod common;
 
-use base64::Engine;
-use common::{app_password, Api, TestServer};
+use common::{app_password, tus_metadata, Api, TestServer};
 use reqwest::{Method, StatusCode};
-
-fn b64(s: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
 
 fn data(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 13 % 251) as u8).collect()
@@ -31,14 +26,7 @@ async fn tus_upload_resumes_after_a_broken_patch() {
     let resp = api.req(Method::OPTIONS, "/api/v1/drive/uploads").send().await.unwrap();
     assert_eq!(resp.headers()["tus-version"], "1.0.0");
 
-    let resp = api
-        .req(Method::POST, "/api/v1/drive/uploads")
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", body.len().to_string())
-        .header("upload-metadata", format!("folder {},filename {}", b64(&root), b64("Film om åen.mp4")))
-        .send()
-        .await
-        .unwrap();
+    let resp = api.start_tus(&root, "Film om åen.mp4", body.len() as u64).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let upload = resp.headers()["location"].to_str().unwrap().to_string();
     let patch = |at: usize, bytes: reqwest::Body| {
@@ -79,7 +67,7 @@ async fn tus_upload_resumes_after_a_broken_patch() {
     let resp = api
         .req(Method::POST, "/api/v1/drive/uploads")
         .header("upload-length", "100")
-        .header("upload-metadata", format!("folder {},filename {}", b64(&root), b64("afbrudt.bin")))
+        .header("upload-metadata", tus_metadata(&root, "afbrudt.bin"))
         .send()
         .await
         .unwrap();
@@ -93,7 +81,7 @@ async fn tus_upload_resumes_after_a_broken_patch() {
     let resp = api
         .req(Method::POST, "/api/v1/drive/uploads")
         .header("upload-length", (6u64 << 30).to_string())
-        .header("upload-metadata", format!("folder {},filename {}", b64(&root), b64("for stor.iso")))
+        .header("upload-metadata", tus_metadata(&root, "for stor.iso"))
         .send()
         .await
         .unwrap();

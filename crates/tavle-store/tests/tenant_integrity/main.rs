@@ -328,12 +328,7 @@ async fn an_upsert_does_not_reach_into_another_tenant() {
         let got = tx.put_assignment(&row).await;
         assert!(matches!(got, Err(StoreError::Conflict(_))), "{got:?}");
         drop(tx);
-        let title: String = sqlx::query("SELECT title FROM assignment WHERE id = $1")
-            .bind(p(A, "assignment"))
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-            .get("title");
+        let title = assignment_title(&mut conn, &p(A, "assignment")).await;
         assert_eq!(title, "Stil", "tenant a's assignment was changed by tenant b");
         // Within its own tenant the upsert still replaces.
         let own = Assignment {
@@ -346,15 +341,14 @@ async fn an_upsert_does_not_reach_into_another_tenant() {
         let mut tx = store.write().await.unwrap();
         tx.put_assignment(&own).await.unwrap();
         tx.commit().await.unwrap();
-        let title: String = sqlx::query("SELECT title FROM assignment WHERE id = $1")
-            .bind(p(A, "assignment"))
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-            .get("title");
+        let title = assignment_title(&mut conn, &p(A, "assignment")).await;
         assert_eq!(title, "Overtaget");
     })
     .await;
+}
+
+async fn assignment_title(conn: &mut AnyConnection, id: &str) -> String {
+    sqlx::query("SELECT title FROM assignment WHERE id = $1").bind(id).fetch_one(conn).await.unwrap().get("title")
 }
 
 async fn strings(conn: &mut AnyConnection, sql: &str) -> Vec<(String, String)> {

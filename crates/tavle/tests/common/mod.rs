@@ -169,6 +169,18 @@ impl Api {
         self.http.request(method, format!("{}{}", self.base, path)).header("x-csrf-token", &self.csrf)
     }
 
+    /// Starts a tus upload of `length` bytes as `name` into the folder `folder` (a node id),
+    /// as a tus client does; the answer's `Location` names the upload.
+    pub async fn start_tus(&self, folder: &str, name: &str, length: u64) -> reqwest::Response {
+        self.req(Method::POST, "/api/v1/drive/uploads")
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", length.to_string())
+            .header("upload-metadata", tus_metadata(folder, name))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Uploads `bytes` as the file `name` into the folder `folder` (a node id).
     pub async fn put_file(&self, folder: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
         let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
@@ -250,4 +262,15 @@ pub fn use_s3_from_env(cfg: &mut Config) -> bool {
 pub async fn person_id(admin: &Api, school: &str, username: &str) -> String {
     let (_, people) = admin.get(&format!("/api/v1/schools/{school}/people")).await;
     people.as_array().unwrap().iter().find(|p| p["username"] == username).unwrap()["id"].as_str().unwrap().to_string()
+}
+
+/// Base64, as tus's `Upload-Metadata` and the test fixtures write it.
+pub fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// tus's `Upload-Metadata` for a file `name` in the folder `folder`.
+pub fn tus_metadata(folder: &str, name: &str) -> String {
+    format!("folder {},filename {}", b64(folder), b64(name))
 }

@@ -7,7 +7,6 @@ pub mod discover;
 
 use std::collections::BTreeSet;
 
-use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -38,10 +37,6 @@ pub const METHODS: &str =
 
 pub fn method(m: &str) -> Method {
     Method::from_bytes(m.as_bytes()).unwrap()
-}
-
-fn b64(s: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 /// One caller: a session in a cookie (for `/api`), and the login and app password they give
@@ -212,14 +207,7 @@ pub async fn world(postgres: bool) -> World {
             .await;
     // An unfinished chunked upload and an unfinished tus upload.
     chunked_upload(&srv, VICTIM, &secret, "offer-overfoersel").await;
-    let tus = elev1
-        .req(Method::POST, "/api/v1/drive/uploads")
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", "100")
-        .header("upload-metadata", format!("folder {},filename {}", b64(&vroot), b64("Stor.bin")))
-        .send()
-        .await
-        .unwrap();
+    let tus = elev1.start_tus(&vroot, "Stor.bin", 100).await;
     assert_eq!(tus.status(), StatusCode::CREATED);
     let tus = tus.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
     // Login flows: one waiting for approval, one approved and collected by elev1's device.
@@ -360,8 +348,8 @@ pub async fn world(postgres: bool) -> World {
         }
     }
     vars.extend([
-        ("vroot_b64", b64(&vroot)),
-        ("class_root_b64", b64(&class_root)),
+        ("vroot_b64", crate::common::b64(&vroot)),
+        ("class_root_b64", crate::common::b64(&class_root)),
         ("vdrive", vdrive),
         ("vroot", vroot),
         ("vfile", vfile),
