@@ -19,10 +19,10 @@ const MAX_QUOTA: i64 = 100 << 40;
 impl Drive {
     /// Every space the caller has, own drive first. Spaces are created on first use.
     pub async fn spaces(&self, s: &Session) -> AppResult<Vec<SpaceView>> {
-        self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
-        let kinds = tavle_core::policy::listed_drives(a);
         let mut conn = self.store.read().await?;
+        self.access.exam_lock(&mut conn, a).await?;
+        let kinds = tavle_core::policy::listed_drives(a);
         let mut found = conn.spaces_of(a.tenant_id, &kinds).await?;
         drop(conn);
         if found.len() < kinds.len() {
@@ -51,9 +51,11 @@ impl Drive {
 
     /// One space, if the caller may see it.
     pub async fn space(&self, s: &Session, space: SpaceId) -> AppResult<SpaceView> {
-        self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let a = &s.actor;
-        let row = self.store.read().await?.space(a.tenant_id, space).await?.ok_or(AppError::NotFound("drive"))?;
+        let mut conn = self.store.read().await?;
+        self.access.exam_lock(&mut conn, a).await?;
+        let row = conn.space(a.tenant_id, space).await?.ok_or(AppError::NotFound("drive"))?;
+        drop(conn);
         let view = self.access.space_view(a, row).await?;
         if view.access() == Access::None {
             return Err(AppError::NotFound("drive"));
