@@ -174,8 +174,9 @@ impl SessionCache {
 
     /// Applies what a poll of the database returned: tenants with change tokens not seen
     /// before move to a new epoch; revoked sessions are dropped. The first poll only learns.
-    pub fn apply(&self, changes: tavle_store::coherence::Changes) {
-        let Ok(mut seen) = self.seen.lock() else { return };
+    /// Whether anything changed (an organisation, or a session that ended).
+    pub fn apply(&self, changes: tavle_store::coherence::Changes) -> bool {
+        let Ok(mut seen) = self.seen.lock() else { return false };
         seen.org_seq = seen.org_seq.max(changes.org_seq);
         seen.revoked_seq = seen.revoked_seq.max(changes.revoked_seq);
         let mut latest: HashMap<TenantId, HashSet<i64>> = HashMap::new();
@@ -190,18 +191,22 @@ impl SessionCache {
             }
         }
         seen.org = latest;
-        let Ok(mut epochs) = self.epochs.write() else { return };
+        let Ok(mut epochs) = self.epochs.write() else { return false };
+        let primed = epochs.primed;
         if epochs.primed && !changed.is_empty() {
             epochs.generation += 1;
-            for t in changed {
+            for t in changed.iter().copied() {
                 *epochs.of.entry(t).or_default() += 1;
             }
         }
         let revoked: HashSet<String> = changes.revoked.into_iter().collect();
+        let mut ended = false;
         for hash in revoked.difference(&seen.revoked) {
             self.entries.remove(hash.as_str());
+            ended = true;
         }
         seen.revoked = revoked;
         epochs.primed = true;
+        primed && (!changed.is_empty() || ended)
     }
 }

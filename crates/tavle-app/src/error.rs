@@ -52,6 +52,10 @@ pub enum AppError {
     UploadInterrupted(String),
     #[error("The roster file has {} problem(s); nothing was imported.", .0.len())]
     ImportRejected(Vec<ImportProblem>),
+    /// An editor sent a document change that does not decode or apply; it was refused and
+    /// the document is as it was.
+    #[error("The editor sent a change Tavle could not read, so it was refused. Reload the document; what was saved is kept.")]
+    BadDocumentUpdate,
     #[error("internal error")]
     Store(#[from] StoreError),
     #[error("internal error")]
@@ -90,6 +94,8 @@ pub enum Conflict {
     FolderGiven(String),
     #[error("This is a file, not a folder.")]
     NotAFolder,
+    #[error("This is not a Tavle document; open it as a file.")]
+    NotADocument,
     #[error("Only a folder can collect files; choose a folder.")]
     DropBoxNeedsFolder,
     #[error("You have too many unfinished uploads; finish or cancel some first.")]
@@ -160,6 +166,7 @@ impl Conflict {
             Conflict::IntoItself => "into_itself",
             Conflict::NotAFile | Conflict::FolderGiven(_) => "not_a_file",
             Conflict::NotAFolder | Conflict::DropBoxNeedsFolder => "not_a_folder",
+            Conflict::NotADocument => "not_a_document",
             Conflict::TooManyUploads => "too_many_uploads",
             Conflict::UploadExists => "upload_exists",
             Conflict::UploadOffset(_) => "upload_offset",
@@ -202,6 +209,7 @@ impl Conflict {
             Conflict::NotAFile,
             Conflict::FolderGiven("Billeder".into()),
             Conflict::NotAFolder,
+            Conflict::NotADocument,
             Conflict::DropBoxNeedsFolder,
             Conflict::TooManyUploads,
             Conflict::UploadExists,

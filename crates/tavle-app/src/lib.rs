@@ -13,6 +13,7 @@ pub mod caller;
 pub mod content;
 mod csv_out;
 pub mod demo;
+pub mod documents;
 pub mod drive;
 mod error;
 pub mod import;
@@ -52,6 +53,8 @@ pub struct AppConfig {
     pub hand_in_grace_secs: i64,
     /// The lowest class grade (årgang) whose work gets grades on the 7-point scale.
     pub grades_from_grade: u8,
+    /// How long an open document with nobody in it stays in memory (seconds).
+    pub document_idle_secs: u64,
 }
 
 impl Default for AppConfig {
@@ -66,6 +69,7 @@ impl Default for AppConfig {
             dav_accepts_login_password: false,
             hand_in_grace_secs: 120,
             grades_from_grade: 8,
+            document_idle_secs: 30,
         }
     }
 }
@@ -97,6 +101,10 @@ pub struct Base {
     pub(crate) passwords: Passwords,
     pub(crate) cfg: AppConfig,
     pub(crate) cache: cache::SessionCache,
+    /// Moves on whenever who may reach what may have changed (a share or a node removed or
+    /// moved, an organisation changed, a session ended): open documents check their
+    /// connections again.
+    pub(crate) access_events: tokio::sync::watch::Sender<u64>,
 }
 
 impl Base {
@@ -112,8 +120,15 @@ impl Base {
         };
         let changes = conn.recent_changes(backend, org, revoked).await?;
         drop(conn);
-        self.cache.apply(changes);
+        if self.cache.apply(changes) {
+            self.access_changed();
+        }
         Ok(())
+    }
+
+    /// Says that who may reach what may have changed, so open connections check again.
+    pub(crate) fn access_changed(&self) {
+        self.access_events.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Commits a write that changes the organisation or ends sessions, then brings the
@@ -134,7 +149,8 @@ impl Base {
 /// ```text
 /// sessions ─▶ organisation
 /// drive ──────┬─▶ access ─▶ content
-/// assignments ┘
+/// assignments ┤
+/// documents ──┘
 /// ```
 macro_rules! service {
     ($name:ident) => {
@@ -170,6 +186,7 @@ pub struct Services {
     sessions: auth::Sessions,
     drive: drive::Drive,
     assignments: assignments::Assignments,
+    documents: documents::Documents,
 }
 
 impl std::ops::Deref for App {
@@ -189,7 +206,8 @@ impl App {
     pub fn new(store: Store, blobs: BlobStore, clock: Arc<dyn Clock>, cfg: AppConfig) -> AppResult<Self> {
         let passwords = Passwords::new(&cfg.passwords)?;
         let cache = cache::SessionCache::new(cfg.session_cache_entries);
-        let base = Arc::new(Base { store, blobs, clock, passwords, cfg, cache });
+        let (access_events, _) = tokio::sync::watch::channel(0);
+        let base = Arc::new(Base { store, blobs, clock, passwords, cfg, cache, access_events });
         let content = content::Content::new(base.clone());
         let access = access::AccessControl::new(base.clone(), content.clone());
         let organisation = org::Organisation::new(base.clone());
@@ -197,6 +215,7 @@ impl App {
             sessions: auth::Sessions::new(base.clone(), organisation.clone()),
             drive: drive::Drive::new(base.clone(), access.clone(), content.clone()),
             assignments: assignments::Assignments::new(base.clone(), access.clone(), content.clone()),
+            documents: documents::Documents::new(base.clone(), access.clone()),
             organisation,
             access,
             content,
@@ -233,6 +252,17 @@ impl App {
     /// Assignments, hand-ins, exams, marking and feedback.
     pub fn assignments(&self) -> &assignments::Assignments {
         &self.0.assignments
+    }
+
+    /// Tavle documents: making them, editing them together in real time.
+    pub fn documents(&self) -> &documents::Documents {
+        &self.0.documents
+    }
+
+    /// Changes whenever who may reach what may have changed (see [`Base::access_events`]);
+    /// a long-lived connection (a document's socket) checks its access again when it does.
+    pub fn access_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.access_events.subscribe()
     }
 
     pub fn store(&self) -> &Store {

@@ -31,11 +31,13 @@ impl SpaceKind {
     }
 }
 
-/// A file or a folder.
+/// A file, a folder, or a Tavle document (written in the browser; its contents are a CRDT's
+/// state in the store, not a blob).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NodeKind {
     Folder,
     File,
+    Document,
 }
 
 impl NodeKind {
@@ -43,12 +45,14 @@ impl NodeKind {
         match self {
             NodeKind::Folder => "folder",
             NodeKind::File => "file",
+            NodeKind::Document => "document",
         }
     }
     pub fn parse(code: &str) -> Option<Self> {
         match code {
             "folder" => Some(NodeKind::Folder),
             "file" => Some(NodeKind::File),
+            "document" => Some(NodeKind::Document),
             _ => None,
         }
     }

@@ -240,6 +240,7 @@ pub(crate) fn app_row(e: &AppError) -> ErrorRow {
         AppError::QuotaExceeded { .. } => row(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", msg),
         AppError::UploadInterrupted(_) => row(StatusCode::BAD_REQUEST, "upload_interrupted", msg),
         AppError::ImportRejected(_) => row(StatusCode::UNPROCESSABLE_ENTITY, "roster_invalid", msg),
+        AppError::BadDocumentUpdate => row(StatusCode::BAD_REQUEST, "bad_document_update", msg),
         AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => {
             tracing::error!(error = ?e, "internal error");
             internal()
@@ -262,6 +263,19 @@ pub(crate) fn dav_method_row(e: &AppError, method: &str) -> ErrorRow {
             ErrorRow { status: StatusCode::PRECONDITION_FAILED, ..row }
         }
         _ => row,
+    }
+}
+
+/// The close frame a document's WebSocket ends with for `e`: the table's status as a code of
+/// the application range (4000 + status: 4401 not logged in, 4403 no longer allowed, 4404
+/// gone, 4409 a conflict such as an exam's lock, 4400 a refused change), and the table's
+/// stable code as the reason; an internal error is 1011.
+pub(crate) fn close_frame(e: &AppError) -> (u16, &'static str) {
+    let r = app_row(e);
+    if r.status.is_server_error() {
+        (1011, r.code)
+    } else {
+        (4000 + r.status.as_u16(), r.code)
     }
 }
 
@@ -361,7 +375,7 @@ mod tests {
 
     /// The number of kinds of [`AppError`]; [`app_kind`] numbers them, and a new kind does
     /// not compile until it has a number here and a sample below.
-    const APP_KINDS: usize = 20;
+    const APP_KINDS: usize = 21;
 
     fn app_kind(e: &AppError) -> usize {
         match e {
@@ -384,6 +398,7 @@ mod tests {
             AppError::QuotaExceeded { .. } => 16,
             AppError::UploadInterrupted(_) => 17,
             AppError::ImportRejected(_) => 18,
+            AppError::BadDocumentUpdate => 20,
             // One kind: whatever broke inside, the answer is the same.
             AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => 19,
         }
@@ -410,6 +425,7 @@ mod tests {
             AppError::QuotaExceeded { quota: 10, used: 9 },
             AppError::UploadInterrupted("the connection broke".into()),
             AppError::ImportRejected(Vec::new()),
+            AppError::BadDocumentUpdate,
             AppError::Internal("a cause".into()),
         ];
         app.extend(Conflict::every().into_iter().map(AppError::Conflict));

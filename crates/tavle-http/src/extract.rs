@@ -77,8 +77,12 @@ pub struct Authed {
 }
 
 pub(crate) fn session_token(parts: &Parts, cookie_name: &str) -> Option<String> {
-    parts
-        .headers
+    session_token_of(&parts.headers, cookie_name)
+}
+
+/// The session cookie's token among a request's headers.
+pub(crate) fn session_token_of(headers: &axum::http::HeaderMap, cookie_name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -106,4 +110,12 @@ impl FromRequestParts<HttpState> for Authed {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether a browser's `Origin` (when it sends one) is this server's own address: a login
+/// form or a document's socket opened from another web site is refused.
+pub(crate) fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split("://").nth(1).is_some_and(|h| h.eq_ignore_ascii_case(host))
 }

@@ -62,7 +62,7 @@ impl HttpState {
 #[openapi(
     info(title = "Tavle API", description = "The school platform's JSON API. State-changing requests need the \
         session cookie and the X-CSRF-Token header with the csrf_token from /api/v1/me."),
-    tags((name = "session"), (name = "organisation"), (name = "drive"), (name = "assignments"))
+    tags((name = "session"), (name = "organisation"), (name = "drive"), (name = "assignments"), (name = "documents"))
 )]
 struct ApiDoc;
 
@@ -70,8 +70,8 @@ struct ApiDoc;
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
-        app_passwords, assignments, drive, files, groups, imports, links, people, receipts, schools, session, shares,
-        tus,
+        app_passwords, assignments, documents, drive, files, groups, imports, links, people, receipts, schools,
+        session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
@@ -138,6 +138,9 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::class_overview))
         .routes(routes!(assignments::add_feedback_file))
         .routes(routes!(assignments::feedback_file, assignments::remove_feedback_file))
+        .routes(routes!(documents::create))
+        .routes(routes!(documents::text))
+        .routes(routes!(documents::socket))
 }
 
 /// The OpenAPI document of API v1.

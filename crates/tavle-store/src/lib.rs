@@ -12,6 +12,7 @@ pub mod assignments;
 mod audit;
 pub mod coherence;
 pub mod dav;
+pub mod documents;
 pub mod drive;
 mod error;
 mod exams;

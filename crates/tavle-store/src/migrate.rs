@@ -27,6 +27,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (17, "login_devices", include_str!("../migrations/sqlite/0017_login_devices.sql")),
     (18, "tenant_integrity", include_str!("../migrations/sqlite/0018_tenant_integrity.sql")),
     (19, "lock_holders", include_str!("../migrations/sqlite/0019_lock_holders.sql")),
+    (20, "documents", include_str!("../migrations/sqlite/0020_documents.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -48,6 +49,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (17, "login_devices", include_str!("../migrations/postgres/0017_login_devices.sql")),
     (18, "tenant_integrity", include_str!("../migrations/postgres/0018_tenant_integrity.sql")),
     (19, "lock_holders", include_str!("../migrations/postgres/0019_lock_holders.sql")),
+    (20, "documents", include_str!("../migrations/postgres/0020_documents.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

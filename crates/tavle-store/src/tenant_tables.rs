@@ -215,6 +215,9 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     // `principal` is the holder's person id (older locks held a username, which names no row).
     table("dav_lock", Drive, true, Watch::None, &[key("space_id", "space"), meant("principal", "person")]),
     table("dav_property", Drive, true, Watch::None, &[key("node_id", "node")]),
+    // A Tavle document's stored state and the updates since (migration 0020).
+    table("document", Drive, true, Watch::None, &[key("node_id", "node")]),
+    table("document_update", Drive, true, Watch::None, &[key("node_id", "node"), key("by_person", "person")]),
     table("upload_session", Drive, true, Watch::None, &[key("person_id", "person"), meant("folder_id", "node")]),
     // `blob_id` names a part's object in the blob store, never a `blob` row: not a reference.
     table("upload_part", Drive, true, Watch::None, &[key("upload_id", "upload_session")]),

@@ -78,6 +78,9 @@ pub struct Config {
     /// Let WebDAV and the sync clients log in with a person's own password, not only with
     /// app passwords. `tavle demo` turns it on; production should leave it off.
     pub dav_accepts_login_password: bool,
+    /// Seconds an open document with nobody in it stays in memory (someone reloading the
+    /// page comes back to it); then it is let go, and loaded from the store when next opened.
+    pub document_idle_seconds: u64,
     /// A hand-in begun before its deadline counts as on time if it is recorded within this
     /// many seconds after it.
     pub hand_in_grace_secs: i64,
@@ -127,6 +130,7 @@ impl Default for Config {
             dav_accepts_login_password: false,
             hand_in_grace_secs: 120,
             grades_from_grade: 8,
+            document_idle_seconds: 30,
         }
     }
 }
@@ -287,6 +291,7 @@ impl Config {
             dav_accepts_login_password: self.dav_accepts_login_password,
             hand_in_grace_secs: self.hand_in_grace_secs.clamp(0, 3600),
             grades_from_grade: self.grades_from_grade,
+            document_idle_secs: self.document_idle_seconds,
         }
     }
 

@@ -73,6 +73,11 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/drive/nodes/{node_id}/copy", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/drive/nodes/{node_id}/files/{name}", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/nodes/{node_id}/folders", [401, 404, 404, 404, 401]),
+        // Documents are drive nodes: elev1's are elev1's alone, the socket included (it is
+        // refused before the upgrade, with the table's answer).
+        ("POST /api/v1/drive/nodes/{node_id}/documents", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/documents/{node_id}/text", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/documents/{node_id}/socket", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions/{version_id}/content", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
@@ -147,6 +152,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "PATCH /api/v1/people/{person_id}" => json!({"status": "disabled"}),
         "PATCH /api/v1/drive/nodes/{node_id}" => json!({"name": "Stjålet.txt"}),
         "POST /api/v1/drive/nodes/{node_id}/folders" => json!({"name": "Ny"}),
+        "POST /api/v1/drive/nodes/{node_id}/documents" => json!({"name": "Ny"}),
         "PUT /api/v1/drive/nodes/{node_id}/files/{name}" => json!({"bytes": "of a file"}),
         "POST /api/v1/roster-imports" => json!({
             "schools": [{"institution_number": "999999", "name": "Tavleskolen"}],

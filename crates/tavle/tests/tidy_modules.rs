@@ -254,6 +254,7 @@ const SERVICES: &[(&str, &[&str])] = &[
     ("sessions", &["auth", "app_passwords", "login_flow"]),
     ("drive", &["drive"]),
     ("assignments", &["assignments"]),
+    ("documents", &["documents"]),
 ];
 
 /// What each service may use of the others (ARCHITECTURE.md draws the same).
@@ -264,6 +265,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("sessions", &["organisation"]),
     ("drive", &["access", "content"]),
     ("assignments", &["access", "content"]),
+    ("documents", &["access", "content"]),
 ];
 
 #[test]

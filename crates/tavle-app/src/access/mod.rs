@@ -167,7 +167,7 @@ impl Reached {
     pub fn require_folder(&self) -> AppResult<()> {
         match self.node().kind {
             NodeKind::Folder => Ok(()),
-            NodeKind::File => Err(Conflict::NotAFolder.into()),
+            NodeKind::File | NodeKind::Document => Err(Conflict::NotAFolder.into()),
         }
     }
 }

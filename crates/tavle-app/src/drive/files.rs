@@ -189,6 +189,7 @@ impl Drive {
         }
         tx.touch_folders(a.tenant_id, to.parent, &etag).await?;
         tx.commit().await?;
+        self.access_changed();
         Ok(moved)
     }
 
@@ -209,6 +210,7 @@ impl Drive {
         // Only what is live is copied: skip trashed nodes and everything below them.
         let subtree = tx.subtree(a.tenant_id, node).await?;
         let mut ids = std::collections::HashMap::new();
+        let mut documents = Vec::new();
         let mut copies = Vec::with_capacity(subtree.len());
         for n in subtree {
             let parent = if n.id == node {
@@ -233,11 +235,18 @@ impl Drive {
                 ..n
             };
             ids.insert(n.id, copy.id);
+            if copy.kind == NodeKind::Document {
+                documents.push((n.id, copy.id));
+            }
             copies.push(copy);
         }
         self.content.charge(&mut tx, dst.space(), file_bytes(&copies)).await?;
         for c in &copies {
             tx.insert_node(c).await.map_err(|e| conflict(e, &c.name))?;
+        }
+        // A document's copy starts from the same stored state (snapshot and updates).
+        for (from, to) in documents {
+            tx.copy_document(a.tenant_id, from, to).await?;
         }
         tx.touch_folders(a.tenant_id, to.parent, &new_etag()).await?;
         tx.commit().await?;
@@ -253,6 +262,7 @@ impl Drive {
         check_if_match(r.node(), if_match)?;
         self.trash_in(&mut tx, a, r.node().clone()).await?;
         tx.commit().await?;
+        self.access_changed();
         Ok(())
     }
 

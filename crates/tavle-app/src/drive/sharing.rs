@@ -151,6 +151,7 @@ impl Drive {
             json!({ "node": row.node_id.to_string(), "grantee": row.grantee.kind(), "grantee_id": row.grantee.id() });
         tx.append_audit(&event(a, self.clock.now(), "share.delete", share, meta, detail)).await?;
         tx.commit().await?;
+        self.access_changed();
         Ok(())
     }
 

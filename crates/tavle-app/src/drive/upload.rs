@@ -42,7 +42,8 @@ pub struct Upload {
 fn check(existing: Option<&Node>, cond: &Conditions) -> AppResult<()> {
     match existing {
         Some(_) if cond.keep_both => Ok(()),
-        Some(n) if n.kind == NodeKind::Folder => Err(exists(&n.name)),
+        // A file's contents never replace a folder or a Tavle document of the same name.
+        Some(n) if n.kind != NodeKind::File => Err(exists(&n.name)),
         Some(_) if cond.if_none_match_any => Err(AppError::PreconditionFailed),
         Some(n) => check_if_match(n, cond.if_match.as_deref()),
         None if cond.if_match.is_some() => Err(AppError::PreconditionFailed),

@@ -2,6 +2,7 @@
 
 pub mod app_passwords;
 pub mod assignments;
+pub mod documents;
 pub mod drive;
 pub mod files;
 pub mod groups;

@@ -46,16 +46,9 @@ fn clearing_cookie(state: &HttpState, body: LoggedOut) -> Response {
     resp
 }
 
-/// A login form posted from another web site would log the victim into the attacker's account.
-/// Browsers always send `Origin` on cross-site POSTs, so a mismatch with `Host` is refused.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split("://").nth(1).unwrap_or_default();
-    origin_host.eq_ignore_ascii_case(host)
-}
-
-/// Log in with a username and password; sets the session cookie.
+/// Log in with a username and password; sets the session cookie. (A login form posted from
+/// another web site would log the victim into the attacker's account: browsers always send
+/// `Origin` on cross-site POSTs, so a mismatch with `Host` is refused.)
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = MeWire), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -65,7 +58,7 @@ pub async fn login(
     headers: HeaderMap,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
-    if !same_origin(&headers) {
+    if !crate::extract::same_origin(&headers) {
         return Err(ApiError::CrossOrigin);
     }
     let Json(req) = body?;

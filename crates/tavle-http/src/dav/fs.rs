@@ -101,7 +101,9 @@ impl DavFileSystem for TavleFs {
             let base = path_key(&segs);
             let mut entries: Vec<FsResult<Box<dyn DavDirEntry>>> = Vec::with_capacity(children.len());
             if let Ok(mut c) = cx.cache.lock() {
-                for child in children.iter() {
+                // Tavle documents are not offered to WebDAV yet: they have no file form until
+                // their OpenDocument rendition lands (docs/design/documents.md).
+                for child in children.iter().filter(|c| c.kind != NodeKind::Document) {
                     let key = format!("{}/{}", base.trim_end_matches('/'), name_key(&child.name));
                     entries.push(Ok(Box::new(Entry {
                         name: child.name.clone().into_bytes(),

@@ -122,7 +122,8 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     response(&href, &node, &props, &facts, &mut out);
     if let Some(children) = children {
         out.reserve(children.len() * 300);
-        for c in children.iter() {
+        // Tavle documents are not offered to WebDAV and the sync clients yet (see fs.rs).
+        for c in children.iter().filter(|c| c.kind != NodeKind::Document) {
             let start = href.len();
             href.extend(percent_encoding::utf8_percent_encode(&c.name, super::SEGMENT));
             if c.kind == NodeKind::Folder {

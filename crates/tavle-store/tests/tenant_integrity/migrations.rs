@@ -24,6 +24,12 @@ fn migrations(backend: Backend, last: u32) -> Vec<(u32, String)> {
     files
 }
 
+/// The tables migrations after 0019 add: a graph written at 0017 or 0018 has no rows of them.
+/// A migration that adds a tenant table lists it here.
+fn later_tables() -> HashSet<&'static str> {
+    HashSet::from(["document", "document_update"])
+}
+
 #[tokio::test]
 async fn migration_0018_keeps_consistent_data_and_refuses_a_cross_tenant_reference_already_there() {
     // (a change that breaks the data before 0018 runs, what 0018 then says per backend)
@@ -46,8 +52,8 @@ async fn migration_0018_keeps_consistent_data_and_refuses_a_cross_tenant_referen
             for (_, sql) in migrations(backend, 17) {
                 conn.execute(sql.as_str()).await.unwrap();
             }
-            write_graph(&mut conn, A, &HashSet::new()).await;
-            write_graph(&mut conn, B, &HashSet::new()).await;
+            write_graph(&mut conn, A, &later_tables()).await;
+            write_graph(&mut conn, B, &later_tables()).await;
             if let Some((change, _, _)) = breakage {
                 let change = change
                     .replace("{b_person}", &lit(&row_id(B, "person", false)))
@@ -93,8 +99,8 @@ async fn migration_0019_names_each_lock_holder_by_person_id() {
         for (_, sql) in migrations(backend, 18) {
             conn.execute(sql.as_str()).await.unwrap();
         }
-        write_graph(&mut conn, A, &HashSet::new()).await;
-        write_graph(&mut conn, B, &HashSet::new()).await;
+        write_graph(&mut conn, A, &later_tables()).await;
+        write_graph(&mut conn, B, &later_tables()).await;
         // Before 0019 a lock named its holder by the login name as the client typed it.
         let login =
             strings(&mut conn, &format!("SELECT username, person_id FROM login WHERE tenant_id = {}", lit(&uuid(A))))

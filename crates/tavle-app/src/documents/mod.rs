@@ -1,0 +1,250 @@
+//! Tavle documents (docs/design/documents.md): a drive node of kind `document` whose contents
+//! are a Yjs document, written in the browser by several people at once.
+//!
+//! This service makes documents, opens them for editing (`open`: a [`room::Editor`] joined to
+//! the document's [`room::Room`]), records every accepted change by group commit (`batch.rs`)
+//! before it is acknowledged, and compacts the stored form. It depends on access (who reaches
+//! the node), never on the drive or assignments; content (images, renditions) comes with
+//! them.
+//!
+//! Every server-side `yrs::Doc` is made by [`new_doc`], with UTF-16 offsets: Yjs in the
+//! browser counts text in UTF-16 code units, and a document counting UTF-8 bytes misplaces
+//! text after a Danish letter or panics inside one.
+
+pub mod room;
+
+use std::sync::Arc;
+
+use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind};
+use tavle_core::{NodeId, PersonId, TenantId};
+use tavle_store::Tx;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, OffsetKind, Options, ReadTxn, StateVector, Transact, Update};
+
+use crate::access::AccessControl;
+use crate::batch::{Batcher, BatcherOf, Record};
+use crate::caller::Session;
+use crate::content::new_etag;
+use crate::error::{AppError, AppResult, Conflict};
+use crate::{service, Base};
+
+pub use room::{Editor, Outbound};
+
+/// The largest single update an editor may send (a pasted chapter with images is far less:
+/// images are blobs, referred to by id).
+pub const MAX_UPDATE_BYTES: usize = 1 << 20;
+
+/// Compaction folds the updates into the snapshot when a document has more than this many
+/// updates stored after its snapshot …
+const COMPACT_AFTER_UPDATES: usize = 500;
+/// … or more than this many bytes of them.
+const COMPACT_AFTER_BYTES: usize = 1 << 20;
+
+/// A new, empty Yjs document with UTF-16 offsets, as Yjs counts them. The only way this crate
+/// makes a `Doc`.
+pub fn new_doc() -> Doc {
+    Doc::with_options(Options { offset_kind: OffsetKind::Utf16, ..Options::default() })
+}
+
+/// Applies one encoded update to `doc`, refusing one that does not decode or apply; a panic
+/// inside the CRDT is caught and refused the same way (the caller then drops the `Doc`,
+/// whose state it can no longer trust).
+pub(crate) fn apply(doc: &Doc, data: &[u8]) -> Result<(), ApplyError> {
+    let update = Update::decode_v1(data).map_err(|_| ApplyError::Refused)?;
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
+    match applied {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(ApplyError::Refused),
+        Err(_) => Err(ApplyError::Panicked),
+    }
+}
+
+/// Why an update was not applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ApplyError {
+    /// It does not decode or does not apply; the document is unchanged.
+    Refused,
+    /// The CRDT panicked applying it; the document in memory may be damaged.
+    Panicked,
+}
+
+/// A document's whole state as one update (what a snapshot stores).
+pub(crate) fn encode_state(doc: &Doc) -> Vec<u8> {
+    doc.transact().encode_state_as_update_v1(&StateVector::default())
+}
+
+/// A document loaded from its stored form: the snapshot, then every update still stored.
+/// A stored update that does not apply (none should: each was applied before it was stored)
+/// is logged and skipped rather than making the document unreadable.
+pub(crate) fn load(node: NodeId, stored: &tavle_store::documents::StoredDocument) -> AppResult<Doc> {
+    let doc = new_doc();
+    if !stored.snapshot.is_empty() && apply(&doc, &stored.snapshot).is_err() {
+        return Err(AppError::Internal(format!("the snapshot of document {node} does not load")));
+    }
+    for (id, data) in &stored.updates {
+        if apply(&doc, data).is_err() {
+            tracing::error!(%node, update = id, "a stored document update does not apply; skipped");
+        }
+    }
+    Ok(doc)
+}
+
+/// Documents: making them, editing them together, storing their changes.
+#[derive(Clone)]
+pub struct Documents {
+    base: Arc<Base>,
+    access: AccessControl,
+    rooms: Arc<room::Rooms>,
+    batcher: Arc<Batcher<DocUpdate>>,
+}
+
+service!(Documents);
+
+impl BatcherOf<DocUpdate> for Documents {
+    fn batcher(&self) -> &Arc<Batcher<DocUpdate>> {
+        &self.batcher
+    }
+}
+
+impl Documents {
+    pub(crate) fn new(base: Arc<Base>, access: AccessControl) -> Self {
+        Documents { base, access, rooms: Arc::default(), batcher: Arc::default() }
+    }
+
+    /// Makes an empty document in a folder the caller may add to; a file or folder of that
+    /// name already there is a conflict.
+    pub async fn create(&self, s: &Session, parent: NodeId, name: &str) -> AppResult<Node> {
+        let a = &s.actor;
+        let name = file_name(name)?;
+        let now = self.clock.now().millis();
+        let mut tx = self.store.write().await?;
+        let p = self.access.reach(&mut tx, a, parent, false).await?;
+        p.require(Access::Edit)?;
+        p.require_folder()?;
+        if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
+            return Err(Conflict::NameTaken(name).into());
+        }
+        let snapshot = encode_state(&new_doc());
+        let node = Node {
+            id: NodeId::new(),
+            tenant_id: a.tenant_id,
+            space_id: p.space().id,
+            parent_id: Some(parent),
+            name,
+            kind: NodeKind::Document,
+            blob_id: None,
+            size: 0,
+            sha256: None,
+            etag: new_etag(),
+            created_at: now,
+            created_by: Some(a.person_id),
+            modified_at: now,
+            modified_by: Some(a.person_id),
+            trashed_at: None,
+            trashed_by: None,
+        };
+        tx.insert_node(&node).await.map_err(|e| match e {
+            tavle_store::StoreError::Conflict(_) => AppError::from(Conflict::NameTaken(node.name.clone())),
+            e => e.into(),
+        })?;
+        tx.insert_document(a.tenant_id, node.id, &snapshot, now).await?;
+        tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
+        tx.commit().await?;
+        Ok(node)
+    }
+
+    /// Opens a document for the caller: View to read it and see the others' cursors, Edit to
+    /// change it. The editor is joined to the document's room (loaded from the store if no
+    /// one on this node has it open).
+    pub async fn open(&self, s: &Session, node: NodeId) -> AppResult<Editor> {
+        let writable = self.check(s, node).await?;
+        let (room, id, rx) = self.rooms.open(self, s.actor.tenant_id, node, s.actor.person_id).await?;
+        Ok(room::Editor::join(self.clone(), room, id, rx, s.actor.person_id, writable))
+    }
+
+    /// Checks again whether `s` may still have `editor`'s document open, and how: after a
+    /// change of shares, memberships or sessions. An editor who may no longer see it is
+    /// closed with the reason; one who may now only read is made read-only.
+    pub async fn recheck(&self, s: &Session, editor: &Editor) -> AppResult<()> {
+        if s.actor.person_id != editor.person() || s.actor.tenant_id != editor.tenant() {
+            return Err(AppError::Forbidden);
+        }
+        let writable = self.check(s, editor.node()).await?;
+        editor.set_writable(writable);
+        Ok(())
+    }
+
+    /// Whether the caller reaches the document, and whether they may change it.
+    async fn check(&self, s: &Session, node: NodeId) -> AppResult<bool> {
+        let mut conn = self.store.read().await?;
+        let r = self.access.reach(&mut conn, &s.actor, node, false).await?;
+        if r.node().kind != NodeKind::Document {
+            return Err(Conflict::NotADocument.into());
+        }
+        r.require(Access::View)?;
+        Ok(r.access() >= Access::Edit)
+    }
+
+    /// The text of a document's stored state, as plain text (paragraphs on lines): what the
+    /// tests and the crash test compare.
+    pub async fn plain_text(&self, s: &Session, node: NodeId) -> AppResult<String> {
+        self.check(s, node).await?;
+        let stored = self.stored(s.actor.tenant_id, node).await?;
+        let doc = load(node, &stored)?;
+        Ok(room::plain_text(&doc))
+    }
+
+    async fn stored(&self, tenant: TenantId, node: NodeId) -> AppResult<tavle_store::documents::StoredDocument> {
+        let mut conn = self.store.read().await?;
+        conn.document_state(tenant, node).await?.ok_or(AppError::NotFound("document"))
+    }
+
+    /// Folds a document's stored updates into a new snapshot, in one transaction, deleting
+    /// exactly the updates it read (one committed meanwhile by another node stays).
+    pub(crate) async fn compact(&self, tenant: TenantId, node: NodeId) -> AppResult<()> {
+        let now = self.clock.now().millis();
+        let mut tx = self.store.write().await?;
+        let Some(stored) = tx.document_state(tenant, node).await? else {
+            return Ok(());
+        };
+        if stored.updates.is_empty() {
+            return Ok(());
+        }
+        let doc = load(node, &stored)?;
+        let snapshot = encode_state(&doc);
+        let folded: Vec<i64> = stored.updates.iter().map(|(id, _)| *id).collect();
+        tx.compact_document(tenant, node, &snapshot, &folded, now).await?;
+        tx.commit().await?;
+        tracing::debug!(%node, folded = folded.len(), bytes = snapshot.len(), "document compacted");
+        Ok(())
+    }
+
+    /// Whether a document with this much stored after its snapshot should be compacted.
+    pub(crate) fn needs_compaction(updates: usize, bytes: usize) -> bool {
+        updates > COMPACT_AFTER_UPDATES || bytes > COMPACT_AFTER_BYTES
+    }
+
+    /// How many documents this node has open (rooms in memory).
+    pub fn open_rooms(&self) -> usize {
+        self.rooms.len()
+    }
+}
+
+/// One accepted change of a document, recorded in a batch with others.
+pub(crate) struct DocUpdate {
+    pub tenant: TenantId,
+    pub node: NodeId,
+    pub by: PersonId,
+    pub data: Vec<u8>,
+}
+
+impl Record for DocUpdate {
+    type Out = i64;
+    type By = Documents;
+    const WHAT: &'static str = "document changes";
+
+    async fn record(&self, by: &Documents, tx: &mut Tx) -> AppResult<i64> {
+        let at = by.clock.now().millis();
+        Ok(tx.append_document_update(self.tenant, self.node, &self.data, self.by, at).await?)
+    }
+}

@@ -1,0 +1,141 @@
+//! Tavle documents: making one in a folder, its text, and the WebSocket that edits it
+//! together with others (docs/design/documents.md).
+//!
+//! The socket is authenticated by the session cookie, refused from another web site (the
+//! `Origin` header, against cross-site WebSocket hijacking), and authorised per document
+//! before it is upgraded, so a refusal is an ordinary answer of the error table. Once open,
+//! it checks access again whenever who may reach what may have changed (and every 30 s, for
+//! changes made on other nodes), and closes with the error table's code when access ended.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use tavle_app::documents::{Editor, Outbound};
+use tavle_app::AppError;
+use utoipa::ToSchema;
+
+use super::id;
+use crate::error::{close_frame, ApiError, ApiResult, ErrorBody};
+use crate::extract::{same_origin, session_token_of, Authed};
+use crate::wire::{FolderCreate, NodeWire};
+use crate::HttpState;
+
+/// How often an open socket checks its access even when nothing on this node said it changed.
+const RECHECK: Duration = Duration::from_secs(30);
+
+/// Make an empty document in a folder.
+#[utoipa::path(post, path = "/api/v1/drive/nodes/{node_id}/documents", tag = "documents",
+    params(("node_id" = String, Path)), request_body = FolderCreate,
+    responses((status = 201, body = NodeWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(node): Path<String>,
+    Json(req): Json<FolderCreate>,
+) -> ApiResult<(StatusCode, Json<NodeWire>)> {
+    let doc = state.app.documents().create(&auth.session, id(&node, "folder")?, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(NodeWire::from(&doc))))
+}
+
+/// A document's text, a line per paragraph.
+#[derive(Serialize, ToSchema)]
+pub struct DocumentText {
+    pub text: String,
+}
+
+/// The text of a document as stored (what has been saved).
+#[utoipa::path(get, path = "/api/v1/documents/{node_id}/text", tag = "documents",
+    params(("node_id" = String, Path)),
+    responses((status = 200, body = DocumentText), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn text(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(node): Path<String>,
+) -> ApiResult<Json<DocumentText>> {
+    let text = state.app.documents().plain_text(&auth.session, id(&node, "document")?).await?;
+    Ok(Json(DocumentText { text }))
+}
+
+/// Edit a document together with others: a WebSocket speaking the y-websocket protocol,
+/// plus Tavle's own message 100 (`saved n`, `access w`). Answers 101 and switches protocols.
+#[utoipa::path(get, path = "/api/v1/documents/{node_id}/socket", tag = "documents",
+    params(("node_id" = String, Path)),
+    responses((status = 101, description = "Switching to the WebSocket"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn socket(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(node): Path<String>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    if !same_origin(&headers) {
+        return Err(ApiError::CrossOrigin);
+    }
+    let node = id(&node, "document")?;
+    let editor = state.app.documents().open(&auth.session, node).await?;
+    let Ok(upgrade) = upgrade else {
+        return Err(ApiError::BadRequest("Open this address as a WebSocket (the editor does).".into()));
+    };
+    let token = session_token_of(&headers, state.cookie_name()).unwrap_or_default();
+    Ok(upgrade
+        .max_message_size(tavle_app::documents::MAX_UPDATE_BYTES + 1024)
+        .on_upgrade(move |ws| run(state, token, editor, ws))
+        .into_response())
+}
+
+/// The socket's life: the browser's messages into the room, the room's out to the browser,
+/// and access checked again when it may have changed.
+async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSocket) {
+    let mut changes = state.app.access_changes();
+    let mut every = tokio::time::interval(RECHECK);
+    every.tick().await;
+    for m in editor.start() {
+        if ws.send(WsMessage::Binary(m)).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        let ended: Option<AppError> = tokio::select! {
+            m = ws.recv() => match m {
+                Some(Ok(WsMessage::Binary(data))) => editor.receive(&data).await.err(),
+                Some(Ok(WsMessage::Text(_))) => Some(AppError::BadDocumentUpdate),
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => None,
+                Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => return,
+            },
+            out = editor.next() => match out {
+                Some(Outbound::Message(m)) => {
+                    if ws.send(WsMessage::Binary(m)).await.is_err() {
+                        return;
+                    }
+                    None
+                }
+                Some(Outbound::Close(e)) => Some(e),
+                None => Some(AppError::Internal("the connection fell behind".into())),
+            },
+            changed = changes.changed() => match changed {
+                Ok(()) => recheck(&state, &token, &editor).await.err(),
+                Err(_) => return,
+            },
+            _ = every.tick() => recheck(&state, &token, &editor).await.err(),
+        };
+        if let Some(e) = ended {
+            let (code, reason) = close_frame(&e);
+            let _ = ws.send(WsMessage::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+            return;
+        }
+    }
+}
+
+async fn recheck(state: &HttpState, token: &str, editor: &Editor) -> Result<(), AppError> {
+    let session = state.app.sessions().authenticate(token).await?;
+    state.app.documents().recheck(&session, editor).await
+}
