@@ -17,12 +17,15 @@ export interface Space {
   can_set_quota: boolean;
 }
 
+/** What a drive item is: a file, a folder, or a Tavle document (edited in the browser). */
+export type NodeKind = 'file' | 'folder' | 'document';
+
 export interface DriveNode {
   id: string;
   space_id: string;
   parent_id: string | null;
   name: string;
-  kind: 'file' | 'folder';
+  kind: NodeKind;
   size: number;
   sha256?: string;
   etag: string;
@@ -132,6 +135,10 @@ export function previewKind(name: string): 'image' | 'pdf' | 'text' | null {
   if (['txt', 'md', 'csv', 'log', 'text'].includes(ext)) return 'text';
   return null;
 }
+
+/** Where an item opens in the app: a document in the editor, the rest in the drive. */
+export const nodeHref = (n: { id: string; kind: NodeKind }) =>
+  n.kind === 'document' ? `/documents/${n.id}` : `/files/${n.id}`;
 
 export const contentUrl = (id: string, inline = false) =>
   `/api/v1/drive/nodes/${encodeURIComponent(id)}/content${inline ? '?disposition=inline' : ''}`;
