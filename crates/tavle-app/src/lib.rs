@@ -105,6 +105,9 @@ pub struct Base {
     /// moved, an organisation changed, a session ended): open documents check their
     /// connections again.
     pub(crate) access_events: tokio::sync::watch::Sender<u64>,
+    /// This process among the nodes sharing the database (a random id per start): what it
+    /// announces to the others carries it, so it can skip its own notices.
+    pub(crate) instance: String,
 }
 
 impl Base {
@@ -207,7 +210,8 @@ impl App {
         let passwords = Passwords::new(&cfg.passwords)?;
         let cache = cache::SessionCache::new(cfg.session_cache_entries);
         let (access_events, _) = tokio::sync::watch::channel(0);
-        let base = Arc::new(Base { store, blobs, clock, passwords, cfg, cache, access_events });
+        let instance = uuid::Uuid::new_v4().simple().to_string();
+        let base = Arc::new(Base { store, blobs, clock, passwords, cfg, cache, access_events, instance });
         let content = content::Content::new(base.clone());
         let access = access::AccessControl::new(base.clone(), content.clone());
         let organisation = org::Organisation::new(base.clone());

@@ -6,6 +6,7 @@
 pub mod assignments;
 pub mod clock;
 pub mod dav;
+pub mod document;
 pub mod drive;
 pub mod error;
 pub mod ids;

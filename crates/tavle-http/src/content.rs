@@ -87,6 +87,35 @@ pub fn set_header(headers: &mut HeaderMap, name: impl header::IntoHeaderName, va
 }
 
 /// Answers a GET (or HEAD) of a file's contents.
+/// The headers that make user content inert wherever it is served: its type from its name,
+/// shown inline only when that is safe, `nosniff`, and a sandboxing CSP.
+fn inert(out: &mut HeaderMap, name: &str, disposition: Disposition) {
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    let mime = match mime.essence_str() {
+        "text/plain" => "text/plain; charset=utf-8".to_string(),
+        m => m.to_string(),
+    };
+    set_header(out, header::CONTENT_TYPE, &mime);
+    let shown = disposition == Disposition::Inline && inline_allowed(mime.split(';').next().unwrap_or(""));
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    let kind = if shown { "inline" } else { "attachment" };
+    set_header(out, header::CONTENT_DISPOSITION, format!("{kind}; filename*=UTF-8''{encoded}"));
+    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"),
+    );
+}
+
+/// A file made for this request (a document's export) as a download, with the same inert
+/// headers as stored contents.
+pub fn attachment(name: &str, bytes: Vec<u8>) -> Response {
+    let mut out = HeaderMap::new();
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    inert(&mut out, name, Disposition::Attachment);
+    (StatusCode::OK, out, bytes).into_response()
+}
+
 pub async fn serve(req: &HeaderMap, dl: &Download, disposition: Disposition) -> ApiResult<Response> {
     let mut out = HeaderMap::new();
     set_header(&mut out, header::ETAG, quoted(&dl.etag));
@@ -104,21 +133,7 @@ pub async fn serve(req: &HeaderMap, dl: &Download, disposition: Disposition) -> 
             return Ok((StatusCode::NOT_MODIFIED, out).into_response());
         }
     }
-    let mime = mime_guess::from_path(&dl.name).first_or_octet_stream();
-    let mime = match mime.essence_str() {
-        "text/plain" => "text/plain; charset=utf-8".to_string(),
-        m => m.to_string(),
-    };
-    set_header(&mut out, header::CONTENT_TYPE, &mime);
-    let shown = disposition == Disposition::Inline && inline_allowed(mime.split(';').next().unwrap_or(""));
-    let encoded = percent_encoding::utf8_percent_encode(&dl.name, percent_encoding::NON_ALPHANUMERIC);
-    let kind = if shown { "inline" } else { "attachment" };
-    set_header(&mut out, header::CONTENT_DISPOSITION, format!("{kind}; filename*=UTF-8''{encoded}"));
-    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    out.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"),
-    );
+    inert(&mut out, &dl.name, disposition);
     // `If-Range` with another ETag (or a date, which Tavle does not compare) means "send all".
     let range_ok = header_str(header::IF_RANGE).is_none_or(|v| etags(v).first().is_some_and(|t| *t == dl.etag));
     let range = header_str(header::RANGE).filter(|_| range_ok).and_then(|v| byte_range(v, dl.size));

@@ -141,6 +141,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(documents::create))
         .routes(routes!(documents::text))
         .routes(routes!(documents::socket))
+        .routes(routes!(documents::export))
 }
 
 /// The OpenAPI document of API v1.

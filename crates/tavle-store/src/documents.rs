@@ -154,3 +154,94 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 }
+
+/// The channel on which a committed document update is announced to the other nodes.
+const CHANNEL: &str = "tavle_document";
+
+impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
+    /// Announces a recorded update to the other nodes (PostgreSQL; SQLite is one node). Run
+    /// in the transaction that records it: PostgreSQL delivers the notice only if it commits.
+    /// The notice names the row, not the update (a notice holds at most 8,000 bytes).
+    pub async fn announce_document_update(
+        &mut self,
+        backend: crate::Backend,
+        origin: &str,
+        tenant: TenantId,
+        node: NodeId,
+        id: i64,
+    ) -> Result<()> {
+        if backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(format!("{origin} {tenant} {node} {id}"))
+                .execute(self.c())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One stored update of a document, by its id (`None` once compaction folded it).
+    pub async fn document_update(&mut self, tenant: TenantId, node: NodeId, id: i64) -> Result<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT data FROM document_update WHERE tenant_id = $1 AND node_id = $2 AND id = $3")
+            .bind(tenant.to_string())
+            .bind(node.to_string())
+            .bind(id)
+            .fetch_optional(self.c())
+            .await?;
+        row.map(|r| bytes(&r, "data")).transpose()
+    }
+}
+
+/// What another node recorded, as its notice said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FeedEvent {
+    /// A document update `id` recorded by the node `origin`.
+    Update { origin: String, tenant: TenantId, node: NodeId, id: i64 },
+    /// The listening connection was lost and made again: notices in between are lost, so
+    /// whoever follows must read what it holds open afresh.
+    Gap,
+}
+
+/// The other nodes' document updates, as PostgreSQL announces them (`LISTEN`).
+pub struct DocumentFeed(sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for DocumentFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DocumentFeed")
+    }
+}
+
+impl DocumentFeed {
+    /// The next event; an error only when the database cannot be reached at all.
+    pub async fn next(&mut self) -> Result<FeedEvent> {
+        loop {
+            match self.0.try_recv().await.map_err(StoreError::Database)? {
+                None => return Ok(FeedEvent::Gap),
+                Some(n) => {
+                    let mut parts = n.payload().split(' ');
+                    let parsed = (|| {
+                        let origin = parts.next()?.to_string();
+                        let tenant = parts.next()?.parse().ok()?;
+                        let node = parts.next()?.parse().ok()?;
+                        let id = parts.next()?.parse().ok()?;
+                        Some(FeedEvent::Update { origin, tenant, node, id })
+                    })();
+                    match parsed {
+                        Some(e) => return Ok(e),
+                        None => tracing::warn!(payload = n.payload(), "a document notice that does not parse"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl crate::Store {
+    /// The feed of other nodes' document updates; `None` on SQLite (one node).
+    pub async fn document_feed(&self) -> Result<Option<DocumentFeed>> {
+        let Some(url) = &self.listen_url else { return Ok(None) };
+        let mut listener = sqlx::postgres::PgListener::connect(url).await.map_err(StoreError::Database)?;
+        listener.listen(CHANNEL).await.map_err(StoreError::Database)?;
+        Ok(Some(DocumentFeed(listener)))
+    }
+}

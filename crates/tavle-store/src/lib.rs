@@ -64,6 +64,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL only: where to open the connection that listens for other nodes' document
+    /// changes (`LISTEN` needs a connection of its own, outside the pool).
+    listen_url: Option<String>,
     /// SQLite only: serialises write transactions within this process.
     writer: Option<Arc<Mutex<()>>>,
 }
@@ -133,7 +136,9 @@ impl Store {
             .connect_with(connect)
             .await
             .map_err(StoreError::Database)?;
-        let store = Store { pool, backend, writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))) };
+        let listen_url = (backend == Backend::Postgres).then(|| url.clone());
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let store = Store { pool, backend, listen_url, writer };
         migrate::run(&store).await?;
         Ok(store)
     }

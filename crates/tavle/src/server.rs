@@ -89,8 +89,28 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             }
         }
     });
+    // Other nodes' document changes reach the documents open here (PostgreSQL only).
+    let follow_app = app.clone();
+    let follow = tokio::spawn(async move {
+        let mut wait = Duration::from_millis(200);
+        loop {
+            match follow_app.documents().follow_other_nodes().await {
+                Ok(()) => return,
+                Err(e) => tracing::warn!(error = ?e, "following other nodes' document changes failed; trying again"),
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(10));
+        }
+    });
     let final_app = app.clone();
     let task = tokio::spawn(async move {
+        // No Nagle delay: a document's small update sent behind an unacknowledged packet would
+        // otherwise wait for the client's delayed ACK (up to 40 ms; bench/documents).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY could not be set");
+            }
+        });
         let out = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
@@ -98,6 +118,7 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
             .await;
         housekeeping.abort();
         cache_sync.abort();
+        follow.abort();
         if let Err(e) = final_app.sessions().flush_touches().await {
             tracing::warn!(error = ?e, "writing when sessions were last used failed at shutdown");
         }

@@ -78,6 +78,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/drive/nodes/{node_id}/documents", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/text", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/socket", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/documents/{node_id}/export/{format}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions/{version_id}/content", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
@@ -395,7 +396,8 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{assignment_id}", &assignment)
                 .replace("{hand_in_id}", &hand_in)
                 .replace("{position}", "0")
-                .replace("{name}", "x.txt");
+                .replace("{name}", "x.txt")
+                .replace("{format}", "odt");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {
                 // Each call gets a fresh session, so routes that log out do not affect others.

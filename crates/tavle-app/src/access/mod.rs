@@ -8,6 +8,8 @@ mod exams;
 
 use std::sync::Arc;
 
+use serde_json::json;
+
 use tavle_core::drive::name_key;
 use tavle_core::drive::{Access, NodeKind, ShareGrant, SpaceFacts, SpaceKind};
 use tavle_core::drive::{Node, Space};
@@ -18,6 +20,7 @@ use tavle_store::StoreError;
 pub use exams::MAX_EXTRA_SECS;
 pub(crate) use exams::{slot, window};
 
+use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::content::{new_folder, Content};
 use crate::error::{AppError, AppResult};
@@ -175,6 +178,20 @@ impl Reached {
 impl AccessControl {
     pub(crate) fn new(base: Arc<Base>, content: Content) -> Self {
         AccessControl { base, content }
+    }
+
+    /// Records the read of a file or document in another person's own drive (through a
+    /// share); what is in class, team and staff drives belongs to the group, not to a person.
+    pub(crate) async fn audit_read(&self, a: &Actor, r: &Reached, action: &str, meta: &RequestMeta) -> AppResult<()> {
+        if let SpaceKind::Personal(owner) = r.space().kind {
+            if owner != a.person_id {
+                let mut tx = self.store.write().await?;
+                let detail = json!({ "owner": owner.to_string(), "name": r.node().name });
+                tx.append_audit(&event(a, self.clock.now(), action, r.node().id, meta, detail)).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
     }
 
     /// Loads a node for the caller: it must exist, be in a space they may see, and be live

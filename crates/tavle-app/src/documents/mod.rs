@@ -11,24 +11,31 @@
 //! browser counts text in UTF-16 code units, and a document counting UTF-8 bytes misplaces
 //! text after a Danish letter or panics inside one.
 
+mod docx;
+pub mod editor;
+mod model;
+mod odt;
 pub mod room;
 
 use std::sync::Arc;
 
 use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind};
 use tavle_core::{NodeId, PersonId, TenantId};
+use tavle_store::documents::FeedEvent;
 use tavle_store::Tx;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, OffsetKind, Options, ReadTxn, StateVector, Transact, Update};
 
-use crate::access::AccessControl;
+use crate::access::{AccessControl, Reached};
+use crate::audit::RequestMeta;
 use crate::batch::{Batcher, BatcherOf, Record};
 use crate::caller::Session;
 use crate::content::new_etag;
 use crate::error::{AppError, AppResult, Conflict};
 use crate::{service, Base};
 
-pub use room::{Editor, Outbound};
+pub use editor::Editor;
+pub use room::Outbound;
 
 /// The largest single update an editor may send (a pasted chapter with images is far less:
 /// images are blobs, referred to by id).
@@ -156,10 +163,13 @@ impl Documents {
     /// Opens a document for the caller: View to read it and see the others' cursors, Edit to
     /// change it. The editor is joined to the document's room (loaded from the store if no
     /// one on this node has it open).
-    pub async fn open(&self, s: &Session, node: NodeId) -> AppResult<Editor> {
-        let writable = self.check(s, node).await?;
+    /// Opening a document in another person's own drive is recorded as a read of their work.
+    pub async fn open(&self, s: &Session, node: NodeId, meta: &RequestMeta) -> AppResult<Editor> {
+        let r = self.reached(s, node).await?;
+        self.access.audit_read(&s.actor, &r, "document.open", meta).await?;
+        let writable = r.access() >= Access::Edit;
         let (room, id, rx) = self.rooms.open(self, s.actor.tenant_id, node, s.actor.person_id).await?;
-        Ok(room::Editor::join(self.clone(), room, id, rx, s.actor.person_id, writable))
+        Ok(editor::Editor::join(self.clone(), room, id, rx, s.actor.person_id, writable))
     }
 
     /// Checks again whether `s` may still have `editor`'s document open, and how: after a
@@ -176,22 +186,45 @@ impl Documents {
 
     /// Whether the caller reaches the document, and whether they may change it.
     async fn check(&self, s: &Session, node: NodeId) -> AppResult<bool> {
+        Ok(self.reached(s, node).await?.access() >= Access::Edit)
+    }
+
+    /// The document as the caller reaches it (at least to read).
+    async fn reached(&self, s: &Session, node: NodeId) -> AppResult<Reached> {
         let mut conn = self.store.read().await?;
         let r = self.access.reach(&mut conn, &s.actor, node, false).await?;
         if r.node().kind != NodeKind::Document {
             return Err(Conflict::NotADocument.into());
         }
         r.require(Access::View)?;
-        Ok(r.access() >= Access::Edit)
+        Ok(r)
     }
 
     /// The text of a document's stored state, as plain text (paragraphs on lines): what the
     /// tests and the crash test compare.
-    pub async fn plain_text(&self, s: &Session, node: NodeId) -> AppResult<String> {
-        self.check(s, node).await?;
+    pub async fn plain_text(&self, s: &Session, node: NodeId, meta: &RequestMeta) -> AppResult<String> {
+        let r = self.reached(s, node).await?;
+        self.access.audit_read(&s.actor, &r, "document.read", meta).await?;
         let stored = self.stored(s.actor.tenant_id, node).await?;
         let doc = load(node, &stored)?;
         Ok(room::plain_text(&doc))
+    }
+
+    /// A document as a file in an open format, as stored (what has been saved), named after
+    /// the document. Exporting another person's document is recorded as a read of their work.
+    pub async fn export(&self, s: &Session, node: NodeId, format: Format, meta: &RequestMeta) -> AppResult<Exported> {
+        let r = self.reached(s, node).await?;
+        self.access.audit_read(&s.actor, &r, "document.export", meta).await?;
+        let stored = self.stored(s.actor.tenant_id, node).await?;
+        let doc = load(node, &stored)?;
+        let content = model::read(&doc);
+        let title = r.node().name.clone();
+        let lang = "da";
+        let bytes = match format {
+            Format::Odt => odt::write(&content, &title, lang)?,
+            Format::Docx => docx::write(&content, &title, lang)?,
+        };
+        Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown: content.unknown })
     }
 
     async fn stored(&self, tenant: TenantId, node: NodeId) -> AppResult<tavle_store::documents::StoredDocument> {
@@ -224,10 +257,97 @@ impl Documents {
         updates > COMPACT_AFTER_UPDATES || bytes > COMPACT_AFTER_BYTES
     }
 
+    /// Applies what other nodes record to the documents open here, until the database
+    /// cannot be reached (the caller starts it again). Returns at once on SQLite, which is
+    /// one node. Updates travel as PostgreSQL notices naming the stored row; a lost listening
+    /// connection (notices in between are lost) makes every open document read its stored
+    /// updates again, which CRDT updates make harmless to repeat.
+    pub async fn follow_other_nodes(&self) -> AppResult<()> {
+        let Some(mut feed) = self.store.document_feed().await? else {
+            return Ok(());
+        };
+        // Whatever was recorded before the feed began listening.
+        self.catch_up().await;
+        loop {
+            match feed.next().await? {
+                FeedEvent::Update { origin, tenant, node, id } => {
+                    if origin == self.instance {
+                        continue;
+                    }
+                    let Some(room) = self.rooms.get(tenant, node) else { continue };
+                    let data = self.store.read().await?.document_update(tenant, node, id).await?;
+                    match data {
+                        Some(data) => room.apply_remote(&data),
+                        // Folded into the snapshot already: read the document afresh.
+                        None => self.reload_into(&room).await,
+                    }
+                }
+                FeedEvent::Gap => self.catch_up().await,
+            }
+        }
+    }
+
+    /// Brings every open document up to what is stored.
+    async fn catch_up(&self) {
+        for room in self.rooms.all() {
+            self.reload_into(&room).await;
+        }
+    }
+
+    async fn reload_into(&self, room: &Arc<room::Room>) {
+        let (tenant, node) = room.key();
+        let stored = match self.stored(tenant, node).await {
+            Ok(s) => s,
+            Err(e) => return tracing::warn!(error = %e, %node, "reading a document from the store failed"),
+        };
+        if !stored.snapshot.is_empty() {
+            room.apply_remote(&stored.snapshot);
+        }
+        for (_, data) in &stored.updates {
+            room.apply_remote(data);
+        }
+    }
+
     /// How many documents this node has open (rooms in memory).
     pub fn open_rooms(&self) -> usize {
         self.rooms.len()
     }
+}
+
+/// An open format a document is exported to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// OpenDocument Text.
+    Odt,
+    /// Office Open XML (Word).
+    Docx,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "odt" => Some(Format::Odt),
+            "docx" => Some(Format::Docx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Odt => "odt",
+            Format::Docx => "docx",
+        }
+    }
+}
+
+/// A document exported to a file.
+#[derive(Clone, Debug)]
+pub struct Exported {
+    /// The file's name: the document's, with the format's extension.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// What the document holds that the format was not given (node or mark names).
+    pub unknown: Vec<String>,
 }
 
 /// One accepted change of a document, recorded in a batch with others.
@@ -245,6 +365,8 @@ impl Record for DocUpdate {
 
     async fn record(&self, by: &Documents, tx: &mut Tx) -> AppResult<i64> {
         let at = by.clock.now().millis();
-        Ok(tx.append_document_update(self.tenant, self.node, &self.data, self.by, at).await?)
+        let id = tx.append_document_update(self.tenant, self.node, &self.data, self.by, at).await?;
+        tx.announce_document_update(by.store.backend(), &by.instance, self.tenant, self.node, id).await?;
+        Ok(id)
     }
 }

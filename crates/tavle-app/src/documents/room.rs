@@ -1,36 +1,22 @@
-//! A room: one open document on this node, the people editing it, and their cursors.
+//! A room: one open document on this node, the connections editing it, and their cursors;
+//! and the rooms open on this node (one per document, loaded once, let go when idle).
 //!
-//! Messages are the y-websocket protocol's (sync step 1 and 2, update, awareness), plus one
-//! of Tavle's own, [`MSG_TAVLE`]: `saved n` (the first n changes this connection sent are
-//! durable: committed, or nothing to store) and `access writable` (the editor must become
-//! read-only, or may write again). A change is applied in memory and passed to the others at
-//! once; it is acknowledged only after the batch that records it has committed.
+//! Messages are the y-websocket protocol's (sync step 1 and 2, update, awareness), plus
+//! Tavle's own (`editor.rs`: `saved n`, `access w`).
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use bytes::Bytes;
 use tavle_core::{NodeId, PersonId, TenantId};
 use tokio::sync::{mpsc, OnceCell};
-use yrs::encoding::read::Cursor;
-use yrs::encoding::write::Write;
-use yrs::sync::{Awareness, AwarenessUpdate, Message, MessageReader, SyncMessage};
-use yrs::updates::decoder::{Decode, DecoderV1};
-use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
-use yrs::{ClientID, Doc, GetString, ReadTxn, StateVector, Transact, Update, XmlFragment, XmlOut};
+use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ClientID, Doc, GetString, ReadTxn, Transact, Update, XmlFragment, XmlOut};
 
-use super::{apply, load, ApplyError, DocUpdate, Documents, MAX_UPDATE_BYTES};
-use crate::batch::Batcher;
+use super::{apply, load, Documents};
 use crate::error::{AppError, AppResult};
-
-/// The message type of Tavle's own messages (y-websocket uses 0–3).
-pub const MSG_TAVLE: u8 = 100;
-/// `MSG_TAVLE, SAVED, n`: the first `n` changes this connection sent are durable.
-pub const TAVLE_SAVED: u8 = 0;
-/// `MSG_TAVLE, ACCESS, w`: the editor may write (`w` = 1) or only read (0) from now on.
-pub const TAVLE_ACCESS: u8 = 1;
 
 /// How many messages may wait for one connection; one that falls further behind (a stalled
 /// network) is closed, and catches up by syncing again when it reconnects.
@@ -53,7 +39,7 @@ pub(crate) struct Rooms {
     open: Mutex<HashMap<Key, Arc<OnceCell<Arc<Room>>>>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -106,7 +92,7 @@ impl Rooms {
     }
 
     /// Drops a room from memory if nobody is in it (after `document_idle_secs`).
-    fn drop_if_idle(&self, room: &Arc<Room>) {
+    pub(super) fn drop_if_idle(&self, room: &Arc<Room>) {
         let key = (room.tenant, room.node);
         let mut open = lock(&self.open);
         let ours = open.get(&key).and_then(|c| c.get()).is_some_and(|r| Arc::ptr_eq(r, room));
@@ -117,7 +103,7 @@ impl Rooms {
 
     /// Closes a room whose document can no longer be trusted in memory: everyone in it is
     /// disconnected and reconnects to a copy loaded from the store.
-    fn discard(&self, room: &Arc<Room>, why: &str) {
+    pub(super) fn discard(&self, room: &Arc<Room>, why: &str) {
         let key = (room.tenant, room.node);
         room.close_all(why);
         let mut open = lock(&self.open);
@@ -129,26 +115,36 @@ impl Rooms {
     pub(crate) fn len(&self) -> usize {
         lock(&self.open).len()
     }
+
+    /// The document's room if it is open here.
+    pub(crate) fn get(&self, tenant: TenantId, node: NodeId) -> Option<Arc<Room>> {
+        lock(&self.open).get(&(tenant, node)).and_then(|c| c.get().cloned())
+    }
+
+    /// Every room open here.
+    pub(crate) fn all(&self) -> Vec<Arc<Room>> {
+        lock(&self.open).values().filter_map(|c| c.get().cloned()).collect()
+    }
 }
 
 /// One document open on this node.
 pub struct Room {
-    tenant: TenantId,
-    node: NodeId,
-    state: Mutex<RoomState>,
+    pub(super) tenant: TenantId,
+    pub(super) node: NodeId,
+    pub(super) state: Mutex<RoomState>,
 }
 
-struct RoomState {
-    awareness: Awareness,
+pub(super) struct RoomState {
+    pub(super) awareness: Awareness,
     peers: HashMap<u64, Peer>,
     /// Which connection introduced each awareness client id: one connection cannot move or
     /// remove another's cursor.
-    owners: HashMap<ClientID, u64>,
+    pub(super) owners: HashMap<ClientID, u64>,
     next_peer: u64,
     /// Updates and their bytes stored after the snapshot (compaction's measure).
-    stored_updates: usize,
-    stored_bytes: usize,
-    compacting: bool,
+    pub(super) stored_updates: usize,
+    pub(super) stored_bytes: usize,
+    pub(super) compacting: bool,
     closed: bool,
 }
 
@@ -188,7 +184,7 @@ impl Room {
     }
 
     /// Removes a connection and its cursors (telling the others). Whether the room is empty.
-    fn remove_peer(&self, id: u64) -> bool {
+    pub(super) fn remove_peer(&self, id: u64) -> bool {
         let mut st = lock(&self.state);
         st.peers.remove(&id);
         let gone: Vec<ClientID> = st.owners.iter().filter(|(_, p)| **p == id).map(|(c, _)| *c).collect();
@@ -211,7 +207,7 @@ impl Room {
         st.peers.is_empty()
     }
 
-    fn close_if_empty(&self) -> bool {
+    pub(super) fn close_if_empty(&self) -> bool {
         let mut st = lock(&self.state);
         if st.peers.is_empty() {
             st.closed = true;
@@ -229,7 +225,7 @@ impl Room {
 
     /// Sends to every connection but `from`; one whose outbox is full is dropped from the
     /// room (its connection ends when its outbox runs dry, and it syncs again on reconnect).
-    fn send_others(st: &mut RoomState, from: u64, msg: &Bytes) {
+    pub(super) fn send_others(st: &mut RoomState, from: u64, msg: &Bytes) {
         let mut lagging = Vec::new();
         for (id, p) in &st.peers {
             if *id != from && p.tx.try_send(Outbound::Message(msg.clone())).is_err() {
@@ -243,10 +239,32 @@ impl Room {
         }
     }
 
-    fn send_to(&self, id: u64, msg: Bytes) {
+    pub(super) fn send_to(&self, id: u64, msg: Bytes) {
         let st = lock(&self.state);
         if let Some(p) = st.peers.get(&id) {
             let _ = p.tx.try_send(Outbound::Message(msg));
+        }
+    }
+
+    pub(crate) fn key(&self) -> Key {
+        (self.tenant, self.node)
+    }
+
+    /// Applies an update another node recorded (or the stored state, again) and passes what
+    /// was new to everyone here. Applying what the room has already changes nothing and
+    /// sends nothing.
+    pub(crate) fn apply_remote(&self, data: &[u8]) {
+        let mut st = lock(&self.state);
+        let before = st.awareness.doc().transact().state_vector();
+        if let Err(e) = apply(st.awareness.doc(), data) {
+            tracing::error!(node = %self.node, error = ?e, "a stored document update does not apply here");
+            return;
+        }
+        let diff = st.awareness.doc().transact().encode_state_as_update_v1(&before);
+        let nothing = Update::decode_v1(&diff).map(|u| u.is_empty()).unwrap_or(true);
+        if !nothing {
+            let msg = Bytes::from(Message::Sync(SyncMessage::Update(diff)).encode_v1());
+            Self::send_others(&mut st, 0, &msg);
         }
     }
 
@@ -254,293 +272,6 @@ impl Room {
     pub fn people(&self) -> Vec<PersonId> {
         lock(&self.state).peers.values().map(|p| p.person).collect()
     }
-}
-
-/// What a connection's changes await: which of them are durable.
-#[derive(Default)]
-struct Acks {
-    done: BTreeSet<u64>,
-    upto: u64,
-}
-
-/// One person's connection to an open document.
-pub struct Editor {
-    docs: Documents,
-    room: Arc<Room>,
-    id: u64,
-    person: PersonId,
-    writable: Arc<AtomicBool>,
-    rx: mpsc::Receiver<Outbound>,
-    /// Changes received from this connection (numbered from 1).
-    received: u64,
-    acks: Arc<Mutex<Acks>>,
-}
-
-impl std::fmt::Debug for Editor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Editor").field("node", &self.room.node).field("person", &self.person).finish_non_exhaustive()
-    }
-}
-
-impl Editor {
-    pub(crate) fn join(
-        docs: Documents,
-        room: Arc<Room>,
-        id: u64,
-        rx: mpsc::Receiver<Outbound>,
-        person: PersonId,
-        writable: bool,
-    ) -> Self {
-        Editor {
-            docs,
-            room,
-            id,
-            person,
-            writable: Arc::new(AtomicBool::new(writable)),
-            rx,
-            received: 0,
-            acks: Arc::default(),
-        }
-    }
-
-    pub fn node(&self) -> NodeId {
-        self.room.node
-    }
-
-    pub fn tenant(&self) -> TenantId {
-        self.room.tenant
-    }
-
-    pub fn person(&self) -> PersonId {
-        self.person
-    }
-
-    pub fn writable(&self) -> bool {
-        self.writable.load(Ordering::Relaxed)
-    }
-
-    /// Makes the editor read-only, or writable again, telling the browser.
-    pub(crate) fn set_writable(&self, w: bool) {
-        if self.writable.swap(w, Ordering::Relaxed) != w {
-            self.room.send_to(self.id, tavle_message(TAVLE_ACCESS, u64::from(w)));
-        }
-    }
-
-    /// The first messages to the browser: the server's state vector (sync step 1), whether
-    /// it may write, and the cursors of those already in the document.
-    pub fn start(&self) -> Vec<Bytes> {
-        let st = lock(&self.room.state);
-        let sv = st.awareness.doc().transact().state_vector();
-        let mut out = vec![
-            Bytes::from(Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1()),
-            tavle_message(TAVLE_ACCESS, u64::from(self.writable())),
-        ];
-        if let Ok(update) = st.awareness.update() {
-            if !update.clients.is_empty() {
-                out.push(Bytes::from(Message::Awareness(update).encode_v1()));
-            }
-        }
-        out
-    }
-
-    /// The next message for the browser; `None` when the room let go of this connection.
-    pub async fn next(&mut self) -> Option<Outbound> {
-        self.rx.recv().await
-    }
-
-    /// Handles one binary message from the browser. An error ends the connection; a change
-    /// that does not decode or apply is refused and logged, and the document is unchanged.
-    pub async fn receive(&mut self, data: &[u8]) -> AppResult<()> {
-        if data.len() > MAX_UPDATE_BYTES + 64 {
-            return Err(self.refuse("a message over 1 MiB"));
-        }
-        let mut decoder = DecoderV1::new(Cursor::new(data));
-        let mut messages = Vec::new();
-        for m in MessageReader::new(&mut decoder) {
-            match m {
-                Ok(m) => messages.push(m),
-                Err(_) => return Err(self.refuse("a message that does not decode")),
-            }
-        }
-        for m in messages {
-            match m {
-                Message::Sync(SyncMessage::SyncStep1(sv)) => self.answer_step1(&sv),
-                Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
-                    self.change(u)?;
-                }
-                Message::Awareness(update) => self.awareness(update),
-                Message::AwarenessQuery => {
-                    let st = lock(&self.room.state);
-                    if let Ok(update) = st.awareness.update() {
-                        drop(st);
-                        self.room.send_to(self.id, Bytes::from(Message::Awareness(update).encode_v1()));
-                    }
-                }
-                Message::Auth(_) | Message::Custom(..) => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn refuse(&self, what: &str) -> AppError {
-        tracing::warn!(node = %self.room.node, person = %self.person, what, "a document change was refused");
-        AppError::BadDocumentUpdate
-    }
-
-    fn answer_step1(&self, sv: &StateVector) {
-        let update = lock(&self.room.state).awareness.doc().transact().encode_state_as_update_v1(sv);
-        self.room.send_to(self.id, Bytes::from(Message::Sync(SyncMessage::SyncStep2(update)).encode_v1()));
-    }
-
-    /// A change: applied, passed on to the others, recorded, then acknowledged.
-    fn change(&mut self, data: Vec<u8>) -> AppResult<()> {
-        if !self.writable() {
-            // A read-only editor's change is dropped; its browser was told it may not write.
-            return Ok(());
-        }
-        self.received += 1;
-        let n = self.received;
-        if data.len() > MAX_UPDATE_BYTES {
-            return Err(self.refuse("a change over 1 MiB"));
-        }
-        let empty = Update::decode_v1(&data).map(|u| u.is_empty()).unwrap_or(false);
-        if empty {
-            self.acked(n);
-            return Ok(());
-        }
-        {
-            let mut st = lock(&self.room.state);
-            match apply(st.awareness.doc(), &data) {
-                Ok(()) => {}
-                Err(ApplyError::Refused) => return Err(self.refuse("a change that does not apply")),
-                Err(ApplyError::Panicked) => {
-                    drop(st);
-                    self.docs.rooms.discard(&self.room, "the document was reloaded after a refused change");
-                    return Err(self.refuse("a change that made the CRDT panic"));
-                }
-            }
-            let msg = Bytes::from(Message::Sync(SyncMessage::Update(data.clone())).encode_v1());
-            Room::send_others(&mut st, self.id, &msg);
-        }
-        let job = DocUpdate { tenant: self.room.tenant, node: self.room.node, by: self.person, data };
-        let docs = self.docs.clone();
-        let room = self.room.clone();
-        let acks = self.acks.clone();
-        let id = self.id;
-        tokio::spawn(async move {
-            let len = job.data.len();
-            match Batcher::submit(&docs, job).await {
-                Ok(_) => {
-                    if let Some(upto) = advance(&acks, n) {
-                        room.send_to(id, tavle_message(TAVLE_SAVED, upto));
-                    }
-                    stored(&docs, &room, len);
-                }
-                Err(e) => {
-                    // Not stored: the room's copy holds a change the store does not. Everyone
-                    // reconnects to a fresh copy; their browsers send what is missing again.
-                    tracing::error!(error = %e, node = %room.node, "a document change could not be recorded");
-                    docs.rooms.discard(&room, "a change could not be recorded");
-                }
-            }
-        });
-        Ok(())
-    }
-
-    fn acked(&self, n: u64) {
-        if let Some(upto) = advance(&self.acks, n) {
-            self.room.send_to(self.id, tavle_message(TAVLE_SAVED, upto));
-        }
-    }
-
-    /// Cursors and names: applied and passed on, except entries for a client id another
-    /// connection introduced.
-    fn awareness(&self, mut update: AwarenessUpdate) {
-        let mut st = lock(&self.room.state);
-        let id = self.id;
-        update.clients.retain(|c, _| *st.owners.entry(*c).or_insert(id) == id);
-        if update.clients.is_empty() {
-            return;
-        }
-        if st.awareness.apply_update(update.clone()).is_err() {
-            return;
-        }
-        let msg = Bytes::from(Message::Awareness(update).encode_v1());
-        Room::send_others(&mut st, id, &msg);
-    }
-}
-
-impl Drop for Editor {
-    fn drop(&mut self) {
-        if self.room.remove_peer(self.id) {
-            let rooms = self.docs.rooms.clone();
-            let room = self.room.clone();
-            // How long a room with nobody in it stays (someone reloading the page comes back).
-            let idle = Duration::from_secs(self.docs.cfg.document_idle_secs);
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                rt.spawn(async move {
-                    tokio::time::sleep(idle).await;
-                    rooms.drop_if_idle(&room);
-                });
-            } else {
-                rooms.drop_if_idle(&room);
-            }
-        }
-    }
-}
-
-/// Marks change `n` durable; the new count of durable changes if it grew.
-fn advance(acks: &Mutex<Acks>, n: u64) -> Option<u64> {
-    let mut a = lock(acks);
-    a.done.insert(n);
-    let before = a.upto;
-    loop {
-        let next = a.upto + 1;
-        if !a.done.remove(&next) {
-            break;
-        }
-        a.upto = next;
-    }
-    (a.upto > before).then_some(a.upto)
-}
-
-/// After a change was stored: count it, and compact the document when enough has gathered.
-fn stored(docs: &Documents, room: &Arc<Room>, len: usize) {
-    let start = {
-        let mut st = lock(&room.state);
-        st.stored_updates += 1;
-        st.stored_bytes += len;
-        let due = !st.compacting && Documents::needs_compaction(st.stored_updates, st.stored_bytes);
-        if due {
-            st.compacting = true;
-        }
-        due
-    };
-    if start {
-        let docs = docs.clone();
-        let room = room.clone();
-        tokio::spawn(async move {
-            let r = docs.compact(room.tenant, room.node).await;
-            let mut st = lock(&room.state);
-            st.compacting = false;
-            match r {
-                Ok(()) => {
-                    st.stored_updates = 0;
-                    st.stored_bytes = 0;
-                }
-                Err(e) => tracing::error!(error = %e, node = %room.node, "compacting a document failed"),
-            }
-        });
-    }
-}
-
-/// One of Tavle's own messages.
-fn tavle_message(kind: u8, value: u64) -> Bytes {
-    let mut e = EncoderV1::new();
-    e.write_var(MSG_TAVLE);
-    e.write_var(kind);
-    e.write_var(value);
-    Bytes::from(e.to_vec())
 }
 
 /// A document's text: each paragraph, heading or other block on a line of its own.

@@ -107,7 +107,7 @@ impl Drive {
         let v = conn.version(a.tenant_id, version).await?.filter(|v| v.node_id == node);
         let v = v.ok_or(AppError::NotFound("version"))?;
         drop(conn);
-        self.audit_read(a, &r, "file.version_download", meta).await?;
+        self.access.audit_read(a, &r, "file.version_download", meta).await?;
         Ok(self.content.download_blob(
             r.node().name.clone(),
             v.size,

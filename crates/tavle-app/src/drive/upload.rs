@@ -4,9 +4,8 @@
 //! space's usage and the folders' ETags. Only then is it acknowledged.
 
 use bytes::Bytes;
-use serde_json::json;
 use tavle_blob::Written;
-use tavle_core::drive::{file_name, name_key, Access, NodeKind, SpaceKind};
+use tavle_core::drive::{file_name, name_key, Access, NodeKind};
 use tavle_core::drive::{Node, Version};
 use tavle_core::policy::Actor;
 use tavle_core::{BlobId, NodeId, VersionId};
@@ -15,7 +14,7 @@ use tavle_store::Tx;
 use super::files::{check_if_match, exists};
 use super::Drive;
 use crate::access::Reached;
-use crate::audit::{event, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::caller::Session;
 use crate::content::new_etag;
 use crate::error::{AppError, AppResult};
@@ -258,21 +257,7 @@ impl Drive {
         let r = self.access.reach(&mut conn, a, node, false).await?;
         drop(conn);
         let dl = self.content.download(r.node())?;
-        self.audit_read(a, &r, "file.download", meta).await?;
+        self.access.audit_read(a, &r, "file.download", meta).await?;
         Ok(dl)
-    }
-
-    /// Records the read of a file in another person's own drive (through a share, later a
-    /// link); files in class, team and staff drives belong to the group, not to a person.
-    pub(crate) async fn audit_read(&self, a: &Actor, r: &Reached, action: &str, meta: &RequestMeta) -> AppResult<()> {
-        if let SpaceKind::Personal(owner) = r.space().kind {
-            if owner != a.person_id {
-                let mut tx = self.store.write().await?;
-                let detail = json!({ "owner": owner.to_string(), "name": r.node().name });
-                tx.append_audit(&event(a, self.clock.now(), action, r.node().id, meta, detail)).await?;
-                tx.commit().await?;
-            }
-        }
-        Ok(())
     }
 }

@@ -15,11 +15,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use tavle_app::documents::{Editor, Outbound};
+use tavle_app::documents::{Editor, Format, Outbound};
 use tavle_app::AppError;
+use tavle_core::{InvalidInput, Reason};
 use utoipa::ToSchema;
 
 use super::id;
+use crate::content::attachment;
 use crate::error::{close_frame, ApiError, ApiResult, ErrorBody};
 use crate::extract::{same_origin, session_token_of, Authed};
 use crate::wire::{FolderCreate, NodeWire};
@@ -59,8 +61,39 @@ pub async fn text(
     auth: Authed,
     Path(node): Path<String>,
 ) -> ApiResult<Json<DocumentText>> {
-    let text = state.app.documents().plain_text(&auth.session, id(&node, "document")?).await?;
+    let text = state.app.documents().plain_text(&auth.session, id(&node, "document")?, &auth.meta).await?;
     Ok(Json(DocumentText { text }))
+}
+
+/// Download a document as a file in an open format: `odt` (OpenDocument, LibreOffice) or
+/// `docx` (Word). What the document holds that the format was not given is named in the
+/// `Tavle-Not-Exported` header.
+#[utoipa::path(get, path = "/api/v1/documents/{node_id}/export/{format}", tag = "documents",
+    params(("node_id" = String, Path), ("format" = String, Path, description = "odt or docx")),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((node, format)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let node = id(&node, "document")?;
+    let format = Format::parse(&format).ok_or_else(|| {
+        AppError::Invalid(InvalidInput::new(
+            "format",
+            Reason::BadFormat,
+            "Choose a format Tavle exports to: odt or docx.",
+        ))
+    })?;
+    let out = state.app.documents().export(&auth.session, node, format, &auth.meta).await?;
+    let mut resp = attachment(&out.name, out.bytes);
+    if !out.unknown.is_empty() {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&out.unknown.join(", ")) {
+            resp.headers_mut().insert("tavle-not-exported", v);
+        }
+    }
+    Ok(resp)
 }
 
 /// Edit a document together with others: a WebSocket speaking the y-websocket protocol,
@@ -81,13 +114,17 @@ pub async fn socket(
         return Err(ApiError::CrossOrigin);
     }
     let node = id(&node, "document")?;
-    let editor = state.app.documents().open(&auth.session, node).await?;
+    let editor = state.app.documents().open(&auth.session, node, &auth.meta).await?;
     let Ok(upgrade) = upgrade else {
         return Err(ApiError::BadRequest("Open this address as a WebSocket (the editor does).".into()));
     };
     let token = session_token_of(&headers, state.cookie_name()).unwrap_or_default();
     Ok(upgrade
         .max_message_size(tavle_app::documents::MAX_UPDATE_BYTES + 1024)
+        // tungstenite's 128 KiB read buffer per socket was most of an open document's memory
+        // (bench/documents); edits are small, and a large one still arrives in parts.
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |ws| run(state, token, editor, ws))
         .into_response())
 }

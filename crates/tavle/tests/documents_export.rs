@@ -1,0 +1,210 @@
+//! Documents out in open formats, read back by independent programs: a document written as
+//! the editor writes it (headings, marks, a link, a line break, bulleted, numbered and check
+//! lists, a table, Danish letters) is exported as ODT and DOCX, and pandoc (its document
+//! tree) and LibreOffice (its text) must find the same structure and text in both.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod doc_client;
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::Command;
+use std::sync::Arc;
+
+use common::{Api, TestServer};
+use doc_client::{cookie, Editor};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use yrs::{Any, Text, Transact, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
+
+/// A mark as y-tiptap stores it: the mark's name and its attributes.
+fn mark(name: &str, attrs: &[(&str, &str)]) -> HashMap<Arc<str>, Any> {
+    let inner: HashMap<String, Any> = attrs.iter().map(|(k, v)| (k.to_string(), Any::from(v.to_string()))).collect();
+    HashMap::from([(Arc::from(name), Any::from(inner))])
+}
+
+/// Writes the test's document into the editor's Yjs tree, in one change.
+fn write_rich(ed: &Editor) {
+    let frag = ed.doc.get_or_insert_xml_fragment("default");
+    let mut txn = ed.doc.transact_mut();
+    let h = frag.push_back(&mut txn, XmlElementPrelim::empty("heading"));
+    h.insert_attribute(&mut txn, "level", Any::from(1.0));
+    h.push_back(&mut txn, XmlTextPrelim::new("Vikingerne på Ærø"));
+
+    let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+    let t = p.push_back(&mut txn, XmlTextPrelim::new(""));
+    t.insert(&mut txn, 0, "Det var ");
+    t.insert_with_attributes(&mut txn, 8, "fed", mark("bold", &[]));
+    t.insert(&mut txn, 11, " og ");
+    t.insert_with_attributes(&mut txn, 15, "kursiv", mark("italic", &[]));
+    t.insert(&mut txn, 21, " og ");
+    t.insert_with_attributes(&mut txn, 25, "streg", mark("strike", &[]));
+    t.insert(&mut txn, 30, " hos ");
+    t.insert_with_attributes(&mut txn, 35, "Tavle", mark("link", &[("href", "https://tavle.example/om")]));
+    p.push_back(&mut txn, XmlElementPrelim::empty("hardBreak"));
+    p.push_back(&mut txn, XmlTextPrelim::new("næste linje"));
+
+    let list = |txn: &mut yrs::TransactionMut, kind: &str, items: &[&str]| {
+        let l = frag.push_back(txn, XmlElementPrelim::empty(kind));
+        for (i, item) in items.iter().enumerate() {
+            let li =
+                l.push_back(txn, XmlElementPrelim::empty(if kind == "taskList" { "taskItem" } else { "listItem" }));
+            if kind == "taskList" {
+                li.insert_attribute(txn, "checked", Any::Bool(i == 0));
+            }
+            let p = li.push_back(txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(txn, XmlTextPrelim::new(*item));
+        }
+        l
+    };
+    list(&mut txn, "bulletList", &["æble", "pære"]);
+    let ol = list(&mut txn, "orderedList", &["tredje", "fjerde"]);
+    ol.insert_attribute(&mut txn, "start", Any::from(3.0));
+    list(&mut txn, "taskList", &["lektier lavet", "taske pakket"]);
+
+    let table = frag.push_back(&mut txn, XmlElementPrelim::empty("table"));
+    for (r, cells) in [["Navn", "Alder"], ["Åse", "9"]].iter().enumerate() {
+        let row = table.push_back(&mut txn, XmlElementPrelim::empty("tableRow"));
+        for c in cells {
+            let cell =
+                row.push_back(&mut txn, XmlElementPrelim::empty(if r == 0 { "tableHeader" } else { "tableCell" }));
+            let p = cell.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, XmlTextPrelim::new(*c));
+        }
+    }
+    let last = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+    last.push_back(&mut txn, XmlTextPrelim::new("  To mellemrum foran og  to inde."));
+}
+
+async fn export(api: &Api, doc: &str, format: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let resp = api.req(Method::GET, &format!("/api/v1/documents/{doc}/export/{format}")).send().await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    (status, headers, resp.bytes().await.unwrap().to_vec())
+}
+
+/// Every `t` of pandoc's document tree, and every text it holds.
+fn walk(v: &Value, tags: &mut BTreeSet<String>, text: &mut String) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(t)) = o.get("t") {
+                tags.insert(t.clone());
+                match (t.as_str(), o.get("c")) {
+                    ("Str", Some(Value::String(s))) => text.push_str(s),
+                    ("Space" | "SoftBreak" | "LineBreak" | "Para" | "Plain" | "Header", _) => text.push(' '),
+                    _ => {}
+                }
+            }
+            for v in o.values() {
+                walk(v, tags, text);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| walk(v, tags, text)),
+        _ => {}
+    }
+}
+
+fn pandoc(path: &std::path::Path, from: &str) -> Value {
+    let out = Command::new("pandoc")
+        .args(["-f", from, "-t", "json"])
+        .arg(path)
+        .output()
+        .expect("pandoc runs (test.sh installs it: apt-get install pandoc)");
+    assert!(out.status.success(), "pandoc read {from}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn first_of<'a>(v: &'a Value, tag: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(o) if o.get("t").and_then(Value::as_str) == Some(tag) => Some(v),
+        Value::Object(o) => o.values().find_map(|v| first_of(v, tag)),
+        Value::Array(a) => a.iter().find_map(|v| first_of(v, tag)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_document_exports_to_odt_and_docx_that_pandoc_and_libreoffice_read() {
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let (status, d) = elev1
+        .call(
+            Method::POST,
+            &format!("/api/v1/drive/nodes/{}/documents", elev1.home().await),
+            Some(json!({"name": "Min stil"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let doc = d["id"].as_str().unwrap().to_string();
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &doc).await;
+    write_rich(&ed);
+    ed.flush().await;
+    ed.saved_all().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for (format, pandoc_reader, mime) in [
+        ("odt", "odt", "application/vnd.oasis.opendocument.text"),
+        ("docx", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ] {
+        let (status, headers, bytes) = export(&elev1, &doc, format).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], mime);
+        let disposition = headers["content-disposition"].to_str().unwrap();
+        assert!(disposition.starts_with("attachment") && disposition.contains("Min%20stil"), "{disposition}");
+        assert!(headers.get("tavle-not-exported").is_none(), "{headers:?}");
+        let path = dir.path().join(format!("stil-{format}.{format}"));
+        std::fs::write(&path, &bytes).unwrap();
+
+        let tree = pandoc(&path, pandoc_reader);
+        let (mut tags, mut text) = (BTreeSet::new(), String::new());
+        walk(&tree, &mut tags, &mut text);
+        for t in ["Header", "Strong", "Emph", "Strikeout", "Link", "LineBreak", "BulletList", "OrderedList", "Table"] {
+            assert!(tags.contains(t), "{format}: pandoc finds no {t}: {tags:?}");
+        }
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in [
+            "Vikingerne på Ærø",
+            "Det var fed og kursiv og streg hos Tavle",
+            "næste linje",
+            "æble",
+            "pære",
+            "tredje",
+            "☑ lektier lavet",
+            "☐ taske pakket",
+            "Navn",
+            "Åse",
+        ] {
+            assert!(text.contains(want), "{format}: {want:?} is not in {text:?}");
+        }
+        let header = first_of(&tree, "Header").unwrap();
+        assert_eq!(header["c"][0], 1, "{format}: a heading of level 1");
+        let link = first_of(&tree, "Link").unwrap();
+        assert_eq!(link["c"][2][0], "https://tavle.example/om", "{format}: the link's address");
+        let ordered = first_of(&tree, "OrderedList").unwrap();
+        assert_eq!(ordered["c"][0][0], 3, "{format}: the numbered list starts at 3");
+    }
+
+    // LibreOffice opens both and reads the same text, spaces included.
+    let profile = dir.path().join("lo-profile");
+    let out = Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .args(["--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir"])
+        .arg(dir.path().join("txt"))
+        .arg(dir.path().join("stil-odt.odt"))
+        .arg(dir.path().join("stil-docx.docx"))
+        .output()
+        .expect("LibreOffice runs (test.sh installs it: apt-get install libreoffice-writer-nogui)");
+    assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
+    for format in ["odt", "docx"] {
+        let text =
+            std::fs::read_to_string(dir.path().join("txt").join(format!("stil-{format}.txt"))).unwrap_or_default();
+        for want in ["Vikingerne på Ærø", "Det var fed og kursiv", "Åse", "  To mellemrum foran og  to inde."] {
+            assert!(text.contains(want), "LibreOffice, {format}: {want:?} is not in {text:?}");
+        }
+    }
+
+    // A format Tavle does not write, and what is not a document.
+    let (status, _, body) = export(&elev1, &doc, "pdfx").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+    drop(ed);
+    server.stop().await;
+}
