@@ -96,6 +96,8 @@ pub enum Conflict {
     NotAFolder,
     #[error("This is not a Tavle document; open it as a file.")]
     NotADocument,
+    #[error("Links cannot be made to Tavle documents yet; share the document with people instead.")]
+    NoDocumentLinks,
     #[error("Only a folder can collect files; choose a folder.")]
     DropBoxNeedsFolder,
     #[error("You have too many unfinished uploads; finish or cancel some first.")]
@@ -167,6 +169,7 @@ impl Conflict {
             Conflict::NotAFile | Conflict::FolderGiven(_) => "not_a_file",
             Conflict::NotAFolder | Conflict::DropBoxNeedsFolder => "not_a_folder",
             Conflict::NotADocument => "not_a_document",
+            Conflict::NoDocumentLinks => "no_document_links",
             Conflict::TooManyUploads => "too_many_uploads",
             Conflict::UploadExists => "upload_exists",
             Conflict::UploadOffset(_) => "upload_offset",
@@ -210,6 +213,7 @@ impl Conflict {
             Conflict::FolderGiven("Billeder".into()),
             Conflict::NotAFolder,
             Conflict::NotADocument,
+            Conflict::NoDocumentLinks,
             Conflict::DropBoxNeedsFolder,
             Conflict::TooManyUploads,
             Conflict::UploadExists,

@@ -219,7 +219,7 @@ impl App {
             sessions: auth::Sessions::new(base.clone(), organisation.clone()),
             drive: drive::Drive::new(base.clone(), access.clone(), content.clone()),
             assignments: assignments::Assignments::new(base.clone(), access.clone(), content.clone()),
-            documents: documents::Documents::new(base.clone(), access.clone()),
+            documents: documents::Documents::new(base.clone(), access.clone(), content.clone()),
             organisation,
             access,
             content,

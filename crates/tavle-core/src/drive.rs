@@ -303,6 +303,9 @@ pub struct Version {
     pub modified_at: i64,
     pub modified_by: Option<PersonId>,
     pub replaced_at: i64,
+    /// A name a person gave the version (a document's named version); none when it was kept
+    /// automatically.
+    pub label: Option<String>,
 }
 
 #[cfg(test)]

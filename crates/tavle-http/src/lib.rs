@@ -142,6 +142,9 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(documents::text))
         .routes(routes!(documents::socket))
         .routes(routes!(documents::export))
+        .routes(routes!(documents::name_version))
+        .routes(routes!(documents::version_export))
+        .routes(routes!(documents::restore_version))
 }
 
 /// The OpenAPI document of API v1.

@@ -28,6 +28,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (18, "tenant_integrity", include_str!("../migrations/sqlite/0018_tenant_integrity.sql")),
     (19, "lock_holders", include_str!("../migrations/sqlite/0019_lock_holders.sql")),
     (20, "documents", include_str!("../migrations/sqlite/0020_documents.sql")),
+    (21, "version_labels", include_str!("../migrations/sqlite/0021_version_labels.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -50,6 +51,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (18, "tenant_integrity", include_str!("../migrations/postgres/0018_tenant_integrity.sql")),
     (19, "lock_holders", include_str!("../migrations/postgres/0019_lock_holders.sql")),
     (20, "documents", include_str!("../migrations/postgres/0020_documents.sql")),
+    (21, "version_labels", include_str!("../migrations/postgres/0021_version_labels.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

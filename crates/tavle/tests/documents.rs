@@ -194,6 +194,15 @@ async fn who_may_not_open_a_document() {
     let (status, _) =
         elev1.call(Method::POST, &format!("/api/v1/drive/nodes/{home}/documents"), Some(json!({"name": "a/b"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A link hands out files: a teacher's document gets none yet, and says why.
+    let laerer = server.login("laerer1", "demo").await;
+    let plan = new_document(&laerer, &laerer.home().await, "Årsplan").await;
+    let (status, body) = laerer
+        .call(Method::POST, &format!("/api/v1/drive/nodes/{plan}/links"), Some(json!({"kind": "download"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["reason"], "no_document_links", "{body}");
     server.stop().await;
 }
 
@@ -367,4 +376,61 @@ async fn two_nodes_serve_one_document() {
     a.until_text("Første linje fra node ét. Og så fra node to: æøå. Igen.").await;
     drop((a, b));
     one.stop().await;
+}
+
+/// A cursor's name is the person's own: an editor that says it is someone else is corrected
+/// before the others see it, and one connection cannot move another's cursor.
+#[tokio::test]
+async fn cursors_carry_the_persons_own_name() {
+    use std::collections::HashMap;
+    use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+    use yrs::ClientID;
+
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let (_, me) = elev1.get("/api/v1/me").await;
+    let own_name = me["person"]["display_name"].as_str().unwrap().to_string();
+    let doc = new_document(&elev1, &elev1.home().await, "Navne").await;
+    let c = cookie(&server.base, "elev1").await;
+    let mut writer = Editor::open(&server.base, &c, &doc).await;
+    let mut watcher = Editor::open(&server.base, &c, &doc).await;
+
+    let cursor = |client: u64, clock: u32, name: &str| {
+        let json = format!(r##"{{"user":{{"name":"{name}","color":"#1d4e89"}},"cursor":null}}"##);
+        let entry = AwarenessUpdateEntry { clock, json: json.into() };
+        Message::Awareness(AwarenessUpdate { clients: HashMap::from([(ClientID::new(client), entry)]) })
+    };
+    writer.ws.send(Ws::Binary(cursor(4711, 1, "Lærer Lise").encode_v1().into())).await.unwrap();
+    let mut seen = String::new();
+    watcher
+        .until(|m| {
+            if let Message::Awareness(u) = m {
+                if let Some(e) = u.clients.get(&ClientID::new(4711)) {
+                    seen = e.json.to_string();
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+    let state: serde_json::Value = serde_json::from_str(&seen).unwrap();
+    assert_eq!(state["user"]["name"], own_name.as_str(), "{seen}");
+
+    // The watcher claims the writer's client id: that is not passed on. Its own cursor (a
+    // client id of its own) is, and arrives after where the claim would have.
+    watcher.ws.send(Ws::Binary(cursor(4711, 9, "Falsk").encode_v1().into())).await.unwrap();
+    watcher.ws.send(Ws::Binary(cursor(99, 1, "Mig").encode_v1().into())).await.unwrap();
+    let mut seen_first = Vec::new();
+    writer
+        .until(|m| {
+            if let Message::Awareness(u) = m {
+                seen_first.extend(u.clients.keys().map(|c| c.get()));
+                return u.clients.contains_key(&ClientID::new(99));
+            }
+            false
+        })
+        .await;
+    assert_eq!(seen_first, vec![99], "the claim on another's cursor was passed on");
+    drop((writer, watcher));
+    server.stop().await;
 }

@@ -208,3 +208,82 @@ async fn a_document_exports_to_odt_and_docx_that_pandoc_and_libreoffice_read() {
     drop(ed);
     server.stop().await;
 }
+
+/// A document's history: a named version, versions kept while people edit, an older version
+/// read as ODT, and restoring one as a change everyone in the document sees (the state before
+/// kept as a version too).
+#[tokio::test]
+async fn versions_are_named_kept_read_and_restored() {
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let (_, d) = elev1
+        .call(
+            Method::POST,
+            &format!("/api/v1/drive/nodes/{}/documents", elev1.home().await),
+            Some(json!({"name": "Dagbog"})),
+        )
+        .await;
+    let doc = d["id"].as_str().unwrap().to_string();
+    let c = cookie(&server.base, "elev1").await;
+    let mut ed = Editor::open(&server.base, &c, &doc).await;
+    ed.append("Første udkast om Ærø.");
+    ed.flush().await;
+    ed.saved_all().await;
+
+    let (status, v1) =
+        elev1.call(Method::POST, &format!("/api/v1/documents/{doc}/versions"), Some(json!({"name": "Udkast 1"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{v1}");
+    assert_eq!(v1["label"], "Udkast 1");
+    let v1 = v1["id"].as_str().unwrap().to_string();
+    let (status, _) =
+        elev1.call(Method::POST, &format!("/api/v1/documents/{doc}/versions"), Some(json!({"name": " "}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Five minutes of editing later, a version is kept on its own.
+    server.clock.advance_secs(6 * 60);
+    ed.append(" Andet afsnit.");
+    ed.flush().await;
+    ed.saved_all().await;
+    let listed = tokio::time::timeout(doc_client::WAIT, async {
+        loop {
+            let (status, list) = elev1.get(&format!("/api/v1/drive/nodes/{doc}/versions")).await;
+            assert_eq!(status, StatusCode::OK, "{list}");
+            if list.as_array().unwrap().len() >= 2 {
+                return list;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("a version was kept while editing");
+    let labels: Vec<Option<&str>> = listed.as_array().unwrap().iter().map(|v| v["label"].as_str()).collect();
+    assert!(labels.contains(&Some("Udkast 1")) && labels.contains(&None), "{listed}");
+
+    // The named version reads as it was.
+    let resp =
+        elev1.req(Method::GET, &format!("/api/v1/documents/{doc}/versions/{v1}/export/odt")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.odt");
+    std::fs::write(&path, resp.bytes().await.unwrap()).unwrap();
+    let (mut tags, mut text) = (BTreeSet::new(), String::new());
+    walk(&pandoc(&path, "odt"), &mut tags, &mut text);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(text, "Første udkast om Ærø.");
+
+    // Restoring it: the editor that is open sees the change, and so does the store.
+    let (status, body) =
+        elev1.call(Method::POST, &format!("/api/v1/documents/{doc}/versions/{v1}/restore"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    ed.until_text("Første udkast om Ærø.").await;
+    let (_, t) = elev1.get(&format!("/api/v1/documents/{doc}/text")).await;
+    assert_eq!(t["text"], "Første udkast om Ærø.");
+    let (_, list) = elev1.get(&format!("/api/v1/drive/nodes/{doc}/versions")).await;
+    assert!(list.as_array().unwrap().len() >= 3, "the state before the restore is kept: {list}");
+    // Someone who may only read cannot restore or name versions.
+    let elev2 = server.login("elev2", "demo").await;
+    let (status, _) = elev2.call(Method::POST, &format!("/api/v1/documents/{doc}/versions/{v1}/restore"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    drop(ed);
+    server.stop().await;
+}

@@ -19,6 +19,7 @@ use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
 use yrs::{ReadTxn, StateVector, Transact, Update};
 
 use super::room::{lock, Outbound, Room};
+use super::versions::VERSION_EVERY_MS;
 use super::{apply, ApplyError, DocUpdate, Documents, MAX_UPDATE_BYTES};
 use crate::batch::Batcher;
 use crate::error::{AppError, AppResult};
@@ -43,6 +44,8 @@ pub struct Editor {
     room: Arc<Room>,
     id: u64,
     person: PersonId,
+    /// The person's name as the school has it: the name on their cursor.
+    name: String,
     writable: Arc<AtomicBool>,
     rx: mpsc::Receiver<Outbound>,
     /// Changes received from this connection (numbered from 1).
@@ -63,6 +66,7 @@ impl Editor {
         id: u64,
         rx: mpsc::Receiver<Outbound>,
         person: PersonId,
+        name: String,
         writable: bool,
     ) -> Self {
         Editor {
@@ -70,6 +74,7 @@ impl Editor {
             room,
             id,
             person,
+            name,
             writable: Arc::new(AtomicBool::new(writable)),
             rx,
             received: 0,
@@ -201,6 +206,7 @@ impl Editor {
         let room = self.room.clone();
         let acks = self.acks.clone();
         let id = self.id;
+        let person = self.person;
         tokio::spawn(async move {
             let len = job.data.len();
             match Batcher::submit(&docs, job).await {
@@ -208,7 +214,7 @@ impl Editor {
                     if let Some(upto) = advance(&acks, n) {
                         room.send_to(id, tavle_message(TAVLE_SAVED, upto));
                     }
-                    stored(&docs, &room, len);
+                    stored(&docs, &room, len, person);
                 }
                 Err(e) => {
                     // Not stored: the room's copy holds a change the store does not. Everyone
@@ -235,6 +241,11 @@ impl Editor {
         update.clients.retain(|c, _| *st.owners.entry(*c).or_insert(id) == id);
         if update.clients.is_empty() {
             return;
+        }
+        for entry in update.clients.values_mut() {
+            if let Some(json) = named(&entry.json, &self.name) {
+                entry.json = json.into();
+            }
         }
         if st.awareness.apply_update(update.clone()).is_err() {
             return;
@@ -279,8 +290,9 @@ fn advance(acks: &Mutex<Acks>, n: u64) -> Option<u64> {
 }
 
 /// After a change was stored: count it, and compact the document when enough has gathered.
-fn stored(docs: &Documents, room: &Arc<Room>, len: usize) {
-    let start = {
+fn stored(docs: &Documents, room: &Arc<Room>, len: usize, by: PersonId) {
+    let now = docs.clock.now().millis();
+    let (start, version) = {
         let mut st = lock(&room.state);
         st.stored_updates += 1;
         st.stored_bytes += len;
@@ -288,8 +300,21 @@ fn stored(docs: &Documents, room: &Arc<Room>, len: usize) {
         if due {
             st.compacting = true;
         }
-        due
+        // A version at most every few minutes of editing (the first that long after opening).
+        let version = now - st.last_version_at >= VERSION_EVERY_MS;
+        if version {
+            st.last_version_at = now;
+        }
+        (due, version)
     };
+    if version {
+        let (docs, tenant, node) = (docs.clone(), room.tenant, room.node);
+        tokio::spawn(async move {
+            if let Err(e) = docs.cut_version(tenant, node, Some(by), None).await {
+                tracing::error!(error = %e, %node, "keeping a version of a document failed");
+            }
+        });
+    }
     if start {
         let docs = docs.clone();
         let room = room.clone();
@@ -315,4 +340,30 @@ fn tavle_message(kind: u8, value: u64) -> Bytes {
     e.write_var(kind);
     e.write_var(value);
     Bytes::from(e.to_vec())
+}
+
+/// A cursor's state with the person's own name as `user.name` (what the editor shows on
+/// their caret), so nobody can write as someone else; `None` when there is no user in it (a
+/// state being cleared, or one without a caret).
+fn named(json: &str, name: &str) -> Option<String> {
+    let mut state: serde_json::Value = serde_json::from_str(json).ok()?;
+    let user = state.get_mut("user")?.as_object_mut()?;
+    user.insert("name".into(), serde_json::Value::String(name.to_string()));
+    serde_json::to_string(&state).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named;
+
+    #[test]
+    fn a_cursor_carries_the_persons_own_name() {
+        let forged = r##"{"user":{"name":"Lærer Lise","color":"#b3261e"},"cursor":null}"##;
+        let fixed = named(forged, "Elev Et").expect("a user state");
+        let v: serde_json::Value = serde_json::from_str(&fixed).expect("json");
+        assert_eq!(v["user"]["name"], "Elev Et");
+        assert_eq!(v["user"]["color"], "#b3261e");
+        assert_eq!(named("null", "Elev Et"), None);
+        assert_eq!(named(r#"{"cursor":1}"#, "Elev Et"), None);
+    }
 }

@@ -3,9 +3,9 @@
 //!
 //! This service makes documents, opens them for editing (`open`: a [`room::Editor`] joined to
 //! the document's [`room::Room`]), records every accepted change by group commit (`batch.rs`)
-//! before it is acknowledged, and compacts the stored form. It depends on access (who reaches
-//! the node), never on the drive or assignments; content (images, renditions) comes with
-//! them.
+//! before it is acknowledged, compacts the stored form, and keeps versions (`versions.rs`). It
+//! depends on access (who reaches the node) and content (versions are blobs), never on the
+//! drive or assignments.
 //!
 //! Every server-side `yrs::Doc` is made by [`new_doc`], with UTF-16 offsets: Yjs in the
 //! browser counts text in UTF-16 code units, and a document counting UTF-8 bytes misplaces
@@ -16,6 +16,7 @@ pub mod editor;
 mod model;
 mod odt;
 pub mod room;
+mod versions;
 
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use crate::access::{AccessControl, Reached};
 use crate::audit::RequestMeta;
 use crate::batch::{Batcher, BatcherOf, Record};
 use crate::caller::Session;
-use crate::content::new_etag;
+use crate::content::{new_etag, Content};
 use crate::error::{AppError, AppResult, Conflict};
 use crate::{service, Base};
 
@@ -101,6 +102,7 @@ pub(crate) fn load(node: NodeId, stored: &tavle_store::documents::StoredDocument
 pub struct Documents {
     base: Arc<Base>,
     access: AccessControl,
+    content: Content,
     rooms: Arc<room::Rooms>,
     batcher: Arc<Batcher<DocUpdate>>,
 }
@@ -114,8 +116,8 @@ impl BatcherOf<DocUpdate> for Documents {
 }
 
 impl Documents {
-    pub(crate) fn new(base: Arc<Base>, access: AccessControl) -> Self {
-        Documents { base, access, rooms: Arc::default(), batcher: Arc::default() }
+    pub(crate) fn new(base: Arc<Base>, access: AccessControl, content: Content) -> Self {
+        Documents { base, access, content, rooms: Arc::default(), batcher: Arc::default() }
     }
 
     /// Makes an empty document in a folder the caller may add to; a file or folder of that
@@ -168,8 +170,11 @@ impl Documents {
         let r = self.reached(s, node).await?;
         self.access.audit_read(&s.actor, &r, "document.open", meta).await?;
         let writable = r.access() >= Access::Edit;
+        // The name others see on this person's cursor is the school's, whatever the browser says.
+        let person = self.store.read().await?.person(s.actor.tenant_id, s.actor.person_id).await?;
+        let name = person.map(|p| p.display_name).unwrap_or_default();
         let (room, id, rx) = self.rooms.open(self, s.actor.tenant_id, node, s.actor.person_id).await?;
-        Ok(editor::Editor::join(self.clone(), room, id, rx, s.actor.person_id, writable))
+        Ok(editor::Editor::join(self.clone(), room, id, rx, s.actor.person_id, name, writable))
     }
 
     /// Checks again whether `s` may still have `editor`'s document open, and how: after a
@@ -217,14 +222,17 @@ impl Documents {
         self.access.audit_read(&s.actor, &r, "document.export", meta).await?;
         let stored = self.stored(s.actor.tenant_id, node).await?;
         let doc = load(node, &stored)?;
-        let content = model::read(&doc);
-        let title = r.node().name.clone();
+        self.render(&model::read(&doc), &r.node().name, format)
+    }
+
+    /// A document's content written in `format`, as a file named `title`.
+    fn render(&self, content: &tavle_core::document::Document, title: &str, format: Format) -> AppResult<Exported> {
         let lang = "da";
         let bytes = match format {
-            Format::Odt => odt::write(&content, &title, lang)?,
-            Format::Docx => docx::write(&content, &title, lang)?,
+            Format::Odt => odt::write(content, title, lang)?,
+            Format::Docx => docx::write(content, title, lang)?,
         };
-        Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown: content.unknown })
+        Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown: content.unknown.clone() })
     }
 
     async fn stored(&self, tenant: TenantId, node: NodeId) -> AppResult<tavle_store::documents::StoredDocument> {

@@ -60,13 +60,9 @@ impl Rooms {
                 .get_or_try_init(|| async {
                     let stored = docs.stored(tenant, node).await?;
                     let doc = load(node, &stored)?;
-                    Ok::<_, AppError>(Arc::new(Room::new(
-                        tenant,
-                        node,
-                        doc,
-                        stored.updates.len(),
-                        stored.update_bytes(),
-                    )))
+                    let now = docs.clock.now().millis();
+                    let (updates, bytes) = (stored.updates.len(), stored.update_bytes());
+                    Ok::<_, AppError>(Arc::new(Room::new(tenant, node, doc, updates, bytes, now)))
                 })
                 .await;
             let room = match room {
@@ -145,6 +141,8 @@ pub(super) struct RoomState {
     pub(super) stored_updates: usize,
     pub(super) stored_bytes: usize,
     pub(super) compacting: bool,
+    /// When a version was last kept (or the room was loaded).
+    pub(super) last_version_at: i64,
     closed: bool,
 }
 
@@ -154,7 +152,7 @@ struct Peer {
 }
 
 impl Room {
-    fn new(tenant: TenantId, node: NodeId, doc: Doc, stored_updates: usize, stored_bytes: usize) -> Self {
+    fn new(tenant: TenantId, node: NodeId, doc: Doc, stored_updates: usize, stored_bytes: usize, now: i64) -> Self {
         Room {
             tenant,
             node,
@@ -166,6 +164,7 @@ impl Room {
                 stored_updates,
                 stored_bytes,
                 compacting: false,
+                last_version_at: now,
                 closed: false,
             }),
         }

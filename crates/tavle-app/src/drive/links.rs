@@ -23,6 +23,7 @@ use bytes::Bytes;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tavle_blob::hex;
+use tavle_core::drive::NodeKind;
 use tavle_core::drive::{Access, LinkKind};
 use tavle_core::drive::{Link, Node};
 use tavle_core::policy::{may_make_links, Actor};
@@ -174,6 +175,10 @@ impl Drive {
         }
         if settings.kind == LinkKind::Upload {
             r.require_folder().map_err(|_| AppError::from(Conflict::DropBoxNeedsFolder))?;
+        }
+        // A link hands out files; a Tavle document is no file until its renditions exist.
+        if r.node().kind == NodeKind::Document {
+            return Err(Conflict::NoDocumentLinks.into());
         }
         let link = Link {
             id: uuid::Uuid::now_v7(),

@@ -241,6 +241,7 @@ impl Drive {
             modified_at: file.modified_at,
             modified_by: file.modified_by,
             replaced_at: now,
+            label: None,
         })
         .await?;
         let versions = tx.versions(file.tenant_id, file.id).await?;

@@ -24,7 +24,7 @@ use super::id;
 use crate::content::attachment;
 use crate::error::{close_frame, ApiError, ApiResult, ErrorBody};
 use crate::extract::{same_origin, session_token_of, Authed};
-use crate::wire::{FolderCreate, NodeWire};
+use crate::wire::{FolderCreate, NodeWire, VersionWire};
 use crate::HttpState;
 
 /// How often an open socket checks its access even when nothing on this node said it changed.
@@ -79,13 +79,7 @@ pub async fn export(
     Path((node, format)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let node = id(&node, "document")?;
-    let format = Format::parse(&format).ok_or_else(|| {
-        AppError::Invalid(InvalidInput::new(
-            "format",
-            Reason::BadFormat,
-            "Choose a format Tavle exports to: odt or docx.",
-        ))
-    })?;
+    let format = format_of(&format)?;
     let out = state.app.documents().export(&auth.session, node, format, &auth.meta).await?;
     let mut resp = attachment(&out.name, out.bytes);
     if !out.unknown.is_empty() {
@@ -94,6 +88,72 @@ pub async fn export(
         }
     }
     Ok(resp)
+}
+
+/// A name for a version.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionName {
+    /// 1 to 100 characters, e.g. "Første udkast" (the version's `label` from then on).
+    pub name: String,
+}
+
+/// Keep the document as it is now as a named version ("Navngiv version").
+#[utoipa::path(post, path = "/api/v1/documents/{node_id}/versions", tag = "documents",
+    params(("node_id" = String, Path)), request_body = VersionName,
+    responses((status = 201, body = VersionWire), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn name_version(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(node): Path<String>,
+    Json(req): Json<VersionName>,
+) -> ApiResult<(StatusCode, Json<VersionWire>)> {
+    let v = state.app.documents().name_version(&auth.session, id(&node, "document")?, &req.name, &auth.meta).await?;
+    Ok((StatusCode::CREATED, Json(VersionWire::from(&v))))
+}
+
+/// Download an older version of a document as `odt` or `docx`. The versions are listed at
+/// `GET /api/v1/drive/nodes/{node_id}/versions`, as a file's are.
+#[utoipa::path(get, path = "/api/v1/documents/{node_id}/versions/{version_id}/export/{format}", tag = "documents",
+    params(("node_id" = String, Path), ("version_id" = String, Path), ("format" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn version_export(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((node, version, format)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let format = format_of(&format)?;
+    let (node, version) = (id(&node, "document")?, id(&version, "version")?);
+    let out = state.app.documents().version_export(&auth.session, node, version, format, &auth.meta).await?;
+    Ok(attachment(&out.name, out.bytes))
+}
+
+/// Make an older version the document's content again: one change everyone in it sees; the
+/// content before is kept as a version.
+#[utoipa::path(post, path = "/api/v1/documents/{node_id}/versions/{version_id}/restore", tag = "documents",
+    params(("node_id" = String, Path), ("version_id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn restore_version(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path((node, version)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (node, version) = (id(&node, "document")?, id(&version, "version")?);
+    state.app.documents().restore_version(&auth.session, node, version, &auth.meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn format_of(format: &str) -> Result<Format, AppError> {
+    Format::parse(format).ok_or_else(|| {
+        AppError::Invalid(InvalidInput::new(
+            "format",
+            Reason::BadFormat,
+            "Choose a format Tavle exports to: odt or docx.",
+        ))
+    })
 }
 
 /// Edit a document together with others: a WebSocket speaking the y-websocket protocol,

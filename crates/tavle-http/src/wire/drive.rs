@@ -155,6 +155,9 @@ pub struct VersionWire {
     pub modified_at: String,
     /// When newer contents replaced them.
     pub replaced_at: String,
+    /// The name a person gave the version (documents' named versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 impl From<&Version> for VersionWire {
@@ -165,6 +168,7 @@ impl From<&Version> for VersionWire {
             sha256: v.sha256.clone(),
             modified_at: time(v.modified_at),
             replaced_at: time(v.replaced_at),
+            label: v.label.clone(),
         }
     }
 }

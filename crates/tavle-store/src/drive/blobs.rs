@@ -7,7 +7,7 @@ use std::ops::DerefMut;
 use sqlx::AnyConnection;
 use tavle_core::{BlobId, NodeId, TenantId, VersionId};
 
-use crate::row::{id, int, opt_id, text};
+use crate::row::{id, int, opt_id, opt_text, text};
 use crate::{Db, Result};
 
 /// Contents as recorded in the database.
@@ -30,7 +30,8 @@ fn blob_row(r: &sqlx::any::AnyRow) -> Result<BlobRow> {
     })
 }
 
-const VERSION_COLS: &str = "id, tenant_id, node_id, blob_id, size, sha256, modified_at, modified_by, replaced_at";
+const VERSION_COLS: &str =
+    "id, tenant_id, node_id, blob_id, size, sha256, modified_at, modified_by, replaced_at, label";
 
 fn version_row(r: &sqlx::any::AnyRow) -> Result<Version> {
     Ok(Version {
@@ -43,6 +44,7 @@ fn version_row(r: &sqlx::any::AnyRow) -> Result<Version> {
         modified_at: int(r, "modified_at")?,
         modified_by: opt_id(r, "modified_by")?,
         replaced_at: int(r, "replaced_at")?,
+        label: opt_text(r, "label")?,
     })
 }
 
@@ -128,18 +130,21 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     pub async fn insert_version(&mut self, v: &Version) -> Result<()> {
-        sqlx::query(&format!("INSERT INTO file_version ({VERSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-            .bind(v.id.to_string())
-            .bind(v.tenant_id.to_string())
-            .bind(v.node_id.to_string())
-            .bind(v.blob_id.to_string())
-            .bind(v.size)
-            .bind(&v.sha256)
-            .bind(v.modified_at)
-            .bind(v.modified_by.map(|p| p.to_string()))
-            .bind(v.replaced_at)
-            .execute(self.c())
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO file_version ({VERSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(v.id.to_string())
+        .bind(v.tenant_id.to_string())
+        .bind(v.node_id.to_string())
+        .bind(v.blob_id.to_string())
+        .bind(v.size)
+        .bind(&v.sha256)
+        .bind(v.modified_at)
+        .bind(v.modified_by.map(|p| p.to_string()))
+        .bind(v.replaced_at)
+        .bind(v.label.as_deref())
+        .execute(self.c())
+        .await?;
         Ok(())
     }
 
