@@ -195,6 +195,9 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
     let mut changes = state.app.access_changes();
     let mut every = tokio::time::interval(RECHECK);
     every.tick().await;
+    // A browser answers pings by itself; one that has said nothing for two rounds is gone
+    // (a laptop lid closed, a network that died without a word), and leaves the room.
+    let mut heard = tokio::time::Instant::now();
     for m in editor.start() {
         if ws.send(WsMessage::Binary(m)).await.is_err() {
             return;
@@ -203,9 +206,15 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
     loop {
         let ended: Option<AppError> = tokio::select! {
             m = ws.recv() => match m {
-                Some(Ok(WsMessage::Binary(data))) => editor.receive(&data).await.err(),
+                Some(Ok(WsMessage::Binary(data))) => {
+                    heard = tokio::time::Instant::now();
+                    editor.receive(&data).await.err()
+                }
                 Some(Ok(WsMessage::Text(_))) => Some(AppError::BadDocumentUpdate),
-                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => None,
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {
+                    heard = tokio::time::Instant::now();
+                    None
+                }
                 Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => return,
             },
             out = editor.next() => match out {
@@ -222,7 +231,12 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
                 Ok(()) => recheck(&state, &token, &editor).await.err(),
                 Err(_) => return,
             },
-            _ = every.tick() => recheck(&state, &token, &editor).await.err(),
+            _ = every.tick() => {
+                if heard.elapsed() > 2 * RECHECK || ws.send(WsMessage::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+                recheck(&state, &token, &editor).await.err()
+            }
         };
         if let Some(e) = ended {
             let (code, reason) = close_frame(&e);
