@@ -180,6 +180,24 @@ impl AccessControl {
         AccessControl { base, content }
     }
 
+    /// The folder `parent` reached for adding a node called `name` to it: the caller may
+    /// change it, it is a folder, and no live node there has the name (any case).
+    pub(crate) async fn place_for(
+        &self,
+        tx: &mut tavle_store::Tx,
+        a: &Actor,
+        parent: NodeId,
+        name: &str,
+    ) -> AppResult<Reached> {
+        let p = self.reach(tx, a, parent, false).await?;
+        p.require(Access::Edit)?;
+        p.require_folder()?;
+        if tx.child(a.tenant_id, parent, &name_key(name)).await?.is_some() {
+            return Err(Conflict::NameTaken(name.to_string()).into());
+        }
+        Ok(p)
+    }
+
     /// Records the read of a file or document in another person's own drive (through a
     /// share); what is in class, team and staff drives belongs to the group, not to a person.
     pub(crate) async fn audit_read(&self, a: &Actor, r: &Reached, action: &str, meta: &RequestMeta) -> AppResult<()> {

@@ -20,7 +20,7 @@ mod versions;
 
 use std::sync::Arc;
 
-use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind};
+use tavle_core::drive::{file_name, Access, Node, NodeKind};
 use tavle_core::{NodeId, PersonId, TenantId};
 use tavle_store::documents::FeedEvent;
 use tavle_store::Tx;
@@ -127,12 +127,7 @@ impl Documents {
         let name = file_name(name)?;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let p = self.access.reach(&mut tx, a, parent, false).await?;
-        p.require(Access::Edit)?;
-        p.require_folder()?;
-        if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
-            return Err(Conflict::NameTaken(name).into());
-        }
+        let p = self.access.place_for(&mut tx, a, parent, &name).await?;
         let snapshot = encode_state(&new_doc());
         let node = Node {
             id: NodeId::new(),

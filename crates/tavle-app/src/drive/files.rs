@@ -134,12 +134,7 @@ impl Drive {
         let name = file_name(name)?;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let p = self.access.reach(&mut tx, a, parent, false).await?;
-        p.require(Access::Edit)?;
-        p.require_folder()?;
-        if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_some() {
-            return Err(exists(&name));
-        }
+        let p = self.access.place_for(&mut tx, a, parent, &name).await?;
         let node = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now);
         tx.insert_node(&node).await.map_err(|e| conflict(e, &node.name))?;
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
