@@ -207,3 +207,38 @@ test('the editor works from the keyboard', async () => {
   await statusIs(page, 'Gemt');
   await look(page, 'document-keyboard');
 });
+
+test('a version is named, the text changes, and the version is restored', async () => {
+  const page = await open();
+  await login(page, 'elev1');
+  await page.goto('/files');
+  await page.getByRole('link', { name: 'Mine filer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  const name = 'Versioner af stilen';
+  await page.getByRole('button', { name: 'Nyt dokument' }).click();
+  await page.getByRole('dialog', { name: 'Nyt dokument' }).getByLabel('Navn').fill(name);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await writeLine(page, name, 'Første udkast om Ærø');
+  await statusIs(page, 'Gemt');
+
+  await page.getByRole('button', { name: 'Versioner' }).click();
+  await page.getByLabel('Navngiv versionen, som den er nu').fill('Udkast 1');
+  await page.getByRole('button', { name: 'Gem version' }).click();
+  await page.getByText('Versionen »Udkast 1« er gemt.').waitFor();
+  const listed = page.locator('.doc-version-list li', { hasText: 'Udkast 1' });
+  await listed.waitFor();
+
+  await writeLine(page, name, 'Anden tanke');
+  await statusIs(page, 'Gemt');
+  assert.deepEqual(await paragraphs(page, name), ['Første udkast om Ærø', 'Anden tanke']);
+  await listed.getByRole('button', { name: /^Gendan/ }).click();
+  await page.getByText(/er nu dokumentets indhold/).waitFor();
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll(`[aria-label="Teksten i »${n}«"] p`)].map((p) => p.textContent).join('|') === 'Første udkast om Ærø',
+    name,
+  );
+  // The text before the restore is a version too.
+  assert.ok((await page.locator('.doc-version-list li').count()) >= 2);
+  await look(page, 'document-versions');
+});
