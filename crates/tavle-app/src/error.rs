@@ -244,3 +244,17 @@ impl From<Conflict> for AppError {
         AppError::Conflict(c)
     }
 }
+
+/// A file or folder of that name is there already.
+pub(crate) fn exists(name: &str) -> AppError {
+    AppError::Conflict(Conflict::NameTaken(name.to_string()))
+}
+
+/// A node's insert refused by the unique name rule is a name taken (a race the check before
+/// it lost); anything else is the store's error.
+pub(crate) fn conflict(e: StoreError, name: &str) -> AppError {
+    match e {
+        StoreError::Conflict(_) => exists(name),
+        other => AppError::Store(other),
+    }
+}

@@ -56,25 +56,18 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             return Ok(None);
         };
         let snapshot = bytes(&row, "snapshot")?;
-        let updates = self.document_updates_after(tenant, node, 0).await?;
+        let updates = self.document_updates(tenant, node).await?;
         Ok(Some(StoredDocument { snapshot, updates }))
     }
 
-    /// A document's updates with an id above `after`, oldest first.
-    pub async fn document_updates_after(
-        &mut self,
-        tenant: TenantId,
-        node: NodeId,
-        after: i64,
-    ) -> Result<Vec<(i64, Vec<u8>)>> {
-        let rows = sqlx::query(
-            "SELECT id, data FROM document_update WHERE tenant_id = $1 AND node_id = $2 AND id > $3 ORDER BY id",
-        )
-        .bind(tenant.to_string())
-        .bind(node.to_string())
-        .bind(after)
-        .fetch_all(self.c())
-        .await?;
+    /// A document's stored updates, oldest first.
+    async fn document_updates(&mut self, tenant: TenantId, node: NodeId) -> Result<Vec<(i64, Vec<u8>)>> {
+        let rows =
+            sqlx::query("SELECT id, data FROM document_update WHERE tenant_id = $1 AND node_id = $2 ORDER BY id")
+                .bind(tenant.to_string())
+                .bind(node.to_string())
+                .fetch_all(self.c())
+                .await?;
         rows.iter().map(|r| Ok((int(r, "id")?, bytes(r, "data")?))).collect()
     }
 

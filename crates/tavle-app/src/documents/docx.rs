@@ -3,13 +3,10 @@
 //! numbering (lists) and the relationships of links; the DOCX crates bring a second zip and an
 //! image stack for what Tavle does not write.
 
-use std::io::Write;
-
 use tavle_core::document::{xml_escape as esc, Block, Document, Inline, List, ListKind, Marks};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
-use crate::error::{AppError, AppResult};
+use super::zipped;
+use crate::error::AppResult;
 
 /// The document as a DOCX file; `lang` is the language its text is marked as.
 pub(crate) fn write(doc: &Document, title: &str, lang: &str) -> AppResult<Vec<u8>> {
@@ -38,23 +35,19 @@ Target=\"{}\" TargetMode=\"External\"/>",
     }
     rels.push_str("</Relationships>\n");
 
-    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("writing a DOCX: {e}"));
-    let files = [
-        ("[Content_Types].xml", CONTENT_TYPES.to_string()),
-        ("_rels/.rels", ROOT_RELS.to_string()),
-        ("docProps/core.xml", core_xml(title)),
-        ("word/document.xml", document),
-        ("word/_rels/document.xml.rels", rels),
-        ("word/styles.xml", styles_xml(lang)),
-        ("word/numbering.xml", numbering_xml(&body.numbers)),
-    ];
-    for (name, text) in files {
-        zip.start_file(name, options).map_err(|e| fail(&e))?;
-        zip.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    }
-    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
+    zipped(
+        "a DOCX",
+        None,
+        &[
+            ("[Content_Types].xml", CONTENT_TYPES.to_string()),
+            ("_rels/.rels", ROOT_RELS.to_string()),
+            ("docProps/core.xml", core_xml(title)),
+            ("word/document.xml", document),
+            ("word/_rels/document.xml.rels", rels),
+            ("word/styles.xml", styles_xml(lang)),
+            ("word/numbering.xml", numbering_xml(&body.numbers)),
+        ],
+    )
 }
 
 /// The body, the links it points to, and its lists (each its own numbering instance, so an

@@ -20,7 +20,7 @@ use yrs::{ReadTxn, StateVector, Transact, Update};
 
 use super::room::{lock, Outbound, Room};
 use super::versions::VERSION_EVERY_MS;
-use super::{apply, ApplyError, DocUpdate, Documents, MAX_UPDATE_BYTES};
+use super::{apply_update, ApplyError, DocUpdate, Documents, MAX_UPDATE_BYTES};
 use crate::batch::Batcher;
 use crate::error::{AppError, AppResult};
 
@@ -182,14 +182,17 @@ impl Editor {
         if data.len() > MAX_UPDATE_BYTES {
             return Err(self.refuse("a change over 1 MiB"));
         }
-        let empty = Update::decode_v1(&data).map(|u| u.is_empty()).unwrap_or(false);
-        if empty {
-            self.acked(n);
+        // Decoded once: an empty change (a sync step 2 with nothing new) is durable as it is.
+        let Ok(update) = Update::decode_v1(&data) else {
+            return Err(self.refuse("a change that does not decode"));
+        };
+        if update.is_empty() {
+            ack(&self.room, self.id, &self.acks, n);
             return Ok(());
         }
         {
             let mut st = lock(&self.room.state);
-            match apply(st.awareness.doc(), &data) {
+            match apply_update(st.awareness.doc(), update) {
                 Ok(()) => {}
                 Err(ApplyError::Refused) => return Err(self.refuse("a change that does not apply")),
                 Err(ApplyError::Panicked) => {
@@ -211,9 +214,7 @@ impl Editor {
             let len = job.data.len();
             match Batcher::submit(&docs, job).await {
                 Ok(_) => {
-                    if let Some(upto) = advance(&acks, n) {
-                        room.send_to(id, tavle_message(TAVLE_SAVED, upto));
-                    }
+                    ack(&room, id, &acks, n);
                     stored(&docs, &room, len, person);
                 }
                 Err(e) => {
@@ -225,12 +226,6 @@ impl Editor {
             }
         });
         Ok(())
-    }
-
-    fn acked(&self, n: u64) {
-        if let Some(upto) = advance(&self.acks, n) {
-            self.room.send_to(self.id, tavle_message(TAVLE_SAVED, upto));
-        }
     }
 
     /// Cursors and names: applied and passed on, except entries for a client id another
@@ -271,6 +266,13 @@ impl Drop for Editor {
                 rooms.drop_if_idle(&room);
             }
         }
+    }
+}
+
+/// Marks change `n` of connection `id` durable, and tells it how many are when that grew.
+fn ack(room: &Room, id: u64, acks: &Mutex<Acks>, n: u64) {
+    if let Some(upto) = advance(acks, n) {
+        room.send_to(id, tavle_message(TAVLE_SAVED, upto));
     }
 }
 

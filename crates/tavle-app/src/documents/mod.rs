@@ -31,8 +31,8 @@ use crate::access::{AccessControl, Reached};
 use crate::audit::RequestMeta;
 use crate::batch::{Batcher, BatcherOf, Record};
 use crate::caller::Session;
-use crate::content::{new_etag, Content};
-use crate::error::{AppError, AppResult, Conflict};
+use crate::content::{new_etag, new_folder, Content};
+use crate::error::{conflict, AppError, AppResult, Conflict};
 use crate::{service, Base};
 
 pub use editor::Editor;
@@ -58,7 +58,11 @@ pub fn new_doc() -> Doc {
 /// inside the CRDT is caught and refused the same way (the caller then drops the `Doc`,
 /// whose state it can no longer trust).
 pub(crate) fn apply(doc: &Doc, data: &[u8]) -> Result<(), ApplyError> {
-    let update = Update::decode_v1(data).map_err(|_| ApplyError::Refused)?;
+    apply_update(doc, Update::decode_v1(data).map_err(|_| ApplyError::Refused)?)
+}
+
+/// As [`apply`], for an update decoded already.
+pub(crate) fn apply_update(doc: &Doc, update: Update) -> Result<(), ApplyError> {
     let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
     match applied {
         Ok(Ok(())) => Ok(()),
@@ -129,28 +133,10 @@ impl Documents {
         let mut tx = self.store.write().await?;
         let p = self.access.place_for(&mut tx, a, parent, &name).await?;
         let snapshot = encode_state(&new_doc());
-        let node = Node {
-            id: NodeId::new(),
-            tenant_id: a.tenant_id,
-            space_id: p.space().id,
-            parent_id: Some(parent),
-            name,
-            kind: NodeKind::Document,
-            blob_id: None,
-            size: 0,
-            sha256: None,
-            etag: new_etag(),
-            created_at: now,
-            created_by: Some(a.person_id),
-            modified_at: now,
-            modified_by: Some(a.person_id),
-            trashed_at: None,
-            trashed_by: None,
-        };
-        tx.insert_node(&node).await.map_err(|e| match e {
-            tavle_store::StoreError::Conflict(_) => AppError::from(Conflict::NameTaken(node.name.clone())),
-            e => e.into(),
-        })?;
+        // A node like a new folder's, of the document's kind.
+        let folder = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now);
+        let node = Node { kind: NodeKind::Document, ..folder };
+        tx.insert_node(&node).await.map_err(|e| conflict(e, &node.name))?;
         tx.insert_document(a.tenant_id, node.id, &snapshot, now).await?;
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
         tx.commit().await?;
@@ -179,14 +165,14 @@ impl Documents {
         if s.actor.person_id != editor.person() || s.actor.tenant_id != editor.tenant() {
             return Err(AppError::Forbidden);
         }
-        let writable = self.check(s, editor.node()).await?;
-        editor.set_writable(writable);
+        editor.set_writable(self.reached(s, editor.node()).await?.access() >= Access::Edit);
         Ok(())
     }
 
-    /// Whether the caller reaches the document, and whether they may change it.
-    async fn check(&self, s: &Session, node: NodeId) -> AppResult<bool> {
-        Ok(self.reached(s, node).await?.access() >= Access::Edit)
+    /// Refuses what `open` would refuse, without joining the room (an address that was not
+    /// asked for as a WebSocket is answered as the socket would be, then told to be one).
+    pub async fn may_open(&self, s: &Session, node: NodeId) -> AppResult<()> {
+        self.reached(s, node).await.map(|_| ())
     }
 
     /// The document as the caller reaches it (at least to read).
@@ -205,9 +191,7 @@ impl Documents {
     pub async fn plain_text(&self, s: &Session, node: NodeId, meta: &RequestMeta) -> AppResult<String> {
         let r = self.reached(s, node).await?;
         self.access.audit_read(&s.actor, &r, "document.read", meta).await?;
-        let stored = self.stored(s.actor.tenant_id, node).await?;
-        let doc = load(node, &stored)?;
-        Ok(room::plain_text(&doc))
+        Ok(model::read(&self.loaded(s.actor.tenant_id, node).await?).plain_text())
     }
 
     /// A document as a file in an open format, as stored (what has been saved), named after
@@ -215,8 +199,7 @@ impl Documents {
     pub async fn export(&self, s: &Session, node: NodeId, format: Format, meta: &RequestMeta) -> AppResult<Exported> {
         let r = self.reached(s, node).await?;
         self.access.audit_read(&s.actor, &r, "document.export", meta).await?;
-        let stored = self.stored(s.actor.tenant_id, node).await?;
-        let doc = load(node, &stored)?;
+        let doc = self.loaded(s.actor.tenant_id, node).await?;
         self.render(&model::read(&doc), &r.node().name, format)
     }
 
@@ -228,6 +211,11 @@ impl Documents {
             Format::Docx => docx::write(content, title, lang)?,
         };
         Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown: content.unknown.clone() })
+    }
+
+    /// A document as stored, loaded.
+    async fn loaded(&self, tenant: TenantId, node: NodeId) -> AppResult<Doc> {
+        load(node, &self.stored(tenant, node).await?)
     }
 
     async fn stored(&self, tenant: TenantId, node: NodeId) -> AppResult<tavle_store::documents::StoredDocument> {
@@ -297,17 +285,13 @@ impl Documents {
         }
     }
 
+    /// Applies the stored state to an open document, as one update (what the room lacks
+    /// goes out to everyone in it at once).
     async fn reload_into(&self, room: &Arc<room::Room>) {
         let (tenant, node) = room.key();
-        let stored = match self.stored(tenant, node).await {
-            Ok(s) => s,
-            Err(e) => return tracing::warn!(error = %e, %node, "reading a document from the store failed"),
-        };
-        if !stored.snapshot.is_empty() {
-            room.apply_remote(&stored.snapshot);
-        }
-        for (_, data) in &stored.updates {
-            room.apply_remote(data);
+        match self.loaded(tenant, node).await {
+            Ok(doc) => room.apply_remote(&encode_state(&doc)),
+            Err(e) => tracing::warn!(error = %e, %node, "reading a document from the store failed"),
         }
     }
 
@@ -315,6 +299,23 @@ impl Documents {
     pub fn open_rooms(&self) -> usize {
         self.rooms.len()
     }
+}
+
+/// A zip of text files (ODT and DOCX are both): `first`, if given, uncompressed at the start
+/// (ODT's `mimetype`), the rest deflated. `what` names the format in an error.
+fn zipped(what: &str, first: Option<(&str, &str)>, files: &[(&str, String)]) -> AppResult<Vec<u8>> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    use zip::CompressionMethod::{Deflated, Stored};
+    let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("writing {what}: {e}"));
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = first.map(|(name, text)| (name, text, Stored));
+    let rest = files.iter().map(|(name, text)| (*name, text.as_str(), Deflated));
+    for (name, text, method) in stored.into_iter().chain(rest) {
+        zip.start_file(name, SimpleFileOptions::default().compression_method(method)).map_err(|e| fail(&e))?;
+        zip.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }
 
 /// An open format a document is exported to.

@@ -3,13 +3,11 @@
 //! lists, tables) the format is a few elements, and the zip crate is in the tree already.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use tavle_core::document::{xml_escape as esc, Block, Document, Inline, List, ListKind, Marks};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
-use crate::error::{AppError, AppResult};
+use super::zipped;
+use crate::error::AppResult;
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
 
@@ -19,25 +17,17 @@ pub(crate) fn write(doc: &Document, title: &str, lang: &str) -> AppResult<Vec<u8
     for b in &doc.blocks {
         body.block(b, 0);
     }
-    let content = content_xml(&body);
-    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("writing an ODT: {e}"));
     // The mimetype comes first and uncompressed, so a reader can recognise the file.
-    zip.start_file("mimetype", stored).map_err(|e| fail(&e))?;
-    zip.write_all(MIMETYPE.as_bytes()).map_err(|e| fail(&e))?;
-    let files = [
-        ("META-INF/manifest.xml", MANIFEST.to_string()),
-        ("content.xml", content),
-        ("styles.xml", styles_xml(lang)),
-        ("meta.xml", meta_xml(title)),
-    ];
-    for (name, text) in files {
-        zip.start_file(name, deflated).map_err(|e| fail(&e))?;
-        zip.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    }
-    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
+    zipped(
+        "an ODT",
+        Some(("mimetype", MIMETYPE)),
+        &[
+            ("META-INF/manifest.xml", MANIFEST.to_string()),
+            ("content.xml", content_xml(&body)),
+            ("styles.xml", styles_xml(lang)),
+            ("meta.xml", meta_xml(title)),
+        ],
+    )
 }
 
 /// The body's XML and the text styles (one per combination of marks) it uses.

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, OnceCell};
 use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, Doc, GetString, ReadTxn, Transact, Update, XmlFragment, XmlOut};
+use yrs::{ClientID, Doc, ReadTxn, Transact, Update};
 
 use super::{apply, load, Documents};
 use crate::error::{AppError, AppResult};
@@ -89,22 +89,22 @@ impl Rooms {
 
     /// Drops a room from memory if nobody is in it (after `document_idle_secs`).
     pub(super) fn drop_if_idle(&self, room: &Arc<Room>) {
-        let key = (room.tenant, room.node);
-        let mut open = lock(&self.open);
-        let ours = open.get(&key).and_then(|c| c.get()).is_some_and(|r| Arc::ptr_eq(r, room));
-        if ours && room.close_if_empty() {
-            open.remove(&key);
-        }
+        self.remove_if(room, Room::close_if_empty);
     }
 
     /// Closes a room whose document can no longer be trusted in memory: everyone in it is
     /// disconnected and reconnects to a copy loaded from the store.
     pub(super) fn discard(&self, room: &Arc<Room>, why: &str) {
-        let key = (room.tenant, room.node);
         room.close_all(why);
+        self.remove_if(room, |_| true);
+    }
+
+    /// Forgets `room` if it is still the one open for its document and `close` agrees.
+    fn remove_if(&self, room: &Arc<Room>, close: impl FnOnce(&Room) -> bool) {
         let mut open = lock(&self.open);
-        if open.get(&key).and_then(|c| c.get()).is_some_and(|r| Arc::ptr_eq(r, room)) {
-            open.remove(&key);
+        let ours = open.get(&room.key()).and_then(|c| c.get()).is_some_and(|r| Arc::ptr_eq(r, room));
+        if ours && close(room) {
+            open.remove(&room.key());
         }
     }
 
@@ -264,45 +264,6 @@ impl Room {
         if !nothing {
             let msg = Bytes::from(Message::Sync(SyncMessage::Update(diff)).encode_v1());
             Self::send_others(&mut st, 0, &msg);
-        }
-    }
-
-    /// Who is in the room now.
-    pub fn people(&self) -> Vec<PersonId> {
-        lock(&self.state).peers.values().map(|p| p.person).collect()
-    }
-}
-
-/// A document's text: each paragraph, heading or other block on a line of its own.
-pub(crate) fn plain_text(doc: &Doc) -> String {
-    let txn = doc.transact();
-    let Some(root) = txn.get_xml_fragment("default") else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for child in root.children(&txn) {
-        walk(&txn, child, &mut out);
-    }
-    out.trim_end_matches('\n').to_string()
-}
-
-fn walk<T: ReadTxn>(txn: &T, node: XmlOut, out: &mut String) {
-    match node {
-        XmlOut::Text(t) => out.push_str(&t.get_string(txn)),
-        XmlOut::Element(e) => {
-            let mut has_blocks = false;
-            for c in e.children(txn) {
-                has_blocks |= matches!(c, XmlOut::Element(_));
-                walk(txn, c, out);
-            }
-            if !has_blocks && !out.ends_with('\n') {
-                out.push('\n');
-            }
-        }
-        XmlOut::Fragment(f) => {
-            for c in f.children(txn) {
-                walk(txn, c, out);
-            }
         }
     }
 }

@@ -54,8 +54,7 @@ impl Documents {
         by: Option<PersonId>,
         label: Option<String>,
     ) -> AppResult<Version> {
-        let stored = self.stored(tenant, node).await?;
-        let state = encode_state(&load(node, &stored)?);
+        let state = encode_state(&self.loaded(tenant, node).await?);
         let body = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(Bytes::from(state)) });
         let written = self
             .content
@@ -131,7 +130,7 @@ impl Documents {
         let v = self.version_of(tenant, node, version).await?;
         let old = self.version_doc(&v).await?;
         self.cut_version(tenant, node, Some(person), None).await?;
-        let live = load(node, &self.stored(tenant, node).await?)?;
+        let live = self.loaded(tenant, node).await?;
         let before = live.transact().state_vector();
         replace_content(&live, &old);
         let data = live.transact().encode_state_as_update_v1(&before);

@@ -338,13 +338,4 @@ impl Drive {
     }
 }
 
-pub(crate) fn exists(name: &str) -> AppError {
-    AppError::Conflict(Conflict::NameTaken(name.to_string()))
-}
-
-pub(crate) fn conflict(e: tavle_store::StoreError, name: &str) -> AppError {
-    match e {
-        tavle_store::StoreError::Conflict(_) => exists(name),
-        other => AppError::Store(other),
-    }
-}
+pub(crate) use crate::error::{conflict, exists};

@@ -174,10 +174,11 @@ pub async fn socket(
         return Err(ApiError::CrossOrigin);
     }
     let node = id(&node, "document")?;
-    let editor = state.app.documents().open(&auth.session, node, &auth.meta).await?;
     let Ok(upgrade) = upgrade else {
+        state.app.documents().may_open(&auth.session, node).await?;
         return Err(ApiError::BadRequest("Open this address as a WebSocket (the editor does).".into()));
     };
+    let editor = state.app.documents().open(&auth.session, node, &auth.meta).await?;
     let token = session_token_of(&headers, state.cookie_name()).unwrap_or_default();
     Ok(upgrade
         .max_message_size(tavle_app::documents::MAX_UPDATE_BYTES + 1024)
