@@ -151,9 +151,9 @@ impl Base {
 ///
 /// ```text
 /// sessions ─▶ organisation
-/// drive ──────┬─▶ access ─▶ content
-/// assignments ┤
-/// documents ──┘
+/// drive ──────────────────┬─▶ access ─▶ content
+/// assignments ─▶ documents ┘
+/// (assignments uses access and content directly too)
 /// ```
 macro_rules! service {
     ($name:ident) => {
@@ -215,11 +215,17 @@ impl App {
         let content = content::Content::new(base.clone());
         let access = access::AccessControl::new(base.clone(), content.clone());
         let organisation = org::Organisation::new(base.clone());
+        let documents = documents::Documents::new(base.clone(), access.clone(), content.clone());
         Ok(App(Arc::new(Services {
             sessions: auth::Sessions::new(base.clone(), organisation.clone()),
             drive: drive::Drive::new(base.clone(), access.clone(), content.clone()),
-            assignments: assignments::Assignments::new(base.clone(), access.clone(), content.clone()),
-            documents: documents::Documents::new(base.clone(), access.clone(), content.clone()),
+            assignments: assignments::Assignments::new(
+                base.clone(),
+                access.clone(),
+                content.clone(),
+                documents.clone(),
+            ),
+            documents,
             organisation,
             access,
             content,

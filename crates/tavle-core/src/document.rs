@@ -23,6 +23,39 @@ pub const NODES: &[&str] = &[
 /// The ProseMirror mark names the editor writes.
 pub const MARKS: &[&str] = &["bold", "italic", "underline", "strike", "link"];
 
+/// A comment on a passage of a document, or a reply in its thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub id: crate::CommentId,
+    /// The thread's first comment (its own id for the first).
+    pub thread_id: crate::CommentId,
+    pub on: CommentOn,
+    pub author_id: crate::PersonId,
+    /// The author's name as the school has it.
+    pub author_name: String,
+    pub body: String,
+    /// Where the passage is, as the editor encodes it (opaque here); the first comment only.
+    pub anchor: Option<String>,
+    /// The passage's text when the thread began.
+    pub quote: Option<String>,
+    pub created_at: i64,
+    /// Set on a thread's first comment when the thread is resolved.
+    pub resolved_at: Option<i64>,
+    pub resolved_by: Option<crate::PersonId>,
+}
+
+/// What a comment is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentOn {
+    /// A live document.
+    Document(crate::NodeId),
+    /// A document handed in: the hand-in and the file's position in it.
+    HandIn(crate::HandInId, u32),
+}
+
+/// The longest a comment may be, in characters.
+pub const MAX_COMMENT: usize = 5_000;
+
 /// A whole document.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Document {

@@ -87,3 +87,7 @@ typed_id!(
     /// One hand-in (aflevering) of an assignment by a pupil.
     HandInId
 );
+typed_id!(
+    /// A comment on a document, or a reply to one.
+    CommentId
+);

@@ -325,6 +325,28 @@ pub fn hands_in(actor: &Actor, a: &AssignmentFacts) -> bool {
         && actor.memberships.iter().any(|m| m.group_id == a.group.group_id && m.role == MemberRole::Pupil)
 }
 
+/// What a person may do with the comments on a document handed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HandInComments {
+    /// Nothing: they see none of them (the pupil, before the feedback is returned).
+    Hidden,
+    /// Read them and answer a thread (the pupil and their team, once it is returned).
+    Reply,
+    /// Begin threads, answer, resolve and reopen (the assignment's teachers and admins).
+    Full,
+}
+
+/// What the actor may do with the comments on a hand-in's document: `manages` is whether
+/// they manage the assignment (`may_manage_assignments`), `returned` whether its feedback is
+/// returned. Comments are feedback: the pupil sees them when the rest of it is returned.
+pub fn hand_in_comments(manages: bool, returned: bool) -> HandInComments {
+    match (manages, returned) {
+        (true, _) => HandInComments::Full,
+        (false, true) => HandInComments::Reply,
+        (false, false) => HandInComments::Hidden,
+    }
+}
+
 /// Whether the actor may set a drive's quota: a municipality admin any drive of their
 /// municipality; a school admin the drives of their school's classes and teams, its staff
 /// drive, and the own drives of people at their school (`owner`, for a personal drive).

@@ -70,8 +70,8 @@ struct ApiDoc;
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
-        app_passwords, assignments, documents, drive, files, groups, imports, links, people, receipts, schools,
-        session, shares, tus,
+        app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links,
+        people, receipts, schools, session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
@@ -145,6 +145,11 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(documents::name_version))
         .routes(routes!(documents::version_export))
         .routes(routes!(documents::restore_version))
+        .routes(routes!(comments::list, comments::create))
+        .routes(routes!(comments::change))
+        .routes(routes!(handed_documents::export))
+        .routes(routes!(handed_documents::comments, handed_documents::comment))
+        .routes(routes!(handed_documents::change))
 }
 
 /// The OpenAPI document of API v1.

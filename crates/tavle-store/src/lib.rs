@@ -11,6 +11,7 @@
 pub mod assignments;
 mod audit;
 pub mod coherence;
+mod comments;
 pub mod dav;
 pub mod documents;
 pub mod drive;

@@ -29,6 +29,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (19, "lock_holders", include_str!("../migrations/sqlite/0019_lock_holders.sql")),
     (20, "documents", include_str!("../migrations/sqlite/0020_documents.sql")),
     (21, "version_labels", include_str!("../migrations/sqlite/0021_version_labels.sql")),
+    (22, "document_comments", include_str!("../migrations/sqlite/0022_document_comments.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -52,6 +53,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (19, "lock_holders", include_str!("../migrations/postgres/0019_lock_holders.sql")),
     (20, "documents", include_str!("../migrations/postgres/0020_documents.sql")),
     (21, "version_labels", include_str!("../migrations/postgres/0021_version_labels.sql")),
+    (22, "document_comments", include_str!("../migrations/postgres/0022_document_comments.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -257,6 +257,20 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     ),
     table("hand_in", Assignments, true, Watch::None, &[key("assignment_id", "assignment"), key("pupil_id", "person")]),
     table("hand_in_file", Assignments, true, Watch::None, &[key("hand_in_id", "hand_in"), key("blob_id", "blob")]),
+    // Comments on a live document or on a document handed in (migration 0022; after
+    // `hand_in`, which it refers to).
+    table(
+        "document_comment",
+        Drive,
+        true,
+        Watch::None,
+        &[
+            key("node_id", "node"),
+            key("hand_in_id", "hand_in"),
+            key("author_id", "person"),
+            key("resolved_by", "person"),
+        ],
+    ),
     table(
         "assignment_change",
         Assignments,

@@ -74,12 +74,25 @@ fn write_rich(ed: &Editor) {
     }
     let last = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
     last.push_back(&mut txn, XmlTextPrelim::new("  To mellemrum foran og  to inde."));
+    let fox = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+    fox.push_back(&mut txn, XmlTextPrelim::new("Ræven 🦊 løb."));
 }
 
 async fn export(api: &Api, doc: &str, format: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let resp = api.req(Method::GET, &format!("/api/v1/documents/{doc}/export/{format}")).send().await.unwrap();
     let (status, headers) = (resp.status(), resp.headers().clone());
     (status, headers, resp.bytes().await.unwrap().to_vec())
+}
+
+/// The text of a PDF as poppler's pdftotext reads it.
+fn pdftotext(path: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (test.sh installs it: apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Every `t` of pandoc's document tree, and every text it holds.
@@ -201,6 +214,38 @@ async fn a_document_exports_to_odt_and_docx_that_pandoc_and_libreoffice_read() {
             assert!(text.contains(want), "LibreOffice, {format}: {want:?} is not in {text:?}");
         }
     }
+
+    // PDF: pdftotext finds the text in order, Danish letters whole; the fox, which the PDF's
+    // faces cannot write, is named in the header; the link is a link.
+    let (status, headers, bytes) = export(&elev1, &doc, "pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["tavle-not-exported"], "character U+1F98A");
+    let pdf = dir.path().join("stil.pdf");
+    std::fs::write(&pdf, &bytes).unwrap();
+    let text = pdftotext(&pdf);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut at = 0;
+    for want in [
+        "Vikingerne på Ærø",
+        "Det var fed og kursiv og streg hos Tavle",
+        "næste linje",
+        "• æble",
+        "• pære",
+        "3. tredje",
+        "4. fjerde",
+        "lektier lavet",
+        "Navn",
+        "Alder",
+        "Åse",
+        "To mellemrum foran og to inde.",
+        "Ræven ? løb.",
+        "1/1",
+    ] {
+        let found = flat[at..].find(want).unwrap_or_else(|| panic!("pdf: {want:?} is not after {at} in {flat:?}"));
+        at += found + want.len();
+    }
+    assert!(String::from_utf8_lossy(&bytes).contains("/URI (https://tavle.example/om)"), "the link is clickable");
 
     // A format Tavle does not write, and what is not a document.
     let (status, _, body) = export(&elev1, &doc, "pdfx").await;

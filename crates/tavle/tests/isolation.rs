@@ -82,6 +82,9 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("POST /api/v1/documents/{node_id}/versions", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/versions/{version_id}/export/{format}", [401, 404, 404, 404, 401]),
         ("POST /api/v1/documents/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/documents/{node_id}/comments", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/documents/{node_id}/comments", [401, 404, 404, 404, 401]),
+        ("PATCH /api/v1/documents/{node_id}/comments/{comment_id}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions/{version_id}/content", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
@@ -114,6 +117,22 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("DELETE /api/v1/assignments/{assignment_id}/hand-in", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}", [401, 404, 404, 404, 401]),
+        (
+            "GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/export/{format}",
+            [401, 404, 404, 404, 401],
+        ),
+        (
+            "GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments",
+            [401, 404, 404, 404, 401],
+        ),
+        (
+            "POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments",
+            [401, 404, 404, 404, 401],
+        ),
+        (
+            "PATCH /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments/{comment_id}",
+            [401, 404, 404, 404, 401],
+        ),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/receipt", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/hand-ins.zip", [401, 404, 404, 404, 401]),
         ("GET /api/v1/assignments/{assignment_id}/invigilation", [401, 404, 404, 404, 401]),
@@ -158,6 +177,14 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "POST /api/v1/drive/nodes/{node_id}/folders" => json!({"name": "Ny"}),
         "POST /api/v1/drive/nodes/{node_id}/documents" => json!({"name": "Ny"}),
         "POST /api/v1/documents/{node_id}/versions" => json!({"name": "Stjålet"}),
+        "POST /api/v1/documents/{node_id}/comments"
+        | "POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments" => {
+            json!({"body": "Stjålet", "anchor": "AQ:Ag", "quote": "x"})
+        }
+        "PATCH /api/v1/documents/{node_id}/comments/{comment_id}"
+        | "PATCH /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments/{comment_id}" => {
+            json!({"resolved": true})
+        }
         "PUT /api/v1/drive/nodes/{node_id}/files/{name}" => json!({"bytes": "of a file"}),
         "POST /api/v1/roster-imports" => json!({
             "schools": [{"institution_number": "999999", "name": "Tavleskolen"}],
@@ -244,6 +271,16 @@ async fn every_route_is_sealed(postgres: bool) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{share}");
     let share = share["id"].as_str().unwrap().to_string();
+    // elev1 comments on a document of their own.
+    let (_, document) = elev1_api
+        .call(Method::POST, &format!("/api/v1/drive/nodes/{drive_root}/documents"), Some(json!({"name": "Noter"})))
+        .await;
+    let document = document["id"].as_str().unwrap().to_string();
+    let (status, comment) = elev1_api
+        .call(Method::POST, &format!("/api/v1/documents/{document}/comments"), Some(json!({"body": "Husk kilder"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{comment}");
+    let comment = comment["id"].as_str().unwrap().to_string();
     let upload = tus.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
     // laerer1 makes a download link to a folder of their own drive.
     let laerer = srv.login("laerer1", "demo").await;
@@ -327,6 +364,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &share,
             &assignment,
             &hand_in,
+            &comment,
         ],
         vec![
             &tenant,
@@ -341,6 +379,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &share,
             &assignment,
             &hand_in,
+            &comment,
         ],
         vec![
             &school,
@@ -354,8 +393,21 @@ async fn every_route_is_sealed(postgres: bool) {
             &share,
             &assignment,
             &hand_in,
+            &comment,
         ],
-        vec![&class_1a, &elev1, &drive, &file, &version, &app_password, &upload, &share, &assignment, &hand_in],
+        vec![
+            &class_1a,
+            &elev1,
+            &drive,
+            &file,
+            &version,
+            &app_password,
+            &upload,
+            &share,
+            &assignment,
+            &hand_in,
+            &comment,
+        ],
         vec![
             &tenant,
             &school,
@@ -369,6 +421,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &share,
             &assignment,
             &hand_in,
+            &comment,
         ],
     ];
 
@@ -399,6 +452,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{token}", &token)
                 .replace("{assignment_id}", &assignment)
                 .replace("{hand_in_id}", &hand_in)
+                .replace("{comment_id}", &comment)
                 .replace("{position}", "0")
                 .replace("{name}", "x.txt")
                 .replace("{format}", "odt");

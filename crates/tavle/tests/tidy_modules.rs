@@ -264,7 +264,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("organisation", &[]),
     ("sessions", &["organisation"]),
     ("drive", &["access", "content"]),
-    ("assignments", &["access", "content"]),
+    ("assignments", &["access", "content", "documents"]),
     ("documents", &["access", "content"]),
 ];
 

@@ -64,14 +64,14 @@ impl Assignments {
                 };
                 let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
                 let file = FileRef { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() };
-                (vec![file], Some(w))
+                (vec![file], vec![(0, w)])
             }
-            HandInSource::Files(nodes) => (self.snapshot(a, &nodes).await?, None),
+            HandInSource::Files(nodes) => self.snapshot(a, &nodes).await?,
         };
         let result = self.record_hand_in(a, row, key, (started, extra), files, written.clone(), meta).await;
-        if let Some(w) = written {
+        for (i, w) in written {
             // The tenant had these bytes already (or the hand-in was refused): drop the copy.
-            self.content.settle(&w, result.as_ref().ok().and_then(|(h, _)| h.files.first().map(|f| f.blob_id))).await;
+            self.content.settle(&w, result.as_ref().ok().and_then(|(h, _)| h.files.get(i).map(|f| f.blob_id))).await;
         }
         // A replay that the batch answered is the pupil's view too, like the one above.
         result.map(|(h, new)| (for_pupil(h), new))
@@ -93,22 +93,45 @@ impl Assignments {
         Ok(extra)
     }
 
-    /// The pupil's own files to hand in, as they are now.
-    async fn snapshot(&self, a: &Actor, nodes: &[NodeId]) -> AppResult<Vec<FileRef>> {
+    /// The pupil's own files to hand in, as they are now. A Tavle document is frozen into
+    /// two files (its PDF and its own form), written to the blob store here: those are
+    /// returned with their positions, to be recorded with the hand-in.
+    async fn snapshot(&self, a: &Actor, nodes: &[NodeId]) -> AppResult<(Vec<FileRef>, Vec<(usize, Written)>)> {
         if nodes.is_empty() || nodes.len() > 100 {
             return Err(InvalidInput::new("files", Reason::OutOfRange, "Hand in between 1 and 100 files.").into());
         }
-        let mut conn = self.store.read().await?;
-        let mut files = Vec::with_capacity(nodes.len());
-        for n in nodes {
-            let r = self.access.reach(&mut conn, a, *n, false).await?;
-            let node = r.node();
-            let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
-                return Err(Conflict::FolderGiven(node.name.clone()).into());
-            };
-            files.push(FileRef { name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
+        let mut reached = Vec::with_capacity(nodes.len());
+        {
+            let mut conn = self.store.read().await?;
+            for n in nodes {
+                reached.push(self.access.reach(&mut conn, a, *n, false).await?.node().clone());
+            }
         }
-        Ok(files)
+        let (mut files, mut written) = (Vec::with_capacity(nodes.len()), Vec::new());
+        for node in reached {
+            match (node.kind, node.blob_id, node.sha256.clone()) {
+                (NodeKind::File, Some(blob), Some(sha)) => {
+                    files.push(FileRef { name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
+                }
+                (NodeKind::Document, _, _) => {
+                    for (name, bytes) in self.documents.frozen(a.tenant_id, node.id, &node.name).await? {
+                        let body =
+                            futures_util::stream::once(async { Ok::<_, std::convert::Infallible>(Bytes::from(bytes)) });
+                        let Some(w) = self.content.intake(a.tenant_id, body, MAX_HAND_IN_FILE).await? else {
+                            return Err(AppError::TooLarge {
+                                what: "A file of a hand-in",
+                                limit_bytes: MAX_HAND_IN_FILE,
+                            });
+                        };
+                        let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
+                        files.push(FileRef { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() });
+                        written.push((files.len() - 1, w));
+                    }
+                }
+                _ => return Err(Conflict::FolderGiven(node.name.clone()).into()),
+            }
+        }
+        Ok((files, written))
     }
 
     /// Records a hand-in in the next batch's transaction (group commit, `crate::batch`): at a
@@ -121,7 +144,7 @@ impl Assignments {
         key: &str,
         (started, extra): (Timestamp, i64),
         files: Vec<FileRef>,
-        written: Option<Written>,
+        written: Vec<(usize, Written)>,
         meta: &RequestMeta,
     ) -> AppResult<(HandIn, bool)> {
         // Read before the batch, which then only writes: the signing key (whose first use

@@ -28,6 +28,7 @@ mod exams;
 mod export;
 mod feedback;
 mod hand_in;
+mod handed_documents;
 mod marking;
 mod record;
 mod work;
@@ -40,6 +41,7 @@ pub use crate::access::MAX_EXTRA_SECS;
 use crate::access::{window, AccessControl};
 use crate::batch::{Batcher, BatcherOf};
 use crate::content::Content;
+use crate::documents::Documents;
 use crate::receipts::ReceiptKey;
 use crate::Base;
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub struct Assignments {
     base: Arc<Base>,
     pub(crate) access: AccessControl,
     pub(crate) content: Content,
+    /// Handing in a Tavle document freezes it; a teacher comments on what was handed in.
+    pub(crate) documents: Documents,
     /// Hand-ins waiting to be recorded together (`crate::batch`).
     hand_ins: Arc<Batcher<HandInJob>>,
     /// The key that signs receipts, read (or made) on first use.
@@ -65,8 +69,8 @@ impl BatcherOf<HandInJob> for Assignments {
 }
 
 impl Assignments {
-    pub(crate) fn new(base: Arc<Base>, access: AccessControl, content: Content) -> Self {
-        Assignments { base, access, content, hand_ins: Arc::default(), receipt_key: Arc::default() }
+    pub(crate) fn new(base: Arc<Base>, access: AccessControl, content: Content, documents: Documents) -> Self {
+        Assignments { base, access, content, documents, hand_ins: Arc::default(), receipt_key: Arc::default() }
     }
 
     /// The instance's receipt-signing key: read from the database, or made by the first node

@@ -27,8 +27,9 @@ pub(crate) struct HandInJob {
     /// The pupil's extra time on this assignment (seconds).
     pub extra: i64,
     pub files: Vec<FileRef>,
-    /// The uploaded file's bytes, already durable in the blob store.
-    pub written: Option<Written>,
+    /// Bytes written for this hand-in (an upload, a frozen document), already durable in the
+    /// blob store, with the position of the file they are.
+    pub written: Vec<(usize, Written)>,
     pub signer: ReceiptKey,
     pub municipality: String,
     pub pupil_name: String,
@@ -64,8 +65,10 @@ impl crate::batch::Record for HandInJob {
             return Err(Conflict::HandedInAlready.into());
         }
         let mut files = self.files.clone();
-        if let (Some(w), Some(first)) = (&self.written, files.first_mut()) {
-            first.blob_id = record_blob(tx, a.tenant_id, w, now.millis()).await?.id;
+        for (i, w) in &self.written {
+            if let Some(f) = files.get_mut(*i) {
+                f.blob_id = record_blob(tx, a.tenant_id, w, now.millis()).await?.id;
+            }
         }
         tx.withdraw_hand_in(a.tenant_id, row.id, a.person_id, self.team, now.millis()).await?;
         let id = HandInId::new();

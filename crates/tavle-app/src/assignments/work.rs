@@ -4,6 +4,9 @@
 //! Decisions:
 //! - Files handed out point at blobs, like a hand-in's: the teacher editing the original
 //!   later changes nothing that was handed out, and nothing is copied.
+//! - A Tavle document handed out is frozen too: as a template, its own form (`.tavledoc`),
+//!   from which each working folder gets a live document of the pupil's (or team's) own; as
+//!   an attachment, its PDF.
 //! - A working folder is made at the pupil's first opening of the assignment after it opened
 //!   for them, in their own drive under `Opgaver/<title>`, with the template in it (a new file
 //!   pointing at the template's blob: no bytes copied, counted in the pupil's quota). An
@@ -24,14 +27,17 @@ use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, NodeId, PersonId};
 use tavle_store::handouts::WorkRow;
 
+use super::handed_documents::MAX_OWN_FORM;
 use super::Assignments;
 use super::{AssignmentDraft, Handouts};
 use crate::access::slot;
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::content::{new_etag, new_folder};
+use crate::documents::is_own_form;
+use crate::documents::state_of;
 use crate::error::{AppError, AppResult};
-use tavle_core::assignments::{Assignment, Handout, HandoutKind};
+use tavle_core::assignments::{Assignment, FileRef, Handout, HandoutKind};
 
 /// The most files an assignment hands out.
 const MAX_HANDOUTS: usize = 20;
@@ -67,15 +73,28 @@ impl Assignments {
             )
             .into());
         }
-        let mut conn = self.store.read().await?;
-        let mut out = Vec::with_capacity(all.len());
-        for (kind, n) in all {
-            let r = self.access.reach(&mut conn, a, n, false).await?;
-            let node = r.node();
-            let (NodeKind::File, Some(blob), Some(sha)) = (node.kind, node.blob_id, node.sha256.clone()) else {
-                return Err(Conflict::FolderGiven(node.name.clone()).into());
+        let mut reached = Vec::with_capacity(all.len());
+        {
+            let mut conn = self.store.read().await?;
+            for (kind, n) in all {
+                reached.push((kind, self.access.reach(&mut conn, a, n, false).await?.node().clone()));
+            }
+        }
+        let mut out = Vec::with_capacity(reached.len());
+        for (kind, node) in reached {
+            let f = match (node.kind, node.blob_id, node.sha256.clone()) {
+                (NodeKind::File, Some(blob), Some(sha)) => {
+                    FileRef { name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha }
+                }
+                // A Tavle document: a template as its own form (each pupil gets a live copy),
+                // an attachment as its PDF.
+                (NodeKind::Document, _, _) => {
+                    let own = kind == HandoutKind::Template;
+                    self.documents.frozen_file(a.tenant_id, node.id, &node.name, own).await?
+                }
+                _ => return Err(Conflict::FolderGiven(node.name.clone()).into()),
             };
-            out.push(Handout { kind, name: node.name.clone(), blob_id: blob, size: node.size, sha256: sha });
+            out.push(Handout { kind, name: f.name, blob_id: f.blob_id, size: f.size, sha256: f.sha256 });
         }
         Ok(out)
     }
@@ -94,6 +113,16 @@ impl Assignments {
             return Ok(Some(w.folder_id));
         }
         let space = self.access.own_space(a).await?;
+        // A template that is a Tavle document becomes a document of the pupil's own, from the
+        // state that was handed out: read before the transaction.
+        let mut documents = Vec::new();
+        for h in handouts.iter().filter(|h| h.kind == HandoutKind::Template && is_own_form(&h.name)) {
+            let key = BlobKey { tenant: a.tenant_id, blob: h.blob_id };
+            let dl = self.content.download_blob(h.name.clone(), h.size, String::new(), 0, None, key);
+            let own = dl.bytes("A template document", MAX_OWN_FORM).await?;
+            let stem = h.name.rsplit_once('.').map_or(h.name.as_str(), |(stem, _)| stem);
+            documents.push((file_name(stem).unwrap_or_else(|_| "Dokument".into()), state_of(&own)?.to_vec()));
+        }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         // The folder that holds working folders, made on first use.
@@ -127,7 +156,7 @@ impl Assignments {
         tx.insert_node(&folder).await?;
         let copies: Vec<Node> = handouts
             .iter()
-            .filter(|h| h.kind == HandoutKind::Template)
+            .filter(|h| h.kind == HandoutKind::Template && !is_own_form(&h.name))
             .map(|h| Node {
                 id: NodeId::new(),
                 parent_id: Some(folder.id),
@@ -142,6 +171,13 @@ impl Assignments {
         self.content.charge(&mut tx, &space, copies.iter().map(|c| c.size).sum()).await?;
         for c in &copies {
             tx.insert_node(c).await?;
+        }
+        for (name, state) in &documents {
+            let blank =
+                new_folder(&space, NodeId::new(), Some(folder.id), name.clone(), Some(a.person_id), now.millis());
+            let doc = Node { kind: NodeKind::Document, ..blank };
+            tx.insert_node(&doc).await?;
+            tx.insert_document(a.tenant_id, doc.id, state, now.millis()).await?;
         }
         let work =
             WorkRow { slot: slot.clone(), folder_id: folder.id, created_by: a.person_id, created_at: now.millis() };
@@ -165,7 +201,8 @@ impl Assignments {
             tx.put_share(&share).await?;
         }
         tx.touch_folders(a.tenant_id, root.id, &new_etag()).await?;
-        let detail = json!({ "folder": folder.id.to_string(), "team": team.len(), "template": copies.len() });
+        let detail = json!({ "folder": folder.id.to_string(), "team": team.len(),
+            "template": copies.len() + documents.len() });
         tx.append_audit(&event(a, now, "assignment.work_folder", row.id, meta, detail)).await?;
         tx.commit().await?;
         Ok(Some(folder.id))

@@ -45,6 +45,13 @@ impl Content {
         }
     }
 
+    /// Takes bytes already in memory (a document's state, a rendered file) into the blob
+    /// store, durable when it returns.
+    pub(crate) async fn intake_bytes(&self, tenant: TenantId, bytes: Vec<u8>) -> AppResult<Written> {
+        let body = futures_util::stream::once(async { Ok::<_, std::convert::Infallible>(Bytes::from(bytes)) });
+        self.intake(tenant, body, u64::MAX).await?.ok_or_else(|| AppError::Internal("bytes over the blob limit".into()))
+    }
+
     /// Settles a written copy once the write that was to use it is done: kept if the
     /// recorded blob is this copy, dropped if the tenant had the bytes already (`kept` is
     /// another blob) or nothing was recorded (`kept` is `None`).
@@ -176,5 +183,20 @@ impl Download {
     /// The contents, or the byte range `range` of them.
     pub async fn read(&self, range: Option<std::ops::Range<u64>>) -> AppResult<ByteStream> {
         Ok(self.blobs.read(self.key, range).await?)
+    }
+
+    /// All of the contents in memory, for what must be parsed whole (a document's state),
+    /// refused over `limit` bytes.
+    pub(crate) async fn bytes(&self, what: &'static str, limit: u64) -> AppResult<Vec<u8>> {
+        use futures_util::StreamExt;
+        if self.size > limit {
+            return Err(AppError::TooLarge { what, limit_bytes: limit });
+        }
+        let mut stream = self.read(None).await?;
+        let mut out = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
     }
 }

@@ -30,6 +30,8 @@ pub const MSG_TAVLE: u8 = 100;
 pub const TAVLE_SAVED: u8 = 0;
 /// `MSG_TAVLE, ACCESS, w`: the editor may write (`w` = 1) or only read (0) from now on.
 pub const TAVLE_ACCESS: u8 = 1;
+/// `MSG_TAVLE, COMMENTS, 0`: the document's comments changed; read them again.
+pub const TAVLE_COMMENTS: u8 = 2;
 
 /// What a connection's changes await: which of them are durable.
 #[derive(Default)]
@@ -333,6 +335,11 @@ fn stored(docs: &Documents, room: &Arc<Room>, len: usize, by: PersonId) {
             }
         });
     }
+}
+
+/// `[100, 2, 0]`: the comments changed.
+pub(super) fn comments_changed() -> Bytes {
+    tavle_message(TAVLE_COMMENTS, 0)
 }
 
 /// One of Tavle's own messages.

@@ -11,10 +11,14 @@
 //! browser counts text in UTF-16 code units, and a document counting UTF-8 bytes misplaces
 //! text after a Danish letter or panics inside one.
 
+mod comments;
 mod docx;
 pub mod editor;
+mod handed;
 mod model;
 mod odt;
+mod pdf;
+mod pdf_font;
 pub mod room;
 mod versions;
 
@@ -35,7 +39,11 @@ use crate::content::{new_etag, new_folder, Content};
 use crate::error::{conflict, AppError, AppResult, Conflict};
 use crate::{service, Base};
 
+pub use comments::NewComment;
+pub(crate) use comments::WorkOf;
 pub use editor::Editor;
+pub(crate) use handed::state_of;
+pub use handed::{is_own_form, OWN_FORM_EXTENSION};
 pub use room::Outbound;
 
 /// The largest single update an editor may send (a pasted chapter with images is far less:
@@ -206,11 +214,17 @@ impl Documents {
     /// A document's content written in `format`, as a file named `title`.
     fn render(&self, content: &tavle_core::document::Document, title: &str, format: Format) -> AppResult<Exported> {
         let lang = "da";
+        let mut unknown = content.unknown.clone();
         let bytes = match format {
             Format::Odt => odt::write(content, title, lang)?,
             Format::Docx => docx::write(content, title, lang)?,
+            Format::Pdf => {
+                let (bytes, lost) = pdf::write(content, title, lang)?;
+                unknown.extend(lost.into_iter().map(|c| format!("character {c}")));
+                bytes
+            }
         };
-        Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown: content.unknown.clone() })
+        Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown })
     }
 
     /// A document as stored, loaded.
@@ -325,6 +339,8 @@ pub enum Format {
     Odt,
     /// Office Open XML (Word).
     Docx,
+    /// PDF, for printing and reading anywhere.
+    Pdf,
 }
 
 impl Format {
@@ -332,6 +348,7 @@ impl Format {
         match s {
             "odt" => Some(Format::Odt),
             "docx" => Some(Format::Docx),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -340,6 +357,7 @@ impl Format {
         match self {
             Format::Odt => "odt",
             Format::Docx => "docx",
+            Format::Pdf => "pdf",
         }
     }
 }

@@ -238,6 +238,12 @@ impl Room {
         }
     }
 
+    /// Sends to every connection in the room.
+    pub(super) fn tell_all(&self, msg: Bytes) {
+        let mut st = lock(&self.state);
+        Room::send_others(&mut st, u64::MAX, &msg);
+    }
+
     pub(super) fn send_to(&self, id: u64, msg: Bytes) {
         let st = lock(&self.state);
         if let Some(p) = st.peers.get(&id) {

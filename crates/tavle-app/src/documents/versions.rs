@@ -3,8 +3,6 @@
 //! [`VERSION_EVERY_MS`]) and on demand with a name; read as ODT or DOCX; restored as one change
 //! that everyone in the document sees, after the current state was kept as a version itself.
 
-use bytes::Bytes;
-use futures_util::StreamExt;
 use tavle_blob::BlobKey;
 use tavle_core::drive::{Access, Version};
 use tavle_core::{NodeId, PersonId, TenantId, VersionId};
@@ -55,12 +53,7 @@ impl Documents {
         label: Option<String>,
     ) -> AppResult<Version> {
         let state = encode_state(&self.loaded(tenant, node).await?);
-        let body = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(Bytes::from(state)) });
-        let written = self
-            .content
-            .intake(tenant, body, u64::MAX)
-            .await?
-            .ok_or_else(|| AppError::Internal("a document's state over the blob limit".into()))?;
+        let written = self.content.intake_bytes(tenant, state).await?;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
         let blob = record_blob(&mut tx, tenant, &written, now).await;
@@ -160,11 +153,7 @@ impl Documents {
             Some(v.sha256.clone()),
             BlobKey { tenant: v.tenant_id, blob: v.blob_id },
         );
-        let mut stream = dl.read(None).await?;
-        let mut state = Vec::with_capacity(usize::try_from(v.size).unwrap_or(0));
-        while let Some(chunk) = stream.next().await {
-            state.extend_from_slice(&chunk?);
-        }
+        let state = dl.bytes("A version of a document", u64::MAX).await?;
         let stored = tavle_store::documents::StoredDocument { snapshot: state, updates: Vec::new() };
         load(v.node_id, &stored)
     }

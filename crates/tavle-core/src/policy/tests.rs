@@ -460,3 +460,12 @@ fn exams_lock_a_pupil_in_as_the_table_says() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn comments_on_a_hand_in_are_feedback() {
+    use super::{hand_in_comments, HandInComments};
+    assert_eq!(hand_in_comments(true, false), HandInComments::Full);
+    assert_eq!(hand_in_comments(true, true), HandInComments::Full);
+    assert_eq!(hand_in_comments(false, true), HandInComments::Reply);
+    assert_eq!(hand_in_comments(false, false), HandInComments::Hidden);
+}

@@ -69,7 +69,7 @@ pub async fn text(
 /// `docx` (Word). What the document holds that the format was not given is named in the
 /// `Tavle-Not-Exported` header.
 #[utoipa::path(get, path = "/api/v1/documents/{node_id}/export/{format}", tag = "documents",
-    params(("node_id" = String, Path), ("format" = String, Path, description = "odt or docx")),
+    params(("node_id" = String, Path), ("format" = String, Path, description = "odt, docx or pdf")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
@@ -81,13 +81,18 @@ pub async fn export(
     let node = id(&node, "document")?;
     let format = format_of(&format)?;
     let out = state.app.documents().export(&auth.session, node, format, &auth.meta).await?;
+    Ok(exported(out))
+}
+
+/// An exported document as a download, naming in `Tavle-Not-Exported` what it could not carry.
+pub(crate) fn exported(out: tavle_app::documents::Exported) -> Response {
     let mut resp = attachment(&out.name, out.bytes);
     if !out.unknown.is_empty() {
         if let Ok(v) = axum::http::HeaderValue::from_str(&out.unknown.join(", ")) {
             resp.headers_mut().insert("tavle-not-exported", v);
         }
     }
-    Ok(resp)
+    resp
 }
 
 /// A name for a version.
@@ -127,7 +132,7 @@ pub async fn version_export(
     let format = format_of(&format)?;
     let (node, version) = (id(&node, "document")?, id(&version, "version")?);
     let out = state.app.documents().version_export(&auth.session, node, version, format, &auth.meta).await?;
-    Ok(attachment(&out.name, out.bytes))
+    Ok(exported(out))
 }
 
 /// Make an older version the document's content again: one change everyone in it sees; the
@@ -146,12 +151,12 @@ pub async fn restore_version(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn format_of(format: &str) -> Result<Format, AppError> {
+pub(crate) fn format_of(format: &str) -> Result<Format, AppError> {
     Format::parse(format).ok_or_else(|| {
         AppError::Invalid(InvalidInput::new(
             "format",
             Reason::BadFormat,
-            "Choose a format Tavle exports to: odt or docx.",
+            "Choose a format Tavle exports to: odt, docx or pdf.",
         ))
     })
 }

@@ -2,10 +2,12 @@
 
 pub mod app_passwords;
 pub mod assignments;
+pub mod comments;
 pub mod documents;
 pub mod drive;
 pub mod files;
 pub mod groups;
+pub mod handed_documents;
 pub mod imports;
 pub mod links;
 pub mod people;

@@ -414,4 +414,6 @@ pub struct ReceiptKeyWire {
 }
 
 mod assignments;
+mod comments;
 pub use assignments::*;
+pub use comments::*;

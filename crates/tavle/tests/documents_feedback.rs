@@ -1,0 +1,289 @@
+//! Comments and hand-ins of Tavle documents against the real server: threads on a live
+//! document (editors comment, viewers read, everyone in the room is told), a document handed
+//! in as its PDF and its own form with a receipt covering both and untouched by later edits,
+//! exported by the teacher, and the teacher's comments as feedback the pupil sees and answers
+//! once it is returned.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod doc_client;
+
+use std::process::Command;
+
+use common::{Api, TestServer, START};
+use doc_client::{cookie, Editor};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use yrs::sync::Message;
+
+async fn new_document(api: &Api, name: &str) -> String {
+    let home = api.home().await;
+    let (status, d) =
+        api.call(Method::POST, &format!("/api/v1/drive/nodes/{home}/documents"), Some(json!({"name": name}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    d["id"].as_str().unwrap().to_string()
+}
+
+async fn my_id(api: &Api) -> String {
+    api.get("/api/v1/me").await.1["person"]["id"].as_str().unwrap().to_string()
+}
+
+async fn text(api: &Api, doc: &str) -> String {
+    api.get(&format!("/api/v1/documents/{doc}/text")).await.1["text"].as_str().unwrap().to_string()
+}
+
+async fn write(server: &TestServer, user: &str, doc: &str, text: &str) {
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, user).await, doc).await;
+    ed.append(text);
+    ed.flush().await;
+    ed.saved_all().await;
+}
+
+#[tokio::test]
+async fn comments_on_a_document_are_threads_that_editors_write_and_viewers_read() {
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let elev2 = server.login("elev2", "demo").await;
+    let doc = new_document(&elev1, "Fælles stil").await;
+    write(&server, "elev1", &doc, "Vikingerne sejlede til Ærø.").await;
+    let (status, _) = elev1
+        .call(
+            Method::POST,
+            &format!("/api/v1/drive/nodes/{doc}/shares"),
+            Some(json!({"grantee_kind": "person", "grantee_id": my_id(&elev2).await, "access": "view"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let path = format!("/api/v1/documents/{doc}/comments");
+
+    // elev2 has the document open: a comment made meanwhile is announced on the socket.
+    let mut watching = Editor::open(&server.base, &cookie(&server.base, "elev2").await, &doc).await;
+    let (status, first) = elev1
+        .call(Method::POST, &path, Some(json!({"body": "Hvilket år?", "anchor": "AQID:BAUG", "quote": "Ærø"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!((first["id"].clone(), first["quote"].as_str()), (first["thread_id"].clone(), Some("Ærø")));
+    watching.until(|m| matches!(m, Message::Custom(100, d) if d[1] == 2)).await;
+
+    // A viewer reads the thread but does not write in it.
+    let (status, all) = elev2.get(&path).await;
+    assert_eq!((status, all.as_array().unwrap().len()), (StatusCode::OK, 1));
+    assert_eq!(all[0]["author_name"], first["author_name"]);
+    let reply = json!({"body": "Det ved jeg ikke", "reply_to": first["id"]});
+    assert_eq!(elev2.call(Method::POST, &path, Some(reply.clone())).await.0, StatusCode::FORBIDDEN);
+    let thread = first["id"].as_str().unwrap();
+    let (status, answered) = elev1.call(Method::POST, &path, Some(reply)).await;
+    assert_eq!((status, answered["thread_id"].as_str()), (StatusCode::CREATED, Some(thread)));
+
+    // Resolve and reopen, on the thread's first comment only.
+    let (status, r) = elev1.call(Method::PATCH, &format!("{path}/{thread}"), Some(json!({"resolved": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert!(r["resolved_at"].is_string() && r["resolved_by"].is_string());
+    let reply_id = answered["id"].as_str().unwrap();
+    let (status, _) = elev1.call(Method::PATCH, &format!("{path}/{reply_id}"), Some(json!({"resolved": true}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a reply is not a thread");
+    let (_, r) = elev1.call(Method::PATCH, &format!("{path}/{thread}"), Some(json!({"resolved": false}))).await;
+    assert!(r.get("resolved_at").is_none(), "{r}");
+
+    // Bad input: empty, too long, an anchor that is not the editor's, a thread elsewhere.
+    for (body, field) in [
+        (json!({"body": "  "}), "body"),
+        (json!({"body": "x".repeat(5001)}), "body"),
+        (json!({"body": "ok", "anchor": "<script>"}), "anchor"),
+    ] {
+        let (status, e) = elev1.call(Method::POST, &path, Some(body)).await;
+        assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{e}");
+    }
+    let other = new_document(&elev1, "Anden").await;
+    let (status, _) = elev1
+        .call(
+            Method::POST,
+            &format!("/api/v1/documents/{other}/comments"),
+            Some(json!({"body": "svar", "reply_to": thread})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a thread of another document");
+    drop(watching);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_handed_in_document_is_frozen_exported_and_commented_on_as_feedback() {
+    let server = TestServer::start().await;
+    let laerer = server.login("laerer1", "demo").await;
+    let elev1 = server.login("elev1", "demo").await;
+    let elev2 = server.login("elev2", "demo").await;
+    let (_, me) = laerer.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
+    let deadline = tavle_core::Timestamp(START.millis() + 3_600_000).to_rfc3339();
+    let (status, a) = laerer
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class, "title": "Stil", "opens_at": START.to_rfc3339(), "deadline": deadline})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let aid = a["id"].as_str().unwrap();
+
+    let doc = new_document(&elev1, "Min stil").await;
+    write(&server, "elev1", &doc, "Vikingerne på Ærø byggede skibe.").await;
+    let resp = elev1
+        .req(Method::POST, &format!("/api/v1/assignments/{aid}/hand-in"))
+        .header("idempotency-key", "stil-1")
+        .json(&json!({"node_ids": [doc]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let h: Value = resp.json().await.unwrap();
+    let hid = h["id"].as_str().unwrap().to_string();
+    let names: Vec<&str> = h["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Min stil.pdf", "Min stil.tavledoc"]);
+
+    // The receipt covers both files by SHA-256, and later writing does not reach them.
+    let receipt = elev1.req(Method::GET, &format!("/api/v1/assignments/{aid}/hand-ins/{hid}/receipt")).send().await;
+    let receipt: Value = serde_json::from_slice(&receipt.unwrap().bytes().await.unwrap()).unwrap();
+    let text = receipt.to_string();
+    for f in h["files"].as_array().unwrap() {
+        assert!(text.contains(f["sha256"].as_str().unwrap()), "the receipt names {f}");
+    }
+    write(&server, "elev1", &doc, " Skrevet bagefter.").await;
+    let file = |pos: usize| format!("/api/v1/assignments/{aid}/hand-ins/{hid}/files/{pos}");
+    let own = elev1.req(Method::GET, &file(1)).send().await.unwrap().bytes().await.unwrap();
+    assert!(own.starts_with(b"TAVLEDOC 1\n"));
+    assert_eq!(sha256_hex(&own), h["files"][1]["sha256"].as_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("stil.pdf");
+    std::fs::write(&pdf, elev1.req(Method::GET, &file(0)).send().await.unwrap().bytes().await.unwrap()).unwrap();
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Vikingerne på Ærø byggede skibe.") && !text.contains("bagefter"), "{text}");
+
+    // The teacher reads it as DOCX (LibreOffice opens it) — what was handed in, not later.
+    let resp = laerer.req(Method::GET, &format!("{}/export/docx", file(1))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let disposition = resp.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("Min%20stil%2Edocx"), "{disposition}");
+    let docx = dir.path().join("Min stil.docx");
+    std::fs::write(&docx, resp.bytes().await.unwrap()).unwrap();
+    let out = Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}", dir.path().join("lo").display()))
+        .args(["--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir"])
+        .arg(dir.path())
+        .arg(&docx)
+        .output()
+        .expect("LibreOffice runs (test.sh installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let read = std::fs::read_to_string(dir.path().join("Min stil.txt")).unwrap();
+    assert!(read.contains("Vikingerne på Ærø byggede skibe.") && !read.contains("bagefter"), "{read}");
+    assert_eq!(laerer.get(&format!("{}/export/pdf", file(0))).await.0, StatusCode::CONFLICT, "the PDF is no document");
+
+    // The teacher comments; the pupil sees nothing until the feedback is returned.
+    let comments = format!("{}/comments", file(1));
+    let (status, c) = laerer
+        .call(
+            Method::POST,
+            &comments,
+            Some(json!({"body": "Flot indledning!", "anchor": "AQ:Ag", "quote": "Vikingerne"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let (status, seen) = elev1.get(&comments).await;
+    assert_eq!((status, seen.as_array().unwrap().len()), (StatusCode::OK, 0), "not returned yet");
+    let answer = json!({"body": "Tak!", "reply_to": c["id"]});
+    assert_eq!(elev1.call(Method::POST, &comments, Some(answer.clone())).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(elev2.get(&comments).await.0, StatusCode::NOT_FOUND, "another pupil's hand-in");
+    let (status, _) = laerer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/assignments/{aid}/hand-ins/{hid}/feedback"),
+            Some(json!({"feedback": "Se kommentarerne.", "returned": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, seen) = elev1.get(&comments).await;
+    assert_eq!(seen[0]["body"], "Flot indledning!");
+    assert_eq!(elev1.call(Method::POST, &comments, Some(answer)).await.0, StatusCode::CREATED, "the pupil answers");
+    let (status, _) = elev1.call(Method::POST, &comments, Some(json!({"body": "Ny tråd", "anchor": "AQ:Ag"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a pupil answers threads, begins none");
+    let thread = c["id"].as_str().unwrap();
+    let resolve = Some(json!({"resolved": true}));
+    assert_eq!(
+        elev1.call(Method::PATCH, &format!("{comments}/{thread}"), resolve.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(laerer.call(Method::PATCH, &format!("{comments}/{thread}"), resolve).await.0, StatusCode::OK);
+    assert_eq!(laerer.get(&format!("{}/comments", file(0))).await.0, StatusCode::CONFLICT, "not on the PDF");
+
+    // The teacher's comment on the pupil's work is in the audit log, naming whose work.
+    let pupil = my_id(&elev1).await;
+    let mut conn = server.app().store().read().await.unwrap();
+    let tenant = conn.tenant_by_code(tavle_app::demo::DEMO_TENANT_CODE).await.unwrap().unwrap().id;
+    let audit = conn.audit_events(tenant, None, 10_000).await.unwrap();
+    let on_work = |action: &str| audit.iter().any(|e| e.action == action && e.detail.contains(&pupil));
+    assert!(on_work("document.comment") && on_work("document.comment.resolve"), "{audit:?}");
+    drop(conn);
+    server.stop().await;
+}
+
+/// A teacher's document as an assignment's template: each pupil (a team: one copy they write
+/// in together) gets a live document of their own from what was handed out; the teacher's
+/// later writing and the pupils' never meet. A document as an attachment is handed out as PDF.
+#[tokio::test]
+async fn a_template_document_becomes_each_teams_own_document() {
+    let server = TestServer::start().await;
+    let laerer = server.login("laerer1", "demo").await;
+    let (_, me) = laerer.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
+    let template = new_document(&laerer, "Skabelon").await;
+    write(&server, "laerer1", &template, "Skriv om vikingerne her:").await;
+    let reading = new_document(&laerer, "Læsestof").await;
+    write(&server, "laerer1", &reading, "Vikingerne kom fra Norden.").await;
+    let [e1, e2] = [server.login("elev1", "demo").await, server.login("elev2", "demo").await];
+    let (p1, p2) = (my_id(&e1).await, my_id(&e2).await);
+    let deadline = tavle_core::Timestamp(START.millis() + 3_600_000).to_rfc3339();
+    let (status, a) = laerer
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class, "title": "Vikinger", "opens_at": START.to_rfc3339(), "deadline": deadline,
+                "audience": "teams", "teams": [[p1, p2]], "template": template, "attachments": [reading]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let aid = a["id"].as_str().unwrap();
+    write(&server, "laerer1", &template, " (lærerens rettelse bagefter)").await;
+
+    let (_, v1) = e1.get(&format!("/api/v1/assignments/{aid}")).await;
+    let names: Vec<&str> = v1["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Skabelon.tavledoc", "Læsestof.pdf"], "{v1}");
+    let folder = v1["work_folder_id"].as_str().unwrap();
+    let (_, children) = e1.get(&format!("/api/v1/drive/nodes/{folder}/children")).await;
+    let copy = children["children"].as_array().unwrap().iter().find(|c| c["name"] == "Skabelon").expect("the copy");
+    assert_eq!(copy["kind"], "document");
+    let copy = copy["id"].as_str().unwrap().to_string();
+    assert_eq!(text(&e1, &copy).await, "Skriv om vikingerne her:");
+    // The team writes in one copy together; the teacher's document does not change.
+    write(&server, "elev1", &copy, " Elev 1 skrev.").await;
+    write(&server, "elev2", &copy, " Elev 2 skrev.").await;
+    assert_eq!(text(&e2, &copy).await, "Skriv om vikingerne her: Elev 1 skrev. Elev 2 skrev.");
+    assert_eq!(text(&laerer, &template).await, "Skriv om vikingerne her: (lærerens rettelse bagefter)");
+    let pdf = e1.req(Method::GET, &format!("/api/v1/assignments/{aid}/files/1")).send().await.unwrap();
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"), "the attachment is a PDF");
+    server.stop().await;
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn pdftotext(path: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (test.sh installs it: apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
