@@ -98,6 +98,9 @@ pub enum Conflict {
     NotADocument,
     #[error("Links cannot be made to Tavle documents yet; share the document with people instead.")]
     NoDocumentLinks,
+    /// The sentence says what could not be read.
+    #[error("{0}")]
+    NotConvertible(String),
     #[error("Only a folder can collect files; choose a folder.")]
     DropBoxNeedsFolder,
     #[error("You have too many unfinished uploads; finish or cancel some first.")]
@@ -170,6 +173,7 @@ impl Conflict {
             Conflict::NotAFolder | Conflict::DropBoxNeedsFolder => "not_a_folder",
             Conflict::NotADocument => "not_a_document",
             Conflict::NoDocumentLinks => "no_document_links",
+            Conflict::NotConvertible(_) => "not_convertible",
             Conflict::TooManyUploads => "too_many_uploads",
             Conflict::UploadExists => "upload_exists",
             Conflict::UploadOffset(_) => "upload_offset",
@@ -214,6 +218,9 @@ impl Conflict {
             Conflict::NotAFolder,
             Conflict::NotADocument,
             Conflict::NoDocumentLinks,
+            Conflict::NotConvertible(
+                "Tavle could not read the file as a Word (DOCX) or OpenDocument (ODT) text.".into(),
+            ),
             Conflict::DropBoxNeedsFolder,
             Conflict::TooManyUploads,
             Conflict::UploadExists,

@@ -139,6 +139,7 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::add_feedback_file))
         .routes(routes!(assignments::feedback_file, assignments::remove_feedback_file))
         .routes(routes!(documents::create))
+        .routes(routes!(documents::convert))
         .routes(routes!(documents::text))
         .routes(routes!(documents::socket))
         .routes(routes!(documents::export))

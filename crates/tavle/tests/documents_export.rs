@@ -332,3 +332,91 @@ async fn versions_are_named_kept_read_and_restored() {
     drop(ed);
     server.stop().await;
 }
+
+/// Word and OpenDocument files written by others (pandoc, and LibreOffice converting pandoc's
+/// Word file) open as Tavle documents: the document, exported again and read by pandoc, has
+/// the headings, marks, link, lists and table of the original; the picture it cannot hold is
+/// named; a file that is neither is refused with the table's code.
+#[tokio::test]
+async fn word_and_opendocument_files_open_as_documents() {
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let home = elev1.home().await;
+    let dir = tempfile::tempdir().unwrap();
+    let md = "# Vikingerne på Ærø\n\nDet var **fed** og *kursiv* og ~~streg~~ hos [Tavle](https://tavle.example/om).\n\n\
+              - æble\n    - lille æble\n- pære\n\n3. tredje\n4. fjerde\n\n| Navn | Alder |\n|------|-------|\n| Åse | 9 |\n\n\
+              ![Et billede](pixel.png)\n";
+    std::fs::write(dir.path().join("kilde.md"), md).unwrap();
+    // A 1×1 PNG, for a picture the document model has no place for.
+    let png: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
+        8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf,
+        0xc0, 0xf0, 0x1f, 0, 0x05, 0, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae,
+        0x42, 0x60, 0x82,
+    ];
+    std::fs::write(dir.path().join("pixel.png"), png).unwrap();
+    for to in ["kilde.docx", "kilde.odt"] {
+        let out = Command::new("pandoc").current_dir(dir.path()).args(["kilde.md", "-o", to]).output().unwrap();
+        assert!(out.status.success(), "pandoc wrote {to}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}", dir.path().join("lo-profile").display()))
+        .args(["--headless", "--convert-to", "odt", "--outdir"])
+        .arg(dir.path().join("lo"))
+        .arg(dir.path().join("kilde.docx"))
+        .output()
+        .expect("LibreOffice runs");
+    assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
+
+    for (name, path) in [
+        ("pandoc-word.docx", dir.path().join("kilde.docx")),
+        ("pandoc.odt", dir.path().join("kilde.odt")),
+        ("libreoffice.odt", dir.path().join("lo").join("kilde.odt")),
+    ] {
+        let (status, file) = elev1.put_file(&home, name, std::fs::read(&path).unwrap()).await;
+        assert!(status.is_success(), "{file}");
+        let file = file["id"].as_str().unwrap();
+        let (status, c) = elev1.call(Method::POST, &format!("/api/v1/drive/nodes/{file}/convert"), None).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {c}");
+        assert_eq!(c["document"]["kind"], "document");
+        let stem = name.split('.').next().unwrap();
+        assert_eq!(c["document"]["name"], stem);
+        let dropped: Vec<&str> = c["not_converted"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(dropped.contains(&"image"), "{name}: the picture is named: {dropped:?}");
+        let doc = c["document"]["id"].as_str().unwrap();
+
+        let (status, _, bytes) = export(&elev1, doc, "odt").await;
+        assert_eq!(status, StatusCode::OK);
+        let back = dir.path().join(format!("{stem}-tilbage.odt"));
+        std::fs::write(&back, bytes).unwrap();
+        let tree = pandoc(&back, "odt");
+        let (mut tags, mut text) = (BTreeSet::new(), String::new());
+        walk(&tree, &mut tags, &mut text);
+        for t in ["Header", "Strong", "Emph", "Strikeout", "Link", "BulletList", "OrderedList", "Table"] {
+            assert!(tags.contains(t), "{name}: no {t} after converting: {tags:?}");
+        }
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in ["Vikingerne på Ærø", "Det var fed og kursiv og streg hos Tavle", "lille æble", "fjerde", "Åse"]
+        {
+            assert!(text.contains(want), "{name}: {want:?} is not in {text:?}");
+        }
+        assert_eq!(first_of(&tree, "Header").unwrap()["c"][0], 1, "{name}: a heading of level 1");
+        assert_eq!(first_of(&tree, "Link").unwrap()["c"][2][0], "https://tavle.example/om", "{name}");
+        let ordered = first_of(&tree, "OrderedList").unwrap();
+        assert_eq!(ordered["c"][0][0], 3, "{name}: the numbered list starts at 3");
+        let bullets = first_of(&tree, "BulletList").unwrap();
+        assert!(first_of(&bullets["c"], "BulletList").is_some(), "{name}: the nested list is nested");
+    }
+
+    // Converting again gives a numbered name; a file that is neither format is refused.
+    let (_, file) = elev1.put_file(&home, "igen.odt", std::fs::read(dir.path().join("kilde.odt")).unwrap()).await;
+    let path = format!("/api/v1/drive/nodes/{}/convert", file["id"].as_str().unwrap());
+    assert_eq!(elev1.call(Method::POST, &path, None).await.1["document"]["name"], "igen");
+    assert_eq!(elev1.call(Method::POST, &path, None).await.1["document"]["name"], "igen (2)");
+    let (_, text_file) = elev1.put_file(&home, "noter.docx", b"PK not really a zip".to_vec()).await;
+    let (status, e) = elev1
+        .call(Method::POST, &format!("/api/v1/drive/nodes/{}/convert", text_file["id"].as_str().unwrap()), None)
+        .await;
+    assert_eq!((status, e["error"]["reason"].as_str()), (StatusCode::CONFLICT, Some("not_convertible")), "{e}");
+    server.stop().await;
+}

@@ -76,6 +76,7 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // Documents are drive nodes: elev1's are elev1's alone, the socket included (it is
         // refused before the upgrade, with the table's answer).
         ("POST /api/v1/drive/nodes/{node_id}/documents", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/drive/nodes/{node_id}/convert", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/text", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/socket", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/export/{format}", [401, 404, 404, 404, 401]),

@@ -11,7 +11,9 @@
 //! browser counts text in UTF-16 code units, and a document counting UTF-8 bytes misplaces
 //! text after a Danish letter or panics inside one.
 
+mod build;
 mod comments;
+mod convert;
 mod docx;
 pub mod editor;
 mod handed;
@@ -19,8 +21,12 @@ mod model;
 mod odt;
 mod pdf;
 mod pdf_font;
+mod read_common;
+mod read_docx;
+mod read_odt;
 pub mod room;
 mod versions;
+mod xml_tree;
 
 use std::sync::Arc;
 
@@ -41,6 +47,7 @@ use crate::{service, Base};
 
 pub use comments::NewComment;
 pub(crate) use comments::WorkOf;
+pub use convert::Converted;
 pub use editor::Editor;
 pub(crate) use handed::state_of;
 pub use handed::{is_own_form, OWN_FORM_EXTENSION};

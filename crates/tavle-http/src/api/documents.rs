@@ -95,6 +95,34 @@ pub(crate) fn exported(out: tavle_app::documents::Exported) -> Response {
     resp
 }
 
+/// A file opened as a Tavle document.
+#[derive(Serialize, ToSchema)]
+pub struct ConvertedWire {
+    /// The new document, beside the file.
+    pub document: NodeWire,
+    /// What of the file the document does not hold (e.g. `image`, `footnote`), for the person
+    /// to be told; empty when everything was converted.
+    pub not_converted: Vec<String>,
+}
+
+/// Open a Word (DOCX) or OpenDocument (ODT) file as a new Tavle document in the same folder,
+/// named after the file. The file stays as it was.
+#[utoipa::path(post, path = "/api/v1/drive/nodes/{node_id}/convert", tag = "documents",
+    params(("node_id" = String, Path, description = "The DOCX or ODT file")),
+    responses((status = 201, body = ConvertedWire), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn convert(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Path(node): Path<String>,
+) -> ApiResult<(StatusCode, Json<ConvertedWire>)> {
+    let out = state.app.documents().convert(&auth.session, id(&node, "file")?, &auth.meta).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ConvertedWire { document: NodeWire::from(&out.node), not_converted: out.not_converted }),
+    ))
+}
+
 /// A name for a version.
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
