@@ -11,7 +11,8 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
     // The document editor's chunk (TipTap, ProseMirror, Yjs) is about 575 KB, 180 KB gzipped,
-    // and loads only on /documents/:id; the home page's budget is checked by
+    // and loads only on /documents/:id and a handed-in document's page (the two pages' own
+    // chunks share it); the home page's budget is checked by
     // crates/tavle/tests/web.rs against the scripts index.html loads.
     chunkSizeWarningLimit: 650,
   },

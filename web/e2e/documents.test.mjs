@@ -3,6 +3,9 @@
 // caret; the classmate goes offline, writes on, comes back, and nothing is lost — in both
 // browsers and in what the server stored. The page passes axe in Danish and English, works at
 // 360 px, and can be used from the keyboard (the toolbar is one Tab stop; Ctrl+B makes bold).
+// Comments: one pupil comments on a passage, the classmate sees it arrive, answers, and it is
+// resolved; a teacher comments on a document handed in, and the pupil reads and answers once
+// the feedback is returned.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -241,4 +244,237 @@ test('a version is named, the text changes, and the version is restored', async 
   // The text before the restore is a version too.
   assert.ok((await page.locator('.doc-version-list li').count()) >= 2);
   await look(page, 'document-versions');
+});
+
+/** The comments panel beside (or below) the document. */
+const commentsPanel = (page, name = 'Kommentarer') => page.getByRole('region', { name });
+/** The toolbar's comment button. */
+const commentButton = (page, toolbar = 'Formatering', name = 'Kommentér') =>
+  page.getByRole('toolbar', { name: toolbar }).getByRole('button', { name, exact: true });
+
+/** Waits until the toolbar's comment button may be used (the editor has the selection). */
+async function mayComment(page) {
+  await page.waitForFunction(() => {
+    const b = document.querySelector('.doc-toolbar button[aria-keyshortcuts="Control+Alt+M"]');
+    return b !== null && !b.hasAttribute('aria-disabled');
+  });
+}
+
+/** Makes a document in elev1's drive and shares it with `other` as editor; returns its id. */
+async function sharedDocument(page, name, other) {
+  await page.goto('/files');
+  await page.getByRole('link', { name: 'Mine filer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  await page.getByRole('button', { name: 'Nyt dokument' }).click();
+  await page.getByRole('dialog', { name: 'Nyt dokument' }).getByLabel('Navn').fill(name);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await statusIs(page, 'Gemt');
+  const id = page.url().split('/').pop();
+  const shared = await page.request.post(`/api/v1/drive/nodes/${id}/shares`, {
+    headers: { 'x-csrf-token': (await me(page)).csrf_token },
+    data: { grantee_kind: 'person', grantee_id: other.id, access: 'edit' },
+  });
+  assert.ok(shared.ok(), `sharing answered ${shared.status()}: ${await shared.text()}`);
+  return id;
+}
+
+test('a pupil comments on a passage, the classmate sees it arrive and answers, and it is resolved', async () => {
+  const name = 'Vinterdigt i fællesskab';
+  const first = await open();
+  await login(first, 'elev1');
+  const second = await open();
+  await login(second, 'elev2');
+  const [one, two] = [(await me(first)).person, (await me(second)).person];
+  const id = await sharedDocument(first, name, two);
+  await writeLine(first, name, 'Sneen falder stille');
+  await writeLine(first, name, 'Ærø ligger hvid i havet');
+  await statusIs(first, 'Gemt');
+
+  // elev2 has the document open before anything is commented on.
+  await second.goto(`/documents/${id}`);
+  await second.getByRole('heading', { level: 1, name }).waitFor();
+  await statusIs(second, 'Gemt');
+  await commentsPanel(second).getByText('Ingen kommentarer endnu.').waitFor();
+
+  // Nothing selected: the comment button cannot be used yet.
+  await body(first, name).click();
+  await first.keyboard.press('Control+End');
+  assert.equal(await commentButton(first).getAttribute('aria-disabled'), 'true');
+  // elev1 selects "stille" from the keyboard (the end of the first line) and comments with
+  // Ctrl+Alt+M; the passage stays marked while the comment is written.
+  await body(first, name).getByText('Sneen falder stille').click();
+  await first.keyboard.press('End');
+  for (let i = 0; i < 'stille'.length; i++) await first.keyboard.press('Shift+ArrowLeft');
+  await mayComment(first);
+  await first.keyboard.press('Control+Alt+m');
+  const panel = commentsPanel(first);
+  const field = panel.getByLabel('Kommentar', { exact: true });
+  await field.waitFor();
+  assert.ok(await field.evaluate((el) => el === document.activeElement), 'the comment field has the focus');
+  await body(first, name).locator('.doc-comment-draft', { hasText: 'stille' }).waitFor();
+  await panel.getByText('»stille«').waitFor();
+  await field.fill('Et smukt ord – men passer det til »falder«?');
+  await look(first, 'document-comment-form');
+  await panel.getByRole('button', { name: 'Gem', exact: true }).click();
+  await panel.getByText('Kommentaren er gemt.').waitFor();
+  await body(first, name).locator('.doc-comment', { hasText: 'stille' }).waitFor();
+  // The focus is back in the text, to write on.
+  await first.waitForFunction(() => document.activeElement?.getAttribute('role') === 'textbox');
+
+  // elev2 sees it come without reloading (the socket says the comments changed), highlighted
+  // in the text, and answers it.
+  const panel2 = commentsPanel(second);
+  const thread2 = panel2.locator('li.doc-thread', { hasText: 'Et smukt ord' });
+  await thread2.waitFor({ timeout: 10_000 });
+  await thread2.getByText(one.display_name).waitFor();
+  await body(second, name).locator('.doc-comment', { hasText: 'stille' }).waitFor();
+  // Clicking the passage makes its thread the active one.
+  await body(second, name).locator('.doc-comment', { hasText: 'stille' }).click();
+  await body(second, name).locator('.doc-comment-active', { hasText: 'stille' }).waitFor();
+  await panel2.locator('li.doc-thread.active', { hasText: 'Et smukt ord' }).waitFor();
+  await thread2.getByRole('button', { name: 'Svar', exact: true }).click();
+  await thread2.getByLabel('Dit svar').fill('Ja, det lyder som sne.');
+  await thread2.getByRole('button', { name: 'Send svar' }).click();
+  await panel2.getByText('Svaret er gemt.').waitFor();
+  await look(second, 'document-comments-reply');
+
+  // elev1 sees the answer arrive and resolves the thread; for both it folds away under the
+  // resolved comments, and the passage is no longer marked.
+  const thread = panel.locator('li.doc-thread', { hasText: 'Et smukt ord' });
+  await thread.getByText('Ja, det lyder som sne.').waitFor({ timeout: 10_000 });
+  await thread.getByText(two.display_name).waitFor();
+  await look(first, 'document-comments');
+  await thread.getByRole('button', { name: 'Løs', exact: true }).click();
+  await panel.getByText('Kommentaren er løst.').waitFor();
+  await panel.getByRole('button', { name: 'Løste kommentarer (1)' }).waitFor();
+  await panel2.getByRole('button', { name: 'Løste kommentarer (1)' }).waitFor({ timeout: 10_000 });
+  await body(second, name).locator('.doc-comment').waitFor({ state: 'detached' });
+  await panel.getByRole('button', { name: 'Løste kommentarer (1)' }).click();
+  await panel.locator('li.doc-thread', { hasText: 'Et smukt ord' }).getByRole('button', { name: 'Genåbn' }).waitFor();
+  await look(first, 'document-comments-resolved');
+
+  // In English, with the panel open.
+  await first.getByRole('button', { name: 'English' }).click();
+  const english = commentsPanel(first, 'Comments');
+  await english.getByRole('button', { name: 'Resolved comments (1)' }).waitFor();
+  await english.getByRole('button', { name: 'Reopen' }).waitFor();
+  await commentButton(first, 'Formatting', 'Comment').waitFor();
+  await look(first, 'document-comments-en');
+  await first.getByRole('button', { name: 'Dansk' }).click();
+
+  // A phone: the panel is below the page, and nothing is wider than the screen.
+  await second.setViewportSize({ width: 360, height: 740 });
+  await panel2.waitFor();
+  const wide = await second.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 360, `the page is ${wide} px wide at 360 px`);
+  await look(second, 'document-comments-phone');
+
+  // What the server keeps: one thread with its answer, resolved.
+  const r = await first.request.get(`/api/v1/documents/${id}/comments`);
+  assert.equal(r.status(), 200);
+  const all = await r.json();
+  assert.equal(all.length, 2);
+  assert.equal(all[0].quote, 'stille');
+  assert.match(all[0].anchor, /^[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+  assert.ok(all[0].resolved_at, 'the thread is resolved');
+  assert.equal(all[1].thread_id, all[0].id);
+});
+
+// 1.A, laerer1 and elev9 (no other test uses elev9). The hand-in's own form opens read only
+// with the teacher's comments, which the pupil sees only once the feedback is returned.
+test('a teacher comments on a handed-in document, and the pupil reads and answers after it is returned', async () => {
+  const teacher = await open();
+  await login(teacher, 'laerer1');
+  const t = await me(teacher);
+  const group = t.groups.find((g) => g.name === '1.A');
+  assert.ok(group, 'laerer1 teaches 1.A');
+  const made = await teacher.request.post('/api/v1/assignments', {
+    headers: { 'x-csrf-token': t.csrf_token },
+    data: { group_id: group.id, title: 'Stil om øen', opens_at: '2026-01-01T08:00:00Z', deadline: '2030-06-01T12:00:00Z' },
+  });
+  assert.equal(made.status(), 201, await made.text());
+  const assignment = (await made.json()).id;
+
+  // elev9 writes a document in the assignment's working folder and hands it in from there.
+  const pupil = await open();
+  await login(pupil, 'elev9');
+  const pupilName = (await me(pupil)).person.display_name;
+  await pupil.goto(`/assignments/${assignment}`);
+  await pupil.getByRole('link', { name: 'Åbn arbejdsmappen' }).click();
+  await pupil.getByRole('button', { name: 'Nyt dokument' }).click();
+  const name = 'Min stil om Ærø';
+  await pupil.getByRole('dialog', { name: 'Nyt dokument' }).getByLabel('Navn').fill(name);
+  await pupil.keyboard.press('Enter');
+  await pupil.getByRole('heading', { level: 1, name }).waitFor();
+  await statusIs(pupil, 'Gemt');
+  await writeLine(pupil, name, 'Øen ligger stille i havet.');
+  await writeLine(pupil, name, 'Om vinteren fryser vandet.');
+  await statusIs(pupil, 'Gemt');
+  await pupil.goto(`/assignments/${assignment}`);
+  await pupil.getByLabel(name).check();
+  await pupil.getByRole('button', { name: 'Aflever de valgte filer' }).click();
+  await pupil.getByText('Afleveret. Din kvittering er klar.').waitFor();
+  await pupil.getByText(`${name}.pdf`).waitFor();
+  await pupil.getByRole('link', { name: `Åbn ${name}.tavledoc` }).waitFor();
+
+  // The teacher opens it from the feedback dialog: the text, read only, with its downloads.
+  await teacher.goto(`/assignments/${assignment}`);
+  await teacher.getByRole('button', { name: `Feedback til ${pupilName}` }).click();
+  const dialog = teacher.getByRole('dialog', { name: `Feedback til ${pupilName}` });
+  await dialog.getByRole('link', { name: `${name}.tavledoc`, exact: true }).waitFor();
+  await dialog.getByRole('link', { name: `Åbn ${name}.tavledoc` }).click();
+  await teacher.getByRole('heading', { level: 1, name }).waitFor();
+  assert.match(teacher.url(), new RegExp(`/assignments/${assignment}/hand-ins/[^/]+/files/1$`));
+  const handedIn = teacher.url();
+  const text = body(teacher, name);
+  await text.getByText('Øen ligger stille i havet.').waitFor();
+  assert.equal(await text.getAttribute('contenteditable'), 'false');
+  assert.equal(await text.getAttribute('aria-readonly'), 'true');
+  for (const format of ['odt', 'docx', 'pdf']) {
+    const href = await teacher.getByRole('link', { name: new RegExp(`^${format}`, 'i') }).getAttribute('href');
+    assert.match(href, new RegExp(`/files/1/export/${format}$`));
+  }
+
+  // It takes a selection though it takes no typing: the teacher comments on the second line.
+  await text.locator('p', { hasText: 'Om vinteren fryser vandet.' }).selectText();
+  await teacher.getByRole('button', { name: 'Kommentér' }).click();
+  const panel = commentsPanel(teacher);
+  await panel.getByLabel('Kommentar', { exact: true }).fill('Hvornår fryser det? Skriv en måned.');
+  await panel.getByRole('button', { name: 'Gem', exact: true }).click();
+  await panel.getByText('Kommentaren er gemt.').waitFor();
+  await text.locator('.doc-comment', { hasText: 'Om vinteren fryser vandet.' }).waitFor();
+  await look(teacher, 'handed-in-document-teacher');
+
+  // Before the feedback is returned, the pupil sees the document but no comments.
+  await pupil.getByRole('link', { name: `Åbn ${name}.tavledoc` }).click();
+  await pupil.getByRole('heading', { level: 1, name }).waitFor();
+  await commentsPanel(pupil).getByText('Lærerens kommentarer kan ses her, når feedbacken er givet tilbage.').waitFor();
+  assert.equal(await pupil.getByRole('button', { name: 'Kommentér' }).count(), 0, 'a pupil begins no threads');
+  await look(pupil, 'handed-in-document-before-return');
+
+  // The teacher returns the feedback.
+  await teacher.getByRole('navigation', { name: 'Du er her' }).getByRole('link', { name: 'Stil om øen' }).click();
+  await teacher.getByRole('button', { name: `Feedback til ${pupilName}` }).click();
+  await dialog.getByLabel('Feedback', { exact: true }).fill('Se mine kommentarer i dokumentet.');
+  await dialog.getByLabel('Giv tilbage til eleven nu').check();
+  await dialog.getByRole('button', { name: 'Gem feedback' }).click();
+  await dialog.getByText('Feedbacken er gemt.').waitFor();
+
+  // Now the pupil reads the comment, marked in the text, and answers it (but resolves nothing).
+  await pupil.reload();
+  const mine = commentsPanel(pupil);
+  const thread = mine.locator('li.doc-thread', { hasText: 'Hvornår fryser det?' });
+  await thread.waitFor();
+  await body(pupil, name).locator('.doc-comment', { hasText: 'Om vinteren fryser vandet.' }).waitFor();
+  assert.equal(await thread.getByRole('button', { name: 'Løs', exact: true }).count(), 0);
+  await thread.getByRole('button', { name: 'Svar', exact: true }).click();
+  await thread.getByLabel('Dit svar').fill('I januar.');
+  await thread.getByRole('button', { name: 'Send svar' }).click();
+  await thread.getByText('I januar.').waitFor();
+  await look(pupil, 'handed-in-document-pupil');
+
+  // The teacher sees the answer.
+  await teacher.goto(handedIn);
+  await commentsPanel(teacher).getByText('I januar.').waitFor();
 });

@@ -99,6 +99,14 @@ export function handInState(h: HandIn): HandInState {
   return h.late_by_secs > 0 ? 'late' : 'handed_in';
 }
 
+/** Whether a hand-in's file is a Tavle document in its own form (`<name>.tavledoc`), which
+ * opens in the editor, read only, with the teacher's comments. */
+export const isOwnForm = (name: string) => /\.tavledoc$/i.test(name);
+
+/** The page that shows a handed-in Tavle document. */
+export const handInDocumentHref = (assignmentId: string, handInId: string, position: number) =>
+  `/assignments/${encodeURIComponent(assignmentId)}/hand-ins/${encodeURIComponent(handInId)}/files/${position}`;
+
 /** A fresh key for one hand-in attempt: a retry of the same attempt reuses it. */
 export function attemptKey(): string {
   return crypto.randomUUID();

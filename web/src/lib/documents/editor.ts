@@ -19,6 +19,7 @@ import { CharacterCount } from '@tiptap/extensions';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import * as Y from 'yjs';
+import { Comments } from './comments';
 import { cleanPastedHTML } from './paste';
 import type { DocumentProvider } from './provider';
 
@@ -93,7 +94,9 @@ function keepOneParagraph(doc: Y.Doc, refilled: () => void) {
 export interface EditorSetup {
   element: HTMLElement;
   doc: Y.Doc;
-  provider: DocumentProvider;
+  /** The live document's connection; none for a document that is only read (a hand-in),
+   * which then never takes input and shows nobody's caret. */
+  provider?: DocumentProvider;
   user: { name: string; color: string };
   /** Attributes of the editable area: its name, language and spell checking. */
   attributes: Record<string, string>;
@@ -147,17 +150,24 @@ export function createEditor(s: EditorSetup): Editor {
       Cell,
       CharacterCount,
       Collaboration.configure({ document: s.doc, field: 'default' }),
-      CollaborationCaret.configure({
-        provider: s.provider,
-        user: s.user,
-        render: caret,
-        selectionRender: (user) => ({ class: `collab-selection ${colourClass(user)}` }),
-      }),
+      ...(s.provider
+        ? [
+            CollaborationCaret.configure({
+              provider: s.provider,
+              user: s.user,
+              render: caret,
+              selectionRender: (user) => ({ class: `collab-selection ${colourClass(user)}` }),
+            }),
+          ]
+        : []),
+      Comments,
     ],
   });
-  keepOneParagraph(s.doc, () => {
-    // The moment without a paragraph took the focus from the text: give it back.
-    if (!document.activeElement || document.activeElement === document.body) editor.commands.focus('end');
-  });
+  if (s.provider) {
+    keepOneParagraph(s.doc, () => {
+      // The moment without a paragraph took the focus from the text: give it back.
+      if (!document.activeElement || document.activeElement === document.body) editor.commands.focus('end');
+    });
+  }
   return editor;
 }

@@ -1,6 +1,6 @@
 // One Yjs document connected to Tavle's document socket: the y-websocket protocol (sync step 1
-// and 2, updates, awareness) and Tavle's own message 100, which says what is stored ("saved n")
-// and whether this connection may write. It reconnects with backoff and resyncs, so what is
+// and 2, updates, awareness) and Tavle's own message 100, which says what is stored ("saved n"),
+// whether this connection may write, and that the document's comments changed. It reconnects with backoff and resyncs, so what is
 // typed offline reaches the server when the connection is back; it stops for good on the close
 // codes that mean "not for you" (not logged in, forbidden, gone, locked, refused).
 //
@@ -19,6 +19,7 @@ const MESSAGE_QUERY_AWARENESS = 3;
 const MESSAGE_TAVLE = 100;
 const TAVLE_SAVED = 0;
 const TAVLE_ACCESS = 1;
+const TAVLE_COMMENTS = 2;
 
 /** Why the connection was given up for good, from the server's close code. */
 export type Stopped = 'not_logged_in' | 'forbidden' | 'gone' | 'conflict' | 'refused';
@@ -50,6 +51,9 @@ export class DocumentProvider {
   readonly awareness: awarenessProtocol.Awareness;
   state: DocumentState = { connection: 'connecting', synced: false, writable: false, saved: true, stopped: null };
   onchange: (s: DocumentState) => void = () => {};
+  /** The document's comments changed (`[100, 2]`), or may have while the connection was
+   * down: read them again. */
+  oncomments: () => void = () => {};
 
   private ws: WebSocket | null = null;
   /** Update-carrying messages (sync step 2 and updates) sent on the current connection. */
@@ -227,6 +231,8 @@ export class DocumentProvider {
         encoding.writeVarUint(encoder, MESSAGE_SYNC);
         const step = sync.readSyncMessage(decoder, encoder, this.doc, this);
         // The answer to the server's step 2 is the server's state: this copy is up to date.
+        // Back after a lost connection, the comments may have changed meanwhile too.
+        if (step === sync.messageYjsSyncStep2 && this.state.synced) this.oncomments();
         if (step === sync.messageYjsSyncStep2 && !this.state.synced) this.set({ synced: true });
         if (step === sync.messageYjsSyncStep2) this.attempts = 0;
         if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder));
@@ -246,6 +252,8 @@ export class DocumentProvider {
           this.set({});
         } else if (what === TAVLE_ACCESS) {
           this.set({ writable: n === 1 });
+        } else if (what === TAVLE_COMMENTS) {
+          this.oncomments();
         }
         break;
       }
