@@ -247,6 +247,28 @@ pub struct Node {
     pub trashed_by: Option<PersonId>,
 }
 
+/// The extension a Tavle document's file form has over WebDAV and the sync clients.
+pub const DOCUMENT_FILE_EXTENSION: &str = "odt";
+
+impl Node {
+    /// The name WebDAV and the sync clients show: a Tavle document as `<name>.odt` (its file
+    /// form), everything else as it is named.
+    pub fn client_name(&self) -> std::borrow::Cow<'_, str> {
+        if self.kind == NodeKind::Document {
+            std::borrow::Cow::Owned(format!("{}.{DOCUMENT_FILE_EXTENSION}", self.name))
+        } else {
+            std::borrow::Cow::Borrowed(&self.name)
+        }
+    }
+}
+
+/// The document name a client's file name stands for (`Stil.odt` → `Stil`), if it ends in the
+/// documents' extension.
+pub fn document_name_of(client_name: &str) -> Option<&str> {
+    let (stem, ext) = client_name.rsplit_once('.')?;
+    (ext.eq_ignore_ascii_case(DOCUMENT_FILE_EXTENSION) && !stem.is_empty()).then_some(stem)
+}
+
 /// A drive: a person's own, a class's or team's, or a school's staff drive, with its root
 /// folder and what it uses of its quota.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -305,36 +305,90 @@ async fn compaction_and_leaving_memory() {
     server.stop().await;
 }
 
-/// Until a document has its OpenDocument rendition, WebDAV and the sync clients do not see it:
-/// a listing leaves it out (a sync client would fetch it in vain), and a file uploaded under
-/// its name does not replace it.
+/// WebDAV and the sync clients see a document as `<name>.odt`: listed with the size and
+/// ETag of its file form, which is made again when the last person leaves it; read as an ODT
+/// that pandoc reads; saved over (a laptop's LibreOffice saving the file) as one change that
+/// an open editor sees, the state before kept as a version, refused when the client's ETag is
+/// stale; moved under another `.odt` name, renaming the document.
 #[tokio::test]
-async fn webdav_does_not_offer_documents_yet() {
-    let server = TestServer::start().await;
+async fn webdav_offers_a_document_as_odt() {
+    let server = TestServer::start_with(|c| c.document_idle_seconds = 0, false).await;
     let (api, secret, _) = common::app_password(&server, "elev1").await;
     let home = api.home().await;
     let doc = new_document(&api, &home, "Min stil").await;
-    api.put_file(&home, "Noter.txt", b"x".to_vec()).await;
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &doc).await;
+    ed.append("Vikingerne på Ærø");
+    ed.flush().await;
+    ed.saved_all().await;
+    drop(ed);
     let http = common::plain_client();
     let url = format!("{}/remote.php/dav/files/elev1/", server.base);
-    let resp = http
-        .request(Method::from_bytes(b"PROPFIND").unwrap(), &url)
-        .basic_auth("elev1", Some(&secret))
-        .header("depth", "1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 207);
-    let body = resp.text().await.unwrap();
-    assert!(body.contains("Noter.txt") && !body.contains("Min%20stil") && !body.contains("Min stil"), "{body}");
-    let resp =
-        http.put(format!("{url}Min%20stil")).basic_auth("elev1", Some(&secret)).body("over").send().await.unwrap();
-    assert!(resp.status().is_client_error(), "{}", resp.status());
+    let dav = |method: &str, path: &str| {
+        http.request(Method::from_bytes(method.as_bytes()).unwrap(), format!("{url}{path}"))
+            .basic_auth("elev1", Some(&secret))
+    };
+    // The file form catches up once the room is let go (at once here).
+    let mut listing = String::new();
+    for _ in 0..100 {
+        let resp = dav("PROPFIND", "").header("depth", "1").send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 207);
+        listing = resp.text().await.unwrap();
+        let odt = dav("GET", "Min%20stil.odt").send().await.unwrap().bytes().await.unwrap();
+        if pandoc_text(&odt).contains("Vikingerne på Ærø") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        listing.contains("Min%20stil.odt") && listing.contains("application/vnd.oasis.opendocument.text"),
+        "{listing}"
+    );
+    let odt = dav("GET", "Min%20stil.odt").send().await.unwrap().bytes().await.unwrap();
+    assert!(pandoc_text(&odt).contains("Vikingerne på Ærø"));
+    let etag =
+        dav("PROPFIND", "Min%20stil.odt").header("depth", "0").send().await.unwrap().headers().get("etag").cloned();
+    let (_, node) = api.get(&format!("/api/v1/drive/nodes/{doc}")).await;
+    let etag = etag
+        .map(|e| e.to_str().unwrap().to_string())
+        .unwrap_or(format!("\"{}\"", node["node"]["etag"].as_str().unwrap()));
+
+    // Saved over from a laptop: one change the open editor sees; the state before is a version.
+    let mut watcher = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &doc).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ny.md"), "# Ny overskrift\n\nSkrevet på en bærbar.\n").unwrap();
+    let out =
+        std::process::Command::new("pandoc").current_dir(dir.path()).args(["ny.md", "-o", "ny.odt"]).output().unwrap();
+    assert!(out.status.success());
+    let new_odt = std::fs::read(dir.path().join("ny.odt")).unwrap();
+    let stale =
+        dav("PUT", "Min%20stil.odt").header("if-match", "\"stale\"").body(new_odt.clone()).send().await.unwrap();
+    assert_eq!(stale.status().as_u16(), 412);
+    let put = dav("PUT", "Min%20stil.odt").header("if-match", etag.as_str()).body(new_odt).send().await.unwrap();
+    assert!(put.status().is_success(), "{}: {}", put.status(), put.text().await.unwrap());
+    watcher.until_text("Ny overskrift\nSkrevet på en bærbar.").await;
+    assert_eq!(stored_text(&api, &doc).await, "Ny overskrift\nSkrevet på en bærbar.");
+    let (_, versions) = api.get(&format!("/api/v1/drive/nodes/{doc}/versions")).await;
+    assert!(!versions.as_array().unwrap().is_empty(), "the state before is kept: {versions}");
     let (_, node) = api.get(&format!("/api/v1/drive/nodes/{doc}")).await;
     assert_eq!(node["node"]["kind"], "document", "{node}");
-    let resp = http.get(format!("{url}Min%20stil")).basic_auth("elev1", Some(&secret)).send().await.unwrap();
-    assert!(resp.status().is_client_error(), "{}", resp.status());
+
+    // Moved under another `.odt` name: the document is renamed.
+    let moved =
+        dav("MOVE", "Min%20stil.odt").header("destination", format!("{url}Andet%20navn.odt")).send().await.unwrap();
+    assert!(moved.status().is_success(), "{}", moved.status());
+    let (_, node) = api.get(&format!("/api/v1/drive/nodes/{doc}")).await;
+    assert_eq!(node["node"]["name"], "Andet navn", "{node}");
+    drop(watcher);
     server.stop().await;
+}
+
+/// The text of an ODT file as pandoc reads it (empty if it cannot).
+fn pandoc_text(odt: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.odt");
+    std::fs::write(&path, odt).unwrap();
+    let out = std::process::Command::new("pandoc").args(["-f", "odt", "-t", "plain"]).arg(&path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Two nodes on one PostgreSQL: people on different nodes write in one document together;

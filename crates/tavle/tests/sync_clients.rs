@@ -265,3 +265,73 @@ async fn a_class_drive_syncs_over_its_own_webdav_address() {
 async fn teacher_secret(server: &TestServer) -> String {
     app_password(server, "laerer1").await.1
 }
+
+/// A Tavle document reaches a laptop through `nextcloudcmd` as `<name>.odt`, an ODT that pandoc
+/// reads; the laptop's new version of that file, synced back, becomes the document's content.
+#[tokio::test]
+async fn nextcloudcmd_gets_a_document_as_odt_and_saves_it_back() {
+    let server = TestServer::start_with(|c| c.document_idle_seconds = 0, false).await;
+    let (api, secret, _) = app_password(&server, "elev1").await;
+    let (_, spaces) = api.get("/api/v1/drive/spaces").await;
+    let root = spaces[0]["root_id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    // A document with text in it, made from an ODT that pandoc wrote.
+    let md = dir.path().join("stil.md");
+    std::fs::write(&md, "# Min stil\n\nVikingerne sejlede til Ærø.\n").unwrap();
+    let odt = |md: &Path, out: &Path| {
+        run(std::process::Command::new("pandoc").arg(md).arg("-o").arg(out), "pandoc");
+        std::fs::read(out).unwrap()
+    };
+    let source = odt(&md, &dir.path().join("kilde.odt"));
+    let (_, file) = api.put_file(&root, "kilde.odt", source).await;
+    let (status, c) =
+        api.call(Method::POST, &format!("/api/v1/drive/nodes/{}/convert", file["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let doc = c["document"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        api.call(Method::DELETE, &format!("/api/v1/drive/nodes/{}", file["id"].as_str().unwrap()), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, _) = api
+        .call(Method::PATCH, &format!("/api/v1/drive/nodes/{doc}"), Some(serde_json::json!({"name": "Min stil"})))
+        .await;
+    assert!(status.is_success());
+
+    let (home, local) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sync = {
+        let (base, secret) = (server.base.clone(), secret.clone());
+        let (home, dir) = (home.path().to_path_buf(), local.path().to_path_buf());
+        move || {
+            run(
+                std::process::Command::new("nextcloudcmd")
+                    .env("HOME", &home)
+                    .args(["--non-interactive", "-u", "elev1", "-p", &secret])
+                    .arg(&dir)
+                    .arg(&base),
+                "nextcloudcmd",
+            )
+        }
+    };
+    tokio::task::spawn_blocking(sync.clone()).await.unwrap();
+    let on_laptop = local.path().join("Min stil.odt");
+    let text = pandoc_text(&on_laptop);
+    assert!(text.contains("Vikingerne sejlede til Ærø."), "{text:?}");
+
+    // LibreOffice on the laptop saves a new version; the next sync brings it into the document.
+    std::fs::write(&md, "# Min stil\n\nVikingerne sejlede til Ærø og Fanø.\n").unwrap();
+    let edited = odt(&md, &dir.path().join("ny.odt"));
+    std::fs::write(&on_laptop, edited).unwrap();
+    let log = tokio::task::spawn_blocking(sync.clone()).await.unwrap();
+    let (_, t) = api.get(&format!("/api/v1/documents/{doc}/text")).await;
+    assert_eq!(t["text"], "Min stil\nVikingerne sejlede til Ærø og Fanø.", "{log}");
+    let (_, node) = api.get(&format!("/api/v1/drive/nodes/{doc}")).await;
+    assert_eq!(node["node"]["kind"], "document", "still a document: {node}");
+    // Synced once more, the laptop holds Tavle's file form of the new content.
+    tokio::task::spawn_blocking(sync).await.unwrap();
+    assert!(pandoc_text(&on_laptop).contains("Ærø og Fanø"));
+    server.stop().await;
+}
+
+fn pandoc_text(path: &Path) -> String {
+    run(std::process::Command::new("pandoc").args(["-f", "odt", "-t", "plain"]).arg(path), "pandoc")
+}

@@ -297,7 +297,13 @@ impl AccessControl {
         }
         let mut conn = self.store.read().await?;
         for seg in segments {
-            match conn.child(tenant, here.node().id, &name_key(seg)).await? {
+            let mut found = conn.child(tenant, here.node().id, &name_key(seg)).await?;
+            // A document is reached by its file form's name too (`Stil.odt` for `Stil`).
+            if let (None, Some(stem)) = (&found, tavle_core::drive::document_name_of(seg)) {
+                found =
+                    conn.child(tenant, here.node().id, &name_key(stem)).await?.filter(|n| n.kind == NodeKind::Document);
+            }
+            match found {
                 Some(n) => {
                     here.path.push(n);
                     out.push(here.clone());

@@ -172,12 +172,14 @@ impl Assignments {
         for c in &copies {
             tx.insert_node(c).await?;
         }
+        let mut made = Vec::new();
         for (name, state) in &documents {
             let blank =
                 new_folder(&space, NodeId::new(), Some(folder.id), name.clone(), Some(a.person_id), now.millis());
             let doc = Node { kind: NodeKind::Document, ..blank };
             tx.insert_node(&doc).await?;
             tx.insert_document(a.tenant_id, doc.id, state, now.millis()).await?;
+            made.push(doc.id);
         }
         let work =
             WorkRow { slot: slot.clone(), folder_id: folder.id, created_by: a.person_id, created_at: now.millis() };
@@ -205,6 +207,9 @@ impl Assignments {
             "template": copies.len() + documents.len() });
         tx.append_audit(&event(a, now, "assignment.work_folder", row.id, meta, detail)).await?;
         tx.commit().await?;
+        for doc in made {
+            self.documents.refresh_rendition(a.tenant_id, doc).await?;
+        }
         Ok(Some(folder.id))
     }
 

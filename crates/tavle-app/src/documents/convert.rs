@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use tavle_core::document::Document;
-use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind};
+use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind, DOCUMENT_FILE_EXTENSION};
 use tavle_core::NodeId;
 
 use super::{build, encode_state, read_docx, read_odt, Documents};
@@ -58,8 +58,12 @@ impl Documents {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let mut name = base.clone();
+        // Free as a name and as a file form's name (`<name>.odt`, which WebDAV shows).
         for n in 2..1000 {
-            if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_none() {
+            let file_form = format!("{name}.{DOCUMENT_FILE_EXTENSION}");
+            if tx.child(a.tenant_id, parent, &name_key(&name)).await?.is_none()
+                && tx.child(a.tenant_id, parent, &name_key(&file_form)).await?.is_none()
+            {
                 break;
             }
             name = format!("{base} ({n})");
@@ -73,7 +77,8 @@ impl Documents {
         let detail = json!({ "file": file.to_string(), "name": doc.name, "not_converted": content.unknown });
         tx.append_audit(&event(a, now, "document.convert", doc.id, meta, detail)).await?;
         tx.commit().await?;
-        Ok(Converted { node: doc, not_converted: content.unknown })
+        let node = self.refresh_rendition(a.tenant_id, doc.id).await?;
+        Ok(Converted { node, not_converted: content.unknown })
     }
 }
 

@@ -259,10 +259,16 @@ impl Drop for Editor {
             let room = self.room.clone();
             // How long a room with nobody in it stays (someone reloading the page comes back).
             let idle = Duration::from_secs(self.docs.cfg.document_idle_secs);
+            let docs = self.docs.clone();
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 rt.spawn(async move {
                     tokio::time::sleep(idle).await;
-                    rooms.drop_if_idle(&room);
+                    // The last person left: the file form catches up with what they wrote.
+                    if rooms.drop_if_idle(&room) && lock(&room.state).changed {
+                        if let Err(e) = docs.refresh_rendition(room.tenant, room.node).await {
+                            tracing::error!(error = %e, node = %room.node, "making a document's file form failed");
+                        }
+                    }
                 });
             } else {
                 rooms.drop_if_idle(&room);
@@ -300,6 +306,7 @@ fn stored(docs: &Documents, room: &Arc<Room>, len: usize, by: PersonId) {
         let mut st = lock(&room.state);
         st.stored_updates += 1;
         st.stored_bytes += len;
+        st.changed = true;
         let due = !st.compacting && Documents::needs_compaction(st.stored_updates, st.stored_bytes);
         if due {
             st.compacting = true;
@@ -316,6 +323,9 @@ fn stored(docs: &Documents, room: &Arc<Room>, len: usize, by: PersonId) {
         tokio::spawn(async move {
             if let Err(e) = docs.cut_version(tenant, node, Some(by), None).await {
                 tracing::error!(error = %e, %node, "keeping a version of a document failed");
+            }
+            if let Err(e) = docs.refresh_rendition(tenant, node).await {
+                tracing::error!(error = %e, %node, "making a document's file form failed");
             }
         });
     }

@@ -24,13 +24,14 @@ mod pdf_font;
 mod read_common;
 mod read_docx;
 mod read_odt;
+mod rendition;
 pub mod room;
 mod versions;
 mod xml_tree;
 
 use std::sync::Arc;
 
-use tavle_core::drive::{file_name, Access, Node, NodeKind};
+use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind, DOCUMENT_FILE_EXTENSION};
 use tavle_core::{NodeId, PersonId, TenantId};
 use tavle_store::documents::FeedEvent;
 use tavle_store::Tx;
@@ -51,6 +52,7 @@ pub use convert::Converted;
 pub use editor::Editor;
 pub(crate) use handed::state_of;
 pub use handed::{is_own_form, OWN_FORM_EXTENSION};
+pub use rendition::MAX_PUT;
 pub use room::Outbound;
 
 /// The largest single update an editor may send (a pasted chapter with images is far less:
@@ -147,6 +149,11 @@ impl Documents {
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
         let p = self.access.place_for(&mut tx, a, parent, &name).await?;
+        let file_form = format!("{name}.{DOCUMENT_FILE_EXTENSION}");
+        if tx.child(a.tenant_id, parent, &name_key(&file_form)).await?.is_some() {
+            // WebDAV and the sync clients would see two files of that name.
+            return Err(Conflict::NameTaken(file_form).into());
+        }
         let snapshot = encode_state(&new_doc());
         // A node like a new folder's, of the document's kind.
         let folder = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now);
@@ -155,7 +162,7 @@ impl Documents {
         tx.insert_document(a.tenant_id, node.id, &snapshot, now).await?;
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
         tx.commit().await?;
-        Ok(node)
+        self.refresh_rendition(a.tenant_id, node.id).await
     }
 
     /// Opens a document for the caller: View to read it and see the others' cursors, Edit to

@@ -46,10 +46,11 @@ impl Reader {
 
     fn block(&mut self, e: &El, out: &mut Vec<Block>) {
         match e.name.as_str() {
-            "text:p" => out.push(Block::Paragraph(self.inlines_of(e))),
+            "text:p" => out.push(Block::Paragraph(self.inlines_of(e, true))),
             "text:h" => {
                 let level = e.attr("text:outline-level").and_then(|l| l.parse::<u8>().ok()).unwrap_or(1);
-                out.push(Block::Heading(level.clamp(1, 3), self.inlines_of(e)));
+                // A heading's style makes it bold by nature; only its spans' marks are its own.
+                out.push(Block::Heading(level.clamp(1, 3), self.inlines_of(e, false)));
             }
             "text:list" => {
                 let mut lines = Vec::new();
@@ -120,10 +121,13 @@ impl Reader {
         Block::Table(rows)
     }
 
-    /// A paragraph's text with its marks: the paragraph's style, then each span's.
-    fn inlines_of(&mut self, p: &El) -> Vec<Inline> {
+    /// A paragraph's text with its marks: the paragraph's style (`own_style`), then each
+    /// span's.
+    fn inlines_of(&mut self, p: &El, own_style: bool) -> Vec<Inline> {
         let mut marks = Marks::default();
-        self.styles.apply(p.attr("text:style-name"), &mut marks);
+        if own_style {
+            self.styles.apply(p.attr("text:style-name"), &mut marks);
+        }
         let mut out = Vec::new();
         self.inlines(p, &marks, &mut out);
         out

@@ -88,8 +88,9 @@ impl Rooms {
     }
 
     /// Drops a room from memory if nobody is in it (after `document_idle_secs`).
-    pub(super) fn drop_if_idle(&self, room: &Arc<Room>) {
-        self.remove_if(room, Room::close_if_empty);
+    /// Whether it was dropped.
+    pub(super) fn drop_if_idle(&self, room: &Arc<Room>) -> bool {
+        self.remove_if(room, Room::close_if_empty)
     }
 
     /// Closes a room whose document can no longer be trusted in memory: everyone in it is
@@ -100,12 +101,14 @@ impl Rooms {
     }
 
     /// Forgets `room` if it is still the one open for its document and `close` agrees.
-    fn remove_if(&self, room: &Arc<Room>, close: impl FnOnce(&Room) -> bool) {
+    fn remove_if(&self, room: &Arc<Room>, close: impl FnOnce(&Room) -> bool) -> bool {
         let mut open = lock(&self.open);
         let ours = open.get(&room.key()).and_then(|c| c.get()).is_some_and(|r| Arc::ptr_eq(r, room));
-        if ours && close(room) {
+        let remove = ours && close(room);
+        if remove {
             open.remove(&room.key());
         }
+        remove
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -143,6 +146,9 @@ pub(super) struct RoomState {
     pub(super) compacting: bool,
     /// When a version was last kept (or the room was loaded).
     pub(super) last_version_at: i64,
+    /// Whether a change was stored since the room was loaded (its file form is then made
+    /// again when the room is let go).
+    pub(super) changed: bool,
     closed: bool,
 }
 
@@ -165,6 +171,7 @@ impl Room {
                 stored_bytes,
                 compacting: false,
                 last_version_at: now,
+                changed: false,
                 closed: false,
             }),
         }

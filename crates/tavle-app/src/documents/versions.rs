@@ -122,19 +122,34 @@ impl Documents {
         r.require(Access::Edit)?;
         let v = self.version_of(tenant, node, version).await?;
         let old = self.version_doc(&v).await?;
+        self.replace_live(tenant, node, person, &old).await?;
+        let mut tx = self.store.write().await?;
+        let detail = serde_json::json!({ "node": node.to_string(), "version": version.to_string() });
+        tx.append_audit(&event(&s.actor, self.clock.now(), "document.version_restore", node, meta, detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces a document's content with `with`'s as one change, recorded by group commit and
+    /// passed to everyone in its room; the state before is kept as a version, and the file form
+    /// is made again.
+    pub(crate) async fn replace_live(
+        &self,
+        tenant: TenantId,
+        node: NodeId,
+        person: PersonId,
+        with: &Doc,
+    ) -> AppResult<()> {
         self.cut_version(tenant, node, Some(person), None).await?;
         let live = self.loaded(tenant, node).await?;
         let before = live.transact().state_vector();
-        replace_content(&live, &old);
+        replace_content(&live, with);
         let data = live.transact().encode_state_as_update_v1(&before);
         Batcher::submit(self, DocUpdate { tenant, node, by: person, data: data.clone() }).await?;
         if let Some(room) = self.rooms.get(tenant, node) {
             room.apply_remote(&data);
         }
-        let mut tx = self.store.write().await?;
-        let detail = serde_json::json!({ "node": node.to_string(), "version": version.to_string() });
-        tx.append_audit(&event(&s.actor, self.clock.now(), "document.version_restore", node, meta, detail)).await?;
-        tx.commit().await?;
+        self.refresh_rendition(tenant, node).await?;
         Ok(())
     }
 

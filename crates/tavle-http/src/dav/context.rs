@@ -264,7 +264,13 @@ impl Context {
     /// `dav_server` looked, so the use case is told too and refuses a taken name (412).
     pub(super) async fn source_and_destination(&self, from: &DavPath, to: &DavPath) -> FsResult<(Node, Destination)> {
         let node = self.resolve(&segments(from)?).await?;
-        let (parent, name) = self.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
+        let (parent, mut name) = self.parent_and_name(to).await.map_err(|_| FsError::NotFound)?;
+        // A document moved or copied as `<name>.odt` keeps its own name without the extension.
+        if node.kind == NodeKind::Document {
+            if let Some(stem) = tavle_core::drive::document_name_of(&name) {
+                name = stem.to_string();
+            }
+        }
         self.forget();
         Ok((node, Destination { parent: parent.node().id, name: Some(name), replace: self.overwrite }))
     }

@@ -12,9 +12,12 @@ use dav_server::fs::{DavFile, DavMetaData, FsError, FsFuture};
 use futures_util::{FutureExt, StreamExt};
 use tavle_app::access::Reached;
 use tavle_app::content::Download;
-use tavle_app::drive::{ByteStream, Upload};
+use tavle_app::documents::MAX_PUT;
+use tavle_app::drive::ByteStream;
+use tavle_app::AppError;
 use tavle_app::AppResult;
 use tavle_core::drive::Node;
+use tavle_core::NodeId;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -119,7 +122,7 @@ pub(crate) struct Writer {
     cx: Arc<Context>,
     tx: Option<mpsc::Sender<Bytes>>,
     finished: Arc<AtomicBool>,
-    task: Option<JoinHandle<AppResult<Upload>>>,
+    task: Option<JoinHandle<AppResult<Node>>>,
     written: u64,
     expected: Option<u64>,
     done: Option<Node>,
@@ -154,7 +157,32 @@ impl Writer {
         let task_cx = cx.clone();
         let task = tokio::spawn(async move {
             let cx = task_cx;
-            cx.app.drive().upload_to(&cx.session, &parent, &name, body, &cond, cx.mtime).await
+            cx.app.drive().upload_to(&cx.session, &parent, &name, body, &cond, cx.mtime).await.map(|u| u.node)
+        });
+        Writer { cx, tx: Some(tx), finished, task: Some(task), written: 0, expected, done: None }
+    }
+
+    /// Starts saving a file over a Tavle document (its `.odt`): the body is gathered (up to
+    /// `documents::MAX_PUT`) and, once whole, converted into one change of the document.
+    pub fn start_document(cx: Arc<Context>, node: NodeId, expected: Option<u64>) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+        let finished = Arc::new(AtomicBool::new(false));
+        let fin = finished.clone();
+        let task_cx = cx.clone();
+        let task = tokio::spawn(async move {
+            let cx = task_cx;
+            let mut body = Vec::new();
+            while let Some(b) = rx.recv().await {
+                if body.len() as u64 + b.len() as u64 > MAX_PUT {
+                    return Err(AppError::TooLarge { what: "A file saved over a document", limit_bytes: MAX_PUT });
+                }
+                body.extend_from_slice(&b);
+            }
+            if !fin.load(Ordering::SeqCst) {
+                return Err(AppError::UploadInterrupted("the request ended before the whole file arrived".into()));
+            }
+            let if_match = cx.conditions.if_match.as_deref();
+            cx.app.documents().put_file(&cx.session, node, &body, if_match, &cx.meta).await.map(|(n, _)| n)
         });
         Writer { cx, tx: Some(tx), finished, task: Some(task), written: 0, expected, done: None }
     }
@@ -226,11 +254,11 @@ impl DavFile for Writer {
             self.tx = None;
             let task = self.task.take().ok_or(FsError::GeneralFailure)?;
             match task.await {
-                Ok(Ok(up)) => {
+                Ok(Ok(node)) => {
                     if let Ok(mut w) = self.cx.written.lock() {
-                        *w = Some(up.node.clone());
+                        *w = Some(node.clone());
                     }
-                    self.done = Some(up.node);
+                    self.done = Some(node);
                     Ok(())
                 }
                 Ok(Err(e)) => Err(self.cx.fail(e)),

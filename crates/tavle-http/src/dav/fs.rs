@@ -12,7 +12,7 @@ use dav_server::fs::{
 };
 use futures_util::{stream, FutureExt};
 use tavle_app::drive::PropertyChange;
-use tavle_core::drive::{name_key, Access, NodeKind};
+use tavle_core::drive::{name_key, Access, Node, NodeKind};
 
 use super::context::{path_key, segments, Context, NodeMeta};
 use super::file::{Reader, Writer};
@@ -31,6 +31,15 @@ impl DavDirEntry for Entry {
         let meta: Box<dyn DavMetaData> = Box::new(self.meta.clone());
         Box::pin(async move { Ok(meta) })
     }
+}
+
+/// The children WebDAV lists: a document as its file form, unless a file of that very name is
+/// beside it (then the file is what the name reaches, and the document is reached through the
+/// web app and the API only).
+pub(super) fn shown(children: &[Node]) -> impl Iterator<Item = &Node> {
+    let files: std::collections::HashSet<String> =
+        children.iter().filter(|c| c.kind != NodeKind::Document).map(|c| name_key(&c.name)).collect();
+    children.iter().filter(move |c| c.kind != NodeKind::Document || !files.contains(&name_key(&c.client_name())))
 }
 
 /// The file system handed to `dav_server`: cheap to clone, one per request.
@@ -52,6 +61,18 @@ impl DavFileSystem for TavleFs {
                 if node.kind == NodeKind::Folder {
                     return Err(FsError::Forbidden);
                 }
+                if node.kind == NodeKind::Document {
+                    // A Tavle document is read as its file form, `<name>.odt`.
+                    let dl =
+                        cx.app.documents().rendition(&cx.session, node.id, &cx.meta).await.map_err(|e| cx.fail(e))?;
+                    let meta = NodeMeta {
+                        size: dl.size,
+                        etag: dl.etag.clone(),
+                        modified_ms: dl.modified_at,
+                        ..NodeMeta::from(&node)
+                    };
+                    return Ok(Box::new(Reader::new(dl, meta)) as Box<dyn DavFile>);
+                }
                 let dl = cx.app.drive().download(&cx.session, node.id, &cx.meta).await.map_err(|e| cx.fail(e))?;
                 return Ok(Box::new(Reader::new(dl, NodeMeta::from(&node))) as Box<dyn DavFile>);
             }
@@ -64,6 +85,15 @@ impl DavFileSystem for TavleFs {
             };
             match &existing {
                 Some(n) if n.kind == NodeKind::Folder => return Err(FsError::Forbidden),
+                // Saving a document's `.odt`: it becomes one change of the document.
+                Some(n) if n.kind == NodeKind::Document => {
+                    if options.create_new || cx.conditions.if_none_match_any {
+                        return Err(cx.fail(tavle_app::AppError::PreconditionFailed));
+                    }
+                    cx.forget();
+                    let writer = Writer::start_document(self.0.clone(), n.id, options.size);
+                    return Ok(Box::new(writer) as Box<dyn DavFile>);
+                }
                 Some(_) if options.create_new => return Err(FsError::Exists),
                 None if !options.create => return Err(FsError::NotFound),
                 _ => {}
@@ -101,12 +131,12 @@ impl DavFileSystem for TavleFs {
             let base = path_key(&segs);
             let mut entries: Vec<FsResult<Box<dyn DavDirEntry>>> = Vec::with_capacity(children.len());
             if let Ok(mut c) = cx.cache.lock() {
-                // Tavle documents are not offered to WebDAV yet: they have no file form until
-                // their OpenDocument rendition lands (docs/design/documents.md).
-                for child in children.iter().filter(|c| c.kind != NodeKind::Document) {
-                    let key = format!("{}/{}", base.trim_end_matches('/'), name_key(&child.name));
+                // A Tavle document is listed as its file form, `<name>.odt`.
+                for child in shown(&children) {
+                    let name = child.client_name();
+                    let key = format!("{}/{}", base.trim_end_matches('/'), name_key(&name));
                     entries.push(Ok(Box::new(Entry {
-                        name: child.name.clone().into_bytes(),
+                        name: name.into_owned().into_bytes(),
                         meta: NodeMeta::from(child),
                     })));
                     c.insert(key, reached.below(child.clone()));

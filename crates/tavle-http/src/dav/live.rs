@@ -225,11 +225,12 @@ pub(crate) fn file_number(id: tavle_core::NodeId) -> u64 {
     x >> 1
 }
 
-/// The ownCloud permission letters: R share, D delete, N rename, V move, W write (files),
+/// The ownCloud permission letters: R share, D delete, N rename, V move, W write (files and
+/// documents, whose `.odt` a client may save over),
 /// C create files, K create folders (folders). Nothing for a drive the caller only reads.
 pub(crate) fn permissions(kind: NodeKind, access: Access) -> &'static str {
     match (access, kind) {
-        (Access::Edit, NodeKind::File) => "RDNVW",
+        (Access::Edit, NodeKind::File | NodeKind::Document) => "RDNVW",
         (Access::Edit, NodeKind::Folder) => "RDNVCK",
         _ => "",
     }
@@ -268,10 +269,10 @@ pub(crate) fn value(p: Live, n: &Node, f: &Facts<'_>, out: &mut String) -> bool 
             let _ = write!(out, "{}", n.size);
         }
         Live::ContentType if !folder => {
-            out.push_str(mime_guess::from_path(&n.name).first_or_octet_stream().essence_str());
+            out.push_str(mime_guess::from_path(n.client_name().as_ref()).first_or_octet_stream().essence_str());
         }
         Live::ContentLength | Live::ContentType => return false,
-        Live::DisplayName => escape(&n.name, out),
+        Live::DisplayName => escape(&n.client_name(), out),
         Live::CreationDate => {
             let t = tavle_core::Timestamp(n.created_at).to_rfc3339();
             out.push_str(&t);
@@ -333,7 +334,7 @@ pub(crate) fn value(p: Live, n: &Node, f: &Facts<'_>, out: &mut String) -> bool 
         Live::OcsSharePermissions => {
             let bits = match (f.access, n.kind) {
                 (Access::Edit, NodeKind::Folder) => 31,
-                (Access::Edit, NodeKind::File) => 19,
+                (Access::Edit, NodeKind::File | NodeKind::Document) => 19,
                 _ => 1,
             };
             let _ = write!(out, "{bits}");

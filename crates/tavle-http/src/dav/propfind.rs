@@ -122,10 +122,10 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
     response(&href, &node, &props, &facts, &mut out);
     if let Some(children) = children {
         out.reserve(children.len() * 300);
-        // Tavle documents are not offered to WebDAV and the sync clients yet (see fs.rs).
-        for c in children.iter().filter(|c| c.kind != NodeKind::Document) {
+        // A Tavle document is listed as its file form, `<name>.odt` (see fs.rs).
+        for c in super::fs::shown(&children) {
             let start = href.len();
-            href.extend(percent_encoding::utf8_percent_encode(&c.name, super::SEGMENT));
+            href.extend(percent_encoding::utf8_percent_encode(&c.client_name(), super::SEGMENT));
             if c.kind == NodeKind::Folder {
                 href.push('/');
             }
