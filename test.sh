@@ -7,13 +7,14 @@ cd "$(dirname "$0")"
 
 # The tests drive real peers from Debian's packages: Chromium for the browser suite
 # (playwright-core downloads no browsers), litmus (WebDAV conformance), Nextcloud's command-line
-# client and rclone (sync), pandoc, LibreOffice and poppler's pdftotext (they read the documents' exports back).
+# client and rclone (sync), pandoc, LibreOffice and poppler's pdftotext (they read the documents' exports back),
+# openssl (the WOPI tests' office server signs its requests with it).
 # They are installed here when missing, so this one command works on a fresh machine; without
 # root it names the exact command and stops.
-packages="chromium fonts-dejavu-core litmus nextcloud-desktop-cmd rclone pandoc libreoffice-writer-nogui poppler-utils"
+packages="chromium fonts-dejavu-core litmus nextcloud-desktop-cmd rclone pandoc libreoffice-writer-nogui poppler-utils openssl"
 if [ ! -x /usr/bin/chromium ] || ! command -v litmus >/dev/null || ! command -v nextcloudcmd >/dev/null \
   || ! command -v rclone >/dev/null || ! command -v pandoc >/dev/null || ! command -v soffice >/dev/null \
-  || ! command -v pdftotext >/dev/null; then
+  || ! command -v pdftotext >/dev/null || ! command -v openssl >/dev/null; then
   install="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages"
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing the test peers: $packages" >&2

@@ -101,6 +101,12 @@ pub enum Conflict {
     /// The sentence says what could not be read.
     #[error("{0}")]
     NotConvertible(String),
+    /// An office server holds another WOPI lock on the file (its id; empty when none is held
+    /// and the file may not be written without one).
+    #[error("The file is locked by another editing session; try again when it is closed.")]
+    WopiLocked(String),
+    #[error("The file was changed since it was opened in the office application; open it again.")]
+    ChangedSince,
     #[error("Only a folder can collect files; choose a folder.")]
     DropBoxNeedsFolder,
     #[error("You have too many unfinished uploads; finish or cancel some first.")]
@@ -174,6 +180,8 @@ impl Conflict {
             Conflict::NotADocument => "not_a_document",
             Conflict::NoDocumentLinks => "no_document_links",
             Conflict::NotConvertible(_) => "not_convertible",
+            Conflict::WopiLocked(_) => "wopi_locked",
+            Conflict::ChangedSince => "changed_since",
             Conflict::TooManyUploads => "too_many_uploads",
             Conflict::UploadExists => "upload_exists",
             Conflict::UploadOffset(_) => "upload_offset",

@@ -18,6 +18,7 @@ pub mod drive;
 mod error;
 pub mod import;
 pub mod login_flow;
+pub mod office;
 pub mod org;
 pub mod passwords;
 pub mod receipts;
@@ -151,9 +152,9 @@ impl Base {
 ///
 /// ```text
 /// sessions ─▶ organisation
-/// drive ──────────────────┬─▶ access ─▶ content
+/// office ─▶ drive ────────┬─▶ access ─▶ content
 /// assignments ─▶ documents ┘
-/// (assignments uses access and content directly too)
+/// (assignments and office use access and content directly too)
 /// ```
 macro_rules! service {
     ($name:ident) => {
@@ -190,6 +191,7 @@ pub struct Services {
     drive: drive::Drive,
     assignments: assignments::Assignments,
     documents: documents::Documents,
+    office: office::Office,
 }
 
 impl std::ops::Deref for App {
@@ -216,9 +218,12 @@ impl App {
         let access = access::AccessControl::new(base.clone(), content.clone());
         let organisation = org::Organisation::new(base.clone());
         let documents = documents::Documents::new(base.clone(), access.clone(), content.clone());
+        let drive = drive::Drive::new(base.clone(), access.clone(), content.clone());
+        let office = office::Office::new(base.clone(), access.clone(), content.clone(), drive.clone());
         Ok(App(Arc::new(Services {
             sessions: auth::Sessions::new(base.clone(), organisation.clone()),
-            drive: drive::Drive::new(base.clone(), access.clone(), content.clone()),
+            drive,
+            office,
             assignments: assignments::Assignments::new(
                 base.clone(),
                 access.clone(),
@@ -267,6 +272,11 @@ impl App {
     /// Tavle documents: making them, editing them together in real time.
     pub fn documents(&self) -> &documents::Documents {
         &self.0.documents
+    }
+
+    /// Office files through WOPI: the municipality's office server, and the WOPI host.
+    pub fn office(&self) -> &office::Office {
+        &self.0.office
     }
 
     /// Changes whenever who may reach what may have changed (see [`Base::access_events`]);

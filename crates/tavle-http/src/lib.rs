@@ -15,6 +15,7 @@ pub mod ops;
 mod unread;
 pub mod web;
 pub mod wire;
+pub mod wopi;
 
 use std::sync::Arc;
 
@@ -71,7 +72,7 @@ struct ApiDoc;
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
         app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links,
-        people, receipts, schools, session, shares, tus,
+        office, people, receipts, schools, session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
@@ -140,6 +141,8 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(assignments::feedback_file, assignments::remove_feedback_file))
         .routes(routes!(documents::create))
         .routes(routes!(documents::convert))
+        .routes(routes!(office::get, office::put, office::delete))
+        .routes(routes!(office::open))
         .routes(routes!(documents::text))
         .routes(routes!(documents::socket))
         .routes(routes!(documents::export))
@@ -175,6 +178,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(ops::metrics))
         .merge(dav::routes())
         .merge(nextcloud::routes())
+        .merge(wopi::routes())
         .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::edge))
         .with_state(state)

@@ -22,6 +22,7 @@ mod groups;
 pub mod handouts;
 pub mod keys;
 mod migrate;
+pub mod office;
 mod people;
 mod roster;
 mod row;

@@ -30,6 +30,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20, "documents", include_str!("../migrations/sqlite/0020_documents.sql")),
     (21, "version_labels", include_str!("../migrations/sqlite/0021_version_labels.sql")),
     (22, "document_comments", include_str!("../migrations/sqlite/0022_document_comments.sql")),
+    (23, "office", include_str!("../migrations/sqlite/0023_office.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -54,6 +55,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20, "documents", include_str!("../migrations/postgres/0020_documents.sql")),
     (21, "version_labels", include_str!("../migrations/postgres/0021_version_labels.sql")),
     (22, "document_comments", include_str!("../migrations/postgres/0022_document_comments.sql")),
+    (23, "office", include_str!("../migrations/postgres/0023_office.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

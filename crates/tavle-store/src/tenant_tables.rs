@@ -218,6 +218,9 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     // A Tavle document's stored state and the updates since (migration 0020).
     table("document", Drive, true, Watch::None, &[key("node_id", "node")]),
     table("document_update", Drive, true, Watch::None, &[key("node_id", "node"), key("by_person", "person")]),
+    // The municipality's office server and the WOPI locks on files (migration 0023).
+    table("office_server", Drive, false, Watch::None, &[key("updated_by", "person")]),
+    table("wopi_lock", Drive, true, Watch::None, &[key("node_id", "node"), key("person_id", "person")]),
     table("upload_session", Drive, true, Watch::None, &[key("person_id", "person"), meant("folder_id", "node")]),
     // `blob_id` names a part's object in the blob store, never a `blob` row: not a reference.
     table("upload_part", Drive, true, Watch::None, &[key("upload_id", "upload_session")]),

@@ -77,6 +77,11 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // refused before the upgrade, with the table's answer).
         ("POST /api/v1/drive/nodes/{node_id}/documents", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/nodes/{node_id}/convert", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/drive/nodes/{node_id}/office", [401, 404, 404, 404, 401]),
+        // The office server is the municipality's: its people read it, its admin sets it.
+        ("GET /api/v1/office", [401, 404, 404, 404, 401]),
+        ("PUT /api/v1/office", [401, 400, 403, 403, 401]),
+        ("DELETE /api/v1/office", [401, 204, 403, 403, 401]),
         ("GET /api/v1/documents/{node_id}/text", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/socket", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/export/{format}", [401, 404, 404, 404, 401]),
@@ -178,6 +183,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "POST /api/v1/drive/nodes/{node_id}/folders" => json!({"name": "Ny"}),
         "POST /api/v1/drive/nodes/{node_id}/documents" => json!({"name": "Ny"}),
         "POST /api/v1/documents/{node_id}/versions" => json!({"name": "Stjålet"}),
+        "PUT /api/v1/office" => json!({"discovery_url": "http://127.0.0.1:9/hosting/discovery"}),
         "POST /api/v1/documents/{node_id}/comments"
         | "POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments" => {
             json!({"body": "Stjålet", "anchor": "AQ:Ag", "quote": "x"})

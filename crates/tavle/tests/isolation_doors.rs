@@ -1,5 +1,5 @@
 //! Tenant isolation through every door besides the JSON API: WebDAV (files and spaces, every
-//! method), Nextcloud's chunked uploads, OCS and `status.php`, Login Flow v2, tus and share
+//! method), Nextcloud's chunked uploads, OCS and `status.php`, Login Flow v2, tus, WOPI and share
 //! links, each walked by the five callers of `isolation.rs` against elev1's files, locks,
 //! uploads and login flows and laerer1's share links. Each (door, method) has a row with the
 //! expected status per caller; a method a door answers (by its `Allow` header, or by not
@@ -348,6 +348,19 @@ fn table() -> Vec<Row> {
         row("unrouted", "GET", "/ocs/v2.php/apps/files_sharing/api/v1/shares", all(404)),
         row("unrouted", "GET", "/public.php/webdav/", all(404)),
     ]);
+    // WOPI: only an access token Tavle gave for that very file opens it; no caller has one,
+    // and a made-up one is no better. (Tokens for another file, forged, and stale proofs are
+    // tried in wopi.rs.)
+    for (route, m, url) in [
+        ("/wopi/files/{file_id}", "GET", "/wopi/files/{vfile}"),
+        ("/wopi/files/{file_id}", "HEAD", "/wopi/files/{vfile}"),
+        ("/wopi/files/{file_id}", "POST", "/wopi/files/{vfile}?access_token=gaet.et"),
+        ("/wopi/files/{file_id}/contents", "GET", "/wopi/files/{vfile}/contents?access_token="),
+        ("/wopi/files/{file_id}/contents", "HEAD", "/wopi/files/{vfile}/contents"),
+        ("/wopi/files/{file_id}/contents", "POST", "/wopi/files/{vfile}/contents"),
+    ] {
+        t.push(row(route, m, url, all(401)).h("x-wopi-override", "LOCK").h("x-wopi-lock", "stjaalet"));
+    }
     t
 }
 

@@ -255,6 +255,7 @@ const SERVICES: &[(&str, &[&str])] = &[
     ("drive", &["drive"]),
     ("assignments", &["assignments"]),
     ("documents", &["documents"]),
+    ("office", &["office"]),
 ];
 
 /// What each service may use of the others (ARCHITECTURE.md draws the same).
@@ -266,6 +267,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("drive", &["access", "content"]),
     ("assignments", &["access", "content", "documents"]),
     ("documents", &["access", "content"]),
+    ("office", &["drive", "access", "content"]),
 ];
 
 #[test]

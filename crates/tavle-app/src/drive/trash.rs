@@ -128,6 +128,11 @@ impl Drive {
         let mut tx = self.store.write().await?;
         let r = self.access.reach(&mut tx, a, node, false).await?;
         r.require(Access::Edit)?;
+        // A document's versions are its states, restored by documents (`restore_version`
+        // there), never as the file form's contents.
+        if r.node().kind != NodeKind::File {
+            return Err(Conflict::NotAFile.into());
+        }
         let v = tx.version(a.tenant_id, version).await?.filter(|v| v.node_id == node);
         let v = v.ok_or(AppError::NotFound("version"))?;
         let mut file = r.node().clone();

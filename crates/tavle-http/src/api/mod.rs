@@ -10,6 +10,7 @@ pub mod groups;
 pub mod handed_documents;
 pub mod imports;
 pub mod links;
+pub mod office;
 pub mod people;
 pub mod receipts;
 pub mod schools;

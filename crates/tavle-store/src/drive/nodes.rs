@@ -284,9 +284,16 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     /// links and documents' stored state, for good. The blobs stay until no file or version
     /// uses them and a check collects them.
     pub async fn delete_subtree(&mut self, tenant: TenantId, node: NodeId) -> Result<()> {
-        for table in
-            ["file_version", "dav_property", "share", "share_link", "document_update", "document_comment", "document"]
-        {
+        for table in [
+            "file_version",
+            "dav_property",
+            "share",
+            "share_link",
+            "document_update",
+            "document_comment",
+            "wopi_lock",
+            "document",
+        ] {
             sqlx::query(&format!(
                 "{SUBTREE} DELETE FROM {table} WHERE tenant_id = $1 AND node_id IN (SELECT id FROM down)"
             ))

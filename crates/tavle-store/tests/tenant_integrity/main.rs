@@ -97,6 +97,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dav_property", "tenant_id=@tenant namespace=ns name=@fresh prefix=p xml=<x/>"),
     ("document", "tenant_id=@tenant snapshot=x compacted_at=0"),
     ("document_update", "tenant_id=@tenant data=x at=0"),
+    ("office_server", "tenant_id=@tenant discovery_url=u discovery={} fetched_at=0"),
+    ("wopi_lock", "tenant_id=@tenant lock_id=l expires_at=0"),
     ("document_comment", "id=@id tenant_id=@tenant thread_id=@id body=b created_at=0"),
     ("upload_session", "id=@id tenant_id=@tenant protocol=tus client_key=@fresh received=0 created_at=0 expires_at=0"),
     ("upload_part", "tenant_id=@tenant name=@fresh blob_id=@fresh size=1 created_at=0"),
