@@ -5,9 +5,14 @@
 // 360 px, and can be used from the keyboard (the toolbar is one Tab stop; Ctrl+B makes bold).
 // Comments: one pupil comments on a passage, the classmate sees it arrive, answers, and it is
 // resolved; a teacher comments on a document handed in, and the pupil reads and answers once
-// the feedback is returned.
+// the feedback is returned. A Word file (made by pandoc) in the drive opens as a document, which
+// says what it was made from and that its picture did not come along.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { close, launch, login, look, me, open } from './harness.mjs';
 
@@ -477,4 +482,69 @@ test('a teacher comments on a handed-in document, and the pupil reads and answer
   // The teacher sees the answer.
   await teacher.goto(handedIn);
   await commentsPanel(teacher).getByText('I januar.').waitFor();
+});
+
+// elev10 (no other test uses elev10). pandoc writes the Word file, as a pupil's Word would:
+// a heading, bold text, and a picture, which a Tavle document cannot hold.
+test('a Word file in the drive opens as a Tavle document, which says what did not come along', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tavle-e2e-'));
+  // A 1×1 PNG.
+  writeFileSync(join(dir, 'pixel.png'), Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
+  writeFileSync(join(dir, 'kilde.md'), '# Vikingerne på Ærø\n\nVikingerne var **fed** og modige.\n\n![Et vikingeskib](pixel.png)\n');
+  execFileSync('pandoc', ['kilde.md', '-o', 'Vikingerne.docx'], { cwd: dir });
+
+  const page = await open();
+  await login(page, 'elev10');
+  await page.goto('/files');
+  await page.getByRole('link', { name: 'Mine filer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  await page.getByLabel('Upload filer').setInputFiles([
+    { name: 'Vikingerne.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', buffer: readFileSync(join(dir, 'Vikingerne.docx')) },
+    { name: 'Ikke en stil.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('Bare tekst, ingen Word-fil') },
+  ]);
+  await page.getByRole('link', { name: 'Vikingerne.docx' }).waitFor();
+  await page.getByRole('link', { name: 'Ikke en stil.docx' }).waitFor();
+
+  // A file that only has the name of a Word file: the dialog says why it cannot be opened.
+  await page.getByRole('button', { name: 'Handlinger for »Ikke en stil.docx«' }).click();
+  let dialog = page.getByRole('dialog', { name: '»Ikke en stil.docx«' });
+  await dialog.getByRole('button', { name: 'Åbn som Tavle-dokument' }).click();
+  await dialog.getByText('Tavle kunne ikke læse filen som en Word-fil (DOCX) eller en OpenDocument-tekst (ODT).').waitFor();
+  await dialog.getByRole('button', { name: 'Luk' }).click();
+
+  // The real one opens in the editor, with its heading and bold text.
+  await page.getByRole('button', { name: 'Handlinger for »Vikingerne.docx«' }).click();
+  dialog = page.getByRole('dialog', { name: '»Vikingerne.docx«' });
+  await look(page, 'drive-actions-word');
+  await dialog.getByRole('button', { name: 'Åbn som Tavle-dokument' }).click();
+  await page.waitForURL(/\/documents\/[^/]+$/);
+  const name = 'Vikingerne';
+  await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+  const text = body(page, name);
+  await text.locator('h1, h2, h3', { hasText: 'Vikingerne på Ærø' }).waitFor();
+  await text.locator('strong', { hasText: 'fed' }).waitFor();
+  await statusIs(page, 'Gemt');
+
+  // It says what it was made from, and that the picture did not come along.
+  const notice = page.getByTestId('doc-made-from');
+  await notice.getByText('Dette dokument er lavet ud fra »Vikingerne.docx«.', { exact: false }).waitFor();
+  assert.match(await notice.textContent(), /Dette kom ikke med: billeder\b/);
+  await look(page, 'document-from-word');
+  await page.getByRole('button', { name: 'English' }).click();
+  await notice.getByText(/Left out: pictures\b/).waitFor();
+  await page.setViewportSize({ width: 360, height: 740 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 360, `the page is ${wide} px wide at 360 px`);
+  await look(page, 'document-from-word-phone');
+  await page.getByRole('button', { name: 'Dansk' }).click();
+  await statusIs(page, 'Gemt');
+
+  // It is said once: not again when the page is reloaded. The file is still in the folder.
+  await page.reload();
+  await statusIs(page, 'Gemt');
+  assert.equal(await notice.count(), 0);
+  await page.getByRole('navigation', { name: 'Placering' }).getByRole('link', { name: 'Mine filer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  await page.getByRole('link', { name: 'Vikingerne.docx', exact: true }).waitFor();
+  assert.match(await page.getByRole('link', { name, exact: true }).getAttribute('href'), /^\/documents\//);
 });

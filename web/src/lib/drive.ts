@@ -136,6 +136,23 @@ export function previewKind(name: string): 'image' | 'pdf' | 'text' | null {
   return null;
 }
 
+/** Whether a file can be opened as a Tavle document: a Word (DOCX) or OpenDocument (ODT) text. */
+export const convertible = (name: string) => /\.(docx|odt)$/i.test(name);
+
+/** A file opened as a document (POST /api/v1/drive/nodes/{file}/convert): the new document
+ * beside it, and what of the file it does not hold ("image", "footnote", an element's name). */
+export interface Converted {
+  document: DriveNode;
+  not_converted: string[];
+}
+
+/** What a document just made from a file was made from and left out: the drive's page hands it
+ * to the document's (`navigate`'s note), which says it once. */
+export interface MadeFrom {
+  file: string;
+  left: string[];
+}
+
 /** Where an item opens in the app: a document in the editor, the rest in the drive. */
 export const nodeHref = (n: { id: string; kind: NodeKind }) =>
   n.kind === 'document' ? `/documents/${n.id}` : `/files/${n.id}`;

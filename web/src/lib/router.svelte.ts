@@ -9,14 +9,28 @@ export const router = {
   },
 };
 
-export function navigate(to: string, replace = false) {
+// What a page leaves for the page it goes to, to be said there once (a document just made from
+// a file says what it was made from). In memory only: a reload, or going anywhere else, forgets it.
+let handed: { path: string; note: unknown } | null = null;
+
+/** Goes to `to`; a `note`, if given, is for that page to take with `takeNote`. */
+export function navigate(to: string, replace = false, note?: unknown) {
+  handed = note === undefined ? null : { path: new URL(to, location.href).pathname, note };
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   path = location.pathname;
   window.scrollTo(0, 0);
 }
 
+/** The note left for the page at `path` by the page before it (once: then it is gone). */
+export function takeNote<T>(path: string): T | null {
+  const note = handed?.path === path ? (handed.note as T) : null;
+  handed = null;
+  return note;
+}
+
 window.addEventListener('popstate', () => {
+  handed = null;
   path = location.pathname;
 });
 
