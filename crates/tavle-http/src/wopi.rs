@@ -27,6 +27,9 @@ pub fn routes() -> Router<HttpState> {
     Router::new()
         .route("/wopi/files/{file_id}", get(check_file_info).post(file_operation))
         .route("/wopi/files/{file_id}/contents", get(get_file).post(put_file))
+        .route("/office/{file_id}", get(office_page))
+        .route("/office-assets/open.js", get(office_script))
+        .route("/office-assets/open.css", get(office_style))
 }
 
 #[derive(Deserialize)]
@@ -265,4 +268,83 @@ async fn file_operation(
         },
         _ => ApiError::BadRequest("X-WOPI-Override names no operation Tavle offers.".into()).into_response(),
     }
+}
+
+/// The page that opens a file in the office server (`GET /office/{file_id}`, for a logged-in
+/// person): a form that posts the access token to the office server's action address into a
+/// frame, as WOPI asks. Its Content-Security-Policy lets that one origin be framed and posted
+/// to, and nothing else; the script that submits the form is Tavle's own file.
+pub async fn office_page(
+    State(state): State<HttpState>,
+    auth: crate::extract::Authed,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    let Ok(node) = file.parse::<NodeId>() else {
+        return ApiError::App(AppError::NotFound("file")).into_response();
+    };
+    let open = match state.app.office().open(&auth.session, node, &origin(&headers), &auth.meta).await {
+        Ok(o) => o,
+        Err(e) => return ApiError::App(e).into_response(),
+    };
+    let office_origin = {
+        let rest = open.action_url.split_once("://").map_or("", |(_, r)| r);
+        let scheme = open.action_url.split_once("://").map_or("https", |(s, _)| s);
+        format!("{scheme}://{}", rest.split(['/', '?']).next().unwrap_or_default())
+    };
+    let mut attr = String::new();
+    let mut esc = |s: &str| {
+        attr.clear();
+        for c in s.chars() {
+            match c {
+                '&' => attr.push_str("&amp;"),
+                '"' => attr.push_str("&quot;"),
+                '<' => attr.push_str("&lt;"),
+                '>' => attr.push_str("&gt;"),
+                c => attr.push(c),
+            }
+        }
+        attr.clone()
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\"><title>Tavle</title>\
+         <link rel=\"stylesheet\" href=\"/office-assets/open.css\"></head><body>\
+         <form id=\"office-form\" action=\"{}\" method=\"post\" target=\"office-frame\">\
+         <input type=\"hidden\" name=\"access_token\" value=\"{}\">\
+         <input type=\"hidden\" name=\"access_token_ttl\" value=\"{}\"></form>\
+         <iframe id=\"office-frame\" name=\"office-frame\" title=\"Kontorprogram\" allow=\"clipboard-read; clipboard-write; fullscreen\"></iframe>\
+         <script src=\"/office-assets/open.js\"></script></body></html>",
+        esc(&open.action_url),
+        esc(&open.access_token),
+        open.access_token_ttl
+    );
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; frame-src {office_origin}; \
+         form-action {office_origin}; base-uri 'none'; frame-ancestors 'none'"
+    );
+    let mut resp = axum::response::Html(html).into_response();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        resp.headers_mut().insert("content-security-policy", v);
+    }
+    resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    resp
+}
+
+/// The office page's script: it submits the form into the frame.
+pub async fn office_script() -> Response {
+    (
+        [("content-type", "text/javascript; charset=utf-8"), ("cache-control", "public, max-age=3600")],
+        "document.getElementById('office-form').submit();\n",
+    )
+        .into_response()
+}
+
+/// The office page's style: the frame fills the window.
+pub async fn office_style() -> Response {
+    (
+        [("content-type", "text/css; charset=utf-8"), ("cache-control", "public, max-age=3600")],
+        "html,body{margin:0;height:100%;overflow:hidden}#office-frame{border:0;width:100%;height:100%;display:block}\n",
+    )
+        .into_response()
 }

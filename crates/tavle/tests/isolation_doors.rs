@@ -361,6 +361,13 @@ fn table() -> Vec<Row> {
     ] {
         t.push(row(route, m, url, all(401)).h("x-wopi-override", "LOCK").h("x-wopi-lock", "stjaalet"));
     }
+    // The page that opens a file in the office server: a logged-in person's own files only.
+    t.push(row("/office/{file_id}", "GET", "/office/{vfile}", UNSEEN_API));
+    t.push(row("/office/{file_id}", "HEAD", "/office/{vfile}", UNSEEN_API));
+    for asset in ["/office-assets/open.js", "/office-assets/open.css"] {
+        t.push(row(asset, "GET", asset, all(200)));
+        t.push(row(asset, "HEAD", asset, all(200)));
+    }
     t
 }
 

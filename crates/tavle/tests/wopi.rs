@@ -15,9 +15,9 @@ use std::process::Command;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use common::{Api, TestServer};
-use tavle_core::Clock;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tavle_core::Clock;
 
 /// The office server as far as Tavle sees it: its discovery, and its proof key.
 struct FakeOffice {
@@ -228,6 +228,22 @@ async fn a_collabora_like_client_edits_an_office_file() {
     assert_eq!(renamed.status(), StatusCode::OK);
     let (_, node) = laerer.get(&format!("/api/v1/drive/nodes/{file}")).await;
     assert_eq!(node["node"]["name"], "Stil (rettet).docx");
+
+    // The page that opens it: a form posting the token into a frame; the office server's
+    // origin is the one other origin its CSP allows.
+    let page = laerer.req(Method::GET, &format!("/office/{file}")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(
+        csp.contains("frame-src http://127.0.0.1:9980;") && csp.contains("form-action http://127.0.0.1:9980;"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("action=\"http://127.0.0.1:9980/browser/dist/cool.html?WOPISrc=")
+            && html.contains("name=\"access_token\""),
+        "{html}"
+    );
 
     // Hostile: no token, another file's token, a forged token, a bad or stale proof.
     let anon = reqwest::Client::new();
