@@ -5,9 +5,11 @@
 // Makes a document of about 20 pages (20 sections, each a heading, four paragraphs of about
 // 120 words with bold and italic, a five-item list; two 10-row tables) in Tavle through its
 // socket as the editor would write it (one Yjs update), waits for it to be stored, then times
-// `GET /api/v1/documents/{id}/export/{odt,docx}` (the whole answer read), and pandoc 2.x
+// `GET /api/v1/documents/{id}/export/{odt,docx,pdf}` (the whole answer read), and pandoc 2.x
 // converting the same content from Markdown to ODT and DOCX (a process each, as a server
-// would run it), median of `runs` each.
+// would run it), median of `runs` each. For PDF the peer is LibreOffice (`soffice --headless
+// --convert-to pdf` of pandoc's ODT, median of 3): pandoc makes PDF only through a TeX engine,
+// which is not installed here, and LibreOffice is what a school's server would otherwise run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,7 +120,7 @@ async function main() {
   ws.close();
 
   const result = { bench: 'export', words: markdown().split(/\s+/).length, state_bytes: Y.encodeStateAsUpdate(doc).length };
-  for (const format of ['odt', 'docx']) {
+  for (const format of ['odt', 'docx', 'pdf']) {
     const times = [];
     let bytes = 0;
     for (let i = 0; i <= runs; i++) {
@@ -145,6 +147,16 @@ async function main() {
     result[`pandoc_${format}_ms`] = median(times);
   }
   result.pandoc = spawnSync('pandoc', ['--version']).stdout.toString().split('\n')[0];
+  const profile = `-env:UserInstallation=file://${join(dir, 'lo-profile')}`;
+  const pdfTimes = [];
+  for (let i = 0; i <= 3; i++) {
+    const t0 = performance.now();
+    const p = spawnSync('soffice', [profile, '--headless', '--convert-to', 'pdf', '--outdir', join(dir, 'pdf'), join(dir, 'out.odt')]);
+    if (p.status !== 0) throw new Error(`soffice pdf: ${p.stderr}`);
+    if (i > 0) pdfTimes.push(performance.now() - t0); // the first makes LibreOffice's profile
+  }
+  result.libreoffice_pdf_ms = median(pdfTimes);
+  result.libreoffice = spawnSync('soffice', ['--version']).stdout.toString().trim();
   writeFileSync(out, JSON.stringify(result));
   console.log(JSON.stringify(result));
 }

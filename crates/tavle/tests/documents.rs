@@ -382,6 +382,40 @@ async fn webdav_offers_a_document_as_odt() {
     server.stop().await;
 }
 
+/// A closed exam beginning for a pupil closes their other documents at that moment, not at
+/// the next periodic check (every 30 s): the socket wakes when the exam begins.
+#[tokio::test]
+async fn a_closed_exam_closes_a_pupils_other_documents_when_it_begins() {
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let laerer = server.login("laerer1", "demo").await;
+    let home = elev1.home().await;
+    let doc = new_document(&elev1, &home, "Noter").await;
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &doc).await;
+    ed.append("Før prøven");
+    ed.flush().await;
+    ed.saved_all().await;
+    let (_, me) = laerer.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
+    let now = common::START.millis();
+    let at = |ms: i64| tavle_core::Timestamp(ms).to_rfc3339();
+    let exam = json!({"group_id": class, "title": "Prøve", "mode": "closed_exam",
+        "opens_at": at(now + 1_000), "deadline": at(now + 3_600_000)});
+    let (status, a) = laerer.call(Method::POST, "/api/v1/assignments", Some(exam)).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    // Making the exam tells open sockets to look again; each learns when the person's next
+    // exam begins (in a second) and wakes then. An edit acknowledged after that look shows
+    // the socket still open; then the server's clock passes the beginning, and the socket
+    // closes when it wakes, long before its next periodic check.
+    ed.append(" og lidt mere");
+    ed.flush().await;
+    ed.saved_all().await;
+    server.clock.advance_secs(2);
+    let (code, reason) = ed.closed().await;
+    assert_eq!((code, reason.as_str()), (4403, "exam_locked"), "closed when the exam began");
+    server.stop().await;
+}
+
 /// The text of an ODT file as pandoc reads it (empty if it cannot).
 fn pandoc_text(odt: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();

@@ -62,6 +62,35 @@ impl AccessControl {
         Ok(running)
     }
 
+    /// When the exams shutting things for the actor next change (one begins or ends for them),
+    /// within the next day: an open document checks its access again then, so an exam locks a
+    /// pupil's other documents the moment it begins.
+    pub(crate) async fn next_exam_change(&self, a: &Actor) -> AppResult<Option<Timestamp>> {
+        const AHEAD_MS: i64 = 86_400_000;
+        let groups: Vec<GroupId> =
+            a.memberships.iter().filter(|m| m.role == MemberRole::Pupil).map(|m| m.group_id).collect();
+        if groups.is_empty() {
+            return Ok(None);
+        }
+        let now = self.clock.now().millis();
+        let mut db = self.store.read().await?;
+        let reach = MAX_EXTRA_SECS * 1000 + AHEAD_MS;
+        let mut next: Option<i64> = None;
+        for row in db.exams_around(a.tenant_id, &groups, now + AHEAD_MS, reach).await? {
+            if row.audience.listed().is_some_and(|l| !l.contains(&a.person_id)) {
+                continue;
+            }
+            let extra = db.extra_time(a.tenant_id, row.id, a.person_id).await?;
+            let end = row.deadline + extra * 1000;
+            for t in row.opens_at.into_iter().chain([end]) {
+                if t > now {
+                    next = Some(next.map_or(t, |n| n.min(t)));
+                }
+            }
+        }
+        Ok(next.map(Timestamp))
+    }
+
     /// The running exams as the policy's facts.
     async fn running_facts<C>(&self, db: &mut Db<C>, a: &Actor) -> AppResult<(Vec<Assignment>, Vec<RunningExam>)>
     where

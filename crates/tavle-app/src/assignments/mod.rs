@@ -342,6 +342,10 @@ impl Assignments {
             "files": handouts.len() });
         tx.append_audit(&event(a, self.clock.now(), "assignment.create", row.id, meta, detail)).await?;
         tx.commit().await?;
+        if row.mode != Mode::Assignment {
+            // Open documents learn when this exam begins (they check their access then).
+            self.access_changed();
+        }
         Ok(row)
     }
 
@@ -424,6 +428,9 @@ impl Assignments {
         let detail = json!({ "fields": fields, "opens_at": new.opens_at, "published": old.opens_at.is_none() && new.opens_at.is_some() });
         tx.append_audit(&event(a, now, "assignment.update", id, meta, detail)).await?;
         tx.commit().await?;
+        if new.mode != Mode::Assignment || old.mode != Mode::Assignment {
+            self.access_changed();
+        }
         Ok(new)
     }
 

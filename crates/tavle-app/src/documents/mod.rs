@@ -191,6 +191,16 @@ impl Documents {
         Ok(())
     }
 
+    /// How long until the caller's access may change by the clock alone (an exam of theirs
+    /// begins or ends), if within the next day: the socket checks again then.
+    pub async fn next_access_change(&self, s: &Session) -> AppResult<Option<std::time::Duration>> {
+        let now = self.clock.now().millis();
+        Ok(self.access.next_exam_change(&s.actor).await?.map(|t| {
+            // A moment after the boundary, so the check sees the exam begun.
+            std::time::Duration::from_millis(u64::try_from(t.millis() - now).unwrap_or(0) + 50)
+        }))
+    }
+
     /// Refuses what `open` would refuse, without joining the room (an address that was not
     /// asked for as a WebSocket is answered as the socket would be, then told to be one).
     pub async fn may_open(&self, s: &Session, node: NodeId) -> AppResult<()> {

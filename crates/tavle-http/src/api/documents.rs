@@ -237,6 +237,13 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
             return;
         }
     }
+    // When an exam of the person's begins or ends, access is checked at that moment.
+    let wake_after = |state: HttpState, token: String| async move {
+        let session = state.app.sessions().authenticate(&token).await.ok()?;
+        state.app.documents().next_access_change(&session).await.ok().flatten()
+    };
+    let far = Duration::from_secs(86_400);
+    let mut wake = Box::pin(tokio::time::sleep(wake_after(state.clone(), token.clone()).await.unwrap_or(far)));
     loop {
         let ended: Option<AppError> = tokio::select! {
             m = ws.recv() => match m {
@@ -262,13 +269,27 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
                 None => Some(AppError::Internal("the connection fell behind".into())),
             },
             changed = changes.changed() => match changed {
-                Ok(()) => recheck(&state, &token, &editor).await.err(),
+                Ok(()) => {
+                    let r = recheck(&state, &token, &editor).await.err();
+                    let next = wake_after(state.clone(), token.clone()).await.unwrap_or(far);
+                    wake.as_mut().reset(tokio::time::Instant::now() + next);
+                    r
+                }
                 Err(_) => return,
             },
+            () = &mut wake => {
+                let r = recheck(&state, &token, &editor).await.err();
+                let next = wake_after(state.clone(), token.clone()).await.unwrap_or(far);
+                wake.as_mut().reset(tokio::time::Instant::now() + next);
+                r
+            }
             _ = every.tick() => {
                 if heard.elapsed() > 2 * RECHECK || ws.send(WsMessage::Ping(Default::default())).await.is_err() {
                     return;
                 }
+                // An exam made on another node is learnt of here, at the latest.
+                let next = wake_after(state.clone(), token.clone()).await.unwrap_or(far);
+                wake.as_mut().reset(tokio::time::Instant::now() + next);
                 recheck(&state, &token, &editor).await.err()
             }
         };
