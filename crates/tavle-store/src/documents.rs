@@ -173,6 +173,27 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(())
     }
 
+    /// Announces what is not stored to the other nodes at once (PostgreSQL; outside any
+    /// transaction): `what` is `a:<base64>` (cursors, a y-websocket awareness message) or `c`
+    /// (the comments changed). Lost if no node listens, which is what cursors are for.
+    pub async fn announce_document_signal(
+        &mut self,
+        backend: crate::Backend,
+        origin: &str,
+        tenant: TenantId,
+        node: NodeId,
+        what: &str,
+    ) -> Result<()> {
+        if backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(format!("{origin} {tenant} {node} {what}"))
+                .execute(self.c())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// One stored update of a document, by its id (`None` once compaction folded it).
     pub async fn document_update(&mut self, tenant: TenantId, node: NodeId, id: i64) -> Result<Option<Vec<u8>>> {
         let row = sqlx::query("SELECT data FROM document_update WHERE tenant_id = $1 AND node_id = $2 AND id = $3")
@@ -190,6 +211,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 pub enum FeedEvent {
     /// A document update `id` recorded by the node `origin`.
     Update { origin: String, tenant: TenantId, node: NodeId, id: i64 },
+    /// Cursors on another node (a y-websocket awareness message, base64 as sent).
+    Awareness { origin: String, tenant: TenantId, node: NodeId, message: String },
+    /// The comments of a document changed on another node.
+    Comments { origin: String, tenant: TenantId, node: NodeId },
     /// The listening connection was lost and made again: notices in between are lost, so
     /// whoever follows must read what it holds open afresh.
     Gap,
@@ -216,8 +241,14 @@ impl DocumentFeed {
                         let origin = parts.next()?.to_string();
                         let tenant = parts.next()?.parse().ok()?;
                         let node = parts.next()?.parse().ok()?;
-                        let id = parts.next()?.parse().ok()?;
-                        Some(FeedEvent::Update { origin, tenant, node, id })
+                        let what = parts.next()?;
+                        if let Some(message) = what.strip_prefix("a:") {
+                            return Some(FeedEvent::Awareness { origin, tenant, node, message: message.to_string() });
+                        }
+                        if what == "c" {
+                            return Some(FeedEvent::Comments { origin, tenant, node });
+                        }
+                        Some(FeedEvent::Update { origin, tenant, node, id: what.parse().ok()? })
                     })();
                     match parsed {
                         Some(e) => return Ok(e),

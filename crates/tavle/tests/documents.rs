@@ -453,6 +453,33 @@ async fn two_nodes_serve_one_document() {
     b.saved_all().await;
     a.until_text("Første linje fra node ét. Og så fra node to: æøå.").await;
 
+    // Cursors and comments cross too: a's caret on node one reaches b on node two with a's
+    // own name, and a comment made through node one tells b's editor to read them again.
+    {
+        use std::collections::HashMap;
+        use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+        use yrs::ClientID;
+        let json = r##"{"user":{"name":"Hvem som helst","color":"#1d4e89"},"cursor":null}"##;
+        let entry = AwarenessUpdateEntry { clock: 1, json: json.into() };
+        let caret = Message::Awareness(AwarenessUpdate { clients: HashMap::from([(ClientID::new(4242), entry)]) });
+        a.ws.send(Ws::Binary(caret.encode_v1().into())).await.unwrap();
+        let mut seen = String::new();
+        b.until(|m| match m {
+            Message::Awareness(u) => u.clients.get(&ClientID::new(4242)).is_some_and(|e| {
+                seen = e.json.to_string();
+                true
+            }),
+            _ => false,
+        })
+        .await;
+        let (_, me) = elev1.get("/api/v1/me").await;
+        assert!(seen.contains(me["person"]["display_name"].as_str().unwrap()), "{seen}");
+        let (status, _) =
+            elev1.call(Method::POST, &format!("/api/v1/documents/{doc}/comments"), Some(json!({"body": "Fint"}))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        b.until(|m| matches!(m, Message::Custom(100, d) if d[1] == 2)).await;
+    }
+
     // Node two stops; its person reconnects to node one, as a load balancer would send them.
     drop(b);
     two.stop().await;

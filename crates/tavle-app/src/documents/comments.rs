@@ -149,11 +149,13 @@ impl Documents {
         Ok(out)
     }
 
-    /// Tells everyone in the document's room on this node to read its comments again.
+    /// Tells everyone in the document's room, on this node and the others, to read its comments
+    /// again.
     fn comments_changed(&self, tenant: tavle_core::TenantId, node: NodeId) {
         if let Some(room) = self.rooms.get(tenant, node) {
             room.tell_all(super::editor::comments_changed());
         }
+        self.announce(tenant, node, "c".into());
     }
 }
 

@@ -249,12 +249,18 @@ impl Editor {
         }
         let msg = Bytes::from(Message::Awareness(update).encode_v1());
         Room::send_others(&mut st, id, &msg);
+        drop(st);
+        self.docs.announce_awareness(self.room.tenant, self.room.node, &msg);
     }
 }
 
 impl Drop for Editor {
     fn drop(&mut self) {
-        if self.room.remove_peer(self.id) {
+        let (empty, removed) = self.room.remove_peer(self.id);
+        if let Some(msg) = removed {
+            self.docs.announce_awareness(self.room.tenant, self.room.node, &msg);
+        }
+        if empty {
             let rooms = self.docs.rooms.clone();
             let room = self.room.clone();
             // How long a room with nobody in it stays (someone reloading the page comes back).

@@ -311,9 +311,58 @@ impl Documents {
                         None => self.reload_into(&room).await,
                     }
                 }
+                FeedEvent::Awareness { origin, tenant, node, message } => {
+                    use base64::Engine;
+                    if origin == self.instance {
+                        continue;
+                    }
+                    let (Some(room), Ok(message)) = (
+                        self.rooms.get(tenant, node),
+                        base64::engine::general_purpose::STANDARD.decode(message.as_bytes()),
+                    ) else {
+                        continue;
+                    };
+                    room.apply_remote_awareness(&message);
+                }
+                FeedEvent::Comments { origin, tenant, node } => {
+                    if origin != self.instance {
+                        if let Some(room) = self.rooms.get(tenant, node) {
+                            room.tell_all(editor::comments_changed());
+                        }
+                    }
+                }
                 FeedEvent::Gap => self.catch_up().await,
             }
         }
+    }
+
+    /// Tells the other nodes about cursors in a document (PostgreSQL; in the background, so
+    /// a keystroke never waits for it). A message too large for a notice is not sent.
+    pub(crate) fn announce_awareness(&self, tenant: TenantId, node: NodeId, message: &[u8]) {
+        use base64::Engine;
+        let what = format!("a:{}", base64::engine::general_purpose::STANDARD.encode(message));
+        if what.len() <= 7_000 {
+            self.announce(tenant, node, what);
+        }
+    }
+
+    /// Tells the other nodes something of a document that is not stored.
+    pub(crate) fn announce(&self, tenant: TenantId, node: NodeId, what: String) {
+        if self.store.backend() != tavle_store::Backend::Postgres {
+            return;
+        }
+        let docs = self.clone();
+        tokio::spawn(async move {
+            let r = async {
+                let mut conn = docs.store.read().await?;
+                conn.announce_document_signal(docs.store.backend(), &docs.instance, tenant, node, &what).await?;
+                Ok::<_, AppError>(())
+            }
+            .await;
+            if let Err(e) = r {
+                tracing::warn!(error = %e, %node, "telling the other nodes about a document failed");
+            }
+        });
     }
 
     /// Brings every open document up to what is stored.

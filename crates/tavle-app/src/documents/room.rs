@@ -189,8 +189,9 @@ impl Room {
         Some((id, rx))
     }
 
-    /// Removes a connection and its cursors (telling the others). Whether the room is empty.
-    pub(super) fn remove_peer(&self, id: u64) -> bool {
+    /// Removes a connection and its cursors (telling the others). Whether the room is empty,
+    /// and the awareness message that removed its cursors (for the other nodes).
+    pub(super) fn remove_peer(&self, id: u64) -> (bool, Option<Bytes>) {
         let mut st = lock(&self.state);
         st.peers.remove(&id);
         let gone: Vec<ClientID> = st.owners.iter().filter(|(_, p)| **p == id).map(|(c, _)| *c).collect();
@@ -209,8 +210,9 @@ impl Room {
             let _ = st.awareness.apply_update(update.clone());
             let msg = Bytes::from(Message::Awareness(update).encode_v1());
             Self::send_others(&mut st, id, &msg);
+            return (st.peers.is_empty(), Some(msg));
         }
-        st.peers.is_empty()
+        (st.peers.is_empty(), None)
     }
 
     pub(super) fn close_if_empty(&self) -> bool {
@@ -260,6 +262,16 @@ impl Room {
 
     pub(crate) fn key(&self) -> Key {
         (self.tenant, self.node)
+    }
+
+    /// Applies cursors from another node (an awareness message) and passes them to everyone
+    /// here. Their client ids belong to no connection here, so none of them can move those.
+    pub(crate) fn apply_remote_awareness(&self, message: &[u8]) {
+        let Ok(Message::Awareness(update)) = Message::decode_v1(message) else { return };
+        let mut st = lock(&self.state);
+        if st.awareness.apply_update(update).is_ok() {
+            Self::send_others(&mut st, 0, &Bytes::copy_from_slice(message));
+        }
     }
 
     /// Applies an update another node recorded (or the stored state, again) and passes what
