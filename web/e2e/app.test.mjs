@@ -214,7 +214,7 @@ test('a municipality admin creates a school and sees the school admins', async (
   const page = await open();
   await login(page, 'admin');
   await page.getByRole('link', { name: 'Administration' }).click();
-  await page.getByRole('link', { name: /Kommunens skoler og administratorer/ }).click();
+  await page.getByRole('link', { name: /Kommunens skoler, administratorer og kontorprogram/ }).click();
   await page.getByRole('heading', { level: 1, name: /^Kommunen/ }).waitFor();
   await look(page, 'municipality');
 
@@ -227,6 +227,31 @@ test('a municipality admin creates a school and sees the school admins', async (
   await page.getByLabel('Skole', { exact: true }).selectOption({ label: 'Tavleskolen' });
   await page.getByRole('link', { name: 'Søren Skoleleder' }).waitFor();
   await look(page, 'municipality-admins');
+});
+
+test('a municipality admin is told in Danish why an office server address does not work', async () => {
+  const page = await open();
+  await login(page, 'admin');
+  await page.getByRole('link', { name: 'Administration' }).click();
+  await page.getByRole('link', { name: /Kommunens skoler, administratorer og kontorprogram/ }).click();
+  const office = page.getByRole('region', { name: 'Kontorprogram (Collabora/OnlyOffice)' });
+  // The demo municipality has no office server (and no browser test can give it one).
+  await office.getByText('Kommunen har ikke sat et kontorprogram op.').waitFor();
+  await office.getByText('https://office.kommune.dk/hosting/discovery', { exact: false }).waitFor();
+
+  // Nothing listens on port 9 there: the server cannot read a discovery, and says so (sent
+  // from the keyboard).
+  await office.getByLabel('Discovery-adresse').fill('http://127.0.0.1:9/hosting/discovery');
+  await office.getByLabel('Discovery-adresse').press('Enter');
+  await office.getByText(/^Tavle kunne ikke læse kontorserverens discovery på adressen\. Tjek/).waitFor();
+  await office.getByText('Teknisk forklaring:').waitFor();
+  assert.equal((await page.request.get('/api/v1/office')).status(), 404, 'nothing was set up');
+  assert.equal(await office.getByRole('button', { name: 'Fjern kontorprogram' }).count(), 0);
+  await look(page, 'municipality-office-refused');
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'no sideways scrolling');
+  await look(page, 'municipality-office-phone');
 });
 
 test('switching to English, the account page and logging out everywhere', async () => {

@@ -234,6 +234,35 @@ test('a large upload survives a broken connection and a closed page', async () =
   assert.equal(sha(await (await again.request.get(`/api/v1/drive/nodes/${node}/content`)).body()), wantSecond);
 });
 
+test('without an office server, an office file has no "Åbn i kontorprogram"', async () => {
+  const page = await open();
+  await login(page, 'laerer1');
+  // A drive page asks once which file types the municipality's office server opens; the demo
+  // municipality has none.
+  const asked = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/office');
+  await openMyFiles(page);
+  assert.equal((await asked).status(), 404);
+  await page.getByLabel('Upload filer').setInputFiles({
+    name: 'Referat.DOCX',
+    mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    buffer: Buffer.from('Referat af forældremødet'),
+  });
+  await page.getByRole('link', { name: 'Referat.DOCX' }).waitFor();
+  let dialog = await actions(page, 'Referat.DOCX');
+  await dialog.getByRole('button', { name: 'Åbn som Tavle-dokument' }).waitFor();
+  assert.equal(await dialog.getByRole('link', { name: 'Åbn i kontorprogram' }).count(), 0);
+  await dialog.getByRole('button', { name: 'Luk' }).click();
+
+  // Nor on the file's own page.
+  await page.getByRole('link', { name: 'Referat.DOCX' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Referat.DOCX' }).waitFor();
+  await page.getByRole('button', { name: 'Handlinger', exact: true }).click();
+  dialog = page.getByRole('dialog', { name: '»Referat.DOCX«' });
+  await dialog.getByRole('button', { name: 'Åbn som Tavle-dokument' }).waitFor();
+  assert.equal(await dialog.getByRole('link', { name: 'Åbn i kontorprogram' }).count(), 0);
+  await look(page, 'drive-actions-no-office');
+});
+
 test('a teacher shares a folder with the class, which can read but not change it', async () => {
   const page = await open();
   await login(page, 'laerer2');

@@ -96,8 +96,6 @@ pub enum Conflict {
     NotAFolder,
     #[error("This is not a Tavle document; open it as a file.")]
     NotADocument,
-    #[error("Links cannot be made to Tavle documents yet; share the document with people instead.")]
-    NoDocumentLinks,
     /// The sentence says what could not be read.
     #[error("{0}")]
     NotConvertible(String),
@@ -178,7 +176,6 @@ impl Conflict {
             Conflict::NotAFile | Conflict::FolderGiven(_) => "not_a_file",
             Conflict::NotAFolder | Conflict::DropBoxNeedsFolder => "not_a_folder",
             Conflict::NotADocument => "not_a_document",
-            Conflict::NoDocumentLinks => "no_document_links",
             Conflict::NotConvertible(_) => "not_convertible",
             Conflict::WopiLocked(_) => "wopi_locked",
             Conflict::ChangedSince => "changed_since",
@@ -225,7 +222,6 @@ impl Conflict {
             Conflict::FolderGiven("Billeder".into()),
             Conflict::NotAFolder,
             Conflict::NotADocument,
-            Conflict::NoDocumentLinks,
             Conflict::NotConvertible(
                 "Tavle could not read the file as a Word (DOCX) or OpenDocument (ODT) text.".into(),
             ),

@@ -17,6 +17,7 @@ pub mod documents;
 pub mod drive;
 mod error;
 pub mod import;
+mod instance_keys;
 pub mod login_flow;
 pub mod office;
 pub mod org;

@@ -195,14 +195,19 @@ async fn who_may_not_open_a_document() {
         elev1.call(Method::POST, &format!("/api/v1/drive/nodes/{home}/documents"), Some(json!({"name": "a/b"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    // A link hands out files: a teacher's document gets none yet, and says why.
+    // A download link hands a document out as its file form, `<name>.odt`.
     let laerer = server.login("laerer1", "demo").await;
     let plan = new_document(&laerer, &laerer.home().await, "Årsplan").await;
     let (status, body) = laerer
         .call(Method::POST, &format!("/api/v1/drive/nodes/{plan}/links"), Some(json!({"kind": "download"})))
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["reason"], "no_document_links", "{body}");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["token"].as_str().unwrap();
+    let got = server.anonymous().req(Method::GET, &format!("/api/v1/links/{token}/content")).send().await.unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    let disposition = got.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("%2Eodt"), "{disposition}");
+    assert!(got.bytes().await.unwrap().starts_with(b"PK"), "an ODT (a zip)");
     server.stop().await;
 }
 

@@ -1,5 +1,6 @@
 // The drive's JSON shapes (see /api/v1/openapi.json) and small helpers for showing them.
 
+import { ApiError, get } from './api';
 import { i18n } from './i18n.svelte';
 
 export type Access = 'view' | 'edit';
@@ -138,6 +139,51 @@ export function previewKind(name: string): 'image' | 'pdf' | 'text' | null {
 
 /** Whether a file can be opened as a Tavle document: a Word (DOCX) or OpenDocument (ODT) text. */
 export const convertible = (name: string) => /\.(docx|odt)$/i.test(name);
+
+/** A file's extension in lower case ("docx"), or "" when its name has none. */
+export function extension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+/** The municipality's office server (Collabora Online or OnlyOffice), GET /api/v1/office. */
+export interface OfficeSettings {
+  discovery_url: string;
+  /** The extensions it opens, of docx, xlsx, pptx, odt, ods, odp. */
+  extensions: string[];
+}
+
+// Which file types the municipality's office server opens: asked once per page load (and
+// municipality), when a drive page first needs it. "None" (404) is remembered; a failure of the
+// moment is not, so the next drive page asks again.
+let office: { tenant: string; extensions: Promise<string[]> } | null = null;
+
+/** The extensions (lower case) the office server of `tenant` opens; none when it has none. */
+export function officeExtensions(tenant: string): Promise<string[]> {
+  if (office?.tenant !== tenant) {
+    const extensions: Promise<string[]> = get<OfficeSettings>('/api/v1/office').then(
+      (o) => o.extensions.map((e) => e.toLowerCase()),
+      (e) => {
+        if (!(e instanceof ApiError && e.status === 404) && office?.extensions === extensions) office = null;
+        return [];
+      },
+    );
+    office = { tenant, extensions };
+  }
+  return office.extensions;
+}
+
+/** After the office server was set or removed: the drive asks again. */
+export function forgetOffice() {
+  office = null;
+}
+
+/** Whether a file (not a folder, not a Tavle document) opens in the office server. */
+export const opensInOffice = (n: { name: string; kind: NodeKind }, extensions: string[]) =>
+  n.kind === 'file' && extensions.includes(extension(n.name));
+
+/** The server's page that frames the office application around a file (a full page, not the app's). */
+export const officeHref = (id: string) => `/office/${encodeURIComponent(id)}`;
 
 /** A file opened as a document (POST /api/v1/drive/nodes/{file}/convert): the new document
  * beside it, and what of the file it does not hold ("image", "footnote", an element's name). */

@@ -76,26 +76,14 @@ impl Assignments {
     /// The instance's receipt-signing key: read from the database, or made by the first node
     /// that needs it (every node then signs with the same key).
     pub async fn receipt_key(&self) -> AppResult<ReceiptKey> {
-        const NAME: &str = "receipt-ed25519";
         let key = self
             .receipt_key
             .get_or_try_init(|| async {
-                let mut tx = self.store.write().await?;
-                let stored = match tx.instance_key(NAME).await? {
-                    Some(k) => k,
-                    None => {
-                        use argon2::password_hash::rand_core::{OsRng, RngCore};
-                        let mut seed = [0u8; 32];
-                        OsRng.fill_bytes(&mut seed);
-                        let fresh = ReceiptKey::from_secret(seed);
-                        let k = tavle_store::keys::InstanceKey {
-                            secret: fresh.secret_hex(),
-                            public_key: fresh.public_hex(),
-                        };
-                        tx.put_instance_key(NAME, &k, self.clock.now().millis()).await?
-                    }
-                };
-                tx.commit().await?;
+                let stored = crate::instance_keys::get_or_make(&self.base, "receipt-ed25519", || {
+                    let fresh = ReceiptKey::from_secret(crate::instance_keys::random_32());
+                    tavle_store::keys::InstanceKey { secret: fresh.secret_hex(), public_key: fresh.public_hex() }
+                })
+                .await?;
                 ReceiptKey::from_secret_hex(&stored.secret)
                     .map_err(|e| AppError::Internal(format!("the stored receipt key: {e}")))
             })

@@ -91,13 +91,14 @@ impl Content {
 
     /// A file's current contents, ready to be read; a folder has none.
     pub(crate) fn download(&self, file: &Node) -> AppResult<Download> {
+        // A Tavle document's contents are its file form, `<name>.odt` (documents/rendition.rs).
         let blob = match (file.kind, file.blob_id) {
-            (NodeKind::File, Some(b)) => b,
+            (NodeKind::File | NodeKind::Document, Some(b)) => b,
             _ => return Err(Conflict::NotAFile.into()),
         };
         let key = BlobKey { tenant: file.tenant_id, blob };
         Ok(self.download_blob(
-            file.name.clone(),
+            file.client_name().into_owned(),
             file.size,
             file.etag.clone(),
             file.modified_at,

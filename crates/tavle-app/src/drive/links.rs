@@ -23,7 +23,6 @@ use bytes::Bytes;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tavle_blob::hex;
-use tavle_core::drive::NodeKind;
 use tavle_core::drive::{Access, LinkKind};
 use tavle_core::drive::{Link, Node};
 use tavle_core::policy::{may_make_links, Actor};
@@ -176,10 +175,7 @@ impl Drive {
         if settings.kind == LinkKind::Upload {
             r.require_folder().map_err(|_| AppError::from(Conflict::DropBoxNeedsFolder))?;
         }
-        // A link hands out files; a Tavle document is no file until its renditions exist.
-        if r.node().kind == NodeKind::Document {
-            return Err(Conflict::NoDocumentLinks.into());
-        }
+        // A Tavle document is handed out as its file form (`<name>.odt`), as WebDAV shows it.
         let link = Link {
             id: uuid::Uuid::now_v7(),
             tenant_id: a.tenant_id,

@@ -94,25 +94,15 @@ impl Office {
 
     /// The key access tokens are signed with, shared by every node (made by the first).
     async fn token_key(&self) -> AppResult<Vec<u8>> {
-        const NAME: &str = "wopi-hmac";
         let key = self
             .key
             .get_or_try_init(|| async {
-                let mut tx = self.store.write().await?;
-                let stored = match tx.instance_key(NAME).await? {
-                    Some(k) => k,
-                    None => {
-                        use argon2::password_hash::rand_core::{OsRng, RngCore};
-                        let mut secret = [0u8; 32];
-                        OsRng.fill_bytes(&mut secret);
-                        let k = tavle_store::keys::InstanceKey {
-                            secret: tavle_blob::hex(&secret),
-                            public_key: String::new(),
-                        };
-                        tx.put_instance_key(NAME, &k, self.clock.now().millis()).await?
-                    }
-                };
-                tx.commit().await?;
+                let stored =
+                    crate::instance_keys::get_or_make(&self.base, "wopi-hmac", || tavle_store::keys::InstanceKey {
+                        secret: tavle_blob::hex(&crate::instance_keys::random_32()),
+                        public_key: String::new(),
+                    })
+                    .await?;
                 Ok::<_, AppError>(stored.secret.into_bytes())
             })
             .await?;
@@ -263,6 +253,8 @@ fn bad_url(why: String) -> AppError {
 
 /// Reads and parses a discovery (at most 1 MiB, 10 s).
 async fn fetch(url: &str) -> Result<Discovery, String> {
+    // HTTPS needs rustls's provider, which the S3 client installs only when it is used.
+    tavle_blob::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::limited(3))
