@@ -315,6 +315,11 @@ async fn versions_are_named_kept_read_and_restored() {
     walk(&pandoc(&path, "odt"), &mut tags, &mut text);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert_eq!(text, "Første udkast om Ærø.");
+    // Its own form (what the editor opens read-only to view it): `TAVLEDOC 1` and the state.
+    let own = elev1.req(Method::GET, &format!("/api/v1/documents/{doc}/versions/{v1}/export/tavledoc")).send().await;
+    let own = own.unwrap();
+    assert!(own.headers()["content-disposition"].to_str().unwrap().contains("tavledoc"));
+    assert!(own.bytes().await.unwrap().starts_with(b"TAVLEDOC 1\n"));
 
     // Restoring it: the editor that is open sees the change, and so does the store.
     let (status, body) =

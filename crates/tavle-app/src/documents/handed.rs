@@ -26,7 +26,7 @@ impl Documents {
     pub(crate) async fn frozen(&self, tenant: TenantId, node: NodeId, name: &str) -> AppResult<Vec<(String, Vec<u8>)>> {
         let doc = self.loaded(tenant, node).await?;
         let pdf = self.render(&model::read(&doc), name, Format::Pdf)?;
-        let own = [MAGIC, &encode_state(&doc)].concat();
+        let own = own_form(&doc);
         Ok(vec![(pdf.name, pdf.bytes), (format!("{name}.{OWN_FORM_EXTENSION}"), own)])
     }
 
@@ -64,8 +64,13 @@ impl Documents {
             tavle_store::documents::StoredDocument { snapshot: state_of(bytes)?.to_vec(), updates: Vec::new() };
         let doc = load(NodeId(uuid::Uuid::nil()), &stored)?;
         let title = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-        self.render(&model::read(&doc), title, format)
+        self.render_doc(&doc, title, format)
     }
+}
+
+/// A document's own form: the line `TAVLEDOC 1`, then its whole state.
+pub(super) fn own_form(doc: &yrs::Doc) -> Vec<u8> {
+    [MAGIC, &encode_state(doc)].concat()
 }
 
 /// The Yjs state in a document's own form.

@@ -232,7 +232,16 @@ impl Documents {
         let r = self.reached(s, node).await?;
         self.access.audit_read(&s.actor, &r, "document.export", meta).await?;
         let doc = self.loaded(s.actor.tenant_id, node).await?;
-        self.render(&model::read(&doc), &r.node().name, format)
+        self.render_doc(&doc, &r.node().name, format)
+    }
+
+    /// A Yjs document written in `format`: its own form as it is, any other through the model.
+    fn render_doc(&self, doc: &Doc, title: &str, format: Format) -> AppResult<Exported> {
+        if format == Format::OwnForm {
+            let name = format!("{title}.{}", format.extension());
+            return Ok(Exported { name, bytes: handed::own_form(doc), unknown: Vec::new() });
+        }
+        self.render(&model::read(doc), title, format)
     }
 
     /// A document's content written in `format`, as a file named `title`.
@@ -247,6 +256,8 @@ impl Documents {
                 unknown.extend(lost.into_iter().map(|c| format!("character {c}")));
                 bytes
             }
+            // The model holds no Yjs state to write; `render_doc` writes it.
+            Format::OwnForm => return Err(AppError::Internal("the own form is written from the document".into())),
         };
         Ok(Exported { name: format!("{title}.{}", format.extension()), bytes, unknown })
     }
@@ -414,6 +425,9 @@ pub enum Format {
     Docx,
     /// PDF, for printing and reading anywhere.
     Pdf,
+    /// Tavle's own form (`.tavledoc`: `TAVLEDOC 1` and the whole Yjs state), which the editor
+    /// opens read-only and another Tavle imports whole.
+    OwnForm,
 }
 
 impl Format {
@@ -422,6 +436,7 @@ impl Format {
             "odt" => Some(Format::Odt),
             "docx" => Some(Format::Docx),
             "pdf" => Some(Format::Pdf),
+            "tavledoc" => Some(Format::OwnForm),
             _ => None,
         }
     }
@@ -431,6 +446,7 @@ impl Format {
             Format::Odt => "odt",
             Format::Docx => "docx",
             Format::Pdf => "pdf",
+            Format::OwnForm => "tavledoc",
         }
     }
 }

@@ -9,7 +9,7 @@ use tavle_core::{NodeId, PersonId, TenantId, VersionId};
 use yrs::types::text::Diff;
 use yrs::{Any, Doc, Out, ReadTxn, Text, Transact, Xml, XmlElementPrelim, XmlFragment, XmlOut, XmlTextPrelim};
 
-use super::{encode_state, load, model, DocUpdate, Documents, Exported, Format};
+use super::{encode_state, load, DocUpdate, Documents, Exported, Format};
 use crate::audit::{event, RequestMeta};
 use crate::batch::Batcher;
 use crate::caller::Session;
@@ -105,7 +105,7 @@ impl Documents {
             Some(l) => format!("{} ({l})", r.node().name),
             None => r.node().name.clone(),
         };
-        self.render(&model::read(&doc), &title, format)
+        self.render_doc(&doc, &title, format)
     }
 
     /// Makes a version the document's content again, as one change everyone in it sees. The

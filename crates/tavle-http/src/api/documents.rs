@@ -69,7 +69,7 @@ pub async fn text(
 /// `docx` (Word). What the document holds that the format was not given is named in the
 /// `Tavle-Not-Exported` header.
 #[utoipa::path(get, path = "/api/v1/documents/{node_id}/export/{format}", tag = "documents",
-    params(("node_id" = String, Path), ("format" = String, Path, description = "odt, docx or pdf")),
+    params(("node_id" = String, Path), ("format" = String, Path, description = "odt, docx, pdf or tavledoc")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
@@ -184,7 +184,7 @@ pub(crate) fn format_of(format: &str) -> Result<Format, AppError> {
         AppError::Invalid(InvalidInput::new(
             "format",
             Reason::BadFormat,
-            "Choose a format Tavle exports to: odt, docx or pdf.",
+            "Choose a format Tavle exports to: odt, docx, pdf or tavledoc (Tavle's own form).",
         ))
     })
 }

@@ -19,7 +19,7 @@ use crate::HttpState;
 #[utoipa::path(get, path = "/api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/export/{format}",
     tag = "assignments",
     params(("assignment_id" = String, Path), ("hand_in_id" = String, Path), ("position" = usize, Path),
-        ("format" = String, Path, description = "odt, docx or pdf")),
+        ("format" = String, Path, description = "odt, docx, pdf or tavledoc")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn export(
