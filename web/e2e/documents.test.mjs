@@ -6,7 +6,8 @@
 // Comments: one pupil comments on a passage, the classmate sees it arrive, answers, and it is
 // resolved; a teacher comments on a document handed in, and the pupil reads and answers once
 // the feedback is returned. A Word file (made by pandoc) in the drive opens as a document, which
-// says what it was made from and that its picture did not come along.
+// says what it was made from and that its picture did not come along. A named version opens read
+// only in the editor from the versions list, and is restored from its page.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { close, launch, login, look, me, open } from './harness.mjs';
+import { close, launch, login, look, me, noProblems, open } from './harness.mjs';
 
 before(launch);
 after(close);
@@ -249,6 +250,100 @@ test('a version is named, the text changes, and the version is restored', async 
   // The text before the restore is a version too.
   assert.ok((await page.locator('.doc-version-list li').count()) >= 2);
   await look(page, 'document-versions');
+});
+
+// elev1 makes the document and shares it with elev2 as a reader (who views, but restores nothing).
+test('an older version opens read only in the editor, and is restored from there', async () => {
+  const page = await open();
+  await login(page, 'elev1');
+  await page.goto('/files');
+  await page.getByRole('link', { name: 'Mine filer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  const name = 'Stilen, set i en ældre version';
+  await page.getByRole('button', { name: 'Nyt dokument' }).click();
+  await page.getByRole('dialog', { name: 'Nyt dokument' }).getByLabel('Navn').fill(name);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await page.waitForURL(/\/documents\/[^/]+$/);
+  const id = page.url().split('/').pop();
+  await writeLine(page, name, 'Første udkast om Ærø');
+  await statusIs(page, 'Gemt');
+
+  await page.getByRole('button', { name: 'Versioner' }).click();
+  await page.getByLabel('Navngiv versionen, som den er nu').fill('Udkast 1');
+  await page.getByRole('button', { name: 'Gem version' }).click();
+  await page.getByText('Versionen »Udkast 1« er gemt.').waitFor();
+  const listed = page.locator('.doc-version-list li', { hasText: 'Udkast 1' });
+  await listed.waitFor();
+  await writeLine(page, name, 'Anden tanke');
+  await statusIs(page, 'Gemt');
+  assert.deepEqual(await paragraphs(page, name), ['Første udkast om Ærø', 'Anden tanke']);
+
+  // "Vis" opens the version in the editor: its text, read only, with a notice that says so.
+  await listed.getByRole('link', { name: /^Vis\b/ }).click();
+  await page.waitForURL(new RegExp(`/documents/${id}/versions/[^/]+$`));
+  const versionUrl = new URL(page.url()).pathname;
+  const versionId = versionUrl.split('/').pop();
+  const title = `${name} – version Udkast 1`;
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  const text = body(page, title);
+  await text.getByText('Første udkast om Ærø').waitFor();
+  assert.equal(await text.getByText('Anden tanke').count(), 0, 'the version has the text as it was');
+  assert.equal(await text.getAttribute('contenteditable'), 'false');
+  assert.equal(await text.getAttribute('aria-readonly'), 'true');
+  assert.equal(await text.getAttribute('tabindex'), '0', 'the text is reached from the keyboard');
+  const notice = page.getByTestId('doc-version-notice');
+  assert.match(
+    await notice.locator('strong').textContent(),
+    /^Dette er en ældre version af dokumentet, fra .+\. Den kan kun læses, ikke ændres\.$/,
+  );
+  assert.equal(await notice.getByRole('link', { name: 'Gå til dokumentet, som det er nu' }).getAttribute('href'), `/documents/${id}`);
+  for (const format of ['odt', 'docx', 'pdf']) {
+    const href = await page.getByRole('link', { name: new RegExp(`^${format}`, 'i') }).getAttribute('href');
+    assert.equal(href, `/api/v1/documents/${id}/versions/${versionId}/export/${format}`);
+  }
+  // What the page shows is the version's own form.
+  const own = await page.request.get(`/api/v1/documents/${id}/versions/${versionId}/export/tavledoc`);
+  assert.equal(own.status(), 200);
+  assert.equal((await own.body()).subarray(0, 11).toString('latin1'), 'TAVLEDOC 1\n');
+  await look(page, 'document-version');
+  // A phone: the page fits 360 px.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await text.waitFor();
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 360, `the version's page is ${wide} px wide at 360 px`);
+  await look(page, 'document-version-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  // A reader sees the version too, but nothing to restore it with.
+  const reader = await open();
+  await login(reader, 'elev2');
+  const shared = await page.request.post(`/api/v1/drive/nodes/${id}/shares`, {
+    headers: { 'x-csrf-token': (await me(page)).csrf_token },
+    data: { grantee_kind: 'person', grantee_id: (await me(reader)).person.id, access: 'view' },
+  });
+  assert.ok(shared.ok(), `sharing answered ${shared.status()}: ${await shared.text()}`);
+  await reader.goto(versionUrl);
+  await reader.getByRole('heading', { level: 1, name: title }).waitFor();
+  await body(reader, title).getByText('Første udkast om Ærø').waitFor();
+  await reader.getByTestId('doc-version-notice').waitFor();
+  assert.equal(await reader.getByRole('button', { name: 'Gendan denne version' }).count(), 0);
+  noProblems(reader);
+
+  // The owner restores it from its page and lands in the live document, which has its text again.
+  await notice.getByRole('button', { name: 'Gendan denne version' }).click();
+  await page.waitForURL(new RegExp(`/documents/${id}$`));
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await page.getByTestId('doc-restored').getByText(/er nu dokumentets indhold/).waitFor();
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll(`[aria-label="Teksten i »${n}«"] p`)].map((p) => p.textContent).join('|') === 'Første udkast om Ærø',
+    name,
+  );
+  await statusIs(page, 'Gemt');
+  const stored = (await (await page.request.get(`/api/v1/documents/${id}/text`)).json()).text;
+  assert.match(stored, /Første udkast om Ærø/);
+  assert.doesNotMatch(stored, /Anden tanke/);
+  await look(page, 'document-version-restored');
 });
 
 /** The comments panel beside (or below) the document. */

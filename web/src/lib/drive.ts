@@ -57,6 +57,14 @@ export interface Version {
   sha256: string;
   modified_at: string;
   replaced_at: string;
+  /** The name a person gave it (a document's named versions). */
+  label?: string;
+}
+
+/** What a document's page says once an older version was made its content from the version's
+ * page (the note `navigate` leaves it): when that version was written. */
+export interface Restored {
+  restored: string;
 }
 
 export interface Share {

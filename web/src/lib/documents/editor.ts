@@ -94,10 +94,11 @@ function keepOneParagraph(doc: Y.Doc, refilled: () => void) {
 export interface EditorSetup {
   element: HTMLElement;
   doc: Y.Doc;
-  /** The live document's connection; none for a document that is only read (a hand-in),
-   * which then never takes input and shows nobody's caret. */
+  /** The live document's connection; none for a document that is only read (a hand-in, an
+   * older version), which then never takes input and shows nobody's caret. */
   provider?: DocumentProvider;
-  user: { name: string; color: string };
+  /** Who types here, as others see their caret (with a connection only). */
+  user?: { name: string; color: string };
   /** Attributes of the editable area: its name, language and spell checking. */
   attributes: Record<string, string>;
   taskLabel: (checked: boolean, text: string) => string;
@@ -150,7 +151,7 @@ export function createEditor(s: EditorSetup): Editor {
       Cell,
       CharacterCount,
       Collaboration.configure({ document: s.doc, field: 'default' }),
-      ...(s.provider
+      ...(s.provider && s.user
         ? [
             CollaborationCaret.configure({
               provider: s.provider,
