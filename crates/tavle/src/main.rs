@@ -121,6 +121,21 @@ enum AdminCommand {
         #[arg(long)]
         display_name: String,
     },
+    /// Name a municipality's office server (Collabora Online or OnlyOffice) by its WOPI
+    /// discovery address, as its admin can in the web app; or remove it with --remove.
+    Office {
+        #[command(flatten)]
+        common: Common,
+        /// Tenant code, e.g. "0751".
+        #[arg(long)]
+        tenant_code: String,
+        /// The discovery address, e.g. https://office.kommune.dk/hosting/discovery
+        #[arg(long, required_unless_present = "remove")]
+        discovery_url: Option<String>,
+        /// Stop using an office server.
+        #[arg(long, conflicts_with = "discovery_url")]
+        remove: bool,
+    },
 }
 
 fn init_logging(cfg: &Config) {
@@ -277,6 +292,23 @@ async fn main() -> anyhow::Result<()> {
                 "Municipality admin {username} created in tenant {tenant_code}{}.",
                 if created { " (new tenant)" } else { "" }
             );
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Office { common, tenant_code, discovery_url, remove }) => {
+            let cfg = Config::load(cli.config.as_deref(), common.overrides())?;
+            init_logging(&cfg);
+            let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+            let url = if remove { None } else { discovery_url.as_deref() };
+            let result = app.office().configure_for_operator(&tenant_code, url).await;
+            app.store().close().await;
+            match result.map_err(|e| anyhow::anyhow!("{e}"))? {
+                Some(s) => println!(
+                    "Municipality {tenant_code} opens {} in the office server at {}.",
+                    s.extensions.join(", "),
+                    s.discovery_url
+                ),
+                None => println!("Municipality {tenant_code} has no office server now."),
+            }
             Ok(())
         }
     }

@@ -295,3 +295,47 @@ async fn a_collabora_like_client_edits_an_office_file() {
     assert_eq!(other.get("/api/v1/office").await.0, StatusCode::NOT_FOUND);
     server.stop().await;
 }
+
+/// The operator's way: `tavle admin office` names a municipality's office server (reading its
+/// discovery) or removes it; an address without a discovery is refused with why.
+#[tokio::test]
+async fn the_operator_names_an_office_server_from_the_command_line() {
+    let office = FakeOffice::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tavle = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tavle"));
+        cmd.arg("admin").args(args).arg("--data-dir").arg(dir.path()).env("TAVLE_ADMIN_PASSWORD", "et godt kodeord");
+        // A build-time setting (the web app's files), not the server's configuration.
+        cmd.env_remove("TAVLE_WEB_DIST");
+        cmd
+    };
+    let out = tavle(&[
+        "create",
+        "--tenant-code",
+        "0999",
+        "--tenant-name",
+        "Prøve Kommune",
+        "--username",
+        "chef",
+        "--display-name",
+        "Chef",
+    ])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The fake office server answers from this process: the command runs while it serves.
+    let url = office.discovery_url.clone();
+    let set = tokio::task::spawn_blocking({
+        let mut cmd = tavle(&["office", "--tenant-code", "0999", "--discovery-url", &url]);
+        move || cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&set.stdout).to_string();
+    assert!(set.status.success() && said.contains("docx, xlsx, odt"), "{said}{}", String::from_utf8_lossy(&set.stderr));
+    let bad = tavle(&["office", "--tenant-code", "0999", "--discovery-url", "http://127.0.0.1:9/x"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("could not read the office server's discovery"));
+    let removed = tavle(&["office", "--tenant-code", "0999", "--remove"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&removed.stdout).contains("has no office server"), "{removed:?}");
+}

@@ -153,6 +153,51 @@ impl Office {
         Ok(settings)
     }
 
+    /// The operator names a municipality's office server (`tavle admin office`), as a
+    /// municipality admin would in the web app; `None` removes it. Audited as the CLI's.
+    pub async fn configure_for_operator(
+        &self,
+        tenant_code: &str,
+        discovery_url: Option<&str>,
+    ) -> AppResult<Option<OfficeSettings>> {
+        let tenant =
+            self.store.read().await?.tenant_by_code(tenant_code).await?.ok_or(AppError::NotFound("municipality"))?;
+        let now = self.clock.now();
+        let (settings, server) = match discovery_url {
+            Some(url) => {
+                let url = url.trim();
+                let d = fetch(url).await.map_err(|why| {
+                    bad_url(format!("Tavle could not read the office server's discovery at that address: {why}."))
+                })?;
+                let server = OfficeServer {
+                    discovery_url: url.to_string(),
+                    discovery: serde_json::to_string(&d).map_err(|e| AppError::Internal(e.to_string()))?,
+                    fetched_at: now.millis(),
+                };
+                (Some(OfficeSettings { discovery_url: url.to_string(), extensions: d.extensions() }), Some(server))
+            }
+            None => (None, None),
+        };
+        let mut tx = self.store.write().await?;
+        match &server {
+            Some(s) => tx.put_office_server(tenant.id, s, None).await?,
+            None => tx.delete_office_server(tenant.id).await?,
+        }
+        tx.append_audit(&tavle_store::AuditEvent {
+            tenant_id: Some(tenant.id),
+            at: now,
+            actor_id: None,
+            action: if server.is_some() { "office.configure" } else { "office.remove" },
+            outcome: "ok",
+            subject: Some(tenant.id.to_string()),
+            source: Some("cli"),
+            detail: json!({ "discovery_url": discovery_url, "by": "tavle admin office" }).to_string(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(settings)
+    }
+
     /// Removes the municipality's office server (a municipality admin).
     pub async fn remove(&self, s: &Session, meta: &RequestMeta) -> AppResult<()> {
         if !s.actor.is_municipality_admin() {
