@@ -101,6 +101,22 @@ async fn change_through_api(api: &Api, path: &str, bytes: &[u8]) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// One `nextcloudcmd` run of elev1's drive into `dir` (with `home` as its HOME), as a closure
+/// to run again; it returns what the client said.
+fn nextcloudcmd(base: &str, secret: &str, home: &Path, dir: &Path) -> impl Fn() -> String + Clone + Send + 'static {
+    let (base, secret, home, dir) = (base.to_string(), secret.to_string(), home.to_path_buf(), dir.to_path_buf());
+    move || {
+        run(
+            std::process::Command::new("nextcloudcmd")
+                .env("HOME", &home)
+                .args(["--non-interactive", "-u", "elev1", "-p", &secret])
+                .arg(&dir)
+                .arg(&base),
+            "nextcloudcmd",
+        )
+    }
+}
+
 fn run(cmd: &mut std::process::Command, what: &str) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what} could not run ({e}); apt-get install it (.ci/run does)"));
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -116,20 +132,7 @@ async fn nextcloudcmd_syncs_both_ways() {
     let local = tempfile::tempdir().unwrap();
     let mut expected = tree();
     write_tree(local.path(), &expected);
-    let sync = {
-        let (base, secret) = (server.base.clone(), secret.clone());
-        let (home, dir) = (home.path().to_path_buf(), local.path().to_path_buf());
-        move || {
-            run(
-                std::process::Command::new("nextcloudcmd")
-                    .env("HOME", &home)
-                    .args(["--non-interactive", "-u", "elev1", "-p", &secret])
-                    .arg(&dir)
-                    .arg(&base),
-                "nextcloudcmd",
-            )
-        }
-    };
+    let sync = nextcloudcmd(&server.base, &secret, home.path(), local.path());
     let s = sync.clone();
     tokio::task::spawn_blocking(s).await.unwrap();
     assert_eq!(server_tree(&api).await, expected, "the upload");
@@ -298,20 +301,7 @@ async fn nextcloudcmd_gets_a_document_as_odt_and_saves_it_back() {
     assert!(status.is_success());
 
     let (home, local) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let sync = {
-        let (base, secret) = (server.base.clone(), secret.clone());
-        let (home, dir) = (home.path().to_path_buf(), local.path().to_path_buf());
-        move || {
-            run(
-                std::process::Command::new("nextcloudcmd")
-                    .env("HOME", &home)
-                    .args(["--non-interactive", "-u", "elev1", "-p", &secret])
-                    .arg(&dir)
-                    .arg(&base),
-                "nextcloudcmd",
-            )
-        }
-    };
+    let sync = nextcloudcmd(&server.base, &secret, home.path(), local.path());
     tokio::task::spawn_blocking(sync.clone()).await.unwrap();
     let on_laptop = local.path().join("Min stil.odt");
     let text = pandoc_text(&on_laptop);

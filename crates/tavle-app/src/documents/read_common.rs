@@ -1,9 +1,9 @@
-//! What the DOCX and ODT readers share: list paragraphs with their levels gathered into
-//! nested lists, and the names of what could not be converted.
+//! What the DOCX and ODT readers share: runs of text joined by their marks, list paragraphs
+//! with their levels gathered into nested lists, and the names of what could not be converted.
 
 use std::collections::BTreeSet;
 
-use tavle_core::document::{Block, Item, List, ListKind};
+use tavle_core::document::{Block, Inline, Item, List, ListKind, Marks};
 
 /// A paragraph that is a list item, at a level (0 the outermost).
 pub(super) struct ListLine {
@@ -56,6 +56,20 @@ fn same_kind(a: ListKind, b: ListKind) -> bool {
     )
 }
 
+/// Appends text to a paragraph's inlines, joined to the run before it when the marks match.
+pub(super) fn push(out: &mut Vec<Inline>, text: String, marks: &Marks) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(Inline::Text(t, m)) = out.last_mut() {
+        if m == marks {
+            t.push_str(&text);
+            return;
+        }
+    }
+    out.push(Inline::Text(text, marks.clone()));
+}
+
 /// What a reader met and could not convert, by a name a person understands where there is
 /// one ("image", "footnote"), else the element's.
 #[derive(Default)]
@@ -75,8 +89,6 @@ impl Unknown {
 
 #[cfg(test)]
 mod tests {
-    use tavle_core::document::{Inline, Marks};
-
     use super::*;
 
     fn line(level: usize, kind: ListKind, text: &str) -> ListLine {

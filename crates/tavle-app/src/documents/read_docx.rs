@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use tavle_core::document::{Block, Cell, Document, Inline, ListKind, Marks};
 
-use super::read_common::{lists, ListLine, Unknown};
+use super::read_common::{lists, push, ListLine, Unknown};
 use super::xml_tree::{parse, part, El, Node};
 
 /// The model of a DOCX file's bytes, or why it could not be read.
@@ -194,19 +194,6 @@ fn apply(rpr: &El, marks: &mut Marks) {
     if let Some(s) = on("w:strike").or_else(|| on("w:dstrike")) {
         marks.strike = s;
     }
-}
-
-fn push(out: &mut Vec<Inline>, text: String, marks: &Marks) {
-    if text.is_empty() {
-        return;
-    }
-    if let Some(Inline::Text(t, m)) = out.last_mut() {
-        if m == marks {
-            t.push_str(&text);
-            return;
-        }
-    }
-    out.push(Inline::Text(text, marks.clone()));
 }
 
 /// What the document's styles say: heading levels and list numbering of paragraph styles,

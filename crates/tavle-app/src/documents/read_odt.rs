@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use tavle_core::document::{Block, Cell, Document, Inline, ListKind, Marks};
 
-use super::read_common::{lists, ListLine, Unknown};
+use super::read_common::{self, lists, ListLine, Unknown};
 use super::xml_tree::{parse, part, El, Node};
 
 /// The model of an ODT file's bytes, or why it could not be read.
@@ -185,16 +185,7 @@ impl Reader {
 fn push(out: &mut Vec<Inline>, text: &str, marks: &Marks) {
     // Whitespace in ODT text is collapsed by the format's rules; runs of spaces come as text:s.
     let text: String = text.chars().map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c }).collect();
-    if text.is_empty() {
-        return;
-    }
-    if let Some(Inline::Text(t, m)) = out.last_mut() {
-        if m == marks {
-            t.push_str(&text);
-            return;
-        }
-    }
-    out.push(Inline::Text(text, marks.clone()));
+    read_common::push(out, text, marks);
 }
 
 /// The text and list styles of the file (its own and the automatic ones).
