@@ -67,7 +67,15 @@ pub async fn edge(State(state): State<HttpState>, req: Request<Body>, next: Next
     let method = req.method().to_string();
     let started = Instant::now();
     let (req, read) = crate::unread::watch(req);
-    let mut resp = next.run(req).await;
+    // A handler that panics is answered from the error table (500), not by a dropped
+    // connection that leaves the browser waiting.
+    let mut resp = match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(next.run(req))).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::error!(route = %route, "a request's handler panicked");
+            crate::error::ApiError::App(tavle_app::AppError::Internal("a handler panicked".into())).into_response()
+        }
+    };
     crate::unread::close_if_unread(&mut resp, read.as_deref());
     if route.starts_with("/api/") {
         resp = crate::error::envelope(resp).await;
