@@ -7,10 +7,13 @@
 // resolved; a teacher comments on a document handed in, and the pupil reads and answers once
 // the feedback is returned. A Word file (made by pandoc) in the drive opens as a document, which
 // says what it was made from and that its picture did not come along. A named version opens read
-// only in the editor from the versions list, and is restored from its page.
+// only in the editor from the versions list, and is restored from its page. A teacher's document
+// is handed out as an assignment's template: a pupil fills in their copy, hands it in with a
+// receipt that verifies, and reads the teacher's comment on a word once the feedback is returned.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -642,4 +645,244 @@ test('a Word file in the drive opens as a Tavle document, which says what did no
   await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
   await page.getByRole('link', { name: 'Vikingerne.docx', exact: true }).waitFor();
   assert.match(await page.getByRole('link', { name, exact: true }).getAttribute('href'), /^\/documents\//);
+});
+
+/** Selects `word` in the document's text, where it first occurs, as a mouse or Shift+arrows
+ * would (the read-only text of a hand-in takes a selection, though no typing). */
+async function selectWord(page, name, word) {
+  await body(page, name).evaluate((el, w) => {
+    el.focus();
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const at = n.data.indexOf(w);
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(n, at);
+      range.setEnd(n, at + w.length);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      return;
+    }
+    throw new Error(`»${w}« is not in the text`);
+  }, word);
+}
+
+/** A receipt's canonical bytes, as the server signs them (`tavle_app::receipts`): the `receipt`
+ * object as compact JSON with its fields in the format's fixed order, `team` left out when
+ * empty. */
+function canonicalReceipt(r) {
+  const order = ['version', 'key_id', 'municipality', 'assignment_id', 'assignment_title', 'hand_in_id', 'pupil_id',
+    'pupil_name', 'handed_in_at', 'late_by_secs', 'files', 'team'];
+  const unknown = Object.keys(r).filter((k) => !order.includes(k));
+  assert.deepEqual(unknown, [], 'the receipt has fields this test does not know the order of');
+  const out = {};
+  for (const k of order) out[k] = r[k];
+  out.files = r.files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
+  if (!r.team?.length) delete out.team;
+  return Buffer.from(JSON.stringify(out), 'utf8');
+}
+
+// 1.A: laerer1, and elev11 (no other test uses elev11). A colon may not be in a name (Windows
+// does not allow it), so the template is "Skabelon – Mit kæledyr".
+test('a teacher hands out a document as a template; a pupil fills it in, hands it in, and reads the comment', async () => {
+  const name = 'Skabelon – Mit kæledyr';
+  const title = 'Fortæl om dit kæledyr';
+  const sentence = 'Min hund Ærtebjørn spiser æbler og løber på stranden.';
+  const word = 'Ærtebjørn';
+
+  // laerer1 makes the template in their drive: a heading and a line.
+  const teacher = await open();
+  await login(teacher, 'laerer1');
+  await teacher.getByRole('link', { name: 'Filer', exact: true }).click();
+  await teacher.getByRole('link', { name: 'Mine filer' }).first().click();
+  await teacher.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  await teacher.getByRole('button', { name: 'Nyt dokument' }).click();
+  const made = teacher.getByRole('dialog', { name: 'Nyt dokument' });
+  await made.getByLabel('Navn').fill(name);
+  await made.getByRole('button', { name: 'Opret dokument' }).click();
+  await teacher.getByRole('heading', { level: 1, name }).waitFor();
+  await teacher.waitForURL(/\/documents\/[^/]+$/);
+  const templateId = teacher.url().split('/').pop();
+  await statusIs(teacher, 'Gemt');
+  await body(teacher, name).click();
+  await teacher.getByRole('toolbar', { name: 'Formatering' }).getByRole('button', { name: 'Overskrift 2', exact: true }).click();
+  await teacher.keyboard.type('Mit kæledyr');
+  await body(teacher, name).locator('h2', { hasText: 'Mit kæledyr' }).waitFor();
+  await teacher.keyboard.press('Enter');
+  await teacher.keyboard.type('Skriv om dit kæledyr her:');
+  await body(teacher, name).locator('p', { hasText: 'Skriv om dit kæledyr her:' }).waitFor();
+  await statusIs(teacher, 'Gemt');
+  const stored = (await (await teacher.request.get(`/api/v1/documents/${templateId}/text`)).json()).text;
+  assert.match(stored, /Mit kæledyr/);
+  assert.match(stored, /Skriv om dit kæledyr her:/);
+
+  // The assignment for 1.A, made in the form, with the document chosen as its template.
+  await teacher.goto('/');
+  await teacher.getByRole('link', { name: '1.A', exact: true }).click();
+  await teacher.getByRole('heading', { level: 1, name: '1.A' }).waitFor();
+  await teacher.getByText('Ny opgave').click();
+  await teacher.getByLabel('Titel').fill(title);
+  await teacher.getByLabel('Opgaven').fill('Skriv om dit kæledyr i skabelonen, og aflever den.');
+  await teacher.getByLabel('Åbner').fill('2026-01-01T08:00');
+  await teacher.getByLabel('Afleveres senest').fill('2030-06-01T12:00');
+  await teacher.getByRole('button', { name: 'Vælg skabelon fra dit drev' }).click();
+  const picker = teacher.getByRole('group', { name: 'Vælg skabelon fra dit drev' });
+  await picker.getByRole('button', { name: 'Mine filer' }).click();
+  const offered = picker.getByRole('button', { name, exact: true });
+  await offered.waitFor();
+  await look(teacher, 'assignment-new-document-template');
+  await offered.click();
+  await picker.waitFor({ state: 'detached' });
+  assert.match(await teacher.locator('form p', { hasText: 'Skabelon:' }).textContent(), new RegExp(name));
+  await teacher.getByRole('button', { name: 'Opret opgave' }).click();
+  await teacher.getByRole('heading', { level: 1, name: title }).waitFor();
+  const id = teacher.url().split('/').pop();
+  // What is handed out is the document's own form.
+  await teacher.getByRole('region', { name: 'Filer' }).getByRole('link', { name: `${name}.tavledoc`, exact: true }).waitFor();
+
+  // elev11 opens it from the home page: the template is in the working folder as a document.
+  const pupil = await open();
+  await login(pupil, 'elev11');
+  const pupilName = (await me(pupil)).person.display_name;
+  await pupil.getByRole('heading', { level: 2, name: 'Kommende afleveringer' }).waitFor();
+  await pupil.getByRole('link', { name: title }).click();
+  await pupil.getByRole('heading', { level: 1, name: title }).waitFor();
+  await pupil.getByRole('region', { name: 'Filer' }).getByRole('link', { name: `${name}.tavledoc`, exact: true }).waitFor();
+  await pupil.getByRole('heading', { level: 2, name: 'Din arbejdsmappe' }).waitFor();
+  await pupil.getByLabel(name, { exact: true }).waitFor();
+  await pupil.getByRole('link', { name: 'Åbn arbejdsmappen' }).click();
+  await pupil.getByRole('link', { name, exact: true }).click();
+  await pupil.getByRole('heading', { level: 1, name }).waitFor();
+  await pupil.waitForURL(/\/documents\/[^/]+$/);
+  const copyId = pupil.url().split('/').pop();
+  assert.notEqual(copyId, templateId, 'the pupil writes in a copy of their own');
+  await statusIs(pupil, 'Gemt');
+  // The copy has the teacher's text; the pupil writes below it.
+  await body(pupil, name).locator('h2', { hasText: 'Mit kæledyr' }).waitFor();
+  await body(pupil, name).getByText('Skriv om dit kæledyr her:').waitFor();
+  await writeLine(pupil, name, sentence);
+  await statusIs(pupil, 'Gemt');
+  assert.deepEqual(await paragraphs(pupil, name), ['Skriv om dit kæledyr her:', sentence]);
+  assert.match((await (await pupil.request.get(`/api/v1/documents/${copyId}/text`)).json()).text, new RegExp(sentence));
+  const template = (await (await teacher.request.get(`/api/v1/documents/${templateId}/text`)).json()).text;
+  assert.doesNotMatch(template, new RegExp(word), "the teacher's template is as it was");
+
+  // Back on the assignment, the pupil ticks the document and hands it in.
+  await pupil.goto(`/assignments/${id}`);
+  await pupil.getByRole('heading', { level: 1, name: title }).waitFor();
+  const tick = pupil.getByLabel(name, { exact: true });
+  await tick.waitFor();
+  await look(pupil, 'template-assignment-pupil');
+  await tick.check();
+  await pupil.getByRole('button', { name: 'Aflever de valgte filer' }).click();
+  await pupil.getByText('Afleveret. Din kvittering er klar.').waitFor();
+  await pupil.getByText(`${name}.pdf`).waitFor();
+  await pupil.getByRole('link', { name: `Åbn ${name}.tavledoc` }).waitFor();
+
+  // The receipt names both files, PDF first; it is signed with the instance's published key,
+  // and its sizes and SHA-256 are those of the files the server keeps.
+  const download = pupil.waitForEvent('download');
+  await pupil.getByRole('link', { name: 'Hent kvittering' }).click();
+  const receipt = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  assert.equal(receipt.receipt.assignment_title, title);
+  assert.equal(receipt.receipt.pupil_name, pupilName);
+  assert.deepEqual(receipt.receipt.files.map((f) => f.name), [`${name}.pdf`, `${name}.tavledoc`]);
+  assert.match(receipt.signature, /^[0-9a-f]{128}$/);
+  const published = await pupil.request.get('/api/v1/receipt-key');
+  assert.equal(published.status(), 200);
+  const key = await published.json();
+  assert.equal(receipt.public_key, key.public_key, 'signed with the published key');
+  assert.equal(receipt.receipt.key_id, key.key_id);
+  const publicKey = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.public_key, 'hex').toString('base64url') },
+    format: 'jwk',
+  });
+  assert.ok(verify(null, canonicalReceipt(receipt.receipt), publicKey, Buffer.from(receipt.signature, 'hex')), 'the signature verifies');
+  const handIn = receipt.receipt.hand_in_id;
+  for (const [i, f] of receipt.receipt.files.entries()) {
+    const r = await pupil.request.get(`/api/v1/assignments/${id}/hand-ins/${handIn}/files/${i}`);
+    assert.equal(r.status(), 200, `${f.name} answered ${r.status()}`);
+    const bytes = await r.body();
+    assert.equal(bytes.length, f.size, `${f.name}'s size`);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, `${f.name}'s SHA-256`);
+  }
+  await look(pupil, 'template-assignment-handed-in');
+
+  // laerer1 opens the handed-in document from the hand-in's feedback dialog: the pupil's text,
+  // read only. They select the dog's name and comment on it.
+  await teacher.goto(`/assignments/${id}`);
+  await teacher.getByRole('heading', { level: 2, name: 'Afleveringer' }).waitFor();
+  assert.equal(await teacher.getByRole('cell', { name: 'Afleveret', exact: true }).count(), 1, 'one pupil has handed in');
+  await teacher.getByRole('button', { name: `Feedback til ${pupilName}` }).click();
+  const dialog = teacher.getByRole('dialog', { name: `Feedback til ${pupilName}` });
+  await dialog.getByRole('link', { name: `${name}.pdf`, exact: true }).waitFor();
+  await dialog.getByRole('link', { name: `${name}.tavledoc`, exact: true }).waitFor();
+  await dialog.getByRole('link', { name: `Åbn ${name}.tavledoc` }).click();
+  await teacher.getByRole('heading', { level: 1, name }).waitFor();
+  assert.match(teacher.url(), new RegExp(`/assignments/${id}/hand-ins/${handIn}/files/1$`));
+  const handed = body(teacher, name);
+  await handed.getByText(sentence).waitFor();
+  await handed.locator('h2', { hasText: 'Mit kæledyr' }).waitFor();
+  assert.equal(await handed.getAttribute('contenteditable'), 'false');
+  assert.equal(await handed.getAttribute('aria-readonly'), 'true');
+  await selectWord(teacher, name, word);
+  await teacher.getByRole('button', { name: 'Kommentér' }).click();
+  const panel = commentsPanel(teacher);
+  await panel.getByText(`»${word}«`).waitFor();
+  await panel.getByLabel('Kommentar', { exact: true }).fill('Godt ord!');
+  await panel.getByRole('button', { name: 'Gem', exact: true }).click();
+  await panel.getByText('Kommentaren er gemt.').waitFor();
+  const marked = handed.locator('.doc-comment', { hasText: word });
+  await marked.waitFor();
+  assert.equal((await marked.textContent()).trim(), word, 'just the word is marked');
+  const said = await teacher.request.get(`/api/v1/assignments/${id}/hand-ins/${handIn}/files/1/comments`);
+  assert.equal(said.status(), 200);
+  const threads = await said.json();
+  assert.equal(threads.length, 1);
+  assert.equal(threads[0].quote, word);
+  assert.equal(threads[0].body, 'Godt ord!');
+
+  // The teacher returns the feedback.
+  await teacher.getByRole('navigation', { name: 'Du er her' }).getByRole('link', { name: title }).click();
+  await teacher.getByRole('button', { name: `Feedback til ${pupilName}` }).click();
+  await dialog.getByLabel('Feedback', { exact: true }).fill('Se min kommentar i dokumentet.');
+  await dialog.getByLabel('Giv tilbage til eleven nu').check();
+  await dialog.getByRole('button', { name: 'Gem feedback' }).click();
+  await dialog.getByText('Feedbacken er gemt.').waitFor();
+  await dialog.getByRole('button', { name: 'Luk' }).click();
+  noProblems(teacher);
+
+  // The pupil sees the feedback, opens the document handed in, and reads the comment, marked
+  // on the word in the text.
+  await pupil.reload();
+  await pupil.getByRole('heading', { level: 3, name: 'Feedback' }).waitFor();
+  await pupil.getByText('Se min kommentar i dokumentet.').waitFor();
+  await pupil.getByRole('link', { name: `Åbn ${name}.tavledoc` }).click();
+  await pupil.getByRole('heading', { level: 1, name }).waitFor();
+  assert.match(pupil.url(), new RegExp(`/assignments/${id}/hand-ins/${handIn}/files/1$`));
+  const mine = body(pupil, name);
+  await mine.getByText(sentence).waitFor();
+  const thread = commentsPanel(pupil).locator('li.doc-thread', { hasText: 'Godt ord!' });
+  await thread.waitFor();
+  await thread.getByText(`»${word}«`).waitFor();
+  await mine.locator('.doc-comment', { hasText: word }).waitFor();
+  await look(pupil, 'template-handed-in-document-pupil');
+
+  // Its downloads answer, each in its format.
+  const formats = {
+    odt: { type: 'application/vnd.oasis.opendocument.text', magic: 'PK' },
+    docx: { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', magic: 'PK' },
+    pdf: { type: 'application/pdf', magic: '%PDF-' },
+  };
+  for (const [format, { type, magic }] of Object.entries(formats)) {
+    const href = await pupil.getByRole('link', { name: new RegExp(`^${format}`, 'i') }).getAttribute('href');
+    assert.match(href, new RegExp(`/hand-ins/${handIn}/files/1/export/${format}$`));
+    const r = await pupil.request.get(href);
+    assert.equal(r.status(), 200, `${format} answered ${r.status()}`);
+    assert.equal(r.headers()['content-type'], type, `${format}'s content type`);
+    assert.match(decodeURIComponent(r.headers()['content-disposition'] ?? ''), new RegExp(`\\.${format}$`));
+    assert.equal((await r.body()).subarray(0, magic.length).toString('latin1'), magic, `${format}'s first bytes`);
+  }
+  noProblems(pupil);
 });
