@@ -164,8 +164,10 @@ pub struct Overrides {
 }
 
 /// `TAVLE_*` variables that are not settings: the configuration file's path, the log filter,
-/// the first admin's password and the test suite's PostgreSQL and S3 servers.
-const NOT_CONFIGURATION: [&str; 9] = [
+/// the first admin's password, the test suite's PostgreSQL and S3 servers, and where a
+/// packager's built web app is (`TAVLE_WEB_DIST`, read when Tavle is built).
+const NOT_CONFIGURATION: [&str; 10] = [
+    "web_dist",
     "config",
     "log",
     "admin_password",

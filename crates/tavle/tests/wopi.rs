@@ -305,8 +305,6 @@ async fn the_operator_names_an_office_server_from_the_command_line() {
     let tavle = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tavle"));
         cmd.arg("admin").args(args).arg("--data-dir").arg(dir.path()).env("TAVLE_ADMIN_PASSWORD", "et godt kodeord");
-        // A build-time setting (the web app's files), not the server's configuration.
-        cmd.env_remove("TAVLE_WEB_DIST");
         cmd
     };
     let out = tavle(&[
