@@ -182,18 +182,14 @@ impl Documents {
 
     /// Checks again whether `s` may still have `editor`'s document open, and how: after a
     /// change of shares, memberships or sessions. An editor who may no longer see it is
-    /// closed with the reason; one who may now only read is made read-only.
-    pub async fn recheck(&self, s: &Session, editor: &Editor) -> AppResult<()> {
+    /// closed with the reason; one who may now only read is made read-only. Returns how long
+    /// until the person's access may change by the clock alone (an exam of theirs begins or
+    /// ends), if within the next day: the socket checks again then.
+    pub async fn recheck(&self, s: &Session, editor: &Editor) -> AppResult<Option<std::time::Duration>> {
         if s.actor.person_id != editor.person() || s.actor.tenant_id != editor.tenant() {
             return Err(AppError::Forbidden);
         }
         editor.set_writable(self.reached(s, editor.node()).await?.access() >= Access::Edit);
-        Ok(())
-    }
-
-    /// How long until the caller's access may change by the clock alone (an exam of theirs
-    /// begins or ends), if within the next day: the socket checks again then.
-    pub async fn next_access_change(&self, s: &Session) -> AppResult<Option<std::time::Duration>> {
         let now = self.clock.now().millis();
         Ok(self.access.next_exam_change(&s.actor).await?.map(|t| {
             // A moment after the boundary, so the check sees the exam begun.

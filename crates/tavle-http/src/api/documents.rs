@@ -237,13 +237,9 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
             return;
         }
     }
-    // When an exam of the person's begins or ends, access is checked at that moment.
-    let wake_after = |state: HttpState, token: String| async move {
-        let session = state.app.sessions().authenticate(&token).await.ok()?;
-        state.app.documents().next_access_change(&session).await.ok().flatten()
-    };
-    let far = Duration::from_secs(86_400);
-    let mut wake = Box::pin(tokio::time::sleep(wake_after(state.clone(), token.clone()).await.unwrap_or(far)));
+    // Access is checked again at once (which also learns when an exam of the person's begins
+    // or ends), then at that moment, on every change, and every RECHECK.
+    let mut wake = Box::pin(tokio::time::sleep(Duration::ZERO));
     loop {
         let ended: Option<AppError> = tokio::select! {
             m = ws.recv() => match m {
@@ -269,28 +265,16 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
                 None => Some(AppError::Internal("the connection fell behind".into())),
             },
             changed = changes.changed() => match changed {
-                Ok(()) => {
-                    let r = recheck(&state, &token, &editor).await.err();
-                    let next = wake_after(state.clone(), token.clone()).await.unwrap_or(far);
-                    wake.as_mut().reset(tokio::time::Instant::now() + next);
-                    r
-                }
+                Ok(()) => recheck(&state, &token, &editor, &mut wake).await,
                 Err(_) => return,
             },
-            () = &mut wake => {
-                let r = recheck(&state, &token, &editor).await.err();
-                let next = wake_after(state.clone(), token.clone()).await.unwrap_or(far);
-                wake.as_mut().reset(tokio::time::Instant::now() + next);
-                r
-            }
+            () = &mut wake => recheck(&state, &token, &editor, &mut wake).await,
             _ = every.tick() => {
                 if heard.elapsed() > 2 * RECHECK || ws.send(WsMessage::Ping(Default::default())).await.is_err() {
                     return;
                 }
                 // An exam made on another node is learnt of here, at the latest.
-                let next = wake_after(state.clone(), token.clone()).await.unwrap_or(far);
-                wake.as_mut().reset(tokio::time::Instant::now() + next);
-                recheck(&state, &token, &editor).await.err()
+                recheck(&state, &token, &editor, &mut wake).await
             }
         };
         if let Some(e) = ended {
@@ -301,7 +285,23 @@ async fn run(state: HttpState, token: String, mut editor: Editor, mut ws: WebSoc
     }
 }
 
-async fn recheck(state: &HttpState, token: &str, editor: &Editor) -> Result<(), AppError> {
-    let session = state.app.sessions().authenticate(token).await?;
-    state.app.documents().recheck(&session, editor).await
+/// Checks access again; sets `wake` to when the person's access next changes by the clock
+/// (or a day from now). The reason to close, if access ended.
+async fn recheck(
+    state: &HttpState,
+    token: &str,
+    editor: &Editor,
+    wake: &mut std::pin::Pin<Box<tokio::time::Sleep>>,
+) -> Option<AppError> {
+    let checked = match state.app.sessions().authenticate(token).await {
+        Ok(session) => state.app.documents().recheck(&session, editor).await,
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok(next) => {
+            wake.as_mut().reset(tokio::time::Instant::now() + next.unwrap_or(Duration::from_secs(86_400)));
+            None
+        }
+        Err(e) => Some(e),
+    }
 }
