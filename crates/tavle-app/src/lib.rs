@@ -220,7 +220,7 @@ impl App {
         let organisation = org::Organisation::new(base.clone());
         let documents = documents::Documents::new(base.clone(), access.clone(), content.clone());
         let drive = drive::Drive::new(base.clone(), access.clone(), content.clone());
-        let office = office::Office::new(base.clone(), access.clone(), content.clone(), drive.clone());
+        let office = office::Office::new(base.clone(), access.clone(), drive.clone());
         Ok(App(Arc::new(Services {
             sessions: auth::Sessions::new(base.clone(), organisation.clone()),
             drive,

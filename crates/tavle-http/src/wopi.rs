@@ -102,13 +102,10 @@ async fn check_file_info(
     Query(q): Query<TokenQuery>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    let c = match caller(&state, &file, &q, &headers, &uri).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match state.app.office().check_file_info(&c).await {
-        Ok(f) => Json(json!({
+) -> Result<Response, Response> {
+    let c = caller(&state, &file, &q, &headers, &uri).await?;
+    let f = state.app.office().check_file_info(&c).await.map_err(wopi_error)?;
+    Ok(Json(json!({
             "BaseFileName": f.name,
             "OwnerId": f.owner_id,
             "Size": f.size,
@@ -125,11 +122,9 @@ async fn check_file_info(
             "SupportsUpdate": true,
             "SupportsRename": true,
             "IsAnonymousUser": false,
-            "PostMessageOrigin": origin(&headers),
-        }))
-        .into_response(),
-        Err(e) => wopi_error(e),
-    }
+        "PostMessageOrigin": origin(&headers),
+    }))
+    .into_response())
 }
 
 /// GetFile.
@@ -140,22 +135,12 @@ async fn get_file(
     Meta(meta): Meta,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    let c = match caller(&state, &file, &q, &headers, &uri).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let dl = match state.app.office().get_file(&c, &meta).await {
-        Ok(dl) => dl,
-        Err(e) => return wopi_error(e),
-    };
-    match content::serve(&headers, &dl, Disposition::Attachment).await {
-        Ok(mut resp) => {
-            version(&mut resp, &dl.etag);
-            resp
-        }
-        Err(e) => e.into_response(),
-    }
+) -> Result<Response, Response> {
+    let c = caller(&state, &file, &q, &headers, &uri).await?;
+    let dl = state.app.office().get_file(&c, &meta).await.map_err(wopi_error)?;
+    let mut resp = content::serve(&headers, &dl, Disposition::Attachment).await.map_err(IntoResponse::into_response)?;
+    version(&mut resp, &dl.etag);
+    Ok(resp)
 }
 
 /// PutFile.
@@ -167,23 +152,16 @@ async fn put_file(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
-    let c = match caller(&state, &file, &q, &headers, &uri).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Result<Response, Response> {
+    let c = caller(&state, &file, &q, &headers, &uri).await?;
     let lock = header_str(&headers, "x-wopi-lock");
     let since = header_str(&headers, "x-cool-wopi-timestamp");
     let stream = body.into_data_stream().map_err(|e| e.to_string());
-    match state.app.office().put_file(&c, lock, since, stream, &meta).await {
-        Ok(node) => {
-            let mut resp = Json(json!({ "LastModifiedTime": tavle_core::Timestamp(node.modified_at).to_rfc3339() }))
-                .into_response();
-            version(&mut resp, &node.etag);
-            resp
-        }
-        Err(e) => wopi_error(e),
-    }
+    let node = state.app.office().put_file(&c, lock, since, stream, &meta).await.map_err(wopi_error)?;
+    let mut resp =
+        Json(json!({ "LastModifiedTime": tavle_core::Timestamp(node.modified_at).to_rfc3339() })).into_response();
+    version(&mut resp, &node.etag);
+    Ok(resp)
 }
 
 /// The operations WOPI sends as `POST /wopi/files/{id}` with `X-WOPI-Override`.
@@ -194,11 +172,8 @@ async fn file_operation(
     headers: HeaderMap,
     uri: Uri,
     body: Body,
-) -> Response {
-    let c = match caller(&state, &file, &q, &headers, &uri).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Result<Response, Response> {
+    let c = caller(&state, &file, &q, &headers, &uri).await?;
     let office = state.app.office();
     let lock = header_str(&headers, "x-wopi-lock");
     let done = |r: Result<(), AppError>| match r {
@@ -206,7 +181,7 @@ async fn file_operation(
         Err(e) => wopi_error(e),
     };
     let need_lock = || lock.ok_or_else(|| AppError::Conflict(Conflict::WopiLocked(String::new())));
-    match header_str(&headers, "x-wopi-override").unwrap_or_default() {
+    Ok(match header_str(&headers, "x-wopi-override").unwrap_or_default() {
         "LOCK" => match need_lock() {
             Ok(l) => done(office.lock(&c, l, header_str(&headers, "x-wopi-oldlock")).await),
             Err(e) => wopi_error(e),
@@ -241,11 +216,6 @@ async fn file_operation(
                     "Url": format!("{}/wopi/files/{}?access_token={}", origin(&headers), r.node, r.access_token),
                 }))
                 .into_response(),
-                Err(AppError::Conflict(Conflict::NameTaken(name))) => {
-                    let mut resp = ApiError::App(AppError::Conflict(Conflict::NameTaken(name))).into_response();
-                    *resp.status_mut() = StatusCode::CONFLICT;
-                    resp
-                }
                 Err(e) => wopi_error(e),
             }
         }
@@ -267,7 +237,7 @@ async fn file_operation(
             ))),
         },
         _ => ApiError::BadRequest("X-WOPI-Override names no operation Tavle offers.".into()).into_response(),
-    }
+    })
 }
 
 /// The page that opens a file in the office server (`GET /office/{file_id}`, for a logged-in
@@ -292,20 +262,7 @@ pub async fn office_page(
         let scheme = open.action_url.split_once("://").map_or("https", |(s, _)| s);
         format!("{scheme}://{}", rest.split(['/', '?']).next().unwrap_or_default())
     };
-    let mut attr = String::new();
-    let mut esc = |s: &str| {
-        attr.clear();
-        for c in s.chars() {
-            match c {
-                '&' => attr.push_str("&amp;"),
-                '"' => attr.push_str("&quot;"),
-                '<' => attr.push_str("&lt;"),
-                '>' => attr.push_str("&gt;"),
-                c => attr.push(c),
-            }
-        }
-        attr.clone()
-    };
+    let esc = tavle_core::document::xml_escape;
     let html = format!(
         "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\"><title>Tavle</title>\
          <link rel=\"stylesheet\" href=\"/office-assets/open.css\"></head><body>\

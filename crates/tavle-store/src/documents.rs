@@ -163,19 +163,13 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         node: NodeId,
         id: i64,
     ) -> Result<()> {
-        if backend == crate::Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(format!("{origin} {tenant} {node} {id}"))
-                .execute(self.c())
-                .await?;
-        }
-        Ok(())
+        self.announce_document_signal(backend, origin, tenant, node, &id.to_string()).await
     }
 
-    /// Announces what is not stored to the other nodes at once (PostgreSQL; outside any
-    /// transaction): `what` is `a:<base64>` (cursors, a y-websocket awareness message) or `c`
-    /// (the comments changed). Lost if no node listens, which is what cursors are for.
+    /// Announces a notice about a document to the other nodes (PostgreSQL): `what` is an
+    /// update's id (above), or, for what is not stored and is sent outside any transaction,
+    /// `a:<base64>` (cursors, a y-websocket awareness message) or `c` (the comments changed).
+    /// Lost if no node listens, which is what cursors are for.
     pub async fn announce_document_signal(
         &mut self,
         backend: crate::Backend,

@@ -12,7 +12,7 @@ mod doc_client;
 use std::time::Duration;
 
 use common::{person_id, Api, TestServer};
-use doc_client::{connect, cookie, utf16_doc, Editor, WAIT};
+use doc_client::{connect, cookie, pandoc_text, utf16_doc, Editor, WAIT};
 use futures_util::SinkExt;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -419,15 +419,6 @@ async fn a_closed_exam_closes_a_pupils_other_documents_when_it_begins() {
     let (code, reason) = ed.closed().await;
     assert_eq!((code, reason.as_str()), (4403, "exam_locked"), "closed when the exam began");
     server.stop().await;
-}
-
-/// The text of an ODT file as pandoc reads it (empty if it cannot).
-fn pandoc_text(odt: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.odt");
-    std::fs::write(&path, odt).unwrap();
-    let out = std::process::Command::new("pandoc").args(["-f", "odt", "-t", "plain"]).arg(&path).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Two nodes on one PostgreSQL: people on different nodes write in one document together;

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::{Api, TestServer};
-use doc_client::{cookie, Editor};
+use doc_client::{cookie, pdftotext, Editor};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use yrs::{Any, Text, Transact, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
@@ -82,17 +82,6 @@ async fn export(api: &Api, doc: &str, format: &str) -> (StatusCode, reqwest::hea
     let resp = api.req(Method::GET, &format!("/api/v1/documents/{doc}/export/{format}")).send().await.unwrap();
     let (status, headers) = (resp.status(), resp.headers().clone());
     (status, headers, resp.bytes().await.unwrap().to_vec())
-}
-
-/// The text of a PDF as poppler's pdftotext reads it.
-fn pdftotext(path: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (test.sh installs it: apt-get install poppler-utils)");
-    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Every `t` of pandoc's document tree, and every text it holds.

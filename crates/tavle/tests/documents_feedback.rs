@@ -11,7 +11,7 @@ mod doc_client;
 use std::process::Command;
 
 use common::{Api, TestServer, START};
-use doc_client::{cookie, Editor};
+use doc_client::{cookie, pdftotext, Editor};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use yrs::sync::Message;
@@ -276,14 +276,4 @@ async fn a_template_document_becomes_each_teams_own_document() {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn pdftotext(path: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (test.sh installs it: apt-get install poppler-utils)");
-    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }

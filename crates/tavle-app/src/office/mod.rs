@@ -25,7 +25,6 @@ use tavle_store::office::OfficeServer;
 use crate::access::AccessControl;
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
-use crate::content::Content;
 use crate::drive::Drive;
 use crate::error::{AppError, AppResult};
 use crate::{service, Base};
@@ -44,8 +43,6 @@ const MAX_DISCOVERY: usize = 1 << 20;
 pub struct Office {
     base: Arc<Base>,
     access: AccessControl,
-    #[allow(dead_code)]
-    content: Content,
     drive: Drive,
     key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -88,8 +85,8 @@ pub struct ProofHeaders {
 }
 
 impl Office {
-    pub(crate) fn new(base: Arc<Base>, access: AccessControl, content: Content, drive: Drive) -> Self {
-        Office { base, access, content, drive, key: Arc::default() }
+    pub(crate) fn new(base: Arc<Base>, access: AccessControl, drive: Drive) -> Self {
+        Office { base, access, drive, key: Arc::default() }
     }
 
     /// The key access tokens are signed with, shared by every node (made by the first).

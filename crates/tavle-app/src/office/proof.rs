@@ -102,8 +102,16 @@ fn one((modulus, exponent): (&str, &str), sig: &str, msg: &[u8]) -> bool {
     key.verify(&signature::RSA_PKCS1_2048_8192_SHA256, msg, &sig).is_ok()
 }
 
-/// A name as WOPI sends it in headers (UTF-7, RFC 2152): `+…-` runs are base64 of UTF-16.
+/// A name as WOPI sends it in headers (UTF-7, RFC 2152): `+…-` runs are base64 of UTF-16
+/// (without padding, the last bits ignored), `+-` is a plus sign.
 pub fn utf7(s: &str) -> Option<String> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -112,37 +120,24 @@ pub fn utf7(s: &str) -> Option<String> {
             continue;
         }
         let mut run = String::new();
-        let mut ended = false;
+        // The character that ended the run, unless it is the `-` that only ends it.
+        let mut after = None;
         for d in chars.by_ref() {
             if d.is_ascii_alphanumeric() || d == '+' || d == '/' {
                 run.push(d);
             } else {
-                ended = d == '-';
-                if !ended {
-                    run.push('\u{0}');
-                    run.push(d);
-                }
+                after = Some(d).filter(|d| *d != '-');
                 break;
             }
         }
-        let trailing = run.find('\u{0}').map(|i| run.split_off(i));
         if run.is_empty() {
             out.push('+');
         } else {
-            let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(run.as_bytes())
-                .or_else(|_| {
-                    let cut = run.len() - run.len() % 4;
-                    base64::engine::general_purpose::STANDARD_NO_PAD.decode(&run.as_bytes()[..cut])
-                })
-                .ok()?;
+            let bytes = engine.decode(run.as_bytes()).ok()?;
             let units: Vec<u16> = bytes.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
             out.push_str(&String::from_utf16(&units).ok()?);
         }
-        if let Some(t) = trailing {
-            out.push_str(t.trim_start_matches('\u{0}'));
-        }
-        let _ = ended;
+        out.extend(after);
     }
     Some(out)
 }

@@ -1,6 +1,7 @@
 //! A document editor for the tests, as the browser's provider is one: a Yjs document (yrs,
 //! UTF-16 offsets like Yjs) synced over Tavle's document socket with the y-websocket messages,
-//! counting the changes it sends and the `saved n` acknowledgements it gets.
+//! counting the changes it sends and the `saved n` acknowledgements it gets; and the
+//! independent programs that read exports back (pdftotext, pandoc).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // Shared by several test binaries.
 
 use std::sync::{Arc, Mutex};
@@ -268,4 +269,24 @@ pub fn text_of(doc: &Doc) -> String {
         }
     }
     out.join("\n")
+}
+
+/// The text of a PDF as poppler's pdftotext reads it.
+pub fn pdftotext(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (test.sh installs it: apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The text of an ODT file as pandoc reads it (empty if it cannot).
+pub fn pandoc_text(odt: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.odt");
+    std::fs::write(&path, odt).unwrap();
+    let out = std::process::Command::new("pandoc").args(["-f", "odt", "-t", "plain"]).arg(&path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
