@@ -99,6 +99,8 @@ pub enum Conflict {
     /// The sentence says what could not be read.
     #[error("{0}")]
     NotConvertible(String),
+    #[error("Only PNG and JPEG pictures, at most 12,000 pixels on a side and 25 megapixels, can go in a document.")]
+    NotAPicture,
     /// An office server holds another WOPI lock on the file (its id; empty when none is held
     /// and the file may not be written without one).
     #[error("The file is locked by another editing session; try again when it is closed.")]
@@ -177,6 +179,7 @@ impl Conflict {
             Conflict::NotAFolder | Conflict::DropBoxNeedsFolder => "not_a_folder",
             Conflict::NotADocument => "not_a_document",
             Conflict::NotConvertible(_) => "not_convertible",
+            Conflict::NotAPicture => "not_a_picture",
             Conflict::WopiLocked(_) => "wopi_locked",
             Conflict::ChangedSince => "changed_since",
             Conflict::TooManyUploads => "too_many_uploads",
@@ -225,6 +228,7 @@ impl Conflict {
             Conflict::NotConvertible(
                 "Tavle could not read the file as a Word (DOCX) or OpenDocument (ODT) text.".into(),
             ),
+            Conflict::NotAPicture,
             Conflict::DropBoxNeedsFolder,
             Conflict::TooManyUploads,
             Conflict::UploadExists,

@@ -18,6 +18,7 @@ pub const NODES: &[&str] = &[
     "tableHeader",
     "tableCell",
     "hardBreak",
+    "image",
 ];
 
 /// The ProseMirror mark names the editor writes.
@@ -72,6 +73,40 @@ pub enum Block {
     Heading(u8, Vec<Inline>),
     List(List),
     Table(Vec<Vec<Cell>>),
+    Image(Image),
+}
+
+/// A picture on its own line. The tree names it by the SHA-256 of its file; which pictures a
+/// document may show is kept beside the tree (a client may write any hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// The SHA-256 of the picture's file, in lower-case hex.
+    pub sha256: String,
+    /// What the picture shows, for those who cannot see it.
+    pub alt: Option<String>,
+    /// The width it was given in the editor, in CSS pixels.
+    pub width: Option<u32>,
+}
+
+impl Document {
+    /// The SHA-256s of the pictures the document shows, each once.
+    pub fn image_hashes(&self) -> Vec<String> {
+        fn walk(blocks: &[Block], out: &mut Vec<String>) {
+            for b in blocks {
+                match b {
+                    Block::Image(i) => out.push(i.sha256.clone()),
+                    Block::List(l) => l.items.iter().for_each(|i| walk(&i.blocks, out)),
+                    Block::Table(rows) => rows.iter().flatten().for_each(|c| walk(&c.blocks, out)),
+                    Block::Paragraph(_) | Block::Heading(..) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.blocks, &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// A bulleted, numbered or check list.
@@ -168,6 +203,7 @@ fn block_text(b: &Block, out: &mut String) {
                 }
             }
         }
+        Block::Image(_) => {}
     }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod names;
 pub mod org;
+pub mod picture;
 pub mod policy;
 
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};

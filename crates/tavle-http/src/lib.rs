@@ -72,7 +72,7 @@ struct ApiDoc;
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
         app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links,
-        office, people, receipts, schools, session, shares, tus,
+        office, people, pictures, receipts, schools, session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
@@ -154,6 +154,10 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(handed_documents::export))
         .routes(routes!(handed_documents::comments, handed_documents::comment))
         .routes(routes!(handed_documents::change))
+        .routes(routes!(pictures::upload))
+        .routes(routes!(pictures::from_drive))
+        .routes(routes!(pictures::get))
+        .routes(routes!(pictures::handed))
 }
 
 /// The OpenAPI document of API v1.

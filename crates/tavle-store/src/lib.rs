@@ -13,6 +13,7 @@ mod audit;
 pub mod coherence;
 mod comments;
 pub mod dav;
+pub mod document_images;
 pub mod documents;
 pub mod drive;
 mod error;

@@ -31,6 +31,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (21, "version_labels", include_str!("../migrations/sqlite/0021_version_labels.sql")),
     (22, "document_comments", include_str!("../migrations/sqlite/0022_document_comments.sql")),
     (23, "office", include_str!("../migrations/sqlite/0023_office.sql")),
+    (24, "document_images", include_str!("../migrations/sqlite/0024_document_images.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -56,6 +57,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (21, "version_labels", include_str!("../migrations/postgres/0021_version_labels.sql")),
     (22, "document_comments", include_str!("../migrations/postgres/0022_document_comments.sql")),
     (23, "office", include_str!("../migrations/postgres/0023_office.sql")),
+    (24, "document_images", include_str!("../migrations/postgres/0024_document_images.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -274,6 +274,14 @@ pub const TENANT_TABLES: &[TenantTable] = &[
             key("resolved_by", "person"),
         ],
     ),
+    // Pictures of a live document or of a document's frozen own form (migration 0024).
+    table(
+        "document_image",
+        Drive,
+        true,
+        Watch::None,
+        &[key("node_id", "node"), key("frozen_blob_id", "blob"), key("blob_id", "blob"), key("added_by", "person")],
+    ),
     table(
         "assignment_change",
         Assignments,

@@ -417,3 +417,150 @@ async fn word_and_opendocument_files_open_as_documents() {
     assert_eq!((status, e["error"]["reason"].as_str()), (StatusCode::CONFLICT, Some("not_convertible")), "{e}");
     server.stop().await;
 }
+
+const PNG: &[u8] = include_bytes!("pictures/half-clear.png");
+const JPEG: &[u8] = include_bytes!("pictures/two-colours.jpg");
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Puts a picture node in the editor's tree, as the editor does.
+fn picture(txn: &mut yrs::TransactionMut, frag: &yrs::XmlFragmentRef, sha: &str, alt: &str) {
+    let img = frag.push_back(txn, XmlElementPrelim::empty("image"));
+    img.insert_attribute(txn, "image", Any::from(sha));
+    img.insert_attribute(txn, "alt", Any::from(alt));
+}
+
+#[tokio::test]
+async fn pictures_go_into_documents_and_out_in_every_format() {
+    let server = TestServer::start().await;
+    let elev1 = server.login("elev1", "demo").await;
+    let elev2 = server.login("elev2", "demo").await;
+    let home = elev1.home().await;
+    let (_, doc) = elev1
+        .call(Method::POST, &format!("/api/v1/drive/nodes/{home}/documents"), Some(json!({"name": "Rejsen"})))
+        .await;
+    let doc = doc["id"].as_str().unwrap().to_string();
+    let images = format!("/api/v1/documents/{doc}/images");
+    let send = |api: &Api, bytes: Vec<u8>| {
+        api.req(Method::POST, &images).header("content-type", "image/png").body(bytes).send()
+    };
+
+    // Uploaded, and picked from the drive; each named by its SHA-256.
+    let resp = send(&elev1, PNG.to_vec()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let png: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (png["image"].as_str(), png["width"].as_u64(), png["height"].as_u64()),
+        (Some(&*sha256_hex(PNG)), Some(40), Some(30))
+    );
+    let (_, flag) = elev1.put_file(&home, "flag.jpg", JPEG.to_vec()).await;
+    let (status, jpeg) =
+        elev1.call(Method::POST, &format!("{images}/from-drive"), Some(json!({"node": flag["id"]}))).await;
+    assert_eq!((status, jpeg["content_type"].as_str()), (StatusCode::CREATED, Some("image/jpeg")), "{jpeg}");
+
+    // Bad input: not a picture (by its bytes, whatever it is called), too large, a file
+    // that is no picture, someone who may not edit the document.
+    let resp = send(&elev1, b"GIF89a\x01\0\x01\0".to_vec()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["reason"], "not_a_picture");
+    let resp = send(&elev1, [PNG, &vec![0; 10 << 20]].concat()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let (_, notes) = elev1.put_file(&home, "noter.png", b"ikke et billede".to_vec()).await;
+    let (status, e) =
+        elev1.call(Method::POST, &format!("{images}/from-drive"), Some(json!({"node": notes["id"]}))).await;
+    assert_eq!((status, e["error"]["reason"].as_str()), (StatusCode::CONFLICT, Some("not_a_picture")), "{e}");
+    assert_eq!(send(&elev2, PNG.to_vec()).await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // Read back by who may read the document, and only what was taken into it: the hash of
+    // another file of the municipality reaches nothing.
+    let resp = elev1.req(Method::GET, &format!("{images}/{}", sha256_hex(PNG))).send().await.unwrap();
+    assert_eq!((resp.status(), resp.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"));
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), PNG);
+    let stranger = sha256_hex(b"ikke et billede");
+    assert_eq!(elev1.get(&format!("{images}/{stranger}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(elev2.get(&format!("{images}/{}", sha256_hex(PNG))).await.0, StatusCode::NOT_FOUND);
+
+    // The editor puts them in the text, and one more whose file was never given.
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &doc).await;
+    {
+        let frag = ed.doc.get_or_insert_xml_fragment("default");
+        let mut txn = ed.doc.transact_mut();
+        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("Før billederne på Ærø"));
+        picture(&mut txn, &frag, &sha256_hex(PNG), "En farvet flade");
+        picture(&mut txn, &frag, &sha256_hex(JPEG), "Et flag");
+        picture(&mut txn, &frag, &stranger, "Et andet");
+        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("Efter billederne"));
+    }
+    ed.flush().await;
+    ed.saved_all().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["odt", "docx"] {
+        let (status, headers, bytes) = export(&elev1, &doc, format).await;
+        assert_eq!(status, StatusCode::OK);
+        let lost = headers.get("tavle-not-exported").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert!(lost.contains("1 picture"), "{format}: {lost}");
+        let file = dir.path().join(format!("rejsen.{format}"));
+        std::fs::write(&file, &bytes).unwrap();
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&file).unwrap()).unwrap();
+        let folder = if format == "odt" { "Pictures" } else { "word/media" };
+        for (sha, ext, original) in [(sha256_hex(PNG), "png", PNG), (sha256_hex(JPEG), "jpg", JPEG)] {
+            let mut inside = Vec::new();
+            std::io::Read::read_to_end(&mut zip.by_name(&format!("{folder}/{sha}.{ext}")).unwrap(), &mut inside)
+                .unwrap();
+            assert_eq!(inside, original, "{format} holds the picture as it was given");
+        }
+        // pandoc finds both pictures in the text, between the paragraphs.
+        let tree = pandoc(&file, format);
+        let (mut tags, mut text) = (BTreeSet::new(), String::new());
+        walk(&tree, &mut tags, &mut text);
+        assert!(tags.contains("Image") && text.contains("Før billederne på Ærø"), "{format}: {tags:?}");
+        assert_eq!(tree.to_string().matches("\"t\":\"Image\"").count(), 2, "{format}");
+        // LibreOffice opens it and keeps both pictures when it writes it again.
+        let out = Command::new("soffice")
+            .arg(format!("-env:UserInstallation=file://{}", dir.path().join("lo").display()))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(dir.path().join(format))
+            .arg(&file)
+            .output()
+            .expect("LibreOffice runs (test.sh installs it)");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(pdf_images(&dir.path().join(format).join("rejsen.pdf")), 2, "LibreOffice's PDF of the {format}");
+    }
+    let (status, _, pdf) = export(&elev1, &doc, "pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    let file = dir.path().join("rejsen.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    assert_eq!(pdf_images(&file), 2, "Tavle's PDF draws both pictures");
+    assert!(pdftotext(&file).contains("Efter billederne"));
+
+    // A copy of the document shows the same pictures.
+    let (status, copy) = elev1
+        .call(
+            Method::POST,
+            &format!("/api/v1/drive/nodes/{doc}/copy"),
+            Some(json!({"parent_id": home, "name": "Rejsen 2"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{copy}");
+    let copied = format!("/api/v1/documents/{}/images/{}", copy["id"].as_str().unwrap(), sha256_hex(JPEG));
+    assert_eq!(elev1.get(&copied).await.0, StatusCode::OK);
+    drop(ed);
+    server.stop().await;
+}
+
+/// How many pictures a PDF draws (`pdfimages -list`; a picture's transparency is not counted).
+fn pdf_images(pdf: &std::path::Path) -> usize {
+    let out = Command::new("pdfimages").arg("-list").arg(pdf).output().expect("pdfimages runs (poppler-utils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter(|l| l.split_whitespace().nth(2) == Some("image"))
+        .count()
+}

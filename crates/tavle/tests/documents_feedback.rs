@@ -277,3 +277,76 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[tokio::test]
+async fn a_handed_in_document_keeps_its_pictures() {
+    let server = TestServer::start().await;
+    let laerer = server.login("laerer1", "demo").await;
+    let elev1 = server.login("elev1", "demo").await;
+    let elev2 = server.login("elev2", "demo").await;
+    let (_, me) = laerer.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
+    let deadline = tavle_core::Timestamp(START.millis() + 3_600_000).to_rfc3339();
+    let (_, a) = laerer
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class, "title": "Tegning", "opens_at": START.to_rfc3339(), "deadline": deadline})),
+        )
+        .await;
+    let aid = a["id"].as_str().unwrap();
+    let png = include_bytes!("pictures/half-clear.png");
+    let sha = sha256_hex(png);
+    let doc = new_document(&elev1, "Min tegning").await;
+    let resp = elev1
+        .req(Method::POST, &format!("/api/v1/documents/{doc}/images"))
+        .header("content-type", "image/png")
+        .body(png.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &doc).await;
+    {
+        use yrs::{Any, Transact, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim};
+        let frag = ed.doc.get_or_insert_xml_fragment("default");
+        let mut txn = ed.doc.transact_mut();
+        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("Min tegning af Ærø"));
+        let img = frag.push_back(&mut txn, XmlElementPrelim::empty("image"));
+        img.insert_attribute(&mut txn, "image", Any::from(sha.as_str()));
+    }
+    ed.flush().await;
+    ed.saved_all().await;
+    drop(ed);
+    let resp = elev1
+        .req(Method::POST, &format!("/api/v1/assignments/{aid}/hand-in"))
+        .header("idempotency-key", "tegning-1")
+        .json(&json!({"node_ids": [doc]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let hid = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let file = |pos: usize| format!("/api/v1/assignments/{aid}/hand-ins/{hid}/files/{pos}");
+
+    // The teacher sees the picture of the frozen document; another pupil does not.
+    let resp = laerer.req(Method::GET, &format!("{}/images/{sha}", file(1))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), png);
+    assert_eq!(elev2.get(&format!("{}/images/{sha}", file(1))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(laerer.get(&format!("{}/images/{}", file(1), "0".repeat(64))).await.0, StatusCode::NOT_FOUND);
+
+    // The frozen PDF draws it, and an export of the hand-in carries it.
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("tegning.pdf");
+    std::fs::write(&pdf, elev1.req(Method::GET, &file(0)).send().await.unwrap().bytes().await.unwrap()).unwrap();
+    let list = Command::new("pdfimages").arg("-list").arg(&pdf).output().expect("pdfimages runs (poppler-utils)");
+    let list = String::from_utf8_lossy(&list.stdout).to_string();
+    assert_eq!(list.lines().filter(|l| l.split_whitespace().nth(2) == Some("image")).count(), 1, "{list}");
+    let docx = laerer.req(Method::GET, &format!("{}/export/docx", file(1))).send().await.unwrap();
+    let docx = docx.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx.to_vec())).unwrap();
+    assert!(zip.by_name(&format!("word/media/{sha}.png")).is_ok());
+    server.stop().await;
+}

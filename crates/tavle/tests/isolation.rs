@@ -91,6 +91,10 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/documents/{node_id}/comments", [401, 404, 404, 404, 401]),
         ("POST /api/v1/documents/{node_id}/comments", [401, 404, 404, 404, 401]),
         ("PATCH /api/v1/documents/{node_id}/comments/{comment_id}", [401, 404, 404, 404, 401]),
+        // Pictures: taken into and read from elev1's own documents only.
+        ("POST /api/v1/documents/{node_id}/images", [401, 404, 404, 404, 401]),
+        ("POST /api/v1/documents/{node_id}/images/from-drive", [401, 404, 404, 404, 401]),
+        ("GET /api/v1/documents/{node_id}/images/{image}", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions", [401, 404, 404, 404, 401]),
         ("GET /api/v1/drive/nodes/{node_id}/versions/{version_id}/content", [401, 404, 404, 404, 401]),
         ("POST /api/v1/drive/nodes/{node_id}/versions/{version_id}/restore", [401, 404, 404, 404, 401]),
@@ -129,6 +133,10 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ),
         (
             "GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments",
+            [401, 404, 404, 404, 401],
+        ),
+        (
+            "GET /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/images/{image}",
             [401, 404, 404, 404, 401],
         ),
         (
@@ -183,6 +191,7 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "POST /api/v1/drive/nodes/{node_id}/folders" => json!({"name": "Ny"}),
         "POST /api/v1/drive/nodes/{node_id}/documents" => json!({"name": "Ny"}),
         "POST /api/v1/documents/{node_id}/versions" => json!({"name": "Stjålet"}),
+        "POST /api/v1/documents/{node_id}/images/from-drive" => json!({"node": file}),
         "PUT /api/v1/office" => json!({"discovery_url": "http://127.0.0.1:9/hosting/discovery"}),
         "POST /api/v1/documents/{node_id}/comments"
         | "POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments" => {
@@ -451,6 +460,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{space_id}", &drive)
                 .replace("{node_id}", &file)
                 .replace("{version_id}", &version)
+                .replace("{image}", &"ab".repeat(32))
                 .replace("{app_password_id}", &app_password)
                 .replace("{upload_id}", &upload)
                 .replace("{login_token}", &login_token)

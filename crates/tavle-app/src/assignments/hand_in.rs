@@ -18,6 +18,10 @@ use crate::caller::Session;
 use crate::error::{AppError, AppResult};
 use tavle_core::assignments::{Assignment, FileRef, HandIn};
 
+/// The files of a hand-in that are documents' own forms (by position) and the documents they
+/// froze, whose pictures they keep.
+type Frozen = Vec<(usize, NodeId)>;
+
 impl Assignments {
     /// Hands in: uploaded bytes, or files of the pupil's drive, as a frozen snapshot with a
     /// signed receipt. A retry with the same `key` returns the first hand-in unchanged, as the
@@ -56,7 +60,7 @@ impl Assignments {
         }
         let extra = self.check_open(a, &row, started).await?;
         // The files: written to the blob store now (uploads), or taken from the drive.
-        let (files, written) = match source {
+        let (files, written, frozen) = match source {
             HandInSource::Upload { name, body } => {
                 let name = tavle_core::drive::file_name(&name)?;
                 let Some(w) = self.content.intake(a.tenant_id, body, MAX_HAND_IN_FILE).await? else {
@@ -64,11 +68,11 @@ impl Assignments {
                 };
                 let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
                 let file = FileRef { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() };
-                (vec![file], vec![(0, w)])
+                (vec![file], vec![(0, w)], Vec::new())
             }
             HandInSource::Files(nodes) => self.snapshot(a, &nodes).await?,
         };
-        let result = self.record_hand_in(a, row, key, (started, extra), files, written.clone(), meta).await;
+        let result = self.record_hand_in(a, row, key, (started, extra), (files, written.clone(), frozen), meta).await;
         for (i, w) in written {
             // The tenant had these bytes already (or the hand-in was refused): drop the copy.
             self.content.settle(&w, result.as_ref().ok().and_then(|(h, _)| h.files.get(i).map(|f| f.blob_id))).await;
@@ -96,7 +100,7 @@ impl Assignments {
     /// The pupil's own files to hand in, as they are now. A Tavle document is frozen into
     /// two files (its PDF and its own form), written to the blob store here: those are
     /// returned with their positions, to be recorded with the hand-in.
-    async fn snapshot(&self, a: &Actor, nodes: &[NodeId]) -> AppResult<(Vec<FileRef>, Vec<(usize, Written)>)> {
+    async fn snapshot(&self, a: &Actor, nodes: &[NodeId]) -> AppResult<(Vec<FileRef>, Vec<(usize, Written)>, Frozen)> {
         if nodes.is_empty() || nodes.len() > 100 {
             return Err(InvalidInput::new("files", Reason::OutOfRange, "Hand in between 1 and 100 files.").into());
         }
@@ -107,7 +111,7 @@ impl Assignments {
                 reached.push(self.access.reach(&mut conn, a, *n, false).await?.node().clone());
             }
         }
-        let (mut files, mut written) = (Vec::with_capacity(nodes.len()), Vec::new());
+        let (mut files, mut written, mut frozen) = (Vec::with_capacity(nodes.len()), Vec::new(), Vec::new());
         for node in reached {
             match (node.kind, node.blob_id, node.sha256.clone()) {
                 (NodeKind::File, Some(blob), Some(sha)) => {
@@ -124,6 +128,9 @@ impl Assignments {
                             });
                         };
                         let size = i64::try_from(w.size).map_err(|_| AppError::Internal("size".into()))?;
+                        if crate::documents::is_own_form(&name) {
+                            frozen.push((files.len(), node.id));
+                        }
                         files.push(FileRef { name, blob_id: w.key.blob, size, sha256: w.sha256_hex() });
                         written.push((files.len() - 1, w));
                     }
@@ -131,7 +138,7 @@ impl Assignments {
                 _ => return Err(Conflict::FolderGiven(node.name.clone()).into()),
             }
         }
-        Ok((files, written))
+        Ok((files, written, frozen))
     }
 
     /// Records a hand-in in the next batch's transaction (group commit, `crate::batch`): at a
@@ -143,8 +150,7 @@ impl Assignments {
         row: Assignment,
         key: &str,
         (started, extra): (Timestamp, i64),
-        files: Vec<FileRef>,
-        written: Vec<(usize, Written)>,
+        (files, written, frozen): (Vec<FileRef>, Vec<(usize, Written)>, Frozen),
         meta: &RequestMeta,
     ) -> AppResult<(HandIn, bool)> {
         // Read before the batch, which then only writes: the signing key (whose first use
@@ -166,6 +172,7 @@ impl Assignments {
             extra,
             files,
             written,
+            frozen,
             signer,
             municipality,
             pupil_name,

@@ -34,7 +34,27 @@ impl Assignments {
             return Err(Conflict::NotADocument.into());
         }
         let bytes = dl.bytes("A handed-in document", MAX_OWN_FORM).await?;
-        self.documents.export_own_form(&dl.name, &bytes, format)
+        self.documents.export_own_form(s.actor.tenant_id, dl.blob(), &dl.name, &bytes, format).await
+    }
+
+    /// A picture a handed-in document shows, for those who may read the hand-in (with its
+    /// content type).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn hand_in_picture(
+        &self,
+        s: &Session,
+        id: AssignmentId,
+        hand_in: HandInId,
+        position: usize,
+        sha256: &str,
+        meta: &RequestMeta,
+    ) -> AppResult<(crate::content::Download, &'static str)> {
+        let dl = self.hand_in_file(s, id, hand_in, position, meta).await?;
+        if !is_own_form(&dl.name) {
+            return Err(Conflict::NotADocument.into());
+        }
+        let holder = tavle_store::document_images::ImageHolder::Frozen(dl.blob());
+        self.documents.picture_of(s.actor.tenant_id, holder, sha256).await
     }
 
     /// The comments on a handed-in document (none for the pupil before the feedback is

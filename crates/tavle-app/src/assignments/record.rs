@@ -30,6 +30,9 @@ pub(crate) struct HandInJob {
     /// Bytes written for this hand-in (an upload, a frozen document), already durable in the
     /// blob store, with the position of the file they are.
     pub written: Vec<(usize, Written)>,
+    /// The files that are documents' own forms (by position), and the documents they froze:
+    /// the pictures those show are kept for the frozen form.
+    pub frozen: Vec<(usize, tavle_core::NodeId)>,
     pub signer: ReceiptKey,
     pub municipality: String,
     pub pupil_name: String,
@@ -68,6 +71,12 @@ impl crate::batch::Record for HandInJob {
         for (i, w) in &self.written {
             if let Some(f) = files.get_mut(*i) {
                 f.blob_id = record_blob(tx, a.tenant_id, w, now.millis()).await?.id;
+            }
+        }
+        for (i, node) in &self.frozen {
+            if let Some(f) = files.get(*i) {
+                use tavle_store::document_images::ImageHolder::{Document, Frozen};
+                tx.copy_document_images(a.tenant_id, Document(*node), Frozen(f.blob_id), now.millis()).await?;
             }
         }
         tx.withdraw_hand_in(a.tenant_id, row.id, a.person_id, self.team, now.millis()).await?;

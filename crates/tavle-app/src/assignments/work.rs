@@ -25,6 +25,7 @@ use tavle_core::drive::{Node, Share};
 use tavle_core::org::MemberRole;
 use tavle_core::policy::Actor;
 use tavle_core::{AssignmentId, NodeId, PersonId};
+use tavle_store::document_images::ImageHolder;
 use tavle_store::handouts::WorkRow;
 
 use super::handed_documents::MAX_OWN_FORM;
@@ -121,7 +122,8 @@ impl Assignments {
             let dl = self.content.download_blob(h.name.clone(), h.size, String::new(), 0, None, key);
             let own = dl.bytes("A template document", MAX_OWN_FORM).await?;
             let stem = h.name.rsplit_once('.').map_or(h.name.as_str(), |(stem, _)| stem);
-            documents.push((file_name(stem).unwrap_or_else(|_| "Dokument".into()), state_of(&own)?.to_vec()));
+            let name = file_name(stem).unwrap_or_else(|_| "Dokument".into());
+            documents.push((name, state_of(&own)?.to_vec(), h.blob_id));
         }
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
@@ -173,12 +175,15 @@ impl Assignments {
             tx.insert_node(c).await?;
         }
         let mut made = Vec::new();
-        for (name, state) in &documents {
+        for (name, state, frozen) in &documents {
             let blank =
                 new_folder(&space, NodeId::new(), Some(folder.id), name.clone(), Some(a.person_id), now.millis());
             let doc = Node { kind: NodeKind::Document, ..blank };
             tx.insert_node(&doc).await?;
             tx.insert_document(a.tenant_id, doc.id, state, now.millis()).await?;
+            // The pictures the template showed, the copy shows.
+            let (from, to) = (ImageHolder::Frozen(*frozen), ImageHolder::Document(doc.id));
+            tx.copy_document_images(a.tenant_id, from, to, now.millis()).await?;
             made.push(doc.id);
         }
         let work =

@@ -181,6 +181,11 @@ pub struct Download {
 }
 
 impl Download {
+    /// The blob that holds the contents.
+    pub(crate) fn blob(&self) -> tavle_core::BlobId {
+        self.key.blob
+    }
+
     /// The contents, or the byte range `range` of them.
     pub async fn read(&self, range: Option<std::ops::Range<u64>>) -> AppResult<ByteStream> {
         Ok(self.blobs.read(self.key, range).await?)

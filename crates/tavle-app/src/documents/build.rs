@@ -31,6 +31,7 @@ fn tag_of(b: &Block) -> &'static str {
         Block::List(List { kind: ListKind::Ordered { .. }, .. }) => "orderedList",
         Block::List(List { kind: ListKind::Task, .. }) => "taskList",
         Block::Table(_) => "table",
+        Block::Image(_) => "image",
     }
 }
 
@@ -63,6 +64,15 @@ fn block(txn: &mut TransactionMut, el: &XmlElementRef, b: &Block) {
                         tr.push_back(txn, XmlElementPrelim::empty(if *header { "tableHeader" } else { "tableCell" }));
                     children(txn, &td, blocks);
                 }
+            }
+        }
+        Block::Image(image) => {
+            el.insert_attribute(txn, "image", Any::from(image.sha256.as_str()));
+            if let Some(alt) = &image.alt {
+                el.insert_attribute(txn, "alt", Any::from(alt.as_str()));
+            }
+            if let Some(w) = image.width {
+                el.insert_attribute(txn, "width", Any::from(f64::from(w)));
             }
         }
     }

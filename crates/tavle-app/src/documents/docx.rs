@@ -1,16 +1,18 @@
 //! A document as Office Open XML (DOCX, ECMA-376 / ISO/IEC 29500), what Word opens. Written
 //! directly into a zip, like the ODT: the parts this model needs are a document, styles,
-//! numbering (lists) and the relationships of links; the DOCX crates bring a second zip and an
-//! image stack for what Tavle does not write.
+//! numbering (lists), the relationships of links and pictures (in `word/media/`, named by
+//! their SHA-256); the DOCX crates bring a second zip and an image stack for what Tavle does
+//! not write.
 
-use tavle_core::document::{xml_escape as esc, Block, Document, Inline, List, ListKind, Marks};
+use tavle_core::document::{xml_escape as esc, Block, Document, Image, Inline, List, ListKind, Marks};
 
+use super::pictures::Pictures;
 use super::zipped;
 use crate::error::AppResult;
 
 /// The document as a DOCX file; `lang` is the language its text is marked as.
-pub(crate) fn write(doc: &Document, title: &str, lang: &str) -> AppResult<Vec<u8>> {
-    let mut body = Body::default();
+pub(crate) fn write(doc: &Document, title: &str, lang: &str, pictures: &Pictures) -> AppResult<Vec<u8>> {
+    let mut body = Body { pictures: Some(pictures), ..Body::default() };
     for b in &doc.blocks {
         body.block(b, 0, None);
     }
@@ -33,6 +35,17 @@ Target=\"{}\" TargetMode=\"External\"/>",
             esc(href)
         ));
     }
+    let mut media = Vec::new();
+    for (i, sha) in body.used.iter().enumerate() {
+        let p = &pictures[sha];
+        let name = p.file_name(sha);
+        rels.push_str(&format!(
+            "<Relationship Id=\"rIdImage{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" \
+Target=\"media/{name}\"/>",
+            i + 1
+        ));
+        media.push((format!("word/media/{name}"), p.bytes.as_slice()));
+    }
     rels.push_str("</Relationships>\n");
 
     zipped(
@@ -47,26 +60,36 @@ Target=\"{}\" TargetMode=\"External\"/>",
             ("word/styles.xml", styles_xml(lang)),
             ("word/numbering.xml", numbering_xml(&body.numbers)),
         ],
+        &media,
     )
 }
+
+/// The width of the text between the page's margins (9,638 twips), in points.
+const TEXT_WIDTH_PT: f32 = 9638.0 / 20.0;
+/// English Metric Units in a point.
+const EMU_PER_PT: f32 = 12_700.0;
 
 /// The body, the links it points to, and its lists (each its own numbering instance, so an
 /// ordered list starts at its own number).
 #[derive(Default)]
-struct Body {
+struct Body<'a> {
+    pictures: Option<&'a Pictures>,
+    /// The pictures written, by SHA-256, in the order met (relationship `rIdImage<n>`).
+    used: Vec<String>,
     xml: String,
     links: Vec<String>,
     /// Per numbering instance: numbered (or bulleted), and its start.
     numbers: Vec<(bool, u32)>,
 }
 
-impl Body {
+impl Body<'_> {
     /// A block; `list` is the numbering instance and level when it is inside a list.
     fn block(&mut self, b: &Block, depth: usize, list: Option<(usize, usize)>) {
         match b {
             Block::Paragraph(inl) => self.paragraph(None, list, inl, None),
             Block::Heading(level, inl) => self.paragraph(Some(&format!("Heading{level}")), None, inl, None),
             Block::List(l) => self.list(l, depth),
+            Block::Image(image) => self.image(image),
             Block::Table(rows) => {
                 let cols = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
                 self.xml.push_str(
@@ -121,6 +144,33 @@ impl Body {
                 self.xml.push_str("</w:tbl>");
             }
         }
+    }
+
+    /// A picture in a paragraph of its own, inline (it moves with the text); one the document
+    /// may not show is left out (the caller names it).
+    fn image(&mut self, image: &Image) {
+        let Some(p) = self.pictures.and_then(|p| p.get(&image.sha256)) else { return };
+        let n = match self.used.iter().position(|s| *s == image.sha256) {
+            Some(i) => i + 1,
+            None => {
+                self.used.push(image.sha256.clone());
+                self.used.len()
+            }
+        };
+        let (w, h) = p.shown(image, TEXT_WIDTH_PT);
+        let (cx, cy) = ((w * EMU_PER_PT).round() as u64, (h * EMU_PER_PT).round() as u64);
+        let id = self.xml.matches("<wp:docPr").count() + 1;
+        let alt = esc(image.alt.as_deref().unwrap_or(""));
+        self.xml.push_str(&format!(
+            "<w:p><w:r><w:drawing><wp:inline distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\"><wp:extent cx=\"{cx}\" cy=\"{cy}\"/>\
+<wp:docPr id=\"{id}\" name=\"Billede {id}\" descr=\"{alt}\"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect=\"1\"/></wp:cNvGraphicFramePr>\
+<a:graphic><a:graphicData uri=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"><pic:pic>\
+<pic:nvPicPr><pic:cNvPr id=\"{id}\" name=\"{}\" descr=\"{alt}\"/><pic:cNvPicPr/></pic:nvPicPr>\
+<pic:blipFill><a:blip r:embed=\"rIdImage{n}\"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>\
+<pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/><a:ext cx=\"{cx}\" cy=\"{cy}\"/></a:xfrm><a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom></pic:spPr>\
+</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>",
+            p.file_name(&image.sha256)
+        ));
     }
 
     fn list(&mut self, l: &List, depth: usize) {
@@ -221,10 +271,13 @@ impl Body {
 }
 
 const NS: &str = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" \
-xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"";
+xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" \
+xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" \
+xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" \
+xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"";
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="jpg" ContentType="image/jpeg"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>
 "#;
 
 const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

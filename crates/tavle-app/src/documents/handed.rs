@@ -4,7 +4,8 @@
 //! never reach. The teacher's editor opens the own form read-only; exports read it back.
 
 use tavle_core::assignments::FileRef;
-use tavle_core::{NodeId, TenantId};
+use tavle_core::{BlobId, NodeId, TenantId};
+use tavle_store::document_images::ImageHolder;
 
 use super::{encode_state, load, model, Documents, Exported, Format};
 use crate::content::record_blob;
@@ -25,7 +26,9 @@ impl Documents {
     /// of its PDF and of its own form, named after `name`.
     pub(crate) async fn frozen(&self, tenant: TenantId, node: NodeId, name: &str) -> AppResult<Vec<(String, Vec<u8>)>> {
         let doc = self.loaded(tenant, node).await?;
-        let pdf = self.render(&model::read(&doc), name, Format::Pdf)?;
+        let content = model::read(&doc);
+        let pictures = self.pictures(tenant, ImageHolder::Document(node), &content).await?;
+        let pdf = self.render(&content, name, Format::Pdf, &pictures)?;
         let own = own_form(&doc);
         Ok(vec![(pdf.name, pdf.bytes), (format!("{name}.{OWN_FORM_EXTENSION}"), own)])
     }
@@ -46,6 +49,21 @@ impl Documents {
         let mut tx = self.store.write().await?;
         let blob = record_blob(&mut tx, tenant, &written, self.clock.now().millis()).await;
         let blob = match blob {
+            Ok(b) if own => match tx
+                .copy_document_images(
+                    tenant,
+                    ImageHolder::Document(node),
+                    ImageHolder::Frozen(b.id),
+                    self.clock.now().millis(),
+                )
+                .await
+            {
+                Ok(()) => b,
+                Err(e) => {
+                    self.content.settle(&written, None).await;
+                    return Err(e.into());
+                }
+            },
             Ok(b) => b,
             Err(e) => {
                 self.content.settle(&written, None).await;
@@ -57,14 +75,21 @@ impl Documents {
         Ok(FileRef { name, blob_id: blob.id, size: blob.size, sha256: blob.sha256 })
     }
 
-    /// A document's own form (a handed-in `.tavledoc` file) written in `format`, named `name`
-    /// without its extension.
-    pub(crate) fn export_own_form(&self, name: &str, bytes: &[u8], format: Format) -> AppResult<Exported> {
+    /// A document's own form (a handed-in `.tavledoc` file, kept as blob `frozen`) written in
+    /// `format`, named `name` without its extension, with the pictures kept for it.
+    pub(crate) async fn export_own_form(
+        &self,
+        tenant: TenantId,
+        frozen: BlobId,
+        name: &str,
+        bytes: &[u8],
+        format: Format,
+    ) -> AppResult<Exported> {
         let stored =
             tavle_store::documents::StoredDocument { snapshot: state_of(bytes)?.to_vec(), updates: Vec::new() };
         let doc = load(NodeId(uuid::Uuid::nil()), &stored)?;
         let title = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-        self.render_doc(&doc, title, format)
+        self.render_doc(tenant, ImageHolder::Frozen(frozen), &doc, title, format).await
     }
 }
 

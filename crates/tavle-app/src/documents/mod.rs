@@ -17,10 +17,14 @@ mod convert;
 mod docx;
 pub mod editor;
 mod handed;
+mod images;
 mod model;
 mod odt;
 mod pdf;
+mod pdf_draw;
 mod pdf_font;
+mod pdf_image;
+mod pictures;
 mod read_common;
 mod read_docx;
 mod read_odt;
@@ -33,6 +37,7 @@ use std::sync::Arc;
 
 use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind, DOCUMENT_FILE_EXTENSION};
 use tavle_core::{NodeId, PersonId, TenantId};
+use tavle_store::document_images::ImageHolder;
 use tavle_store::documents::FeedEvent;
 use tavle_store::Tx;
 use yrs::updates::decoder::Decode;
@@ -52,6 +57,7 @@ pub use convert::Converted;
 pub use editor::Editor;
 pub(crate) use handed::state_of;
 pub use handed::{is_own_form, OWN_FORM_EXTENSION};
+pub use images::{AddedPicture, MAX_PICTURES};
 pub use rendition::MAX_PUT;
 pub use room::Outbound;
 
@@ -228,27 +234,48 @@ impl Documents {
         let r = self.reached(s, node).await?;
         self.access.audit_read(&s.actor, &r, "document.export", meta).await?;
         let doc = self.loaded(s.actor.tenant_id, node).await?;
-        self.render_doc(&doc, &r.node().name, format)
+        self.render_doc(s.actor.tenant_id, ImageHolder::Document(node), &doc, &r.node().name, format).await
     }
 
-    /// A Yjs document written in `format`: its own form as it is, any other through the model.
-    fn render_doc(&self, doc: &Doc, title: &str, format: Format) -> AppResult<Exported> {
+    /// A Yjs document written in `format`: its own form as it is, any other through the model
+    /// with the pictures `holder` may show.
+    async fn render_doc(
+        &self,
+        tenant: TenantId,
+        holder: ImageHolder,
+        doc: &Doc,
+        title: &str,
+        format: Format,
+    ) -> AppResult<Exported> {
         if format == Format::OwnForm {
             let name = format!("{title}.{}", format.extension());
             return Ok(Exported { name, bytes: handed::own_form(doc), unknown: Vec::new() });
         }
-        self.render(&model::read(doc), title, format)
+        let content = model::read(doc);
+        let pictures = self.pictures(tenant, holder, &content).await?;
+        self.render(&content, title, format, &pictures)
     }
 
-    /// A document's content written in `format`, as a file named `title`.
-    fn render(&self, content: &tavle_core::document::Document, title: &str, format: Format) -> AppResult<Exported> {
+    /// A document's content written in `format`, as a file named `title`, with `pictures`; a
+    /// picture it names that is not among them is left out and named in `unknown`.
+    fn render(
+        &self,
+        content: &tavle_core::document::Document,
+        title: &str,
+        format: Format,
+        pictures: &pictures::Pictures,
+    ) -> AppResult<Exported> {
         let lang = "da";
         let mut unknown = content.unknown.clone();
+        let missing = content.image_hashes().into_iter().filter(|h| !pictures.contains_key(h)).count();
+        if missing > 0 {
+            unknown.push(format!("{missing} picture(s) the document may not show"));
+        }
         let bytes = match format {
-            Format::Odt => odt::write(content, title, lang)?,
-            Format::Docx => docx::write(content, title, lang)?,
+            Format::Odt => odt::write(content, title, lang, pictures)?,
+            Format::Docx => docx::write(content, title, lang, pictures)?,
             Format::Pdf => {
-                let (bytes, lost) = pdf::write(content, title, lang)?;
+                let (bytes, lost) = pdf::write(content, title, lang, pictures)?;
                 unknown.extend(lost.into_iter().map(|c| format!("character {c}")));
                 bytes
             }
@@ -395,19 +422,26 @@ impl Documents {
     }
 }
 
-/// A zip of text files (ODT and DOCX are both): `first`, if given, uncompressed at the start
-/// (ODT's `mimetype`), the rest deflated. `what` names the format in an error.
-fn zipped(what: &str, first: Option<(&str, &str)>, files: &[(&str, String)]) -> AppResult<Vec<u8>> {
+/// A zip of text files and pictures (ODT and DOCX are both): `first`, if given, uncompressed
+/// at the start (ODT's `mimetype`), the text deflated, the pictures (compressed already)
+/// stored. `what` names the format in an error.
+fn zipped(
+    what: &str,
+    first: Option<(&str, &str)>,
+    files: &[(&str, String)],
+    pictures: &[(String, &[u8])],
+) -> AppResult<Vec<u8>> {
     use std::io::Write;
     use zip::write::SimpleFileOptions;
     use zip::CompressionMethod::{Deflated, Stored};
     let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("writing {what}: {e}"));
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let stored = first.map(|(name, text)| (name, text, Stored));
-    let rest = files.iter().map(|(name, text)| (*name, text.as_str(), Deflated));
-    for (name, text, method) in stored.into_iter().chain(rest) {
+    let rest = files.iter().map(|(name, text)| (*name, text.as_bytes(), Deflated));
+    let pics = pictures.iter().map(|(name, bytes)| (name.as_str(), *bytes, Stored));
+    for (name, bytes, method) in stored.map(|(n, t, m)| (n, t.as_bytes(), m)).into_iter().chain(rest).chain(pics) {
         zip.start_file(name, SimpleFileOptions::default().compression_method(method)).map_err(|e| fail(&e))?;
-        zip.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+        zip.write_all(bytes).map_err(|e| fail(&e))?;
     }
     Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }

@@ -1,7 +1,7 @@
 //! Reading a Yjs document's tree (an `XmlFragment` named `default`, in the editor's
 //! ProseMirror schema, as y-tiptap writes it) into the document model of `tavle-core`.
 
-use tavle_core::document::{Block, Cell, Document, Inline, Item, List, ListKind, Marks};
+use tavle_core::document::{Block, Cell, Document, Image, Inline, Item, List, ListKind, Marks};
 use yrs::types::text::Diff;
 use yrs::{Any, Doc, Number, Out, ReadTxn, Text, Transact, Xml, XmlElementRef, XmlFragment, XmlOut};
 
@@ -69,6 +69,21 @@ fn block<T: ReadTxn>(txn: &T, e: &XmlElementRef, out: &mut Vec<Block>, unknown: 
                 .collect();
             out.push(Block::Table(rows));
         }
+        "image" => {
+            // A picture is named by the SHA-256 of its file; anything else is not one of ours.
+            let text = |name| match e.get_attribute(txn, name) {
+                Some(Out::Any(Any::String(s))) if !s.is_empty() => Some(s.to_string()),
+                _ => None,
+            };
+            match text("image").filter(|h| is_sha256(h)) {
+                Some(sha256) => out.push(Block::Image(Image {
+                    sha256,
+                    alt: text("alt"),
+                    width: number(e.get_attribute(txn, "width")).and_then(|w| u32::try_from(w).ok()).filter(|w| *w > 0),
+                })),
+                None => unknown.push("image".to_string()),
+            }
+        }
         other => {
             // A node this model does not know: its blocks, or its text as a paragraph.
             unknown.push(other.to_string());
@@ -133,6 +148,11 @@ fn inlines_of_text<T: ReadTxn>(txn: &T, t: &yrs::XmlTextRef, unknown: &mut Vec<S
         out.push(Inline::Text(s.to_string(), marks));
     }
     out
+}
+
+/// Whether `s` is a SHA-256 in lower-case hex.
+pub(crate) fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A number attribute, whether y-tiptap wrote it as a number or as text.

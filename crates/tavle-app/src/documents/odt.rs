@@ -1,38 +1,61 @@
 //! A document as OpenDocument Text (ODT, ISO/IEC 26300): what LibreOffice, Word and Google
 //! Docs open. Written directly into a zip: for this model (headings, paragraphs, marks, links,
-//! lists, tables) the format is a few elements, and the zip crate is in the tree already.
+//! lists, tables, pictures) the format is a few elements, and the zip crate is in the tree
+//! already. Pictures go in `Pictures/` as their own files, named by their SHA-256.
 
 use std::collections::BTreeMap;
 
-use tavle_core::document::{xml_escape as esc, Block, Document, Inline, List, ListKind, Marks};
+use tavle_core::document::{xml_escape as esc, Block, Document, Image, Inline, List, ListKind, Marks};
 
+use super::pictures::Pictures;
 use super::zipped;
 use crate::error::AppResult;
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
 
 /// The document as an ODT file; `lang` is the language its text is marked as (`da`, `en`).
-pub(crate) fn write(doc: &Document, title: &str, lang: &str) -> AppResult<Vec<u8>> {
-    let mut body = Body::default();
+pub(crate) fn write(doc: &Document, title: &str, lang: &str, pictures: &Pictures) -> AppResult<Vec<u8>> {
+    let mut body = Body { pictures: Some(pictures), ..Body::default() };
     for b in &doc.blocks {
         body.block(b, 0);
+    }
+    let mut manifest = String::new();
+    let mut files = Vec::new();
+    for sha in &body.used {
+        let p = &pictures[sha];
+        let name = format!("Pictures/{}", p.file_name(sha));
+        manifest.push_str(&format!(
+            " <manifest:file-entry manifest:full-path=\"{name}\" manifest:media-type=\"{}\"/>\n",
+            p.info.kind.content_type()
+        ));
+        files.push((name, p.bytes.as_slice()));
     }
     // The mimetype comes first and uncompressed, so a reader can recognise the file.
     zipped(
         "an ODT",
         Some(("mimetype", MIMETYPE)),
         &[
-            ("META-INF/manifest.xml", MANIFEST.to_string()),
+            (
+                "META-INF/manifest.xml",
+                MANIFEST.replace("</manifest:manifest>", &format!("{manifest}</manifest:manifest>")),
+            ),
             ("content.xml", content_xml(&body)),
             ("styles.xml", styles_xml(lang)),
             ("meta.xml", meta_xml(title)),
         ],
+        &files,
     )
 }
 
+/// The width of the text on an A4 page with 2 cm margins, in points.
+const TEXT_WIDTH_PT: f32 = 17.0 / 2.54 * 72.0;
+
 /// The body's XML and the text styles (one per combination of marks) it uses.
 #[derive(Default)]
-struct Body {
+struct Body<'a> {
+    pictures: Option<&'a Pictures>,
+    /// The pictures written, by SHA-256, in the order met.
+    used: Vec<String>,
     xml: String,
     spans: BTreeMap<(bool, bool, bool, bool), String>,
     tables: usize,
@@ -40,7 +63,7 @@ struct Body {
     starts: Vec<u32>,
 }
 
-impl Body {
+impl Body<'_> {
     fn block(&mut self, b: &Block, depth: usize) {
         match b {
             Block::Paragraph(inl) => {
@@ -92,7 +115,26 @@ impl Body {
                 }
                 self.xml.push_str("</table:table>");
             }
+            Block::Image(image) => self.image(image),
         }
+    }
+
+    /// A picture in a paragraph of its own, as a character (it moves with the text); one the
+    /// document may not show is left out (the caller names it).
+    fn image(&mut self, image: &Image) {
+        let Some(p) = self.pictures.and_then(|p| p.get(&image.sha256)) else { return };
+        if !self.used.contains(&image.sha256) {
+            self.used.push(image.sha256.clone());
+        }
+        let (w, h) = p.shown(image, TEXT_WIDTH_PT);
+        let n = self.xml.matches("<draw:frame").count() + 1;
+        let desc = image.alt.as_deref().map(|a| format!("<svg:desc>{}</svg:desc>", esc(a))).unwrap_or_default();
+        self.xml.push_str(&format!(
+            "<text:p text:style-name=\"Standard\"><draw:frame draw:name=\"Billede{n}\" text:anchor-type=\"as-char\" \
+svg:width=\"{w:.2}pt\" svg:height=\"{h:.2}pt\" draw:z-index=\"0\"><draw:image xlink:href=\"Pictures/{}\" xlink:type=\"simple\" \
+xlink:show=\"embed\" xlink:actuate=\"onLoad\"/>{desc}</draw:frame></text:p>",
+            p.file_name(&image.sha256)
+        ));
     }
 
     fn list(&mut self, list: &List, depth: usize) {
@@ -217,6 +259,8 @@ xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" \
 xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
 xmlns:fo=\"urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0\" \
 xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\" \
+xmlns:svg=\"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0\" \
 xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
 xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\" \
 xmlns:loext=\"urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0\" office:version=\"1.3\"";

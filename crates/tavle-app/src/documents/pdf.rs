@@ -1,19 +1,23 @@
 //! A document as PDF, laid out here on A4 pages: headings, paragraphs with their marks and
 //! links (clickable), bulleted, numbered and check lists, tables with header rows (a row too
-//! tall for what is left of a page goes on, cell by cell, on the next), page numbers. It uses
+//! tall for what is left of a page goes on, cell by cell, on the next), pictures
+//! (`pdf_image.rs`; not inside a table), page numbers. It uses
 //! the standard Helvetica faces every reader has (`pdf_font.rs`), so nothing is embedded or
 //! installed: a character those faces cannot address (outside Windows-1252, e.g. an emoji) is
 //! written as `?` and named in what the export could not write. `pdf-writer` writes the file.
 
-use std::collections::BTreeSet;
-use std::io::Write;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pdf_writer::types::{ActionType, AnnotationType};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use tavle_core::document::{Block, Cell, Document, Inline, ListKind};
+use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use tavle_core::document::{Block, Cell, Document, Image, Inline, ListKind};
+use tavle_core::picture::{shown_size, PictureInfo};
 
+use super::pdf_draw::{content_of, deflate, Op};
 use super::pdf_font::{encode, Face};
-use crate::error::{AppError, AppResult};
+use super::pdf_image::PdfImage;
+use super::pictures::Pictures;
+use crate::error::AppResult;
 
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
@@ -24,25 +28,20 @@ const BODY: f32 = 11.0;
 const LEADING: f32 = 1.4;
 const INDENT: f32 = 22.0;
 const PAD: f32 = 4.0;
-const LINK_BLUE: (f32, f32, f32) = (0.05, 0.3, 0.7);
 
-/// The document as a PDF file titled `title`, its text marked as `lang`; and the characters
-/// it could not write, as `U+XXXX`.
-pub(crate) fn write(doc: &Document, title: &str, lang: &str) -> AppResult<(Vec<u8>, Vec<String>)> {
+/// The document as a PDF file titled `title`, its text marked as `lang`, with the pictures it
+/// may show; and what it could not write: characters as `U+XXXX`, pictures in tables.
+pub(crate) fn write(doc: &Document, title: &str, lang: &str, pictures: &Pictures) -> AppResult<(Vec<u8>, Vec<String>)> {
     let mut l = Layout::new();
+    l.infos = pictures.iter().map(|(sha, p)| (sha.clone(), p.info)).collect();
     for b in &doc.blocks {
         l.block(b, MARGIN, PAGE_W - 2.0 * MARGIN, false);
     }
-    let lost = l.lost.iter().take(20).map(|c| format!("U+{:04X}", *c as u32)).collect();
-    Ok((l.finish(title, lang)?, lost))
-}
-
-/// What is drawn on a page.
-enum Op {
-    Text { x: f32, y: f32, face: Face, size: f32, bytes: Vec<u8>, link: bool },
-    Rule { x1: f32, y1: f32, x2: f32, y2: f32, width: f32 },
-    Box { x: f32, y: f32, w: f32, h: f32, fill: Option<f32> },
-    Link { rect: Rect, uri: String },
+    let mut lost: Vec<String> = l.lost.iter().take(20).map(|c| format!("U+{:04X}", *c as u32)).collect();
+    if l.pictures_in_tables > 0 {
+        lost.push("picture in a table".to_string());
+    }
+    Ok((l.finish(title, lang, pictures)?, lost))
 }
 
 /// A run of text on a line with one face and the same marks; `x` from the line's start.
@@ -83,11 +82,25 @@ struct Layout {
     /// A list item's marker, drawn beside the next line placed, at this x.
     marker: Option<(Marker, f32)>,
     lost: BTreeSet<char>,
+    /// The pictures the document may show, by SHA-256.
+    infos: BTreeMap<String, PictureInfo>,
+    /// The pictures drawn, in the order first drawn.
+    used: Vec<String>,
+    pictures_in_tables: usize,
 }
 
 impl Layout {
     fn new() -> Layout {
-        Layout { pages: Vec::new(), page: Vec::new(), y: PAGE_H - MARGIN, marker: None, lost: BTreeSet::new() }
+        Layout {
+            pages: Vec::new(),
+            page: Vec::new(),
+            y: PAGE_H - MARGIN,
+            marker: None,
+            lost: BTreeSet::new(),
+            infos: BTreeMap::new(),
+            used: Vec::new(),
+            pictures_in_tables: 0,
+        }
     }
 
     fn new_page(&mut self) {
@@ -160,7 +173,33 @@ impl Layout {
                 self.table(rows, x, w);
                 self.y -= 8.0;
             }
+            Block::Image(image) => {
+                self.image(image, x, w);
+                self.y -= after;
+            }
         }
+    }
+
+    /// A picture the document may show, as wide as it was given (within `w`), on this page if
+    /// it fits and else on the next, made smaller if it is taller than a page.
+    fn image(&mut self, image: &Image, x: f32, w: f32) {
+        let Some(info) = self.infos.get(&image.sha256) else { return };
+        let (mut pw, mut ph) = shown_size(info, image.width, w);
+        let page = PAGE_H - MARGIN - BOTTOM;
+        if ph > page {
+            (pw, ph) = (pw * page / ph, page);
+        }
+        self.room(ph);
+        let n = match self.used.iter().position(|s| *s == image.sha256) {
+            Some(n) => n,
+            None => {
+                self.used.push(image.sha256.clone());
+                self.used.len() - 1
+            }
+        };
+        self.marker = None;
+        self.draw(Op::Image { x, y: self.y - ph, w: pw, h: ph, n });
+        self.y -= ph;
     }
 
     /// Breaks `inl` into lines at most `w` wide: at spaces, or inside a word wider than a line.
@@ -350,13 +389,14 @@ impl Layout {
                         blocks.push((None, b));
                     }
                 }
+                Block::Image(_) => self.pictures_in_tables += 1,
             }
         }
         out
     }
 
     /// The PDF file: the pages with their numbers, the four faces, links as annotations.
-    fn finish(mut self, title: &str, lang: &str) -> AppResult<Vec<u8>> {
+    fn finish(mut self, title: &str, lang: &str, pictures: &Pictures) -> AppResult<Vec<u8>> {
         self.pages.push(std::mem::take(&mut self.page));
         let total = self.pages.len();
         for (i, page) in self.pages.iter_mut().enumerate() {
@@ -372,6 +412,9 @@ impl Layout {
         };
         let (catalog, tree, info) = (alloc(), alloc(), alloc());
         let fonts: Vec<(Face, Ref)> = Face::ALL.iter().map(|f| (*f, alloc())).collect();
+        // Each picture and its transparency; one that does not decode is drawn as an empty box.
+        let images: Vec<(Option<PdfImage>, Ref, Ref)> =
+            self.used.iter().map(|sha| (pictures.get(sha).and_then(PdfImage::of), alloc(), alloc())).collect();
         let mut page_refs = Vec::new();
         for page in &self.pages {
             let (id, content) = (alloc(), alloc());
@@ -390,6 +433,15 @@ impl Layout {
                 for (face, r) in &fonts {
                     fonts_dict.pair(Name(face.resource()), *r);
                 }
+                fonts_dict.finish();
+                if images.iter().any(|i| i.0.is_some()) {
+                    let mut xo = resources.x_objects();
+                    for (n, (image, r, _)) in images.iter().enumerate() {
+                        if image.is_some() {
+                            xo.pair(Name(format!("Im{n}").as_bytes()), *r);
+                        }
+                    }
+                }
             }
             if !links.is_empty() {
                 p.annotations(links.iter().map(|l| l.0));
@@ -400,9 +452,14 @@ impl Layout {
                 a.subtype(AnnotationType::Link).rect(*rect).border(0.0, 0.0, 0.0, None);
                 a.action().action_type(ActionType::Uri).uri(Str(uri.as_bytes()));
             }
-            let stream = deflate(&content_of(page))?;
+            let stream = deflate(&content_of(page, &images))?;
             pdf.stream(content, &stream).filter(Filter::FlateDecode);
             page_refs.push(id);
+        }
+        for (image, id, mask) in &images {
+            if let Some(image) = image {
+                image.write(&mut pdf, *id, *mask);
+            }
         }
         for (face, r) in &fonts {
             pdf.type1_font(*r).base_font(Name(face.base_font())).encoding_predefined(Name(b"WinAnsiEncoding"));
@@ -476,40 +533,6 @@ fn safe_uri(h: &str) -> bool {
     (l.starts_with("https://") || l.starts_with("http://") || l.starts_with("mailto:")) && h.is_ascii()
 }
 
-fn content_of(page: &[Op]) -> Vec<u8> {
-    let mut c = Content::new();
-    for op in page {
-        match op {
-            Op::Text { x, y, face, size, bytes, link } => {
-                let bytes: Vec<u8> = bytes.iter().map(|b| if *b == b'\t' { b' ' } else { *b }).collect();
-                if *link {
-                    c.set_fill_rgb(LINK_BLUE.0, LINK_BLUE.1, LINK_BLUE.2);
-                }
-                c.begin_text().set_font(Name(face.resource()), *size).next_line(*x, *y).show(Str(&bytes)).end_text();
-                if *link {
-                    c.set_fill_gray(0.0);
-                }
-            }
-            Op::Rule { x1, y1, x2, y2, width } => {
-                c.set_line_width(*width).move_to(*x1, *y1).line_to(*x2, *y2).stroke();
-            }
-            Op::Box { x, y, w, h, fill } => {
-                if let Some(g) = fill {
-                    c.set_fill_gray(*g).rect(*x, *y, *w, *h).fill_nonzero().set_fill_gray(0.0);
-                }
-                c.set_line_width(0.5).rect(*x, *y, *w, *h).stroke();
-            }
-            Op::Link { .. } => {}
-        }
-    }
-    c.finish().into_vec()
-}
-
-fn deflate(bytes: &[u8]) -> AppResult<Vec<u8>> {
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(bytes).and_then(|()| z.finish()).map_err(|e| AppError::Internal(format!("writing a PDF: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,7 +555,7 @@ mod tests {
     fn a_long_document_has_numbered_pages() {
         let para = Block::Paragraph(vec![Inline::Text("Ærø og Åse løb 🦊. ".repeat(40), Marks::default())]);
         let doc = Document { blocks: vec![para; 60], unknown: vec![] };
-        let (bytes, lost) = write(&doc, "Prøve", "da").expect("pdf");
+        let (bytes, lost) = write(&doc, "Prøve", "da", &Pictures::new()).expect("pdf");
         assert!(bytes.starts_with(b"%PDF-"));
         assert_eq!(lost, vec!["U+1F98A".to_string()]);
         assert!(String::from_utf8_lossy(&bytes).contains("/Count 1"), "more than 9 pages expected");

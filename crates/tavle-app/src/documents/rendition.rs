@@ -12,7 +12,7 @@ use tavle_blob::BlobKey;
 use tavle_core::drive::{Access, Node};
 use tavle_core::{NodeId, TenantId};
 
-use super::{build, convert, model, Documents, Format};
+use super::{build, convert, Documents, Format};
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
 use crate::content::{new_etag, record_blob, Download};
@@ -27,7 +27,8 @@ impl Documents {
     pub(crate) async fn refresh_rendition(&self, tenant: TenantId, node: NodeId) -> AppResult<Node> {
         let n = self.store.read().await?.node(tenant, node).await?.ok_or(AppError::NotFound("document"))?;
         let doc = self.loaded(tenant, node).await?;
-        let odt = self.render(&model::read(&doc), &n.name, Format::Odt)?;
+        let holder = tavle_store::document_images::ImageHolder::Document(node);
+        let odt = self.render_doc(tenant, holder, &doc, &n.name, Format::Odt).await?;
         let written = self.content.intake_bytes(tenant, odt.bytes).await?;
         let now = self.clock.now().millis();
         let result = async {

@@ -105,7 +105,8 @@ impl Documents {
             Some(l) => format!("{} ({l})", r.node().name),
             None => r.node().name.clone(),
         };
-        self.render_doc(&doc, &title, format)
+        let holder = tavle_store::document_images::ImageHolder::Document(node);
+        self.render_doc(s.actor.tenant_id, holder, &doc, &title, format).await
     }
 
     /// Makes a version the document's content again, as one change everyone in it sees. The

@@ -3,6 +3,7 @@
 
 use crate::Conflict;
 use std::sync::Arc;
+use tavle_store::document_images::ImageHolder;
 
 use tavle_core::drive::Node;
 use tavle_core::drive::{file_name, name_key, Access, NodeKind};
@@ -242,6 +243,7 @@ impl Drive {
         // A document's copy starts from the same stored state (snapshot and updates).
         for (from, to) in documents {
             tx.copy_document(a.tenant_id, from, to).await?;
+            tx.copy_document_images(a.tenant_id, ImageHolder::Document(from), ImageHolder::Document(to), now).await?;
         }
         tx.touch_folders(a.tenant_id, to.parent, &new_etag()).await?;
         tx.commit().await?;

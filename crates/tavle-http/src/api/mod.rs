@@ -12,6 +12,7 @@ pub mod imports;
 pub mod links;
 pub mod office;
 pub mod people;
+pub mod pictures;
 pub mod receipts;
 pub mod schools;
 pub mod session;

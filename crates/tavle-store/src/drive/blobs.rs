@@ -102,7 +102,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
              AND NOT EXISTS (SELECT 1 FROM file_version v WHERE v.blob_id = b.id) \
              AND NOT EXISTS (SELECT 1 FROM hand_in_file h WHERE h.blob_id = b.id) \
              AND NOT EXISTS (SELECT 1 FROM assignment_file f WHERE f.blob_id = b.id) \
-             AND NOT EXISTS (SELECT 1 FROM feedback_file f WHERE f.blob_id = b.id)",
+             AND NOT EXISTS (SELECT 1 FROM feedback_file f WHERE f.blob_id = b.id) \
+             AND NOT EXISTS (SELECT 1 FROM document_image i WHERE i.blob_id = b.id)",
         )
         .bind(tenant.to_string())
         .bind(before)
@@ -111,21 +112,27 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         rows.iter().map(blob_row).collect()
     }
 
-    /// Forgets a blob if nothing uses it (checked again here, inside the transaction).
-    /// Returns whether it was forgotten; only then may its bytes be deleted.
+    /// Forgets a blob if nothing uses it (checked again here, inside the transaction), with
+    /// the picture rows of a document's frozen own form it held (those pictures' blobs are
+    /// collected in turn once nothing else holds them). Returns whether it was forgotten; only
+    /// then may its bytes be deleted.
     pub async fn forget_unused_blob(&mut self, tenant: TenantId, blob: BlobId) -> Result<bool> {
-        let done = sqlx::query(
-            "DELETE FROM blob WHERE tenant_id = $1 AND id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM node n WHERE n.blob_id = $2) \
+        const UNUSED: &str = "NOT EXISTS (SELECT 1 FROM node n WHERE n.blob_id = $2) \
              AND NOT EXISTS (SELECT 1 FROM file_version v WHERE v.blob_id = $2) \
              AND NOT EXISTS (SELECT 1 FROM hand_in_file h WHERE h.blob_id = $2) \
              AND NOT EXISTS (SELECT 1 FROM assignment_file f WHERE f.blob_id = $2) \
-             AND NOT EXISTS (SELECT 1 FROM feedback_file f WHERE f.blob_id = $2)",
-        )
-        .bind(tenant.to_string())
-        .bind(blob.to_string())
-        .execute(self.c())
-        .await?;
+             AND NOT EXISTS (SELECT 1 FROM feedback_file f WHERE f.blob_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM document_image i WHERE i.blob_id = $2)";
+        sqlx::query(&format!("DELETE FROM document_image WHERE tenant_id = $1 AND frozen_blob_id = $2 AND {UNUSED}"))
+            .bind(tenant.to_string())
+            .bind(blob.to_string())
+            .execute(self.c())
+            .await?;
+        let done = sqlx::query(&format!("DELETE FROM blob WHERE tenant_id = $1 AND id = $2 AND {UNUSED}"))
+            .bind(tenant.to_string())
+            .bind(blob.to_string())
+            .execute(self.c())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

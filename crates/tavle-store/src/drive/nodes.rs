@@ -291,6 +291,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             "share_link",
             "document_update",
             "document_comment",
+            "document_image",
             "wopi_lock",
             "document",
         ] {

@@ -100,6 +100,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("office_server", "tenant_id=@tenant discovery_url=u discovery={} fetched_at=0"),
     ("wopi_lock", "tenant_id=@tenant lock_id=l expires_at=0"),
     ("document_comment", "id=@id tenant_id=@tenant thread_id=@id body=b created_at=0"),
+    ("document_image", "id=@id tenant_id=@tenant sha256=@fresh content_type=image/png width=1 height=1 added_at=0"),
     ("upload_session", "id=@id tenant_id=@tenant protocol=tus client_key=@fresh received=0 created_at=0 expires_at=0"),
     ("upload_part", "tenant_id=@tenant name=@fresh blob_id=@fresh size=1 created_at=0"),
     ("login_flow", "login_token_hash=@fresh poll_token_hash=@fresh device=d created_at=0 expires_at=0 tenant_id=@tenant username=@fresh"),
