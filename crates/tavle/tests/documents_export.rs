@@ -341,7 +341,7 @@ async fn word_and_opendocument_files_open_as_documents() {
               - æble\n    - lille æble\n- pære\n\n3. tredje\n4. fjerde\n\n| Navn | Alder |\n|------|-------|\n| Åse | 9 |\n\n\
               ![Et billede](pixel.png)\n";
     std::fs::write(dir.path().join("kilde.md"), md).unwrap();
-    // A 1×1 PNG, for a picture the document model has no place for.
+    // A 1×1 PNG: the picture comes along into the document.
     let png: &[u8] = &[
         0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
         8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf,
@@ -379,7 +379,7 @@ async fn word_and_opendocument_files_open_as_documents() {
         let want = if name.ends_with(".odt") { format!("{stem} (2)") } else { stem.to_string() };
         assert_eq!(c["document"]["name"], want.as_str());
         let dropped: Vec<&str> = c["not_converted"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert!(dropped.contains(&"image"), "{name}: the picture is named: {dropped:?}");
+        assert!(!dropped.contains(&"image"), "{name}: the picture is converted: {dropped:?}");
         let doc = c["document"]["id"].as_str().unwrap();
 
         let (status, _, bytes) = export(&elev1, doc, "odt").await;
@@ -389,7 +389,7 @@ async fn word_and_opendocument_files_open_as_documents() {
         let tree = pandoc(&back, "odt");
         let (mut tags, mut text) = (BTreeSet::new(), String::new());
         walk(&tree, &mut tags, &mut text);
-        for t in ["Header", "Strong", "Emph", "Strikeout", "Link", "BulletList", "OrderedList", "Table"] {
+        for t in ["Header", "Strong", "Emph", "Strikeout", "Link", "BulletList", "OrderedList", "Table", "Image"] {
             assert!(tags.contains(t), "{name}: no {t} after converting: {tags:?}");
         }
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -531,6 +531,27 @@ async fn pictures_go_into_documents_and_out_in_every_format() {
             .expect("LibreOffice runs (test.sh installs it)");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(pdf_images(&dir.path().join(format).join("rejsen.pdf")), 2, "LibreOffice's PDF of the {format}");
+        // Opened as a document again, the file brings its pictures along.
+        let (_, up) = elev1.put_file(&home, &format!("igen.{format}"), bytes).await;
+        let (status, c) = elev1
+            .call(Method::POST, &format!("/api/v1/drive/nodes/{}/convert", up["id"].as_str().unwrap()), None)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        assert!(!c["not_converted"].to_string().contains("image"), "{format}: {c}");
+        let again = c["document"]["id"].as_str().unwrap();
+        for sha in [sha256_hex(PNG), sha256_hex(JPEG)] {
+            assert_eq!(
+                elev1.get(&format!("/api/v1/documents/{again}/images/{sha}")).await.0,
+                StatusCode::OK,
+                "{format}"
+            );
+        }
+        let (_, _, odt) = export(&elev1, again, "odt").await;
+        let path = dir.path().join(format!("igen-{format}.odt"));
+        std::fs::write(&path, odt).unwrap();
+        let tree = pandoc(&path, "odt");
+        assert_eq!(tree.to_string().matches("\"t\":\"Image\"").count(), 2, "{format} again: {tree}");
+        assert!(tree.to_string().contains("billederne"), "{tree}");
     }
     let (status, _, pdf) = export(&elev1, &doc, "pdf").await;
     assert_eq!(status, StatusCode::OK);

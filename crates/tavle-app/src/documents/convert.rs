@@ -8,6 +8,7 @@ use tavle_core::document::Document;
 use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind, DOCUMENT_FILE_EXTENSION};
 use tavle_core::NodeId;
 
+use super::read_common::PictureFiles;
 use super::{build, encode_state, read_docx, read_odt, Documents};
 use crate::audit::{event, RequestMeta};
 use crate::caller::Session;
@@ -50,7 +51,7 @@ impl Documents {
         }
         let parent = node.parent_id.ok_or(AppError::NotFound("folder"))?;
         let bytes = self.content.download(&node)?.bytes("A file to open as a document", MAX_CONVERTED).await?;
-        let content = read(&bytes)?;
+        let (content, pictures) = read(&bytes)?;
         let snapshot = encode_state(&build::write(&content));
 
         let stem = node.name.rsplit_once('.').map_or(node.name.as_str(), |(stem, _)| stem);
@@ -77,13 +78,14 @@ impl Documents {
         let detail = json!({ "file": file.to_string(), "name": doc.name, "not_converted": content.unknown });
         tx.append_audit(&event(a, now, "document.convert", doc.id, meta, detail)).await?;
         tx.commit().await?;
+        self.keep_files((a.tenant_id, a.person_id), doc.id, pictures).await?;
         let node = self.refresh_rendition(a.tenant_id, doc.id).await?;
         Ok(Converted { node, not_converted: content.unknown })
     }
 }
 
 /// The document model of a DOCX or ODT file's bytes, told apart by what the zip holds.
-pub(crate) fn read(bytes: &[u8]) -> AppResult<Document> {
+pub(crate) fn read(bytes: &[u8]) -> AppResult<(Document, PictureFiles)> {
     let refuse = |why: String| {
         AppError::Conflict(Conflict::NotConvertible(format!(
             "Tavle could not read the file as a Word (DOCX) or OpenDocument (ODT) text: {why}"

@@ -6,9 +6,10 @@
 
 use tavle_core::drive::{Access, NodeKind};
 use tavle_core::picture::{sniff, NotAPicture, PictureInfo, MAX_PICTURE_BYTES};
-use tavle_core::{BlobId, NodeId};
+use tavle_core::{BlobId, NodeId, PersonId, TenantId};
 use tavle_store::document_images::{DocumentImage, ImageHolder};
 
+use super::read_common::PictureFiles;
 use super::Documents;
 use crate::audit::RequestMeta;
 use crate::caller::Session;
@@ -47,7 +48,8 @@ impl Documents {
         let result = async {
             let mut tx = self.store.write().await?;
             let blob = record_blob(&mut tx, tenant, &written, self.clock.now().millis()).await?;
-            let added = self.keep_picture(&mut tx, s, node, blob.id, &blob.sha256, blob.size, info).await?;
+            let by = (tenant, s.actor.person_id);
+            let added = self.keep_picture(&mut tx, by, node, blob.id, &blob.sha256, blob.size, info).await?;
             tx.commit().await?;
             Ok::<_, AppError>((blob.id, added))
         }
@@ -82,7 +84,8 @@ impl Documents {
         let bytes = self.content.download(f.node())?.bytes("A picture", MAX_PICTURE_BYTES as u64).await?;
         let info = checked(&bytes)?;
         let mut tx = self.store.write().await?;
-        let added = self.keep_picture(&mut tx, s, node, blob, &sha, f.node().size, info).await?;
+        let by = (s.actor.tenant_id, s.actor.person_id);
+        let added = self.keep_picture(&mut tx, by, node, blob, &sha, f.node().size, info).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -92,14 +95,14 @@ impl Documents {
     async fn keep_picture(
         &self,
         tx: &mut tavle_store::Tx,
-        s: &Session,
+        (tenant, person): (TenantId, PersonId),
         node: NodeId,
         blob: BlobId,
         sha256: &str,
         size: i64,
         info: PictureInfo,
     ) -> AppResult<AddedPicture> {
-        let (tenant, holder) = (s.actor.tenant_id, ImageHolder::Document(node));
+        let holder = ImageHolder::Document(node);
         if tx.document_image(tenant, holder, sha256).await?.is_none()
             && tx.document_images(tenant, holder).await?.len() >= MAX_PICTURES
         {
@@ -112,7 +115,7 @@ impl Documents {
             width: info.width,
             height: info.height,
             size,
-            added_by: Some(s.actor.person_id),
+            added_by: Some(person),
         };
         tx.add_document_image(tenant, holder, &image, self.clock.now().millis()).await?;
         Ok(AddedPicture {
@@ -122,6 +125,34 @@ impl Documents {
             height: info.height,
             size,
         })
+    }
+
+    /// Keeps the pictures of a file opened as (or written into) document `node`, for `person`
+    /// of `tenant`; one that is not a picture, or one past the document's limit, is left out.
+    pub(crate) async fn keep_files(
+        &self,
+        (tenant, person): (TenantId, PersonId),
+        node: NodeId,
+        files: PictureFiles,
+    ) -> AppResult<()> {
+        for (_, bytes) in files {
+            let Ok(info) = checked(&bytes) else { continue };
+            let written = self.content.intake_bytes(tenant, bytes).await?;
+            let result = async {
+                let mut tx = self.store.write().await?;
+                let blob = record_blob(&mut tx, tenant, &written, self.clock.now().millis()).await?;
+                self.keep_picture(&mut tx, (tenant, person), node, blob.id, &blob.sha256, blob.size, info).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(blob.id)
+            }
+            .await;
+            self.content.settle(&written, result.as_ref().ok().copied()).await;
+            match result {
+                Ok(_) | Err(AppError::TooLarge { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// A picture a document may show, for those who may read the document; its content type

@@ -1,9 +1,88 @@
 //! What the DOCX and ODT readers share: runs of text joined by their marks, list paragraphs
 //! with their levels gathered into nested lists, and the names of what could not be converted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 
-use tavle_core::document::{Block, Inline, Item, List, ListKind, Marks};
+use tavle_core::document::{Block, Image, Inline, Item, List, ListKind, Marks};
+use tavle_core::picture::{sniff, MAX_PICTURE_BYTES};
+
+/// The pictures of a file read, by SHA-256: their bytes.
+pub(crate) type PictureFiles = BTreeMap<String, Vec<u8>>;
+
+/// The most picture bytes taken from one file (a zip's entries may claim anything).
+const MAX_FOUND_BYTES: usize = 64 << 20;
+
+/// The pictures a reader met: the files, and those of the paragraph being read, which go
+/// after it as blocks of their own (the model's pictures stand on their own lines).
+#[derive(Default)]
+pub(super) struct Found {
+    pub files: PictureFiles,
+    pub pending: Vec<Image>,
+    bytes: usize,
+}
+
+impl Found {
+    /// Takes the picture at `name` in the zip, if it is a PNG or JPEG within the limits;
+    /// otherwise notes it as not converted.
+    pub fn take(
+        &mut self,
+        zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+        name: &str,
+        alt: Option<String>,
+        width: Option<u32>,
+        unknown: &mut Unknown,
+    ) {
+        let mut bytes = Vec::new();
+        let read =
+            zip.by_name(name).ok().and_then(|f| f.take(MAX_PICTURE_BYTES as u64 + 1).read_to_end(&mut bytes).ok());
+        if read.is_none()
+            || sniff(&bytes).is_err()
+            || self.bytes + bytes.len() > MAX_FOUND_BYTES
+            || self.files.len() >= super::MAX_PICTURES
+        {
+            unknown.note("image");
+            return;
+        }
+        use sha2::Digest;
+        let sha256: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if !self.files.contains_key(&sha256) {
+            self.bytes += bytes.len();
+            self.files.insert(sha256.clone(), bytes);
+        }
+        self.pending.push(Image { sha256, alt: alt.filter(|a| !a.trim().is_empty()), width });
+    }
+
+    /// Puts the pictures met in a paragraph after it; a paragraph that held nothing else is
+    /// left out.
+    pub fn after(&mut self, out: &mut Vec<Block>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if matches!(out.last(), Some(Block::Paragraph(inl)) if inl.iter().all(|i| matches!(i, Inline::Text(t, _) if t.trim().is_empty())))
+        {
+            out.pop();
+        }
+        out.extend(self.pending.drain(..).map(Block::Image));
+    }
+}
+
+/// A length in an office file (`5cm`, `20mm`, `2in`, `144pt`, `100px`) in CSS pixels.
+pub(super) fn css_px(length: &str) -> Option<u32> {
+    let split = length.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = length.split_at(split);
+    let n: f64 = n.trim().parse().ok()?;
+    let px = match unit {
+        "cm" => n * 96.0 / 2.54,
+        "mm" => n * 96.0 / 25.4,
+        "in" => n * 96.0,
+        "pt" => n * 96.0 / 72.0,
+        "pc" => n * 16.0,
+        "px" => n,
+        _ => return None,
+    };
+    (px.is_finite() && (1.0..100_000.0).contains(&px)).then(|| px.round() as u32)
+}
 
 /// A paragraph that is a list item, at a level (0 the outermost).
 pub(super) struct ListLine {

@@ -2,18 +2,19 @@
 //! (by the style's name, "heading 1" to "heading 3", or its outline level; "Title" is a
 //! heading 1), bold, italic, underline, strike (directly or by a character style), links,
 //! line breaks and tabs, bulleted and numbered lists with their levels and start, tables
-//! (header rows kept), tracked insertions kept and deletions left out. What the model has no
-//! place for (images, footnotes, fields, ...) is named in `Document::unknown`.
+//! (header rows kept), tracked insertions kept and deletions left out, pictures (inline or
+//! anchored drawings of a PNG or JPEG in the file, with their width and description). What
+//! the model has no place for (footnotes, fields, ...) is named in `Document::unknown`.
 
 use std::collections::HashMap;
 
 use tavle_core::document::{Block, Cell, Document, Inline, ListKind, Marks};
 
-use super::read_common::{lists, push, ListLine, Unknown};
+use super::read_common::{lists, push, Found, ListLine, PictureFiles, Unknown};
 use super::xml_tree::{parse, part, El, Node};
 
 /// The model of a DOCX file's bytes, or why it could not be read.
-pub(super) fn read(bytes: &[u8]) -> Result<Document, String> {
+pub(super) fn read(bytes: &[u8]) -> Result<(Document, PictureFiles), String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let body_xml = part(&mut zip, "word/document.xml")?.ok_or("it has no word/document.xml")?;
     let styles = part(&mut zip, "word/styles.xml")?.map(|x| parse(&x)).transpose()?;
@@ -33,21 +34,68 @@ pub(super) fn read(bytes: &[u8]) -> Result<Document, String> {
                     .collect()
             })
             .unwrap_or_default(),
+        media: rels
+            .as_ref()
+            .map(|r| {
+                r.elements()
+                    .filter(|e| e.attr("Type").is_some_and(|t| t.ends_with("/image")))
+                    .filter(|e| e.attr("TargetMode") != Some("External"))
+                    .filter_map(|e| Some((e.attr("Id")?.to_string(), e.attr("Target")?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
         unknown: Unknown::default(),
+        zip,
+        found: Found::default(),
     };
-    let blocks = r.blocks(body);
-    Ok(Document { blocks, unknown: r.unknown.into_names() })
+    let mut blocks = r.blocks(body);
+    r.found.after(&mut blocks);
+    Ok((Document { blocks, unknown: r.unknown.into_names() }, r.found.files))
 }
 
-struct Reader {
+struct Reader<'a> {
     styles: Styles,
     numbering: Numbering,
     /// Relationship id → external address (links).
     links: HashMap<String, String>,
+    /// Relationship id → a picture's part, relative to `word/`.
+    media: HashMap<String, String>,
     unknown: Unknown,
+    zip: zip::ZipArchive<std::io::Cursor<&'a [u8]>>,
+    found: Found,
 }
 
-impl Reader {
+/// The first element named `name` at or below `e`.
+fn find<'e>(e: &'e El, name: &str) -> Option<&'e El> {
+    if e.name == name {
+        return Some(e);
+    }
+    e.elements().find_map(|c| find(c, name))
+}
+
+impl Reader<'_> {
+    /// A drawing: the picture its `a:blip` embeds, as wide as its extent, described by its
+    /// `wp:docPr`.
+    fn drawing(&mut self, d: &El) {
+        let target = find(d, "a:blip").and_then(|b| b.attr("r:embed")).and_then(|id| self.media.get(id)).cloned();
+        let Some(target) = target.filter(|t| !t.contains("://") && !t.contains("..")) else {
+            self.unknown.note("image");
+            return;
+        };
+        let name = match target.strip_prefix('/') {
+            Some(abs) => abs.to_string(),
+            None => format!("word/{target}"),
+        };
+        let alt = find(d, "wp:docPr").and_then(|p| p.attr("descr").or_else(|| p.attr("title"))).map(str::to_string);
+        // EMU: 914,400 to the inch, 96 CSS pixels to the inch.
+        let width = find(d, "wp:extent")
+            .and_then(|x| x.attr("cx"))
+            .and_then(|cx| cx.parse::<u64>().ok())
+            .map(|emu| u32::try_from(emu * 96 / 914_400).unwrap_or(u32::MAX))
+            .filter(|w| (1..100_000).contains(w));
+        self.found.take(&mut self.zip, &name, alt, width, &mut self.unknown);
+    }
+
     /// A container's blocks (the body, a cell), list paragraphs gathered into lists.
     fn blocks(&mut self, container: &El) -> Vec<Block> {
         let mut out = Vec::new();
@@ -68,6 +116,10 @@ impl Reader {
                             out.extend(lists(std::mem::take(pending)));
                             out.push(block);
                         }
+                    }
+                    if !self.found.pending.is_empty() {
+                        out.extend(lists(std::mem::take(pending)));
+                        self.found.after(out);
                     }
                 }
                 "w:tbl" => {
@@ -160,7 +212,8 @@ impl Reader {
                 "w:noBreakHyphen" => push(out, "-".into(), &marks),
                 "w:br" | "w:cr" if e.attr("w:type").is_none_or(|t| t == "textWrapping") => out.push(Inline::Break),
                 "w:rPr" | "w:br" | "w:lastRenderedPageBreak" | "w:commentReference" | "w:annotationRef" => {}
-                "w:drawing" | "w:pict" | "w:object" => self.unknown.note("image"),
+                "w:drawing" => self.drawing(e),
+                "w:pict" | "w:object" => self.unknown.note("image"),
                 "w:footnoteReference" | "w:endnoteReference" => self.unknown.note("footnote"),
                 other => self.unknown.note(other),
             }

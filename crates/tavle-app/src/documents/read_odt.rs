@@ -2,22 +2,23 @@
 //! its outline level), paragraphs, bold, italic, underline and strike from the text styles
 //! (automatic ones and the file's own, with their parents), links, spaces (`text:s`), tabs and
 //! line breaks, bulleted and numbered lists (nested, with their start) and tables (header
-//! rows kept). What the model has no place for (images, notes, ...) is named in
+//! rows kept), pictures (`draw:frame` with a PNG or JPEG `draw:image`, its width and
+//! description). What the model has no place for (notes, ...) is named in
 //! `Document::unknown`.
 
 use std::collections::HashMap;
 
 use tavle_core::document::{Block, Cell, Document, Inline, ListKind, Marks};
 
-use super::read_common::{self, lists, ListLine, Unknown};
+use super::read_common::{self, css_px, lists, Found, ListLine, PictureFiles, Unknown};
 use super::xml_tree::{parse, part, El, Node};
 
 /// The model of an ODT file's bytes, or why it could not be read.
-pub(super) fn read(bytes: &[u8]) -> Result<Document, String> {
+pub(super) fn read(bytes: &[u8]) -> Result<(Document, PictureFiles), String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let content = parse(&part(&mut zip, "content.xml")?.ok_or("it has no content.xml")?)?;
     let styles = part(&mut zip, "styles.xml")?.map(|x| parse(&x)).transpose()?;
-    let mut r = Reader { styles: Styles::default(), unknown: Unknown::default() };
+    let mut r = Reader { styles: Styles::default(), unknown: Unknown::default(), zip, found: Found::default() };
     for root in styles.iter().chain(std::iter::once(&content)) {
         for section in ["office:styles", "office:automatic-styles"] {
             if let Some(s) = root.child(section) {
@@ -26,16 +27,19 @@ pub(super) fn read(bytes: &[u8]) -> Result<Document, String> {
         }
     }
     let text = content.child("office:body").and_then(|b| b.child("office:text")).ok_or("content.xml has no text")?;
-    let blocks = r.blocks(text);
-    Ok(Document { blocks, unknown: r.unknown.into_names() })
+    let mut blocks = r.blocks(text);
+    r.found.after(&mut blocks);
+    Ok((Document { blocks, unknown: r.unknown.into_names() }, r.found.files))
 }
 
-struct Reader {
+struct Reader<'a> {
     styles: Styles,
     unknown: Unknown,
+    zip: zip::ZipArchive<std::io::Cursor<&'a [u8]>>,
+    found: Found,
 }
 
-impl Reader {
+impl Reader<'_> {
     fn blocks(&mut self, container: &El) -> Vec<Block> {
         let mut out = Vec::new();
         for e in container.elements() {
@@ -46,11 +50,15 @@ impl Reader {
 
     fn block(&mut self, e: &El, out: &mut Vec<Block>) {
         match e.name.as_str() {
-            "text:p" => out.push(Block::Paragraph(self.inlines_of(e, true))),
+            "text:p" => {
+                out.push(Block::Paragraph(self.inlines_of(e, true)));
+                self.found.after(out);
+            }
             "text:h" => {
                 let level = e.attr("text:outline-level").and_then(|l| l.parse::<u8>().ok()).unwrap_or(1);
                 // A heading's style makes it bold by nature; only its spans' marks are its own.
                 out.push(Block::Heading(level.clamp(1, 3), self.inlines_of(e, false)));
+                self.found.after(out);
             }
             "text:list" => {
                 let mut lines = Vec::new();
@@ -170,7 +178,8 @@ impl Reader {
                 | "office:annotation-end"
                 | "text:change-start"
                 | "text:change-end" => {}
-                "draw:frame" | "draw:image" => self.unknown.note("image"),
+                "draw:frame" => self.frame(e),
+                "draw:image" => self.unknown.note("image"),
                 "text:note" => self.unknown.note("footnote"),
                 // Fields and other inline elements: their text, with what they were named.
                 other => {
@@ -179,6 +188,23 @@ impl Reader {
                 }
             }
         }
+    }
+}
+
+impl Reader<'_> {
+    /// A frame: a picture stored in the file (not one linked from elsewhere), with its width
+    /// and description; anything else in a frame (text boxes, objects) is noted.
+    fn frame(&mut self, frame: &El) {
+        let href = frame.child("draw:image").and_then(|i| i.attr("xlink:href"));
+        let Some(href) = href.filter(|h| !h.contains("://") && !h.starts_with('/') && !h.contains("..")) else {
+            self.unknown.note("image");
+            return;
+        };
+        let alt = frame.child("svg:desc").or_else(|| frame.child("svg:title")).map(|d| {
+            d.children.iter().filter_map(|c| if let Node::Text(t) = c { Some(t.as_str()) } else { None }).collect()
+        });
+        let width = frame.attr("svg:width").and_then(css_px);
+        self.found.take(&mut self.zip, href.trim_start_matches("./"), alt, width, &mut self.unknown);
     }
 }
 

@@ -93,7 +93,9 @@ impl Documents {
         if if_match.is_some_and(|m| m != "*" && m != r.node().etag) {
             return Err(AppError::PreconditionFailed);
         }
-        let content = convert::read(bytes)?;
+        let (content, pictures) = convert::read(bytes)?;
+        // The pictures first, so the document may show them once it names them.
+        self.keep_files((tenant, person), node, pictures).await?;
         self.replace_live(tenant, node, person, &build::write(&content)).await?;
         let n = self.store.read().await?.node(tenant, node).await?.ok_or(AppError::NotFound("document"))?;
         let mut tx = self.store.write().await?;
