@@ -10,6 +10,8 @@
 // only in the editor from the versions list, and is restored from its page. A teacher's document
 // is handed out as an assignment's template: a pupil fills in their copy, hands it in with a
 // receipt that verifies, and reads the teacher's comment on a word once the feedback is returned.
+// A picture from the computer goes into a document with its description, which a classmate sees
+// and changes; it fits a phone's screen, and the document's ODT holds it.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -583,12 +585,13 @@ test('a teacher comments on a handed-in document, and the pupil reads and answer
 });
 
 // elev10 (no other test uses elev10). pandoc writes the Word file, as a pupil's Word would:
-// a heading, bold text, and a picture, which a Tavle document cannot hold.
+// a heading, bold text, a picture (which comes along) and a footnote (which a Tavle document
+// cannot hold).
 test('a Word file in the drive opens as a Tavle document, which says what did not come along', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tavle-e2e-'));
   // A 1×1 PNG.
   writeFileSync(join(dir, 'pixel.png'), Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
-  writeFileSync(join(dir, 'kilde.md'), '# Vikingerne på Ærø\n\nVikingerne var **fed** og modige.\n\n![Et vikingeskib](pixel.png)\n');
+  writeFileSync(join(dir, 'kilde.md'), '# Vikingerne på Ærø\n\nVikingerne var **fed** og modige.[^1]\n\n![Et vikingeskib](pixel.png)\n\n[^1]: Fra Roskilde.\n');
   execFileSync('pandoc', ['kilde.md', '-o', 'Vikingerne.docx'], { cwd: dir });
 
   const page = await open();
@@ -623,13 +626,14 @@ test('a Word file in the drive opens as a Tavle document, which says what did no
   await text.locator('strong', { hasText: 'fed' }).waitFor();
   await statusIs(page, 'Gemt');
 
-  // It says what it was made from, and that the picture did not come along.
+  // The picture came along, described; the footnote did not, and the notice says so.
+  await text.locator('img[data-tavle-image]').waitFor();
   const notice = page.getByTestId('doc-made-from');
   await notice.getByText('Dette dokument er lavet ud fra »Vikingerne.docx«.', { exact: false }).waitFor();
-  assert.match(await notice.textContent(), /Dette kom ikke med: billeder\b/);
+  assert.match(await notice.textContent(), /Dette kom ikke med: fodnoter\b/);
   await look(page, 'document-from-word');
   await page.getByRole('button', { name: 'English' }).click();
-  await notice.getByText(/Left out: pictures\b/).waitFor();
+  await notice.getByText(/Left out: footnotes\b/).waitFor();
   await page.setViewportSize({ width: 360, height: 740 });
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(wide <= 360, `the page is ${wide} px wide at 360 px`);
@@ -885,4 +889,109 @@ test('a teacher hands out a document as a template; a pupil fills it in, hands i
     assert.equal((await r.body()).subarray(0, magic.length).toString('latin1'), magic, `${format}'s first bytes`);
   }
   noProblems(pupil);
+});
+
+/** An 800 × 40 PNG (one blue): wider than the page, on a desktop and on a phone. */
+const PICTURE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAyAAAAAoCAIAAACJqQnPAAAA1ElEQVR4nO3WUQkAIBTAwFfESvaytSUGghxcgH1u1j4AAITmeQEAwGcMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQMFgBAzGABAMQuS4Eq+s1N4d8AAAAASUVORK5CYII=',
+  'base64',
+);
+
+// elev12 and elev13 (no other test uses them).
+test('a picture from the computer goes into a document with its description, for everyone in it and in its ODT', async () => {
+  const name = 'Turen til Ærø, med billeder';
+  const description = 'Færgen til Ærø i havnen';
+  const first = await open();
+  await login(first, 'elev12');
+  const second = await open();
+  await login(second, 'elev13');
+  const id = await sharedDocument(first, name, (await me(second)).person);
+  await writeLine(first, name, 'Her er færgen:');
+  await statusIs(first, 'Gemt');
+
+  // "Indsæt billede" offers the computer and the drive; the file is chosen from the computer.
+  await first.getByRole('toolbar', { name: 'Formatering' }).getByRole('button', { name: 'Indsæt billede', exact: true }).click();
+  const choose = first.getByRole('dialog', { name: 'Indsæt billede' });
+  await choose.getByRole('button', { name: 'Fra dit drev' }).waitFor();
+  await look(first, 'document-picture-choose');
+  await choose.getByLabel('Fra computeren').setInputFiles({ name: 'færgen.png', mimeType: 'image/png', buffer: PICTURE });
+
+  // Once it is sent, the picture is described (for those who cannot see it) and inserted.
+  const describe = first.getByRole('dialog', { name: 'Beskriv billedet' });
+  const field = describe.getByLabel('Beskriv billedet for dem, der ikke kan se det');
+  await field.waitFor();
+  assert.ok(await field.evaluate((el) => el === document.activeElement), 'the description field has the focus');
+  await look(first, 'document-picture-describe');
+  await field.fill(description);
+  await describe.getByRole('button', { name: 'Sæt billedet ind' }).click();
+  await describe.waitFor({ state: 'detached' });
+  const sha = createHash('sha256').update(PICTURE).digest('hex');
+  const picture = body(first, name).locator('img[data-tavle-image]');
+  await picture.waitFor();
+  assert.equal(await picture.getAttribute('data-tavle-image'), sha);
+  assert.equal(await picture.getAttribute('alt'), description);
+  assert.equal(await picture.getAttribute('src'), `/api/v1/documents/${id}/images/${sha}`);
+  const shown = (s) => {
+    const img = document.querySelector(`img[data-tavle-image="${s}"]`);
+    return img !== null && img.complete && img.naturalWidth > 0;
+  };
+  await first.waitForFunction(shown, sha);
+  assert.ok(
+    await picture.evaluate((img) => img.getBoundingClientRect().width <= img.parentElement.getBoundingClientRect().width + 0.5),
+    'the picture is no wider than the page',
+  );
+  // The text goes on below it.
+  await first.keyboard.type('Vi sejlede i en time.');
+  await statusIs(first, 'Gemt');
+  assert.deepEqual(await paragraphs(first, name), ['Her er færgen:', 'Vi sejlede i en time.']);
+
+  // elev13 opens the document: the picture is there, described, and shown.
+  await second.goto(`/documents/${id}`);
+  await second.getByRole('heading', { level: 1, name }).waitFor();
+  await statusIs(second, 'Gemt');
+  const seen = body(second, name).locator(`img[data-tavle-image="${sha}"]`);
+  await seen.waitFor();
+  assert.equal(await seen.getAttribute('alt'), description);
+  await second.waitForFunction(shown, sha);
+
+  // elev13 selects it and changes its description; elev12 sees the change.
+  await body(second, name).getByText('Vi sejlede i en time.').click();
+  await seen.click();
+  const toolbar = second.getByRole('toolbar', { name: 'Formatering' });
+  await toolbar.getByRole('button', { name: 'Billedtekst', exact: true }).click();
+  const change = second.getByRole('dialog', { name: 'Billedtekst' });
+  const changeField = change.getByLabel('Beskriv billedet for dem, der ikke kan se det');
+  await changeField.waitFor();
+  assert.equal(await changeField.inputValue(), description);
+  await changeField.fill(`${description}, set fra kajen`);
+  await change.getByRole('button', { name: 'Gem billedteksten' }).click();
+  await change.waitFor({ state: 'detached' });
+  await first.waitForFunction(
+    ([s, alt]) => document.querySelector(`img[data-tavle-image="${s}"]`)?.getAttribute('alt') === alt,
+    [sha, `${description}, set fra kajen`],
+  );
+  await statusIs(second, 'Gemt');
+  await statusIs(first, 'Gemt');
+  await look(second, 'document-picture');
+
+  // A phone: the picture is as wide as the screen lets it be, no wider.
+  await second.setViewportSize({ width: 360, height: 740 });
+  await seen.waitFor();
+  const wide = await second.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 360, `the page is ${wide} px wide at 360 px`);
+  assert.ok(
+    await seen.evaluate((img) => img.getBoundingClientRect().width <= img.parentElement.getBoundingClientRect().width + 0.5),
+    'the picture is no wider than the page on a phone',
+  );
+  await look(second, 'document-picture-phone');
+
+  // The document's ODT holds the picture (a zip entry under Pictures/).
+  const odt = await first.evaluate(async (doc) => {
+    const r = await fetch(`/api/v1/documents/${doc}/export/odt`, { credentials: 'same-origin' });
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    return { status: r.status, pictures: new TextDecoder('latin1').decode(bytes).includes('Pictures/') };
+  }, id);
+  assert.equal(odt.status, 200);
+  assert.ok(odt.pictures, 'the ODT has an entry under Pictures/');
+  noProblems(first);
 });

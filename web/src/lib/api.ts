@@ -57,7 +57,8 @@ export async function call<T>(method: string, path: string, body?: Body, extra: 
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
-    headers['content-type'] = 'application/octet-stream';
+    // Bytes as they are, unless the caller names their type (a picture's `image/png`).
+    headers['content-type'] = extra['content-type'] ?? 'application/octet-stream';
     payload = body;
   } else if (body !== undefined) {
     headers['content-type'] = 'application/json';

@@ -7,8 +7,12 @@
 // alignment are drawn with classes, never with style attributes, and pasted HTML loses its
 // styles before it is parsed (paste.ts). The schema keeps no style or class attribute.
 //
-// Images are left out for now: the schema has no image node yet, and the editor offers none.
-// Content the schema cannot hold (an image written by a later version) is reported, not deleted:
+// Pictures are `image` nodes (image.ts): a block naming its PNG or JPEG file by SHA-256, shown
+// from the address the page gives (`imageUrl`). Picture files pasted or dropped into a live
+// document go to the page (`pictures`), which sends them to the server and inserts them; a
+// picture copied from another Tavle document (or a hand-in) is copied into this one before the
+// HTML it came in is pasted, since a document shows only the pictures it holds itself.
+// Content the schema cannot hold (a node written by a later version) is reported, not deleted:
 // `enableContentCheck` makes the binding stop instead of removing it from the shared document.
 
 import { Editor } from '@tiptap/core';
@@ -19,7 +23,10 @@ import { CharacterCount } from '@tiptap/extensions';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import * as Y from 'yjs';
+import type { EditorView } from '@tiptap/pm/view';
+import { Selection } from '@tiptap/pm/state';
 import { Comments } from './comments';
+import { ImageNode, isPictureName, SHA256 } from './image';
 import { cleanPastedHTML } from './paste';
 import type { DocumentProvider } from './provider';
 
@@ -91,6 +98,66 @@ function keepOneParagraph(doc: Y.Doc, refilled: () => void) {
   });
 }
 
+/** What the page does with pictures pasted or dropped into the text (a live document only). */
+export interface PictureHandler {
+  /** Image files (PNG and JPEG are taken; the page says why others are not) to add where the
+   * selection is. */
+  files(files: File[]): void;
+  /** Pictures of another Tavle document, by SHA-256 and the address they are read from, to
+   * copy into this one; resolves with the hashes that were copied. */
+  copy(sources: Map<string, string>): Promise<Set<string>>;
+}
+
+/** The image files among those pasted or dropped, unless they came with text: Word and
+ * LibreOffice put a picture of the copied passage beside its HTML, and the text is what was
+ * meant. A picture copied from a web page comes as a file with HTML holding just an <img>. */
+function pictureFiles(data: DataTransfer): File[] {
+  // (A file of some systems comes without a type: its name says what it is.)
+  const files = [...data.files].filter((f) => f.type.startsWith('image/') || (!f.type && isPictureName(f.name)));
+  if (files.length === 0) return [];
+  const html = data.getData('text/html');
+  if (html && new DOMParser().parseFromString(cleanPastedHTML(html), 'text/html').body.textContent?.trim()) return [];
+  return files;
+}
+
+/** The Tavle pictures in pasted HTML that this page does not read from where they came from
+ * (copied from another document, an older version, a hand-in): SHA-256 → address. Pictures
+ * of another site (another Tavle) cannot be copied and are left out of the HTML instead. */
+function foreignPictures(html: string, imageUrl: (sha: string) => string): { sources: Map<string, string>; html: string } {
+  const sources = new Map<string, string>();
+  if (!html.includes('data-tavle-image')) return { sources, html };
+  const doc = new DOMParser().parseFromString(cleanPastedHTML(html), 'text/html');
+  for (const img of doc.querySelectorAll('img[data-tavle-image]')) {
+    const sha = img.getAttribute('data-tavle-image') ?? '';
+    let from: URL | null = null;
+    try {
+      from = new URL(img.getAttribute('src') ?? '', location.href);
+    } catch {
+      // No address: nothing to copy it from.
+    }
+    if (!SHA256.test(sha) || !from || from.origin !== location.origin) {
+      img.remove();
+      continue;
+    }
+    if (from.pathname !== new URL(imageUrl(sha), location.href).pathname) sources.set(sha, from.pathname);
+  }
+  return { sources, html: doc.body.innerHTML };
+}
+
+/** Copies the pictures of pasted (or dropped) HTML into this document, then pastes it where the
+ * selection is, without the pictures that could not be copied. */
+function pasteWithPictures(view: EditorView, html: string, sources: Map<string, string>, pictures: PictureHandler) {
+  void pictures.copy(sources).then((copied) => {
+    if (view.isDestroyed || !view.editable) return;
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    for (const img of doc.querySelectorAll('img[data-tavle-image]')) {
+      const sha = img.getAttribute('data-tavle-image') ?? '';
+      if (sources.has(sha) && !copied.has(sha)) img.remove();
+    }
+    view.pasteHTML(doc.body.innerHTML);
+  });
+}
+
 export interface EditorSetup {
   element: HTMLElement;
   doc: Y.Doc;
@@ -102,6 +169,10 @@ export interface EditorSetup {
   /** Attributes of the editable area: its name, language and spell checking. */
   attributes: Record<string, string>;
   taskLabel: (checked: boolean, text: string) => string;
+  /** Where the picture with this SHA-256 is read on this page. */
+  imageUrl: (sha: string) => string;
+  /** Pictures pasted or dropped into the text (none where the text is only read). */
+  pictures?: PictureHandler;
   /** The shared document holds something this editor cannot show. */
   oninvalid: () => void;
 }
@@ -122,6 +193,32 @@ export function createEditor(s: EditorSetup): Editor {
     editorProps: {
       attributes: s.attributes,
       transformPastedHTML: cleanPastedHTML,
+      handlePaste: (view, event) => {
+        // (A paste of HTML made here after its pictures were copied has no clipboard data.)
+        if (!s.pictures || !event.clipboardData) return false;
+        const files = pictureFiles(event.clipboardData);
+        if (files.length) {
+          s.pictures.files(files);
+          return true;
+        }
+        const pasted = foreignPictures(event.clipboardData.getData('text/html'), s.imageUrl);
+        if (pasted.sources.size === 0) return false;
+        pasteWithPictures(view, pasted.html, pasted.sources, s.pictures);
+        return true;
+      },
+      handleDrop: (view, event, _slice, moved) => {
+        // A picture moved inside the text is ProseMirror's to move.
+        if (moved || !s.pictures || !event.dataTransfer) return false;
+        const files = pictureFiles(event.dataTransfer);
+        const dropped = files.length ? null : foreignPictures(event.dataTransfer.getData('text/html'), s.imageUrl);
+        if (!files.length && !dropped?.sources.size) return false;
+        // What is dropped goes where it was dropped: the selection goes there first.
+        const at = view.posAtCoords({ left: event.clientX, top: event.clientY });
+        if (at) view.dispatch(view.state.tr.setSelection(Selection.near(view.state.doc.resolve(at.pos))));
+        if (files.length) s.pictures.files(files);
+        else if (dropped) pasteWithPictures(view, dropped.html, dropped.sources, s.pictures);
+        return true;
+      },
     },
     extensions: [
       StarterKit.configure({
@@ -149,6 +246,7 @@ export function createEditor(s: EditorSetup): Editor {
       TableRow,
       Header,
       Cell,
+      ImageNode.configure({ imageUrl: (sha) => s.imageUrl(sha) }),
       CharacterCount,
       Collaboration.configure({ document: s.doc, field: 'default' }),
       ...(s.provider && s.user

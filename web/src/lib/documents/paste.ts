@@ -8,6 +8,8 @@
 // made everything bold. Here the style attributes are renamed before anything parses them, the
 // few that mean something in a Tavle document become elements (bold, italic, underline, strike)
 // or the cell's `align`, and all styles and classes are dropped: the schema keeps none.
+// Pictures other than Tavle's own (`img[data-tavle-image]`: a web page's, Word's `data:` ones)
+// are dropped too: the schema takes none of them, and their addresses are not the page's.
 
 const STYLE_ATTRIBUTE = /(\s)style(\s*=)/gi;
 const ALIGNS = ['left', 'center', 'right'];
@@ -62,6 +64,7 @@ export function cleanPastedHTML(html: string): string {
     const align = ALIGNS.find((a) => el.classList.contains(`align-${a}`));
     if (align && !el.hasAttribute('align')) el.setAttribute('align', align);
   }
+  for (const img of doc.body.querySelectorAll('img:not([data-tavle-image])')) img.remove();
   // Classes mean nothing here, and the link mark would keep one.
   for (const el of doc.body.querySelectorAll('[class]')) el.removeAttribute('class');
   return doc.body.innerHTML;
