@@ -347,6 +347,15 @@ pub fn hand_in_comments(manages: bool, returned: bool) -> HandInComments {
     }
 }
 
+/// Whether a pupil's (or team's) working folder of an assignment may still be written in:
+/// while hand-ins are taken (open, or late where late hand-ins are allowed) and before it
+/// opens (an exam's staged copies), and again once the teacher asks for a new hand-in. Once it
+/// has closed the working copy is read-only: what was handed in, and what was not, stays as
+/// it was at the deadline.
+pub fn working_copy_writable(phase: crate::assignments::Phase, asked_again: bool) -> bool {
+    asked_again || phase != crate::assignments::Phase::Closed
+}
+
 /// Whether the actor may set a drive's quota: a municipality admin any drive of their
 /// municipality; a school admin the drives of their school's classes and teams, its staff
 /// drive, and the own drives of people at their school (`owner`, for a personal drive).

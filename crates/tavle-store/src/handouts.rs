@@ -163,6 +163,27 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Which of `folders` are working folders: `(assignment, slot, folder)` for each.
+    pub async fn works_among(
+        &mut self,
+        tenant: TenantId,
+        folders: &[NodeId],
+    ) -> Result<Vec<(AssignmentId, String, NodeId)>> {
+        if folders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT assignment_id, slot, folder_id FROM assignment_work WHERE tenant_id = $1 AND folder_id IN ({})",
+            placeholders(2, folders.len())
+        );
+        let mut q = sqlx::query(&sql).bind(tenant.to_string());
+        for f in folders {
+            q = q.bind(f.to_string());
+        }
+        let rows = q.fetch_all(self.c()).await?;
+        rows.iter().map(|r| Ok((id(r, "assignment_id")?, text(r, "slot")?, id(r, "folder_id")?))).collect()
+    }
+
     /// A slot's working folder, if it has one.
     pub async fn work(&mut self, tenant: TenantId, a: AssignmentId, slot: &str) -> Result<Option<WorkRow>> {
         let row = sqlx::query(

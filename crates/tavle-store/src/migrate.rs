@@ -32,6 +32,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (22, "document_comments", include_str!("../migrations/sqlite/0022_document_comments.sql")),
     (23, "office", include_str!("../migrations/sqlite/0023_office.sql")),
     (24, "document_images", include_str!("../migrations/sqlite/0024_document_images.sql")),
+    (25, "work_by_folder", include_str!("../migrations/sqlite/0025_work_by_folder.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -58,6 +59,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (22, "document_comments", include_str!("../migrations/postgres/0022_document_comments.sql")),
     (23, "office", include_str!("../migrations/postgres/0023_office.sql")),
     (24, "document_images", include_str!("../migrations/postgres/0024_document_images.sql")),
+    (25, "work_by_folder", include_str!("../migrations/postgres/0025_work_by_folder.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -350,3 +350,98 @@ async fn a_handed_in_document_keeps_its_pictures() {
     assert!(zip.by_name(&format!("word/media/{sha}.png")).is_ok());
     server.stop().await;
 }
+
+/// The working copy becomes read-only the moment the assignment closes: an open editor is
+/// told it may only read, the API and WebDAV refuse changes under the working folder, and a
+/// teacher asking for a new hand-in opens it again.
+#[tokio::test]
+async fn a_working_copy_becomes_read_only_when_the_assignment_closes() {
+    let server = TestServer::start().await;
+    let laerer = server.login("laerer1", "demo").await;
+    let (_, me) = laerer.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
+    let template = new_document(&laerer, "Skabelon").await;
+    let deadline = tavle_core::Timestamp(START.millis() + 2_000).to_rfc3339();
+    let (status, a) = laerer
+        .call(
+            Method::POST,
+            "/api/v1/assignments",
+            Some(json!({"group_id": class, "title": "Digt", "opens_at": START.to_rfc3339(), "deadline": deadline,
+                "template": template})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let aid = a["id"].as_str().unwrap();
+    let (elev1, secret, _) = common::app_password(&server, "elev1").await;
+    let (_, v) = elev1.get(&format!("/api/v1/assignments/{aid}")).await;
+    let folder = v["work_folder_id"].as_str().unwrap().to_string();
+    let (_, children) = elev1.get(&format!("/api/v1/drive/nodes/{folder}/children")).await;
+    let copy = children["children"][0]["id"].as_str().unwrap().to_string();
+    let mut ed = Editor::open(&server.base, &cookie(&server.base, "elev1").await, &copy).await;
+    ed.append("Roser er røde");
+    ed.flush().await;
+    ed.saved_all().await;
+    let resp = elev1
+        .req(Method::POST, &format!("/api/v1/assignments/{aid}/hand-in"))
+        .header("idempotency-key", "digt-1")
+        .json(&json!({"node_ids": [copy]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let hid = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let dav = |name: &str| format!("{}/remote.php/dav/files/elev1/Opgaver/Digt/{name}", server.base);
+    let dav_put = |name: &str| reqwest::Client::new().put(dav(name)).basic_auth("elev1", Some(&secret)).body("vers");
+    assert_eq!(dav_put("før.txt").send().await.unwrap().status(), StatusCode::CREATED);
+    // What a sync client reads of the folder's permissions (ownCloud's letters).
+    let permissions = || async {
+        let body = r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:permissions/></d:prop></d:propfind>"#;
+        let resp = reqwest::Client::new()
+            .request(Method::from_bytes(b"PROPFIND").unwrap(), dav(""))
+            .basic_auth("elev1", Some(&secret))
+            .header("depth", "0")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        resp.text().await.unwrap()
+    };
+    assert!(permissions().await.contains("RDNVCK"), "writable before the deadline");
+
+    // The deadline passes: the open editor is told at that moment that it may only read.
+    server.clock.advance_secs(3);
+    ed.until(|m| matches!(m, Message::Custom(100, d) if d.len() == 3 && d[1] == 1 && d[2] == 0)).await;
+    let refused = [
+        elev1.put_file(&folder, "efter.txt", b"for sent".to_vec()).await.0,
+        elev1
+            .call(Method::POST, &format!("/api/v1/drive/nodes/{folder}/documents"), Some(json!({"name": "Nyt"})))
+            .await
+            .0,
+        elev1.call(Method::PATCH, &format!("/api/v1/drive/nodes/{copy}"), Some(json!({"name": "Omdøbt"}))).await.0,
+        elev1.call(Method::DELETE, &format!("/api/v1/drive/nodes/{copy}"), None).await.0,
+        dav_put("efter.txt").send().await.unwrap().status(),
+        dav_put("før.txt").send().await.unwrap().status(),
+    ];
+    assert!(refused.iter().all(|s| *s == StatusCode::FORBIDDEN), "{refused:?}");
+    let shown = permissions().await;
+    assert!(!shown.contains("RDNVCK") && shown.contains("oc:permissions"), "read-only to the sync clients: {shown}");
+    assert_eq!(elev1.get(&format!("/api/v1/documents/{copy}/text")).await.0, StatusCode::OK, "still read");
+    // Elsewhere in the pupil's own drive nothing changed.
+    let home = elev1.home().await;
+    assert_eq!(elev1.put_file(&home, "andet.txt", b"fri".to_vec()).await.0, StatusCode::CREATED);
+
+    // The teacher asks for a new hand-in: the working copy may be written in again.
+    let (status, _) = laerer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/assignments/{aid}/hand-ins/{hid}/feedback"),
+            Some(json!({"feedback": "Skriv et vers mere.", "returned": true, "resubmission_requested": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    ed.until(|m| matches!(m, Message::Custom(100, d) if d.len() == 3 && d[1] == 1 && d[2] == 1)).await;
+    assert_eq!(elev1.put_file(&folder, "efter.txt", b"nu igen".to_vec()).await.0, StatusCode::CREATED);
+    assert_eq!(dav_put("vers2.txt").send().await.unwrap().status(), StatusCode::CREATED);
+    drop(ed);
+    server.stop().await;
+}

@@ -1,10 +1,12 @@
 //! Who may reach what. A drive's access (`SpaceView`, made only here, from
 //! `policy::space_access`), a node's (`reach`: the space, shares on it or a folder above it,
-//! the trash, and the exam lock), and what running exams shut (`exams.rs`). The drive,
+//! the trash, the exam lock, and a working folder whose assignment closed: `work.rs`), and
+//! what running exams shut (`exams.rs`). The drive,
 //! assignments and (later) documents ask here before they act; nothing here decides by
 //! itself what the policy in `tavle_core::policy` decides.
 
 mod exams;
+mod work;
 
 use std::sync::Arc;
 
@@ -252,6 +254,9 @@ impl AccessControl {
         if !ok {
             return Err(AppError::NotFound("file or folder"));
         }
+        if access >= Access::Edit {
+            access = work::capped(access, self.closed_work_at(db, actor, &space, &path).await?);
+        }
         Ok(Reached { person: actor.person_id, space, path, access, space_access: from_space })
     }
 
@@ -309,6 +314,14 @@ impl AccessControl {
                     out.push(here.clone());
                 }
                 None => break,
+            }
+        }
+        // Below a working folder whose assignment closed, nothing may be changed.
+        if here.access >= Access::Edit {
+            if let Some(at) = self.closed_work_at(&mut conn, a, &here.space, &here.path).await? {
+                for r in out.iter_mut().filter(|r| r.path.len() > at) {
+                    r.access = work::capped(r.access, Some(at));
+                }
             }
         }
         Ok(out)

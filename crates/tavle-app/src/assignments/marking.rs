@@ -68,6 +68,9 @@ impl Assignments {
             "grade": grade.map(|g| g.code()), "returned": return_it, "resubmission": ask_again });
         tx.append_audit(&event(a, now, "hand_in.feedback", hand_in, meta, detail)).await?;
         tx.commit().await?;
+        // Asking for a new hand-in opens a closed working copy again (and not asking any
+        // more closes it): open documents there look again.
+        self.access_changed();
         Ok(h)
     }
 

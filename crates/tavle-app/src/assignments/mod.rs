@@ -416,9 +416,9 @@ impl Assignments {
         let detail = json!({ "fields": fields, "opens_at": new.opens_at, "published": old.opens_at.is_none() && new.opens_at.is_some() });
         tx.append_audit(&event(a, now, "assignment.update", id, meta, detail)).await?;
         tx.commit().await?;
-        if new.mode != Mode::Assignment || old.mode != Mode::Assignment {
-            self.access_changed();
-        }
+        // A new deadline or mode moves when exams begin and working copies close: open
+        // documents look again.
+        self.access_changed();
         Ok(new)
     }
 

@@ -190,14 +190,18 @@ impl Documents {
     /// change of shares, memberships or sessions. An editor who may no longer see it is
     /// closed with the reason; one who may now only read is made read-only. Returns how long
     /// until the person's access may change by the clock alone (an exam of theirs begins or
-    /// ends), if within the next day: the socket checks again then.
+    /// ends, the assignment whose working folder holds the document closes), if within the
+    /// next day: the socket checks again then.
     pub async fn recheck(&self, s: &Session, editor: &Editor) -> AppResult<Option<std::time::Duration>> {
         if s.actor.person_id != editor.person() || s.actor.tenant_id != editor.tenant() {
             return Err(AppError::Forbidden);
         }
         editor.set_writable(self.reached(s, editor.node()).await?.access() >= Access::Edit);
         let now = self.clock.now().millis();
-        Ok(self.access.next_exam_change(&s.actor).await?.map(|t| {
+        let exam = self.access.next_exam_change(&s.actor).await?;
+        let close = self.access.next_work_close(&s.actor, editor.node()).await?;
+        let next = exam.into_iter().chain(close).min().filter(|t| t.millis() - now <= 86_400_000);
+        Ok(next.map(|t| {
             // A moment after the boundary, so the check sees the exam begun.
             std::time::Duration::from_millis(u64::try_from(t.millis() - now).unwrap_or(0) + 50)
         }))

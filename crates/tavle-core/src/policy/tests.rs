@@ -469,3 +469,14 @@ fn comments_on_a_hand_in_are_feedback() {
     assert_eq!(hand_in_comments(false, true), HandInComments::Reply);
     assert_eq!(hand_in_comments(false, false), HandInComments::Hidden);
 }
+
+#[test]
+fn a_working_copy_is_read_only_once_the_assignment_closes_unless_asked_again() {
+    use super::working_copy_writable;
+    use crate::assignments::Phase;
+    for phase in [Phase::Draft, Phase::NotYetOpen, Phase::Open, Phase::Late] {
+        assert!(working_copy_writable(phase, false), "{phase:?}");
+    }
+    assert!(!working_copy_writable(Phase::Closed, false));
+    assert!(working_copy_writable(Phase::Closed, true), "a new hand-in asked for");
+}

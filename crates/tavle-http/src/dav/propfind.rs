@@ -76,10 +76,11 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
         return None;
     }
     let props = wanted(body)?;
-    let node = match cx.resolve(segs).await {
-        Ok(n) => n,
+    let reached = match cx.reach(segs).await {
+        Ok(r) => r,
         Err(e) => return Some(super::fs_status(e, cx.take_failure())),
     };
+    let node = reached.node().clone();
     let mut href = String::from(prefix);
     for s in segs {
         href.push('/');
@@ -114,6 +115,9 @@ pub(crate) async fn answer(cx: &Context, prefix: &str, segs: &[String], depth: &
         }
     }
     let mut facts = cx.facts();
+    // What may be done here: less than in the rest of the drive below a working folder whose
+    // assignment closed, so the sync clients show it read-only.
+    facts.access = facts.access.min(reached.access());
     let mut out = String::with_capacity(512);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus ");
     out.push_str(live::DECLARATIONS);
