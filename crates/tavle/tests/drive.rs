@@ -488,6 +488,14 @@ async fn admins_set_quotas_of_their_school(postgres: bool) {
     assert_eq!(body["quota_bytes"], 1 << 20);
     let (status, body) = elev.put_file(&elev.home().await, "Mere.txt", b"x".to_vec()).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::INSUFFICIENT_STORAGE, Some("quota_exceeded")));
+    // So is a picture for a document there (it counts once the document shows it).
+    let home = elev.home().await;
+    let (_, doc) =
+        elev.call(Method::POST, &format!("/api/v1/drive/nodes/{home}/documents"), Some(json!({"name": "Album"}))).await;
+    let picture = include_bytes!("pictures/half-clear.png").to_vec();
+    let images = format!("/api/v1/documents/{}/images", doc["id"].as_str().unwrap());
+    let resp = elev.req(Method::POST, &images).header("content-type", "image/png").body(picture).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::INSUFFICIENT_STORAGE);
     // Back to the default.
     let (status, body) = leder
         .call(Method::PUT, &format!("/api/v1/drive/spaces/{space}/quota"), Some(json!({"quota_bytes": null})))

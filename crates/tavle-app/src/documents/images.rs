@@ -18,6 +18,10 @@ use crate::error::{AppError, AppResult, Conflict};
 
 /// The most pictures one document keeps.
 pub const MAX_PICTURES: usize = 500;
+/// The most bytes of pictures one document keeps, shown or not. A picture counts in the
+/// drive's quota once the document shows it (its file form holds it); this bounds what was
+/// taken in and never shown.
+pub const MAX_PICTURE_BYTES_PER_DOCUMENT: i64 = 100 << 20;
 
 /// A picture a document may now show.
 #[derive(Clone, Debug)]
@@ -44,6 +48,7 @@ impl Documents {
         r.require(Access::Edit)?;
         let info = checked(&bytes)?;
         let tenant = s.actor.tenant_id;
+        self.room_for(r.space(), bytes.len() as i64).await?;
         let written = self.content.intake_bytes(tenant, bytes).await?;
         let result = async {
             let mut tx = self.store.write().await?;
@@ -68,7 +73,8 @@ impl Documents {
         file: NodeId,
         meta: &RequestMeta,
     ) -> AppResult<AddedPicture> {
-        self.reached(s, node).await?.require(Access::Edit)?;
+        let doc = self.reached(s, node).await?;
+        doc.require(Access::Edit)?;
         let f = {
             let mut conn = self.store.read().await?;
             self.access.reach(&mut conn, &s.actor, file, false).await?
@@ -80,6 +86,7 @@ impl Documents {
         if f.node().size > MAX_PICTURE_BYTES as i64 {
             return Err(AppError::TooLarge { what: "A picture", limit_bytes: MAX_PICTURE_BYTES as u64 });
         }
+        self.room_for(doc.space(), f.node().size).await?;
         self.access.audit_read(&s.actor, &f, "document.picture_from_drive", meta).await?;
         let bytes = self.content.download(f.node())?.bytes("A picture", MAX_PICTURE_BYTES as u64).await?;
         let info = checked(&bytes)?;
@@ -103,10 +110,13 @@ impl Documents {
         info: PictureInfo,
     ) -> AppResult<AddedPicture> {
         let holder = ImageHolder::Document(node);
-        if tx.document_image(tenant, holder, sha256).await?.is_none()
-            && tx.document_images(tenant, holder).await?.len() >= MAX_PICTURES
-        {
-            return Err(AppError::TooLarge { what: "The pictures of one document", limit_bytes: MAX_PICTURES as u64 });
+        let held = tx.document_images(tenant, holder).await?;
+        if !held.iter().any(|i| i.sha256 == sha256) {
+            let bytes: i64 = held.iter().map(|i| i.size).sum();
+            if held.len() >= MAX_PICTURES || bytes + size > MAX_PICTURE_BYTES_PER_DOCUMENT {
+                let limit_bytes = MAX_PICTURE_BYTES_PER_DOCUMENT as u64;
+                return Err(AppError::TooLarge { what: "The pictures of one document", limit_bytes });
+            }
         }
         let image = DocumentImage {
             sha256: sha256.to_string(),
@@ -125,6 +135,18 @@ impl Documents {
             height: info.height,
             size,
         })
+    }
+
+    /// Refuses a picture of `size` bytes for a document in `space` when the drive is full (its
+    /// use now, not as it was when the document was reached).
+    async fn room_for(&self, space: &tavle_core::drive::Space, size: i64) -> AppResult<()> {
+        let quota = self.content.quota_of(space);
+        let used =
+            self.store.read().await?.space(space.tenant_id, space.id).await?.map_or(space.used_bytes, |s| s.used_bytes);
+        if used.saturating_add(size) > quota {
+            return Err(AppError::QuotaExceeded { quota, used });
+        }
+        Ok(())
     }
 
     /// Keeps the pictures of a file opened as (or written into) document `node`, for `person`
