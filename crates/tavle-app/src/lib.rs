@@ -126,13 +126,40 @@ impl Base {
         let changes = conn.recent_changes(backend, org, revoked).await?;
         drop(conn);
         if self.cache.apply(changes) {
-            self.access_changed();
+            // Every node reads these changes itself: nothing to tell the others.
+            self.access_changed_here();
         }
         Ok(())
     }
 
-    /// Says that who may reach what may have changed, so open connections check again.
+    /// Says that who may reach what may have changed (a share removed, a node moved or
+    /// trashed, an assignment's clock changed), so open connections check again — here at
+    /// once, and on the other nodes sharing the database by a PostgreSQL notice (sent in the
+    /// background, after the change was committed).
     pub(crate) fn access_changed(&self) {
+        self.access_changed_here();
+        if self.store.backend() != tavle_store::Backend::Postgres {
+            return;
+        }
+        let (store, origin) = (self.store.clone(), self.instance.clone());
+        tokio::spawn(async move {
+            let r = async {
+                let mut conn = store.read().await?;
+                let nil = uuid::Uuid::nil();
+                let (tenant, node) = (tavle_core::TenantId(nil), tavle_core::NodeId(nil));
+                conn.announce_document_signal(store.backend(), &origin, tenant, node, "x").await?;
+                Ok::<_, AppError>(())
+            }
+            .await;
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "telling the other nodes that access changed failed");
+            }
+        });
+    }
+
+    /// As [`Base::access_changed`], on this node only (what another node announced, or what
+    /// every node learns by itself).
+    pub(crate) fn access_changed_here(&self) {
         self.access_events.send_modify(|n| *n = n.wrapping_add(1));
     }
 

@@ -209,6 +209,9 @@ pub enum FeedEvent {
     Awareness { origin: String, tenant: TenantId, node: NodeId, message: String },
     /// The comments of a document changed on another node.
     Comments { origin: String, tenant: TenantId, node: NodeId },
+    /// Who may reach what may have changed on another node (a share removed, a node moved):
+    /// open connections check their access again.
+    Access { origin: String },
     /// The listening connection was lost and made again: notices in between are lost, so
     /// whoever follows must read what it holds open afresh.
     Gap,
@@ -241,6 +244,9 @@ impl DocumentFeed {
                         }
                         if what == "c" {
                             return Some(FeedEvent::Comments { origin, tenant, node });
+                        }
+                        if what == "x" {
+                            return Some(FeedEvent::Access { origin });
                         }
                         Some(FeedEvent::Update { origin, tenant, node, id: what.parse().ok()? })
                     })();

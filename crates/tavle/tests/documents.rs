@@ -435,7 +435,7 @@ async fn two_nodes_serve_one_document() {
     let elev1 = one.login("elev1", "demo").await;
     let elev2_id = person_id(&leder, &school, "elev2").await;
     let doc = new_document(&elev1, &elev1.home().await, "Fælles").await;
-    share(&elev1, &doc, &elev2_id, "edit").await;
+    let shared = share(&elev1, &doc, &elev2_id, "edit").await;
     let (c1, c2) = (cookie(&one.base, "elev1").await, cookie(&two.base, "elev2").await);
 
     let mut a = Editor::open(&one.base, &c1, &doc).await;
@@ -475,6 +475,15 @@ async fn two_nodes_serve_one_document() {
         assert_eq!(status, StatusCode::CREATED);
         b.until(|m| matches!(m, Message::Custom(100, d) if d[1] == 2)).await;
     }
+
+    // The share is removed through node one: b's socket on node two closes at once (node
+    // one tells the others; their periodic look is 30 s away), and a new share lets b in.
+    let (status, _) = elev1.call(Method::DELETE, &format!("/api/v1/drive/shares/{shared}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), b.closed()).await;
+    assert_eq!(closed.expect("closed long before the periodic check").0, 4404);
+    share(&elev1, &doc, &elev2_id, "edit").await;
+    let b = Editor::open(&two.base, &c2, &doc).await;
 
     // Node two stops; its person reconnects to node one, as a load balancer would send them.
     drop(b);

@@ -369,7 +369,16 @@ impl Documents {
                         }
                     }
                 }
-                FeedEvent::Gap => self.catch_up().await,
+                FeedEvent::Access { origin } => {
+                    if origin != self.instance {
+                        self.access_changed_here();
+                    }
+                }
+                FeedEvent::Gap => {
+                    // A share removed meanwhile on another node was not heard of either.
+                    self.access_changed_here();
+                    self.catch_up().await;
+                }
             }
         }
     }
