@@ -326,6 +326,19 @@ async fn webdav_offers_a_document_as_odt() {
     ed.flush().await;
     ed.saved_all().await;
     drop(ed);
+    // No file may take the name WebDAV shows the document by: not uploaded, renamed or copied.
+    let (status, e) = api.put_file(&home, "min stil.ODT", b"x".to_vec()).await;
+    assert_eq!((status, e["error"]["reason"].as_str()), (StatusCode::CONFLICT, Some("name_taken")), "{e}");
+    let (_, other) = api.put_file(&home, "Andet.txt", b"x".to_vec()).await;
+    let other = other["id"].as_str().unwrap();
+    let rename = json!({"name": "Min stil.odt"});
+    assert_eq!(
+        api.call(Method::PATCH, &format!("/api/v1/drive/nodes/{other}"), Some(rename)).await.0,
+        StatusCode::CONFLICT
+    );
+    let copy = json!({"parent_id": home, "name": "Min stil.odt"});
+    let copied = api.call(Method::POST, &format!("/api/v1/drive/nodes/{other}/copy"), Some(copy)).await.0;
+    assert_eq!(copied, StatusCode::CONFLICT);
     let http = common::plain_client();
     let url = format!("{}/remote.php/dav/files/elev1/", server.base);
     let dav = |method: &str, path: &str| {

@@ -28,6 +28,34 @@ use crate::content::{new_folder, Content};
 use crate::error::{AppError, AppResult};
 use crate::{Base, Conflict};
 
+/// Refuses a name that WebDAV and the sync clients would show twice in folder `parent`: a
+/// document is shown as `<name>.odt`, so `X.odt` may not go beside a document `X`, nor a
+/// document `X` beside `X.odt` (any case). `except` is the node being moved or renamed.
+/// (The same name twice is the database's to refuse.)
+pub(crate) async fn name_free(
+    tx: &mut tavle_store::Tx,
+    tenant: TenantId,
+    parent: NodeId,
+    name: &str,
+    kind: NodeKind,
+    except: Option<NodeId>,
+) -> AppResult<()> {
+    let other = match kind {
+        NodeKind::Document => {
+            let file_form = format!("{name}.{}", tavle_core::drive::DOCUMENT_FILE_EXTENSION);
+            tx.child(tenant, parent, &name_key(&file_form)).await?
+        }
+        _ => match tavle_core::drive::document_name_of(name) {
+            Some(stem) => tx.child(tenant, parent, &name_key(stem)).await?.filter(|n| n.kind == NodeKind::Document),
+            None => None,
+        },
+    };
+    match other {
+        Some(o) if Some(o.id) != except => Err(Conflict::NameTaken(o.client_name().into_owned()).into()),
+        _ => Ok(()),
+    }
+}
+
 /// Access decisions. Depends on content (a drive is made with its root folder, and its
 /// quota is content's).
 #[derive(Clone)]
@@ -182,14 +210,15 @@ impl AccessControl {
         AccessControl { base, content }
     }
 
-    /// The folder `parent` reached for adding a node called `name` to it: the caller may
-    /// change it, it is a folder, and no live node there has the name (any case).
+    /// The folder `parent` reached for adding a node of `kind` called `name` to it: the
+    /// caller may change it, it is a folder, and the name is free there ([`name_free`]).
     pub(crate) async fn place_for(
         &self,
         tx: &mut tavle_store::Tx,
         a: &Actor,
         parent: NodeId,
         name: &str,
+        kind: NodeKind,
     ) -> AppResult<Reached> {
         let p = self.reach(tx, a, parent, false).await?;
         p.require(Access::Edit)?;
@@ -197,6 +226,7 @@ impl AccessControl {
         if tx.child(a.tenant_id, parent, &name_key(name)).await?.is_some() {
             return Err(Conflict::NameTaken(name.to_string()).into());
         }
+        name_free(tx, a.tenant_id, parent, name, kind, None).await?;
         Ok(p)
     }
 

@@ -69,7 +69,7 @@ impl Documents {
             }
             name = format!("{base} ({n})");
         }
-        let p = self.access.place_for(&mut tx, a, parent, &name).await?;
+        let p = self.access.place_for(&mut tx, a, parent, &name, NodeKind::Document).await?;
         let blank = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now.millis());
         let doc = Node { kind: NodeKind::Document, ..blank };
         tx.insert_node(&doc).await.map_err(|e| conflict(e, &doc.name))?;

@@ -35,7 +35,7 @@ mod xml_tree;
 
 use std::sync::Arc;
 
-use tavle_core::drive::{file_name, name_key, Access, Node, NodeKind, DOCUMENT_FILE_EXTENSION};
+use tavle_core::drive::{file_name, Access, Node, NodeKind};
 use tavle_core::{NodeId, PersonId, TenantId};
 use tavle_store::document_images::ImageHolder;
 use tavle_store::documents::FeedEvent;
@@ -154,12 +154,8 @@ impl Documents {
         let name = file_name(name)?;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let p = self.access.place_for(&mut tx, a, parent, &name).await?;
-        let file_form = format!("{name}.{DOCUMENT_FILE_EXTENSION}");
-        if tx.child(a.tenant_id, parent, &name_key(&file_form)).await?.is_some() {
-            // WebDAV and the sync clients would see two files of that name.
-            return Err(Conflict::NameTaken(file_form).into());
-        }
+        // A file `<name>.odt` there is refused too: WebDAV shows the document by that name.
+        let p = self.access.place_for(&mut tx, a, parent, &name, NodeKind::Document).await?;
         let snapshot = encode_state(&new_doc());
         // A node like a new folder's, of the document's kind.
         let folder = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now);

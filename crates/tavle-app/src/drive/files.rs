@@ -1,6 +1,7 @@
 //! Browsing and changing files and folders: look, list, create folders, move, copy, delete
 //! to the trash, search.
 
+use crate::access::name_free;
 use crate::Conflict;
 use std::sync::Arc;
 use tavle_store::document_images::ImageHolder;
@@ -135,7 +136,7 @@ impl Drive {
         let name = file_name(name)?;
         let now = self.clock.now().millis();
         let mut tx = self.store.write().await?;
-        let p = self.access.place_for(&mut tx, a, parent, &name).await?;
+        let p = self.access.place_for(&mut tx, a, parent, &name, NodeKind::Folder).await?;
         let node = new_folder(p.space(), NodeId::new(), Some(parent), name, Some(a.person_id), now);
         tx.insert_node(&node).await.map_err(|e| conflict(e, &node.name))?;
         tx.touch_folders(a.tenant_id, parent, &new_etag()).await?;
@@ -166,6 +167,7 @@ impl Drive {
         }
         let name = file_name(to.name.as_deref().unwrap_or(&moved.name))?;
         self.clear_destination(&mut tx, a, to, &name, Some(node)).await?;
+        name_free(&mut tx, a.tenant_id, to.parent, &name, moved.kind, Some(node)).await?;
         let old_parent = moved.parent_id;
         if dst.space().id != src.space().id {
             let subtree = tx.subtree(a.tenant_id, node).await?;
@@ -203,6 +205,7 @@ impl Drive {
         }
         let name = file_name(to.name.as_deref().unwrap_or(&src.node().name))?;
         self.clear_destination(&mut tx, a, to, &name, None).await?;
+        name_free(&mut tx, a.tenant_id, to.parent, &name, src.node().kind, None).await?;
         // Only what is live is copied: skip trashed nodes and everything below them.
         let subtree = tx.subtree(a.tenant_id, node).await?;
         let mut ids = std::collections::HashMap::new();

@@ -201,6 +201,7 @@ impl Drive {
                 (file, false)
             }
             None => {
+                crate::access::name_free(tx, a.tenant_id, parent, name, NodeKind::File, None).await?;
                 self.content.charge(tx, p.space(), size).await?;
                 let file = Node {
                     id: NodeId::new(),
