@@ -24,6 +24,19 @@ async fn new_document(api: &Api, name: &str) -> String {
     d["id"].as_str().unwrap().to_string()
 }
 
+/// An assignment of laerer1's class 1.A, open from the start, due `secs` later; `more` adds
+/// to (or overrides) what is sent. Returns its id.
+async fn assignment(laerer: &Api, title: &str, secs: i64, more: Value) -> String {
+    let (_, me) = laerer.get("/api/v1/me").await;
+    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
+    let deadline = tavle_core::Timestamp(START.millis() + secs * 1000).to_rfc3339();
+    let mut body = json!({"group_id": class, "title": title, "opens_at": START.to_rfc3339(), "deadline": deadline});
+    body.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+    let (status, a) = laerer.call(Method::POST, "/api/v1/assignments", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    a["id"].as_str().unwrap().to_string()
+}
+
 async fn my_id(api: &Api) -> String {
     api.get("/api/v1/me").await.1["person"]["id"].as_str().unwrap().to_string()
 }
@@ -113,18 +126,7 @@ async fn a_handed_in_document_is_frozen_exported_and_commented_on_as_feedback() 
     let laerer = server.login("laerer1", "demo").await;
     let elev1 = server.login("elev1", "demo").await;
     let elev2 = server.login("elev2", "demo").await;
-    let (_, me) = laerer.get("/api/v1/me").await;
-    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
-    let deadline = tavle_core::Timestamp(START.millis() + 3_600_000).to_rfc3339();
-    let (status, a) = laerer
-        .call(
-            Method::POST,
-            "/api/v1/assignments",
-            Some(json!({"group_id": class, "title": "Stil", "opens_at": START.to_rfc3339(), "deadline": deadline})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{a}");
-    let aid = a["id"].as_str().unwrap();
+    let aid = &assignment(&laerer, "Stil", 3_600, json!({})).await;
 
     let doc = new_document(&elev1, "Min stil").await;
     write(&server, "elev1", &doc, "Vikingerne på Ærø byggede skibe.").await;
@@ -233,25 +235,14 @@ async fn a_handed_in_document_is_frozen_exported_and_commented_on_as_feedback() 
 async fn a_template_document_becomes_each_teams_own_document() {
     let server = TestServer::start().await;
     let laerer = server.login("laerer1", "demo").await;
-    let (_, me) = laerer.get("/api/v1/me").await;
-    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
     let template = new_document(&laerer, "Skabelon").await;
     write(&server, "laerer1", &template, "Skriv om vikingerne her:").await;
     let reading = new_document(&laerer, "Læsestof").await;
     write(&server, "laerer1", &reading, "Vikingerne kom fra Norden.").await;
     let [e1, e2] = [server.login("elev1", "demo").await, server.login("elev2", "demo").await];
     let (p1, p2) = (my_id(&e1).await, my_id(&e2).await);
-    let deadline = tavle_core::Timestamp(START.millis() + 3_600_000).to_rfc3339();
-    let (status, a) = laerer
-        .call(
-            Method::POST,
-            "/api/v1/assignments",
-            Some(json!({"group_id": class, "title": "Vikinger", "opens_at": START.to_rfc3339(), "deadline": deadline,
-                "audience": "teams", "teams": [[p1, p2]], "template": template, "attachments": [reading]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{a}");
-    let aid = a["id"].as_str().unwrap();
+    let teams = json!({"audience": "teams", "teams": [[p1, p2]], "template": template, "attachments": [reading]});
+    let aid = &assignment(&laerer, "Vikinger", 3_600, teams).await;
     write(&server, "laerer1", &template, " (lærerens rettelse bagefter)").await;
 
     let (_, v1) = e1.get(&format!("/api/v1/assignments/{aid}")).await;
@@ -284,17 +275,7 @@ async fn a_handed_in_document_keeps_its_pictures() {
     let laerer = server.login("laerer1", "demo").await;
     let elev1 = server.login("elev1", "demo").await;
     let elev2 = server.login("elev2", "demo").await;
-    let (_, me) = laerer.get("/api/v1/me").await;
-    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
-    let deadline = tavle_core::Timestamp(START.millis() + 3_600_000).to_rfc3339();
-    let (_, a) = laerer
-        .call(
-            Method::POST,
-            "/api/v1/assignments",
-            Some(json!({"group_id": class, "title": "Tegning", "opens_at": START.to_rfc3339(), "deadline": deadline})),
-        )
-        .await;
-    let aid = a["id"].as_str().unwrap();
+    let aid = &assignment(&laerer, "Tegning", 3_600, json!({})).await;
     let png = include_bytes!("pictures/half-clear.png");
     let sha = sha256_hex(png);
     let doc = new_document(&elev1, "Min tegning").await;
@@ -358,20 +339,8 @@ async fn a_handed_in_document_keeps_its_pictures() {
 async fn a_working_copy_becomes_read_only_when_the_assignment_closes() {
     let server = TestServer::start().await;
     let laerer = server.login("laerer1", "demo").await;
-    let (_, me) = laerer.get("/api/v1/me").await;
-    let class = me["groups"].as_array().unwrap().iter().find(|g| g["name"] == "1.A").unwrap()["id"].clone();
     let template = new_document(&laerer, "Skabelon").await;
-    let deadline = tavle_core::Timestamp(START.millis() + 2_000).to_rfc3339();
-    let (status, a) = laerer
-        .call(
-            Method::POST,
-            "/api/v1/assignments",
-            Some(json!({"group_id": class, "title": "Digt", "opens_at": START.to_rfc3339(), "deadline": deadline,
-                "template": template})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{a}");
-    let aid = a["id"].as_str().unwrap();
+    let aid = &assignment(&laerer, "Digt", 2, json!({"template": template})).await;
     let (elev1, secret, _) = common::app_password(&server, "elev1").await;
     let (_, v) = elev1.get(&format!("/api/v1/assignments/{aid}")).await;
     let folder = v["work_folder_id"].as_str().unwrap().to_string();
