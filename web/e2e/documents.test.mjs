@@ -995,3 +995,44 @@ test('a picture from the computer goes into a document with its description, for
   assert.ok(odt.pictures, 'the ODT has an entry under Pictures/');
   noProblems(first);
 });
+
+// elev14 (no other test uses elev14). A connection can die without the browser noticing: the
+// socket looks open and nothing passes either way. The editor's heartbeat notices that what was
+// typed is not acknowledged, gives the socket up and connects again, and the text is saved.
+test('a connection that dies without a word is found out and made again, and nothing is lost', async () => {
+  const page = await open();
+  let sockets = 0;
+  let dead = false;
+  await page.routeWebSocket(/\/api\/v1\/documents\/[^/]+\/socket$/, (ws) => {
+    const n = ++sockets;
+    const server = ws.connectToServer();
+    // The first connection goes silent when `dead` is set; later ones pass everything.
+    ws.onMessage((m) => {
+      if (!(dead && n === 1)) server.send(m);
+    });
+    server.onMessage((m) => {
+      if (!(dead && n === 1)) ws.send(m);
+    });
+  });
+  await login(page, 'elev14');
+  const name = 'Stille forbindelse';
+  await page.goto('/files');
+  await page.getByRole('link', { name: 'Mine filer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
+  await page.getByRole('button', { name: 'Nyt dokument' }).click();
+  await page.getByRole('dialog', { name: 'Nyt dokument' }).getByLabel('Navn').fill(name);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await statusIs(page, 'Gemt');
+  const id = page.url().split('/').pop();
+  assert.equal(sockets, 1);
+
+  dead = true;
+  await writeLine(page, name, 'Skrevet mens forbindelsen var død: æøå');
+  // Not acknowledged, so not saved; within seconds the editor connects again and it is.
+  await statusIs(page, 'Gemmer …');
+  await statusIs(page, 'Gemt', 30_000);
+  assert.ok(sockets >= 2, `connected ${sockets} time(s)`);
+  const text = await (await page.request.get(`/api/v1/documents/${id}/text`)).json();
+  assert.match(text.text, /Skrevet mens forbindelsen var død: æøå/);
+});

@@ -4,6 +4,13 @@
 // typed offline reaches the server when the connection is back; it stops for good on the close
 // codes that mean "not for you" (not logged in, forbidden, gone, locked, refused).
 //
+// A connection can die without the browser noticing (a laptop waking from sleep, a Wi-Fi
+// change, a proxy dropping it): the socket still looks open, nothing arrives, and what is typed
+// is never acknowledged. So the provider listens for the server: when it has heard nothing for a
+// while it asks (a sync step 1, which the server always answers), and when it still hears
+// nothing it gives the socket up and connects again — within seconds while something typed is
+// waiting to be saved, more patiently when nothing is.
+//
 // Our own rather than the y-websocket package, which knows neither message 100 nor Tavle's close
 // codes. Framework-free: the page mirrors `state` into its own reactive state through `onchange`.
 
@@ -46,6 +53,16 @@ export interface DocumentState {
 
 const FIRST_DELAY = 500;
 const MAX_DELAY = 10_000;
+/** How often the heartbeat looks. */
+const BEAT = 1_000;
+/** Quiet for this long, the provider asks the server (sync step 1)… while something is owed… */
+const ASK_OWED = 3_000;
+/** … and while nothing is. */
+const ASK_IDLE = 15_000;
+/** Quiet for this long, the connection is taken for dead: while something is owed… */
+const DEAD_OWED = 8_000;
+/** … and while nothing is (the server pings every 30 s and answers every question). */
+const DEAD_IDLE = 45_000;
 
 export class DocumentProvider {
   readonly awareness: awarenessProtocol.Awareness;
@@ -65,6 +82,11 @@ export class DocumentProvider {
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private destroyed = false;
+  /** When the server was last heard from on the current connection (or it opened). */
+  private heard = 0;
+  /** When the heartbeat last asked. */
+  private asked = 0;
+  private beat: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly doc: Y.Doc,
@@ -75,6 +97,7 @@ export class DocumentProvider {
     this.awareness.on('update', this.onAwarenessUpdate);
     window.addEventListener('offline', this.onOffline);
     window.addEventListener('online', this.onOnline);
+    this.beat = setInterval(this.heartbeat, BEAT);
     this.connect();
   }
 
@@ -88,6 +111,7 @@ export class DocumentProvider {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.timer);
+    clearInterval(this.beat);
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
     this.doc.off('update', this.onDocUpdate);
@@ -124,6 +148,7 @@ export class DocumentProvider {
     this.acked = 0;
     this.set({ connection: this.state.synced ? 'offline' : 'connecting' });
     ws.onopen = () => {
+      this.heard = this.asked = Date.now();
       this.set({ connection: 'online' });
       // Ask for what the server has that this copy lacks; the server's own step 1 (answered in
       // `receive`) brings it what this copy has and it lacks, including changes made offline.
@@ -178,6 +203,30 @@ export class DocumentProvider {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
+  /** Asks a quiet server whether it is there, and gives up a connection that stays quiet. */
+  private heartbeat = () => {
+    const ws = this.ws;
+    if (this.destroyed || this.state.stopped || !ws || ws.readyState !== WebSocket.OPEN) return;
+    const now = Date.now();
+    const owed = this.unsent || this.acked < this.sent;
+    const quiet = now - this.heard;
+    if (quiet > (owed ? DEAD_OWED : DEAD_IDLE)) {
+      if (this.acked < this.sent) this.unsent = true;
+      this.drop(4000);
+      this.set({ connection: this.state.synced ? 'offline' : 'connecting' });
+      this.attempts = 0;
+      this.retry();
+      return;
+    }
+    if (quiet > (owed ? ASK_OWED : ASK_IDLE) && now - this.asked > (owed ? ASK_OWED : ASK_IDLE)) {
+      this.asked = now;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      sync.writeSyncStep1(encoder, this.doc);
+      this.send(encoding.toUint8Array(encoder));
+    }
+  };
+
   /** The browser knows it is offline: a socket that may still look open is given up at once. */
   private onOffline = () => {
     if (this.destroyed || this.state.stopped) return;
@@ -223,6 +272,7 @@ export class DocumentProvider {
   }
 
   private receive(data: Uint8Array) {
+    this.heard = Date.now();
     const decoder = decoding.createDecoder(data);
     const encoder = encoding.createEncoder();
     const kind = decoding.readVarUint(decoder);
