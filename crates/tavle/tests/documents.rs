@@ -15,7 +15,7 @@ use common::{person_id, Api, TestServer};
 use doc_client::{connect, cookie, pandoc_text, utf16_doc, Editor, WAIT};
 use futures_util::SinkExt;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as Ws;
 use yrs::sync::{Message, SyncMessage};
@@ -431,6 +431,33 @@ async fn a_closed_exam_closes_a_pupils_other_documents_when_it_begins() {
     server.clock.advance_secs(2);
     let (code, reason) = ed.closed().await;
     assert_eq!((code, reason.as_str()), (4403, "exam_locked"), "closed when the exam began");
+    server.stop().await;
+}
+
+/// A document is made where the caller may add files, a folder shared with them as editor
+/// included, and not where they only read; the drive's search finds it by name.
+#[tokio::test]
+async fn documents_are_made_in_shared_folders_and_found_by_name() {
+    let server = TestServer::start().await;
+    let leder = server.login("skoleleder", "demo").await;
+    let school = school_of(&leder).await;
+    let elev1 = server.login("elev1", "demo").await;
+    let (elev2, elev3) = (server.login("elev2", "demo").await, server.login("elev3", "demo").await);
+    let home = elev1.home().await;
+    let (_, folder) =
+        elev1.call(Method::POST, &format!("/api/v1/drive/nodes/{home}/folders"), Some(json!({"name": "Fælles"}))).await;
+    let folder = folder["id"].as_str().unwrap().to_string();
+    share(&elev1, &folder, &person_id(&leder, &school, "elev2").await, "edit").await;
+    share(&elev1, &folder, &person_id(&leder, &school, "elev3").await, "view").await;
+    let doc = new_document(&elev2, &folder, "Fælles noter om Ærø").await;
+    let mine = format!("/api/v1/drive/nodes/{folder}/documents");
+    let made = elev3.call(Method::POST, &mine, Some(json!({"name": "Mine"}))).await.0;
+    assert_eq!(made, StatusCode::FORBIDDEN, "a viewer makes no documents there");
+    for api in [&elev1, &elev2] {
+        let (_, found) = api.get("/api/v1/drive/search?q=noter%20om").await;
+        let hits: Vec<&Value> = found.as_array().unwrap().iter().map(|n| &n["id"]).collect();
+        assert_eq!((hits, found[0]["kind"].as_str()), (vec![&json!(doc)], Some("document")), "{found}");
+    }
     server.stop().await;
 }
 

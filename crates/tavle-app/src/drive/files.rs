@@ -266,15 +266,21 @@ impl Drive {
         Ok(())
     }
 
-    /// Files and folders whose names contain `text`, in every space the caller may see.
+    /// Files and folders whose names contain `text`, in every space the caller may see and in
+    /// what was shared with them (and below it).
     pub async fn search(&self, s: &Session, text: &str, limit: i64) -> AppResult<Vec<Node>> {
         self.access.exam_lock(&mut self.store.read().await?, &s.actor).await?;
         let text = text.trim();
         if text.is_empty() {
             return Ok(vec![]);
         }
-        let roots: Vec<NodeId> = self.spaces(s).await?.iter().map(|v| v.space().root_id).collect();
-        Ok(self.store.read().await?.search_nodes(s.actor.tenant_id, &roots, text, limit).await?)
+        let mut roots: Vec<NodeId> = self.spaces(s).await?.iter().map(|v| v.space().root_id).collect();
+        // What others shared with the caller, and what is below it.
+        roots.extend(self.shared_with_me(s).await?.iter().map(|i| i.node.node.id));
+        let mut found = self.store.read().await?.search_nodes(s.actor.tenant_id, &roots, text, limit).await?;
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|n| seen.insert(n.id));
+        Ok(found)
     }
 
     /// The files the caller changed last that they can still reach (newest first, at most
