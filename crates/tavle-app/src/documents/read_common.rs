@@ -20,6 +20,9 @@ pub(super) struct Found {
     pub files: PictureFiles,
     pub pending: Vec<Image>,
     bytes: usize,
+    /// Each part of the zip read once: its SHA-256, or `None` when it is no picture (a file
+    /// may show one part a hundred thousand times; it is not read a hundred thousand times).
+    read: BTreeMap<String, Option<String>>,
 }
 
 impl Found {
@@ -33,16 +36,30 @@ impl Found {
         width: Option<u32>,
         unknown: &mut Unknown,
     ) {
+        let sha256 = match self.read.get(name) {
+            Some(known) => known.clone(),
+            None if self.read.len() >= 2 * super::MAX_PICTURES => None,
+            None => {
+                let known = self.read_part(zip, name);
+                self.read.insert(name.to_string(), known.clone());
+                known
+            }
+        };
+        match sha256 {
+            Some(sha256) => self.pending.push(Image { sha256, alt: alt.filter(|a| !a.trim().is_empty()), width }),
+            None => unknown.note("image"),
+        }
+    }
+
+    /// Reads a part of the zip as a picture, within the limits; its SHA-256, or `None`.
+    fn read_part(&mut self, zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str) -> Option<String> {
         let mut bytes = Vec::new();
-        let read =
-            zip.by_name(name).ok().and_then(|f| f.take(MAX_PICTURE_BYTES as u64 + 1).read_to_end(&mut bytes).ok());
-        if read.is_none()
-            || sniff(&bytes).is_err()
+        zip.by_name(name).ok()?.take(MAX_PICTURE_BYTES as u64 + 1).read_to_end(&mut bytes).ok()?;
+        if sniff(&bytes).is_err()
             || self.bytes + bytes.len() > MAX_FOUND_BYTES
             || self.files.len() >= super::MAX_PICTURES
         {
-            unknown.note("image");
-            return;
+            return None;
         }
         use sha2::Digest;
         let sha256: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -50,7 +67,7 @@ impl Found {
             self.bytes += bytes.len();
             self.files.insert(sha256.clone(), bytes);
         }
-        self.pending.push(Image { sha256, alt: alt.filter(|a| !a.trim().is_empty()), width });
+        Some(sha256)
     }
 
     /// Puts the pictures met in a paragraph after it; a paragraph that held nothing else is
@@ -172,6 +189,28 @@ mod tests {
 
     fn line(level: usize, kind: ListKind, text: &str) -> ListLine {
         ListLine { level, kind, block: Block::Paragraph(vec![Inline::Text(text.into(), Marks::default())]) }
+    }
+
+    #[test]
+    fn a_picture_shown_many_times_is_read_once() {
+        use std::io::Write;
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01".to_vec();
+        png.extend([8, 2, 0, 0, 0]);
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("media/a.png", zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(&png).unwrap();
+        w.start_file("media/b.gif", zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(b"GIF89a").unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice())).unwrap();
+        let (mut found, mut unknown) = (Found::default(), Unknown::default());
+        for _ in 0..1_000 {
+            found.take(&mut zip, "media/a.png", Some("x".into()), None, &mut unknown);
+        }
+        found.take(&mut zip, "media/b.gif", None, None, &mut unknown);
+        found.take(&mut zip, "media/missing.png", None, None, &mut unknown);
+        assert_eq!((found.files.len(), found.pending.len(), found.read.len()), (1, 1_000, 3));
+        assert_eq!(unknown.into_names(), ["image"]);
     }
 
     #[test]
