@@ -431,6 +431,34 @@ impl Documents {
     }
 }
 
+/// Opens an office file as the server does and writes what it read in every format, without a
+/// database: for the fuzz targets in `fuzz/` (`docs/fuzzing.md`). The bytes written, or 0
+/// when the file was refused.
+#[doc(hidden)]
+pub fn office_file_for_fuzzing(bytes: &[u8]) -> usize {
+    let Ok((content, files)) = convert::read(bytes) else { return 0 };
+    let content = model::read(&build::write(&content));
+    let pictures: pictures::Pictures = files
+        .into_iter()
+        .filter_map(|(sha, bytes)| {
+            let info = tavle_core::picture::sniff(&bytes).ok()?;
+            Some((sha, pictures::Picture { bytes, info }))
+        })
+        .collect();
+    let odt = odt::write(&content, "x", "da", &pictures).map_or(0, |b| b.len());
+    let docx = docx::write(&content, "x", "da", &pictures).map_or(0, |b| b.len());
+    let pdf = pdf::write(&content, "x", "da", &pictures).map_or(0, |(b, _)| b.len());
+    odt + docx + pdf
+}
+
+/// Takes a file as a picture as the server does and readies it for a PDF (a PNG decoded):
+/// for the fuzz targets. Whether it was taken.
+#[doc(hidden)]
+pub fn picture_for_fuzzing(bytes: &[u8]) -> bool {
+    let Ok(info) = tavle_core::picture::sniff(bytes) else { return false };
+    pdf_image::PdfImage::of(&pictures::Picture { bytes: bytes.to_vec(), info }).is_some()
+}
+
 /// A zip of text files and pictures (ODT and DOCX are both): `first`, if given, uncompressed
 /// at the start (ODT's `mimetype`), the text deflated, the pictures (compressed already)
 /// stored. `what` names the format in an error.
