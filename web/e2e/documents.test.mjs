@@ -365,8 +365,9 @@ async function mayComment(page) {
   });
 }
 
-/** Makes a document in elev1's drive and shares it with `other` as editor; returns its id. */
-async function sharedDocument(page, name, other) {
+/** Makes a document in the page's person's own drive, as "Nyt dokument" does, and waits in its
+ * editor until it is stored; returns its id. */
+async function newDocument(page, name) {
   await page.goto('/files');
   await page.getByRole('link', { name: 'Mine filer' }).click();
   await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
@@ -375,7 +376,12 @@ async function sharedDocument(page, name, other) {
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name }).waitFor();
   await statusIs(page, 'Gemt');
-  const id = page.url().split('/').pop();
+  return page.url().split('/').pop();
+}
+
+/** Makes a document in elev1's drive and shares it with `other` as editor; returns its id. */
+async function sharedDocument(page, name, other) {
+  const id = await newDocument(page, name);
   const shared = await page.request.post(`/api/v1/drive/nodes/${id}/shares`, {
     headers: { 'x-csrf-token': (await me(page)).csrf_token },
     data: { grantee_kind: 'person', grantee_id: other.id, access: 'edit' },
@@ -1016,15 +1022,7 @@ test('a connection that dies without a word is found out and made again, and not
   });
   await login(page, 'elev14');
   const name = 'Stille forbindelse';
-  await page.goto('/files');
-  await page.getByRole('link', { name: 'Mine filer' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Mine filer' }).waitFor();
-  await page.getByRole('button', { name: 'Nyt dokument' }).click();
-  await page.getByRole('dialog', { name: 'Nyt dokument' }).getByLabel('Navn').fill(name);
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-  await statusIs(page, 'Gemt');
-  const id = page.url().split('/').pop();
+  const id = await newDocument(page, name);
   assert.equal(sockets, 1);
 
   dead = true;
