@@ -7,11 +7,22 @@
 use tavle_core::assignments::{Assignment, Phase};
 use tavle_core::drive::{Access, Node, NodeKind, Space, SpaceKind};
 use tavle_core::policy::{working_copy_writable, Actor};
-use tavle_core::{AssignmentId, NodeId, PersonId, Timestamp};
+use tavle_core::{NodeId, PersonId, Timestamp};
 use tavle_store::Db;
 
 use super::{window, AccessControl};
 use crate::error::AppResult;
+
+/// A working folder on a path, with what decides whether it is closed for the actor.
+struct Work {
+    folder: NodeId,
+    row: Assignment,
+    /// Whose hand-ins count for it, and their team (0: a pupil's own).
+    pupil: PersonId,
+    team: u32,
+    /// That pupil's extra time on the assignment (seconds).
+    extra: i64,
+}
 
 impl AccessControl {
     /// Of `path` (root first) in `space`, the position of a working folder that has closed
@@ -30,43 +41,50 @@ impl AccessControl {
         if !matches!(space.kind, SpaceKind::Personal(_)) || path.len() < 2 {
             return Ok(None);
         }
-        let folders: Vec<NodeId> = path[1..].iter().filter(|n| n.kind == NodeKind::Folder).map(|n| n.id).collect();
         let now = self.clock.now();
-        for (assignment, slot, folder) in db.works_among(a.tenant_id, &folders).await? {
-            let Some(row) = db.assignment(a.tenant_id, assignment).await? else { continue };
-            let (pupil, team) = slot_holder(&slot, a.person_id);
-            let extra = db.extra_time(a.tenant_id, assignment, pupil).await?;
-            let phase = window(&row).phase(extra, now);
-            let asked_again = phase == Phase::Closed && asked_again(db, a, &row, pupil, team).await?;
+        for w in works_on(db, a, &path[1..]).await? {
+            let phase = window(&w.row).phase(w.extra, now);
+            let asked_again = phase == Phase::Closed && asked_again(db, a, &w).await?;
             if !working_copy_writable(phase, asked_again) {
-                return Ok(path.iter().position(|n| n.id == folder));
+                return Ok(path.iter().position(|n| n.id == w.folder));
             }
         }
         Ok(None)
     }
 
-    /// When the working folder holding `node` (if any) closes for the actor, if it has not
-    /// yet: an open document there checks its access again at that moment.
-    pub(crate) async fn next_work_close(&self, a: &Actor, node: NodeId) -> AppResult<Option<Timestamp>> {
+    /// When the working folder on `path` (if any) closes for the actor, if it has not yet:
+    /// an open document there checks its access again at that moment.
+    pub(crate) async fn next_work_close(&self, a: &Actor, path: &[Node]) -> AppResult<Option<Timestamp>> {
         let mut db = self.store.read().await?;
-        let path = db.path_to(a.tenant_id, node).await?;
-        let folders: Vec<NodeId> = path.iter().filter(|n| n.kind == NodeKind::Folder).map(|n| n.id).collect();
         let now = self.clock.now();
         let mut next: Option<Timestamp> = None;
-        for (assignment, slot, _) in db.works_among(a.tenant_id, &folders).await? {
-            let Some(row) = db.assignment(a.tenant_id, assignment).await? else { continue };
-            let (pupil, _) = slot_holder(&slot, a.person_id);
-            let extra = db.extra_time(a.tenant_id, assignment, pupil).await?;
-            let w = window(&row);
+        for w in works_on(&mut db, a, path).await? {
+            let win = window(&w.row);
             // Closed from the pupil's deadline, unless late hand-ins are taken (then never
             // by the clock alone).
-            let closes = w.deadline_for(extra);
-            if w.phase(extra, closes) == Phase::Closed && closes > now {
+            let closes = win.deadline_for(w.extra);
+            if win.phase(w.extra, closes) == Phase::Closed && closes > now {
                 next = Some(next.map_or(closes, |n| n.min(closes)));
             }
         }
         Ok(next)
     }
+}
+
+/// The working folders among the folders of `path`, with their assignments.
+async fn works_on<C>(db: &mut Db<C>, a: &Actor, path: &[Node]) -> AppResult<Vec<Work>>
+where
+    C: tavle_store::DbHandle,
+{
+    let folders: Vec<NodeId> = path.iter().filter(|n| n.kind == NodeKind::Folder).map(|n| n.id).collect();
+    let mut out = Vec::new();
+    for (assignment, slot, folder) in db.works_among(a.tenant_id, &folders).await? {
+        let Some(row) = db.assignment(a.tenant_id, assignment).await? else { continue };
+        let (pupil, team) = slot_holder(&slot, a.person_id);
+        let extra = db.extra_time(a.tenant_id, assignment, pupil).await?;
+        out.push(Work { folder, row, pupil, team, extra });
+    }
+    Ok(out)
 }
 
 /// Whose working folder a slot is: a pupil's own (the slot is their id), or a team's (the
@@ -78,13 +96,12 @@ fn slot_holder(slot: &str, actor: PersonId) -> (PersonId, u32) {
     }
 }
 
-/// Whether the teacher asked for a new hand-in of the slot's current one.
-async fn asked_again<C>(db: &mut Db<C>, a: &Actor, row: &Assignment, pupil: PersonId, team: u32) -> AppResult<bool>
+/// Whether the teacher asked for a new hand-in of the working folder's current one.
+async fn asked_again<C>(db: &mut Db<C>, a: &Actor, w: &Work) -> AppResult<bool>
 where
     C: tavle_store::DbHandle,
 {
-    let id: AssignmentId = row.id;
-    let hand_ins = db.hand_ins_of(a.tenant_id, id, pupil, team).await?;
+    let hand_ins = db.hand_ins_of(a.tenant_id, w.row.id, w.pupil, w.team).await?;
     Ok(hand_ins.iter().find(|h| h.withdrawn_at.is_none()).is_some_and(|h| h.feedback.resubmission_requested))
 }
 

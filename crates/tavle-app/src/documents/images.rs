@@ -47,13 +47,23 @@ impl Documents {
         let r = self.reached(s, node).await?;
         r.require(Access::Edit)?;
         let info = checked(&bytes)?;
-        let tenant = s.actor.tenant_id;
         self.room_for(r.space(), bytes.len() as i64).await?;
+        self.take_bytes((s.actor.tenant_id, s.actor.person_id), node, bytes, info).await
+    }
+
+    /// Writes a picture's bytes to the blob store and keeps it for document `node`.
+    async fn take_bytes(
+        &self,
+        (tenant, person): (TenantId, PersonId),
+        node: NodeId,
+        bytes: Vec<u8>,
+        info: PictureInfo,
+    ) -> AppResult<AddedPicture> {
         let written = self.content.intake_bytes(tenant, bytes).await?;
         let result = async {
             let mut tx = self.store.write().await?;
             let blob = record_blob(&mut tx, tenant, &written, self.clock.now().millis()).await?;
-            let by = (tenant, s.actor.person_id);
+            let by = (tenant, person);
             let added = self.keep_picture(&mut tx, by, node, blob.id, &blob.sha256, blob.size, info).await?;
             tx.commit().await?;
             Ok::<_, AppError>((blob.id, added))
@@ -159,17 +169,7 @@ impl Documents {
     ) -> AppResult<()> {
         for (_, bytes) in files {
             let Ok(info) = checked(&bytes) else { continue };
-            let written = self.content.intake_bytes(tenant, bytes).await?;
-            let result = async {
-                let mut tx = self.store.write().await?;
-                let blob = record_blob(&mut tx, tenant, &written, self.clock.now().millis()).await?;
-                self.keep_picture(&mut tx, (tenant, person), node, blob.id, &blob.sha256, blob.size, info).await?;
-                tx.commit().await?;
-                Ok::<_, AppError>(blob.id)
-            }
-            .await;
-            self.content.settle(&written, result.as_ref().ok().copied()).await;
-            match result {
+            match self.take_bytes((tenant, person), node, bytes, info).await {
                 Ok(_) | Err(AppError::TooLarge { .. }) => {}
                 Err(e) => return Err(e),
             }

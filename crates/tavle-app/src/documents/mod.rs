@@ -192,10 +192,11 @@ impl Documents {
         if s.actor.person_id != editor.person() || s.actor.tenant_id != editor.tenant() {
             return Err(AppError::Forbidden);
         }
-        editor.set_writable(self.reached(s, editor.node()).await?.access() >= Access::Edit);
+        let r = self.reached(s, editor.node()).await?;
+        editor.set_writable(r.access() >= Access::Edit);
         let now = self.clock.now().millis();
         let exam = self.access.next_exam_change(&s.actor).await?;
-        let close = self.access.next_work_close(&s.actor, editor.node()).await?;
+        let close = self.access.next_work_close(&s.actor, r.path()).await?;
         let next = exam.into_iter().chain(close).min().filter(|t| t.millis() - now <= 86_400_000);
         Ok(next.map(|t| {
             // A moment after the boundary, so the check sees the exam begun.

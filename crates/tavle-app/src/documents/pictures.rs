@@ -51,15 +51,18 @@ impl Documents {
         for row in rows.into_iter().filter(|r| wanted.binary_search(&r.sha256).is_ok()) {
             let key = tavle_blob::BlobKey { tenant, blob: row.blob_id };
             let read = self.content.download_blob(String::new(), row.size, String::new(), 0, None, key);
-            match read.bytes("a picture", MAX_PICTURE_BYTES as u64).await.map(|b| {
-                let info = sniff(&b);
-                (b, info)
-            }) {
-                Ok((bytes, Ok(info))) => {
+            let bytes = match read.bytes("a picture", MAX_PICTURE_BYTES as u64).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, sha256 = %row.sha256, "reading a picture failed");
+                    continue;
+                }
+            };
+            match sniff(&bytes) {
+                Ok(info) => {
                     out.insert(row.sha256, Picture { bytes, info });
                 }
-                Ok((_, Err(_))) => tracing::warn!(sha256 = %row.sha256, "a stored picture is not a picture"),
-                Err(e) => tracing::warn!(error = %e, sha256 = %row.sha256, "reading a picture failed"),
+                Err(_) => tracing::warn!(sha256 = %row.sha256, "a stored picture is not a picture"),
             }
         }
         Ok(out)
