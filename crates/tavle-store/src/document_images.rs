@@ -75,12 +75,10 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         image: &DocumentImage,
         now: i64,
     ) -> Result<()> {
-        if self.document_image(tenant, holder, &image.sha256).await?.is_some() {
-            return Ok(());
-        }
+        // One it has already (two uploads of the same picture at once, say) is kept as it is.
         sqlx::query(&format!(
             "INSERT INTO document_image (id, tenant_id, {}, sha256, blob_id, content_type, width, height, \
-             added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
             holder.column()
         ))
         .bind(uuid::Uuid::new_v4().to_string())

@@ -456,6 +456,9 @@ async fn pictures_go_into_documents_and_out_in_every_format() {
         (png["image"].as_str(), png["width"].as_u64(), png["height"].as_u64()),
         (Some(&*sha256_hex(PNG)), Some(40), Some(30))
     );
+    // The same picture again (as two tabs might at once) is the same picture.
+    let again: Value = send(&elev1, PNG.to_vec()).await.unwrap().json().await.unwrap();
+    assert_eq!(again["image"], png["image"]);
     let (_, flag) = elev1.put_file(&home, "flag.jpg", JPEG.to_vec()).await;
     let (status, jpeg) =
         elev1.call(Method::POST, &format!("{images}/from-drive"), Some(json!({"node": flag["id"]}))).await;
