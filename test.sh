@@ -45,6 +45,11 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The web app's TypeScript and Svelte (web/node_modules comes from the tavle-web build above).
 (cd web && npx --no-install svelte-check --fail-on-warnings --output machine | tail -n 1)
+# The OpenID Connect provider the federated-login tests log in at (oidc-provider from npm,
+# pinned by its lock file), installed again whenever the lock file changes.
+oidc=crates/tavle/tests/peers/oidc
+[ "$oidc/node_modules/.package-lock.json" -nt "$oidc/package-lock.json" ] \
+  || npm ci --no-audit --no-fund --prefix "$oidc" >/dev/null
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

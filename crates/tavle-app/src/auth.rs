@@ -141,6 +141,45 @@ impl Sessions {
         Ok(LoginOutcome { token, session, device_token })
     }
 
+    /// Opens a session for a person a login service vouched for (Unilogin, OS2faktor, ...):
+    /// the same session as a password login, keeping what the login said (`login`), audited
+    /// as `session.login` with `detail`. No device cookie: it exists for password throttling.
+    pub(crate) async fn open_federated(
+        &self,
+        tenant: tavle_core::TenantId,
+        person: tavle_core::PersonId,
+        status: tavle_core::org::PersonStatus,
+        login: &tavle_store::login_providers::SessionLogin,
+        detail: serde_json::Value,
+        meta: &RequestMeta,
+    ) -> AppResult<LoginOutcome> {
+        let now = self.clock.now();
+        let token = random_token();
+        let rec = SessionRecord {
+            token_hash: token_hash(&token),
+            tenant_id: tenant,
+            person_id: person,
+            csrf_token: random_token(),
+            created_at: now,
+            last_seen_at: now,
+            source: meta.source.clone(),
+            user_agent: meta.user_agent.chars().take(300).collect(),
+            person_status: status,
+        };
+        let mut tx = self.store.write().await?;
+        tx.insert_session(&rec).await?;
+        tx.set_session_login(tenant, &rec.token_hash, login).await?;
+        let mut ev = anonymous(Some(tenant), now, "session.login", "ok", &person.to_string(), meta);
+        ev.actor_id = Some(person);
+        ev.detail = detail.to_string();
+        tx.append_audit(&ev).await?;
+        tx.commit().await?;
+        let mut conn = self.store.read().await?;
+        let actor = conn.actor(tenant, person, status).await?;
+        let session = Session::new(actor, rec.token_hash, rec.csrf_token);
+        Ok(LoginOutcome { token, session, device_token: None })
+    }
+
     /// Checks a username and password, with throttling, failure counting and the audit
     /// record of a failure (under `action`); returns the login on success.
     pub(crate) async fn check_password(
@@ -415,6 +454,7 @@ impl Sessions {
         tx.prune_login_failures(now.minus_secs(self.cfg.throttle.window_secs)).await?;
         tx.prune_changes(self.store.backend()).await?;
         tx.delete_expired_login_flows(now.millis()).await?;
+        tx.prune_logout_tokens(now.millis()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -2,7 +2,9 @@
 //! classes and two teams, an administrator of each kind, three teachers and sixty pupils, all
 //! with the password `demo`. Seeding twice changes nothing.
 
-use tavle_core::org::{Group, GroupKind, MemberRole, PersonStatus, School, SchoolYear, StaffRole, Tenant};
+use tavle_core::org::{
+    ExternalIdentity, Group, GroupKind, MemberRole, PersonStatus, School, SchoolYear, StaffRole, Tenant,
+};
 use tavle_core::{GroupId, PersonId, SchoolId, SchoolYearId, TenantId};
 use tavle_store::NewPerson;
 
@@ -126,6 +128,10 @@ impl App {
             tx.insert_person(&p, now).await?;
             tx.insert_login(t, *id, username, Some(&hash)).await?;
             tx.put_person_school(t, *id, school.id, role).await?;
+            // A Unilogin identity as rosters give it (the uniid is the username here), so a
+            // login service named "Unilogin" can log the demo's people in.
+            let uni = ExternalIdentity { issuer: "UNI-Login".into(), subject: username.clone() };
+            tx.add_identity(t, *id, &uni).await?;
         }
         tx.grant_staff(t, people[0].0, StaffRole::MunicipalityAdmin).await?;
         tx.grant_staff(t, people[1].0, StaffRole::SchoolAdmin(school.id)).await?;

@@ -16,6 +16,9 @@ pub enum AppError {
     WrongLinkPassword,
     #[error("This account is disabled. Ask your school's administrator.")]
     AccountDisabled,
+    /// A login through the municipality's login service (OpenID Connect) was refused.
+    #[error("{0}")]
+    LoginRefused(LoginRefusal),
     #[error("Too many failed logins. Wait {retry_after_secs} seconds and try again.")]
     Throttled { retry_after_secs: u64 },
     #[error("Tavle is busy logging in many people right now. Try again in a few seconds.")]
@@ -77,6 +80,58 @@ pub struct ImportProblem {
 }
 
 /// The named ways a request can contradict the state of what it works on. Each is answered
+/// Why a login through a login service (Unilogin, OS2faktor, Keycloak) was refused; each has
+/// a stable code ([`LoginRefusal::reason`]) the web app shows its own sentence for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LoginRefusal {
+    #[error("The login took too long or was started in another browser or tab. Start again from Tavle's login page.")]
+    State,
+    #[error("The login service ended the login without logging you in. Try again.")]
+    ProviderError,
+    #[error("Tavle could not reach the login service. Try again in a minute; if it goes on, tell your school's administrator.")]
+    ProviderUnavailable,
+    #[error("Tavle could not trust the answer from the login service, so you were not logged in. Try again; if it happens again, tell your school's administrator.")]
+    Token,
+    #[error("You are not set up in Tavle in this municipality. Ask your school's administrator to add you.")]
+    UnknownPerson,
+    #[error("You are no longer registered at a school in this municipality. Ask your school's administrator if this is wrong.")]
+    Left,
+    #[error("The login service says you are a pupil and Tavle says staff, or the other way round. Ask your school's administrator.")]
+    WrongRole,
+    #[error("The login service says you belong to another school than Tavle does. Ask your school's administrator.")]
+    WrongSchool,
+    #[error("Parents and guests cannot log in to Tavle through this login service.")]
+    NotForThisGroup,
+}
+
+impl LoginRefusal {
+    pub fn reason(self) -> &'static str {
+        match self {
+            LoginRefusal::State => "state",
+            LoginRefusal::ProviderError => "provider_error",
+            LoginRefusal::ProviderUnavailable => "provider_unavailable",
+            LoginRefusal::Token => "token",
+            LoginRefusal::UnknownPerson => "unknown_person",
+            LoginRefusal::Left => "left",
+            LoginRefusal::WrongRole => "wrong_role",
+            LoginRefusal::WrongSchool => "wrong_school",
+            LoginRefusal::NotForThisGroup => "not_for_this_group",
+        }
+    }
+
+    pub const ALL: [LoginRefusal; 9] = [
+        LoginRefusal::State,
+        LoginRefusal::ProviderError,
+        LoginRefusal::ProviderUnavailable,
+        LoginRefusal::Token,
+        LoginRefusal::UnknownPerson,
+        LoginRefusal::Left,
+        LoginRefusal::WrongRole,
+        LoginRefusal::WrongSchool,
+        LoginRefusal::NotForThisGroup,
+    ];
+}
+
 /// with 409, the code `conflict` and its own stable [`Conflict::reason`], so a client can
 /// branch on the kind without reading the sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

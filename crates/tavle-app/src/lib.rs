@@ -16,6 +16,7 @@ pub mod demo;
 pub mod documents;
 pub mod drive;
 mod error;
+pub mod federation;
 pub mod import;
 mod instance_keys;
 pub mod login_flow;
@@ -32,7 +33,7 @@ use tavle_blob::BlobStore;
 use tavle_core::Clock;
 use tavle_store::Store;
 
-pub use error::{AppError, AppResult, Conflict, Opened};
+pub use error::{AppError, AppResult, Conflict, LoginRefusal, Opened};
 pub use passwords::{PasswordConfig, Passwords};
 
 /// How long sessions live and how failed logins are throttled.
@@ -57,6 +58,9 @@ pub struct AppConfig {
     pub grades_from_grade: u8,
     /// How long an open document with nobody in it stays in memory (seconds).
     pub document_idle_secs: u64,
+    /// Let login services live on this machine (plain `http` on loopback): tests and a
+    /// provider beside Tavle. Otherwise a login service must be `https` on a public address.
+    pub oidc_allow_loopback: bool,
 }
 
 impl Default for AppConfig {
@@ -72,6 +76,7 @@ impl Default for AppConfig {
             hand_in_grace_secs: 120,
             grades_from_grade: 8,
             document_idle_secs: 30,
+            oidc_allow_loopback: false,
         }
     }
 }
@@ -220,6 +225,7 @@ pub struct Services {
     assignments: assignments::Assignments,
     documents: documents::Documents,
     office: office::Office,
+    federation: federation::Federation,
 }
 
 impl std::ops::Deref for App {
@@ -248,8 +254,11 @@ impl App {
         let documents = documents::Documents::new(base.clone(), access.clone(), content.clone());
         let drive = drive::Drive::new(base.clone(), access.clone(), content.clone());
         let office = office::Office::new(base.clone(), access.clone(), drive.clone());
+        let sessions = auth::Sessions::new(base.clone(), organisation.clone());
+        let federation = federation::Federation::new(base.clone(), sessions.clone())?;
         Ok(App(Arc::new(Services {
-            sessions: auth::Sessions::new(base.clone(), organisation.clone()),
+            sessions,
+            federation,
             drive,
             office,
             assignments: assignments::Assignments::new(
@@ -300,6 +309,12 @@ impl App {
     /// Tavle documents: making them, editing them together in real time.
     pub fn documents(&self) -> &documents::Documents {
         &self.0.documents
+    }
+
+    /// Logins through the municipalities' login services (OpenID Connect): Unilogin,
+    /// OS2faktor, Keycloak; their settings; back-channel logout.
+    pub fn federation(&self) -> &federation::Federation {
+        &self.0.federation
     }
 
     /// Office files through WOPI: the municipality's office server, and the WOPI host.

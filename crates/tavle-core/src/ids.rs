@@ -91,3 +91,7 @@ typed_id!(
     /// A comment on a document, or a reply to one.
     CommentId
 );
+typed_id!(
+    /// A municipality's OpenID Connect provider (Unilogin, OS2faktor, Keycloak, ...).
+    LoginProviderId
+);

@@ -18,6 +18,6 @@ pub mod policy;
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use error::{InvalidInput, Reason};
 pub use ids::{
-    AssignmentId, BlobId, CommentId, GroupId, HandInId, NodeId, PersonId, SchoolId, SchoolYearId, SpaceId, TenantId,
-    VersionId,
+    AssignmentId, BlobId, CommentId, GroupId, HandInId, LoginProviderId, NodeId, PersonId, SchoolId, SchoolYearId,
+    SpaceId, TenantId, VersionId,
 };

@@ -381,6 +381,13 @@ pub fn may_make_links(actor: &Actor) -> bool {
     actor.status.can_log_in() && (!actor.works_at.is_empty() || sees_others_fully(actor))
 }
 
+/// Whether the actor may name, change and remove their municipality's login services
+/// (Unilogin, OS2faktor, Keycloak) and see how they are set up: its municipality admins only,
+/// since a login service decides who anyone there is.
+pub fn may_manage_login(actor: &Actor) -> bool {
+    actor.status.can_log_in() && actor.is_municipality_admin()
+}
+
 /// Whether [`person_visibility`] can be `Full` for anyone but the actor: only staff and
 /// teachers see others fully. When it cannot, a caller need not load other people's facts
 /// (a pupil opening their class sees every classmate by name only).

@@ -213,6 +213,9 @@ pub(crate) fn app_row(e: &AppError) -> ErrorRow {
         AppError::LinkLocked => row(StatusCode::UNAUTHORIZED, "link_locked", msg),
         AppError::WrongLinkPassword => row(StatusCode::UNAUTHORIZED, "wrong_link_password", msg),
         AppError::AccountDisabled => row(StatusCode::FORBIDDEN, "account_disabled", msg),
+        AppError::LoginRefused(r) => {
+            ErrorRow { reason: Some(r.reason()), ..row(StatusCode::UNAUTHORIZED, "login_refused", msg) }
+        }
         AppError::Throttled { retry_after_secs } => ErrorRow {
             retry_after: Some(*retry_after_secs),
             ..row(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg)
@@ -375,7 +378,7 @@ mod tests {
 
     /// The number of kinds of [`AppError`]; [`app_kind`] numbers them, and a new kind does
     /// not compile until it has a number here and a sample below.
-    const APP_KINDS: usize = 21;
+    const APP_KINDS: usize = 22;
 
     fn app_kind(e: &AppError) -> usize {
         match e {
@@ -399,6 +402,7 @@ mod tests {
             AppError::UploadInterrupted(_) => 17,
             AppError::ImportRejected(_) => 18,
             AppError::BadDocumentUpdate => 20,
+            AppError::LoginRefused(_) => 21,
             // One kind: whatever broke inside, the answer is the same.
             AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => 19,
         }
@@ -429,6 +433,7 @@ mod tests {
             AppError::Internal("a cause".into()),
         ];
         app.extend(Conflict::every().into_iter().map(AppError::Conflict));
+        app.extend(tavle_app::LoginRefusal::ALL.into_iter().map(AppError::LoginRefused));
         let covered: HashSet<usize> = app.iter().map(app_kind).collect();
         assert_eq!(covered.len(), APP_KINDS, "a sample of every kind of AppError");
         let mut all: Vec<ApiError> = app.into_iter().map(ApiError::App).collect();

@@ -36,6 +36,9 @@ pub struct HttpConfig {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Where people reach Tavle (no trailing slash): login services' return addresses are
+    /// made from it, never from a request's `Host`.
+    pub public_url: String,
 }
 
 #[derive(Clone)]
@@ -63,7 +66,7 @@ impl HttpState {
 #[openapi(
     info(title = "Tavle API", description = "The school platform's JSON API. State-changing requests need the \
         session cookie and the X-CSRF-Token header with the csrf_token from /api/v1/me."),
-    tags((name = "session"), (name = "organisation"), (name = "drive"), (name = "assignments"), (name = "documents"))
+    tags((name = "session"), (name = "login"), (name = "organisation"), (name = "drive"), (name = "assignments"), (name = "documents"))
 )]
 struct ApiDoc;
 
@@ -71,14 +74,22 @@ struct ApiDoc;
 /// route is registered through its `#[utoipa::path]`.
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
-        app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links,
-        office, people, pictures, receipts, schools, session, shares, tus,
+        app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links, login,
+        login_providers, office, people, pictures, receipts, schools, session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::change_password))
         .routes(routes!(session::sessions, session::logout_everywhere))
+        .routes(routes!(login::options))
+        .routes(routes!(login::schools))
+        .routes(routes!(login::start))
+        .routes(routes!(login::callback))
+        .routes(routes!(login::backchannel_logout))
+        .routes(routes!(login_providers::list, login_providers::create))
+        .routes(routes!(login_providers::get, login_providers::patch, login_providers::delete))
+        .routes(routes!(login_providers::check))
         .routes(routes!(app_passwords::list, app_passwords::create))
         .routes(routes!(app_passwords::revoke))
         .routes(routes!(app_passwords::login_flow))

@@ -22,6 +22,7 @@ mod facts;
 mod groups;
 pub mod handouts;
 pub mod keys;
+pub mod login_providers;
 mod migrate;
 pub mod office;
 mod people;

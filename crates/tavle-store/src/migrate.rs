@@ -33,6 +33,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (23, "office", include_str!("../migrations/sqlite/0023_office.sql")),
     (24, "document_images", include_str!("../migrations/sqlite/0024_document_images.sql")),
     (25, "work_by_folder", include_str!("../migrations/sqlite/0025_work_by_folder.sql")),
+    (26, "login_providers", include_str!("../migrations/sqlite/0026_login_providers.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -60,6 +61,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (23, "office", include_str!("../migrations/postgres/0023_office.sql")),
     (24, "document_images", include_str!("../migrations/postgres/0024_document_images.sql")),
     (25, "work_by_folder", include_str!("../migrations/postgres/0025_work_by_folder.sql")),
+    (26, "login_providers", include_str!("../migrations/postgres/0026_login_providers.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

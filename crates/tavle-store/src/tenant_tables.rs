@@ -155,6 +155,11 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("person", Organisation, true, Watch::Organisation, &[]),
     table("login", Auth, true, Watch::Organisation, &[key("person_id", "person")]),
     table("external_identity", Auth, true, Watch::Organisation, &[key("person_id", "person")]),
+    // A municipality's OpenID Connect providers (migration 0026). Not watched: a login reads
+    // its provider from the database, so no node keeps one to void.
+    table("login_provider", Auth, false, Watch::None, &[]),
+    table("login_provider_keys", Auth, false, Watch::None, &[key("provider_id", "login_provider")]),
+    table("logout_token_seen", Auth, false, Watch::None, &[key("provider_id", "login_provider")]),
     table(
         "person_school",
         Organisation,
@@ -171,7 +176,13 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         Watch::Organisation,
         &[key("person_id", "person"), meant("school_id", "school")],
     ),
-    table("session", Auth, true, Watch::Revocation, &[key("person_id", "person")]),
+    table(
+        "session",
+        Auth,
+        true,
+        Watch::Revocation,
+        &[key("person_id", "person"), key("provider_id", "login_provider")],
+    ),
     // `owner_id` names a person, a class or team, or a school by `kind`; `school_id` is '' for
     // a personal drive; `root_id` is written before its node exists.
     table(
@@ -409,6 +420,7 @@ pub const INSTANCE_QUERIES: &[(&str, &str)] = &[
     ("grant_login_flow", "approving sets the flow's tenant; it is found by its token's hash"),
     ("delete_login_flow", "a flow is ended by its token's hash, once handed over"),
     ("delete_expired_login_flows", "housekeeping: removes expired flows of every tenant"),
+    ("prune_logout_tokens", "housekeeping: forgets expired back-channel logout tokens of every tenant"),
     ("tenant_by_code", "the CLI and roster import find a tenant by its code"),
     ("tenants", "operators list every tenant"),
     ("recent_changes", "cache coherence: each node reads every tenant's organisation epoch"),

@@ -26,6 +26,14 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-For` for the client address. Only behind your own proxy.
     pub trust_forwarded_for: bool,
+    /// The address people reach Tavle at, e.g. `https://tavle.aarhus.dk`: login services send
+    /// people back to it, so it is registered with them. Default: `http://` and the address
+    /// Tavle listens on (fine on one machine, wrong behind a proxy).
+    pub public_url: Option<String>,
+    /// Let login services (OpenID Connect providers) live on this machine, over plain `http`
+    /// on loopback: tests, or a provider run beside Tavle. Otherwise they must be `https` on a
+    /// public address, so an admin's setting cannot make Tavle call inside the data centre.
+    pub oidc_allow_loopback: bool,
     /// `text` or `json`.
     pub log_format: String,
     /// A session unused this many minutes ends.
@@ -101,6 +109,8 @@ impl Default for Config {
             database_max_connections: 16,
             secure_cookies: false,
             trust_forwarded_for: false,
+            public_url: None,
+            oidc_allow_loopback: false,
             log_format: "text".into(),
             session_idle_minutes: 240,
             session_absolute_hours: 12,
@@ -203,6 +213,11 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\", not {:?}", self.log_format);
         }
+        if let Some(u) = &self.public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(['?', '#']) {
+                anyhow::bail!("public_url must be an address like https://tavle.example.dk, not {u:?}");
+            }
+        }
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
             anyhow::bail!("session_idle_minutes and session_absolute_hours must be at least 1");
         }
@@ -294,10 +309,20 @@ impl Config {
             hand_in_grace_secs: self.hand_in_grace_secs.clamp(0, 3600),
             grades_from_grade: self.grades_from_grade,
             document_idle_secs: self.document_idle_seconds,
+            oidc_allow_loopback: self.oidc_allow_loopback,
         }
     }
 
-    pub fn http_config(&self) -> tavle_http::HttpConfig {
-        tavle_http::HttpConfig { secure_cookies: self.secure_cookies, trust_forwarded_for: self.trust_forwarded_for }
+    /// The HTTP layer's settings, once Tavle listens at `bound`.
+    pub fn http_config(&self, bound: std::net::SocketAddr) -> tavle_http::HttpConfig {
+        let public_url = match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        };
+        tavle_http::HttpConfig {
+            secure_cookies: self.secure_cookies,
+            trust_forwarded_for: self.trust_forwarded_for,
+            public_url,
+        }
     }
 }

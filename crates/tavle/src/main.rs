@@ -136,6 +136,153 @@ enum AdminCommand {
         #[arg(long, conflicts_with = "discovery_url")]
         remove: bool,
     },
+    /// A municipality's login services (Unilogin, OS2faktor, Keycloak over OpenID Connect),
+    /// as its admin manages them in the web app; only here may a client secret be a file.
+    #[command(subcommand)]
+    LoginProvider(LoginProviderCommand),
+}
+
+#[derive(Subcommand)]
+enum LoginProviderCommand {
+    /// Add a login service; its discovery is read at once. Prints the addresses to register.
+    Add {
+        #[command(flatten)]
+        common: Common,
+        /// Tenant code, e.g. "0751".
+        #[arg(long)]
+        tenant_code: String,
+        /// unilogin, os2faktor, keycloak or other (sets the defaults below).
+        #[arg(long, default_value = "other")]
+        preset: String,
+        /// The short name in addresses, e.g. "unilogin".
+        #[arg(long)]
+        slug: String,
+        /// The button's words: "Log ind med <display name>".
+        #[arg(long)]
+        display_name: String,
+        /// The issuer, e.g. https://broker.unilogin.dk/auth/realms/broker
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// A file holding the client secret (read at each login; never stored).
+        #[arg(long)]
+        client_secret_file: Option<PathBuf>,
+        /// Scopes, space-separated (default by preset).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// The claim that names the person (default by preset: uniid for Unilogin, else sub).
+        #[arg(long)]
+        claim: Option<String>,
+        /// The identity kind it is looked up as (default: UNI-Login for Unilogin, else the issuer).
+        #[arg(long)]
+        namespace: Option<String>,
+    },
+    /// List a municipality's login services.
+    List {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        tenant_code: String,
+    },
+    /// Read a login service's discovery and keys again now.
+    Check {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        tenant_code: String,
+        #[arg(long)]
+        slug: String,
+    },
+    /// Remove a login service; the sessions it made end.
+    Remove {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        tenant_code: String,
+        #[arg(long)]
+        slug: String,
+    },
+}
+
+fn print_provider(p: &tavle_app::federation::providers::ProviderView) {
+    println!("{} ({}, {}): {}", p.slug, p.preset, if p.enabled { "on" } else { "off" }, p.display_name);
+    println!("  issuer:            {}", p.issuer);
+    println!("  client id:         {}", p.client_id);
+    println!("  person by:         claim {} as {}", p.claim, p.namespace);
+    println!("  redirect URI:      {}", p.redirect_uri);
+    println!("  back-channel URI:  {}", p.backchannel_logout_uri);
+    println!("  after logout:      {}", p.post_logout_redirect_uri);
+    if let Some(c) = &p.check {
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        println!(
+            "  checked:           PKCE S256 {}, iss in answers {}, logout there {}, back-channel logout {}",
+            yes(c.pkce_s256),
+            yes(c.iss_parameter),
+            yes(c.end_session),
+            yes(c.backchannel_logout)
+        );
+    }
+}
+
+/// Runs `tavle admin login-provider …`.
+async fn login_provider(config: Option<&std::path::Path>, cmd: LoginProviderCommand) -> anyhow::Result<()> {
+    let common = match &cmd {
+        LoginProviderCommand::Add { common, .. }
+        | LoginProviderCommand::List { common, .. }
+        | LoginProviderCommand::Check { common, .. }
+        | LoginProviderCommand::Remove { common, .. } => Common {
+            listen: common.listen.clone(),
+            data_dir: common.data_dir.clone(),
+            database_url: common.database_url.clone(),
+        },
+    };
+    let cfg = Config::load(config, common.overrides())?;
+    init_logging(&cfg);
+    let base = cfg.public_url.clone().unwrap_or_else(|| format!("http://{}", cfg.listen));
+    let app = server::open_app(&cfg, Arc::new(SystemClock)).await?;
+    let fed = app.federation();
+    let result = match cmd {
+        LoginProviderCommand::Add {
+            tenant_code,
+            preset,
+            slug,
+            display_name,
+            issuer,
+            client_id,
+            client_secret_file,
+            scopes,
+            claim,
+            namespace,
+            ..
+        } => {
+            let input = tavle_app::federation::providers::ProviderInput {
+                slug: Some(slug),
+                display_name: Some(display_name),
+                preset: Some(preset),
+                issuer: Some(issuer),
+                client_id: Some(client_id),
+                scopes,
+                claim,
+                namespace,
+                ..Default::default()
+            };
+            let file = client_secret_file.map(|f| f.display().to_string());
+            fed.operator_add(&tenant_code, &input, file, &base).await.map(|p| print_provider(&p))
+        }
+        LoginProviderCommand::List { tenant_code, .. } => {
+            fed.operator_list(&tenant_code, &base).await.map(|list| list.iter().for_each(print_provider))
+        }
+        LoginProviderCommand::Check { tenant_code, slug, .. } => {
+            fed.operator_check(&tenant_code, &slug, &base).await.map(|p| print_provider(&p))
+        }
+        LoginProviderCommand::Remove { tenant_code, slug, .. } => fed
+            .operator_remove(&tenant_code, &slug)
+            .await
+            .map(|n| println!("Removed {slug} from municipality {tenant_code}; {n} session(s) ended.")),
+    };
+    app.store().close().await;
+    result.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn init_logging(cfg: &Config) {
@@ -294,6 +441,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Admin(AdminCommand::LoginProvider(cmd)) => login_provider(cli.config.as_deref(), cmd).await,
         Command::Admin(AdminCommand::Office { common, tenant_code, discovery_url, remove }) => {
             let cfg = Config::load(cli.config.as_deref(), common.overrides())?;
             init_logging(&cfg);

@@ -59,7 +59,7 @@ pub async fn start(cfg: &Config, app: App) -> anyhow::Result<Running> {
     let listener =
         TcpListener::bind(&cfg.listen).await.map_err(|e| anyhow::anyhow!("listening on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    let state = tavle_http::HttpState::new(app.clone(), cfg.http_config());
+    let state = tavle_http::HttpState::new(app.clone(), cfg.http_config(addr));
     let router = tavle_http::router(state);
     let (tx, rx) = oneshot::channel::<()>();
 

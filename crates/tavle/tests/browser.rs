@@ -12,6 +12,9 @@ use std::process::Output;
 
 use common::TestServer;
 
+/// One browser suite at a time: two Chromiums on two cores would slow each other into timeouts.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn web_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web").canonicalize().unwrap()
 }
@@ -40,6 +43,7 @@ async fn node(args: &[&str], env: &[(&str, String)]) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_works_in_chromium_and_passes_axe() {
+    let _one = ONE_BROWSER.lock().await;
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         std::path::Path::new(&chromium).exists(),
@@ -60,6 +64,44 @@ async fn the_web_app_works_in_chromium_and_passes_axe() {
     )
     .await;
     assert!(out.status.success(), "the browser suite failed (screenshots in {})", artifacts.display());
+}
+
+/// Logging in through a login service in the browser (`web/e2e-federated/`): a pupil finds
+/// their school, logs in at the real provider's page and lands at home; a back-channel logout
+/// ends the session; logging out passes through the provider; a refusal is shown in Danish and
+/// English. Its own Tavle runs on the real clock, as the provider does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pupil_logs_in_through_unilogin_in_chromium() {
+    use common::oidc::{add_provider, client_for, Provider, SECRET};
+    let _one = ONE_BROWSER.lock().await;
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let server = TestServer::start_with(|c| c.oidc_allow_loopback = true, false).await;
+    server.clock.set(tavle_core::Clock::now(&tavle_core::SystemClock));
+    let provider = Provider::start(
+        vec![client_for("unilogin", &server.base, "demo", "unilogin", "tavle")],
+        serde_json::json!({ "unilogin": {} }),
+    );
+    let admin = server.login("admin", "demo").await;
+    add_provider(
+        &admin,
+        serde_json::json!({ "slug": "unilogin", "display_name": "Unilogin", "preset": "unilogin",
+                            "issuer": provider.unilogin, "client_id": "tavle", "client_secret": SECRET }),
+    )
+    .await;
+    let artifacts =
+        std::env::var("TAVLE_TEST_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|_| web_dir().join("test-results"));
+    let out = node(
+        &["--test", "--test-reporter=spec", "--test-concurrency=1", "e2e-federated/"],
+        &[
+            ("TAVLE_URL", server.base.clone()),
+            ("OIDC_CONTROL", provider.control.clone()),
+            ("OIDC_ISSUER", provider.unilogin.clone()),
+            ("TAVLE_ARTIFACTS", artifacts.display().to_string()),
+            ("CHROMIUM", chromium),
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "the federated browser suite failed (screenshots in {})", artifacts.display());
 }
 
 #[tokio::test]

@@ -82,6 +82,26 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         ("GET /api/v1/office", [401, 404, 404, 404, 401]),
         ("PUT /api/v1/office", [401, 400, 403, 403, 401]),
         ("DELETE /api/v1/office", [401, 204, 403, 403, 401]),
+        // Login services are the municipality's admin's to see and change; another
+        // municipality's admin adds one only to their own (here refused: its address is this
+        // machine, which login services may not be).
+        ("GET /api/v1/login-providers", [401, 200, 403, 403, 401]),
+        ("POST /api/v1/login-providers", [401, 400, 403, 403, 401]),
+        ("GET /api/v1/login-providers/{provider_id}", [401, 404, 403, 403, 401]),
+        ("PATCH /api/v1/login-providers/{provider_id}", [401, 404, 403, 403, 401]),
+        ("DELETE /api/v1/login-providers/{provider_id}", [401, 404, 403, 403, 401]),
+        ("POST /api/v1/login-providers/{provider_id}/check", [401, 404, 403, 403, 401]),
+        // Logging in through a login service happens before anyone is logged in: the same for
+        // every caller. Without their query (`tenant`, `q`) the lookups are bad requests.
+        ("GET /api/v1/login/options", [400, 400, 400, 400, 400]),
+        ("GET /api/v1/login/schools", [400, 400, 400, 400, 400]),
+        // The start sends the browser to the login service (here an address of Tavle's own
+        // that answers 200); a callback without the browser's attempt cookie goes back to the
+        // login page (the web app's page, 200) with the reason.
+        ("GET /api/v1/login/oidc/{tenant}/{provider}/start", [200, 200, 200, 200, 200]),
+        ("GET /api/v1/login/oidc/{tenant}/{provider}/callback", [200, 200, 200, 200, 200]),
+        // A provider's back-channel logout without a token is refused, whoever sends it.
+        ("POST /api/v1/login/oidc/{tenant}/{provider}/backchannel-logout", [400, 400, 400, 400, 400]),
         ("GET /api/v1/documents/{node_id}/text", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/socket", [401, 404, 404, 404, 401]),
         ("GET /api/v1/documents/{node_id}/export/{format}", [401, 404, 404, 404, 401]),
@@ -193,6 +213,9 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "POST /api/v1/documents/{node_id}/versions" => json!({"name": "Stjålet"}),
         "POST /api/v1/documents/{node_id}/images/from-drive" => json!({"node": file}),
         "PUT /api/v1/office" => json!({"discovery_url": "http://127.0.0.1:9/hosting/discovery"}),
+        "POST /api/v1/login-providers" => json!({"slug": "unilogin", "display_name": "Unilogin", "preset": "unilogin",
+                                                 "issuer": "http://127.0.0.1:9/realms/x", "client_id": "tavle"}),
+        "PATCH /api/v1/login-providers/{provider_id}" => json!({"display_name": "Stjålet", "enabled": false}),
         "POST /api/v1/documents/{node_id}/comments"
         | "POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments" => {
             json!({"body": "Stjålet", "anchor": "AQ:Ag", "quote": "x"})
@@ -357,6 +380,10 @@ async fn every_route_is_sealed(postgres: bool) {
     // Another municipality with its own admin.
     srv.app().org().create_first_admin("0751", Some("Anden Kommune"), "kommune2", "Admin Anden", "demo").await.unwrap();
 
+    // The municipality's login service (its metadata written as if read from the service).
+    let provider =
+        common::login_provider_row(&srv, &tenant, "unilogin", &format!("{}/api/v1/receipt-key", srv.base)).await;
+
     // A pupil who will be disabled while logged in.
     let disabled = srv.login("elev2", "demo").await;
     let elev2 = person_id(&leder, &school, "elev2").await;
@@ -381,6 +408,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &assignment,
             &hand_in,
             &comment,
+            &provider,
         ],
         vec![
             &tenant,
@@ -396,6 +424,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &assignment,
             &hand_in,
             &comment,
+            &provider,
         ],
         vec![
             &school,
@@ -410,6 +439,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &assignment,
             &hand_in,
             &comment,
+            &provider,
         ],
         vec![
             &class_1a,
@@ -423,6 +453,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &assignment,
             &hand_in,
             &comment,
+            &provider,
         ],
         vec![
             &tenant,
@@ -438,6 +469,7 @@ async fn every_route_is_sealed(postgres: bool) {
             &assignment,
             &hand_in,
             &comment,
+            &provider,
         ],
     ];
 
@@ -472,7 +504,10 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{comment_id}", &comment)
                 .replace("{position}", "0")
                 .replace("{name}", "x.txt")
-                .replace("{format}", "odt");
+                .replace("{format}", "odt")
+                .replace("{provider_id}", &provider)
+                .replace("{tenant}", "demo")
+                .replace("{provider}", "unilogin");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             for (i, caller) in CALLERS.iter().enumerate() {
                 // Each call gets a fresh session, so routes that log out do not affect others.

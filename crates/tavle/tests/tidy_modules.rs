@@ -256,6 +256,7 @@ const SERVICES: &[(&str, &[&str])] = &[
     ("assignments", &["assignments"]),
     ("documents", &["documents"]),
     ("office", &["office"]),
+    ("federation", &["federation"]),
 ];
 
 /// What each service may use of the others (ARCHITECTURE.md draws the same).
@@ -268,6 +269,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("assignments", &["access", "content", "documents"]),
     ("documents", &["access", "content"]),
     ("office", &["drive", "access", "content"]),
+    ("federation", &["sessions", "organisation"]),
 ];
 
 #[test]

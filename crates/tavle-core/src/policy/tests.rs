@@ -272,6 +272,29 @@ fn only_teachers_and_staff_make_share_links() {
 }
 
 #[test]
+fn only_a_municipalitys_active_admins_manage_its_login_services() {
+    let w = world();
+    // The service reads providers of the admin's own municipality only; the policy says who.
+    let out: String = actors(&w)
+        .iter()
+        .map(|(who, a)| format!("{who:<13}{}\n", if may_manage_login(a) { "yes" } else { "no" }))
+        .collect();
+    expect![[r#"
+        elev 1A      no
+        elev 1B      no
+        lærer 1A     no
+        leder S1     no
+        leder S2     no
+        kommune A    yes
+        kommune B    yes
+        elev B       no
+        spærret 1A   no
+        udmeldt kom. no
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
 fn school_admins_set_the_quotas_of_their_school_and_municipality_admins_all() {
     use crate::drive::{SpaceFacts, SpaceKind};
     use crate::ids::SpaceId;

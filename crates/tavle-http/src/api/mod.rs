@@ -10,6 +10,8 @@ pub mod groups;
 pub mod handed_documents;
 pub mod imports;
 pub mod links;
+pub mod login;
+pub mod login_providers;
 pub mod office;
 pub mod people;
 pub mod pictures;

@@ -13,7 +13,7 @@ use crate::extract::{Authed, Meta};
 use crate::wire::{LoggedOut, LoginRequest, MeWire, PasswordChange, SessionWire};
 use crate::HttpState;
 
-fn session_cookie(state: &HttpState, value: String, max_age: Option<i64>) -> Option<HeaderValue> {
+pub(crate) fn session_cookie(state: &HttpState, value: String, max_age: Option<i64>) -> Option<HeaderValue> {
     let mut c = Cookie::build((state.cookie_name().to_string(), value))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -76,12 +76,14 @@ pub async fn login(
     Ok(resp)
 }
 
-/// Log out: ends this session and clears the cookie.
+/// Log out: ends this session and clears the cookie. A session a login service made that it
+/// can end too answers with `end_session_url`, where the web app sends the browser next.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
+    let end_session_url = state.app.federation().end_session_url(&auth.session, &state.config.public_url).await?;
     state.app.sessions().logout(&auth.session, &auth.meta).await?;
-    Ok(clearing_cookie(&state, LoggedOut { sessions_ended: 1 }))
+    Ok(clearing_cookie(&state, LoggedOut { sessions_ended: 1, end_session_url }))
 }
 
 /// The logged-in person: who they are, their schools, groups and roles.
@@ -124,7 +126,7 @@ pub async fn sessions(State(state): State<HttpState>, auth: Authed) -> ApiResult
     responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
 pub async fn logout_everywhere(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
     let n = state.app.sessions().logout_everywhere(&auth.session, &auth.meta).await?;
-    Ok(clearing_cookie(&state, LoggedOut { sessions_ended: n }))
+    Ok(clearing_cookie(&state, LoggedOut { sessions_ended: n, end_session_url: None }))
 }
 
 /// Change my own password: the current one must be right; the new one has at least 8

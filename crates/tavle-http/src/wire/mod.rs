@@ -397,6 +397,10 @@ pub struct Created {
 #[derive(Serialize, ToSchema)]
 pub struct LoggedOut {
     pub sessions_ended: u64,
+    /// For a session made by a login service that can end its own session too: where to send
+    /// the browser next (the service's logout, which returns to Tavle's login page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_session_url: Option<String>,
 }
 
 mod drive;

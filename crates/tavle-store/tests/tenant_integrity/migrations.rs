@@ -27,7 +27,17 @@ fn migrations(backend: Backend, last: u32) -> Vec<(u32, String)> {
 /// The tables migrations after 0019 add: a graph written at 0017 or 0018 has no rows of them.
 /// A migration that adds a tenant table lists it here.
 fn later_tables() -> HashSet<&'static str> {
-    HashSet::from(["document", "document_update", "document_comment", "office_server", "wopi_lock", "document_image"])
+    HashSet::from([
+        "document",
+        "document_update",
+        "document_comment",
+        "office_server",
+        "wopi_lock",
+        "document_image",
+        "login_provider",
+        "login_provider_keys",
+        "logout_token_seen",
+    ])
 }
 
 #[tokio::test]

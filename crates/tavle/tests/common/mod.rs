@@ -22,6 +22,8 @@ macro_rules! on_both_backends {
     };
 }
 
+pub mod oidc;
+
 use std::sync::Arc;
 
 use reqwest::{Client, Method, StatusCode};
@@ -273,4 +275,39 @@ pub fn b64(s: &str) -> String {
 /// tus's `Upload-Metadata` for a file `name` in the folder `folder`.
 pub fn tus_metadata(folder: &str, name: &str) -> String {
     format!("folder {},filename {}", b64(folder), b64(name))
+}
+
+/// A login service of a municipality written straight into the store, with metadata as if
+/// read from a service whose authorization endpoint is `authorize` (no service is called).
+pub async fn login_provider_row(srv: &TestServer, tenant: &str, slug: &str, authorize: &str) -> String {
+    let issuer = "https://login.example/realms/test";
+    let meta = serde_json::json!({
+        "issuer": issuer, "authorization_endpoint": authorize, "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"), "response_types_supported": ["code"],
+        "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["S256"], "authorization_response_iss_parameter_supported": true,
+    });
+    let p = tavle_store::login_providers::LoginProvider {
+        id: tavle_core::LoginProviderId::new(),
+        tenant_id: tenant.parse().unwrap(),
+        slug: slug.into(),
+        display_name: "Unilogin".into(),
+        preset: "unilogin".into(),
+        issuer: issuer.into(),
+        client_id: "tavle".into(),
+        client_secret: Some("hemmelig".into()),
+        client_secret_file: None,
+        scopes: "openid".into(),
+        claim: "uniid".into(),
+        namespace: "UNI-Login".into(),
+        enabled: true,
+        position: 0,
+        discovery: Some(meta.to_string()),
+        discovery_at: Some(0),
+        created_at: 0,
+    };
+    let mut tx = srv.app().store().write().await.unwrap();
+    tx.insert_login_provider(&p).await.unwrap();
+    tx.commit().await.unwrap();
+    p.id.to_string()
 }
