@@ -34,6 +34,9 @@ test('a pupil logs in with the keyboard alone and sees their classes', async () 
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'main', 'the skip link skips to the content');
   await page.keyboard.press('Tab');
+  // "Find din skole" comes first (the way in for Unilogin users), then the password form.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'school-query');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'username');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(outline, 'none', 'keyboard focus is visible');

@@ -1,9 +1,9 @@
 // Every string the app shows is translated: Danish and English have the same keys, every key
 // the code names exists, and every code the server sends has a label in both languages — group
 // kinds, roles, statuses, roster change kinds, invalid-input reasons and fields, the API's error
-// codes and the problem codes of a rejected roster file — read from the Rust source and the
-// roster format's documentation when the test runs, so a code added there fails here until the
-// app can say it.
+// codes, the reasons of a refused login and the problem codes of a rejected roster file — read
+// from the Rust source and the roster format's documentation when the test runs, so a code
+// added there fails here until the app can say it.
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -91,8 +91,11 @@ test('every error code of the API has a sentence in both languages', () => {
   for (const c of ['not_logged_in', 'invalid_credentials', 'not_found', 'invalid_input', 'internal']) {
     assert.ok(codes.includes(c), `the code ${c} was found in crates/tavle-http/src/error.rs`);
   }
-  // Codes the app itself uses: a failed connection, and one the server is adding.
-  const wanted = [...codes, 'offline', 'no_local_password'].map((c) => `error.${c}`);
+  // Codes the app itself uses: a failed connection, and ones the server is adding (a login's
+  // second step).
+  const wanted = [...codes, 'offline', 'no_local_password', 'second_factor_required', 'wrong_second_factor'].map(
+    (c) => `error.${c}`,
+  );
   assert.deepEqual(unlabelled(wanted), []);
 });
 
@@ -103,19 +106,31 @@ test('every kind of conflict the server names has a sentence in both languages',
   assert.ok(body, 'crates/tavle-app/src/error.rs has `pub fn reason` of the conflicts');
   const reasons = unique([...body[1].matchAll(/=>\s*"([a-z][a-z0-9_]*)"/g)].map((m) => m[1]));
   assert.ok(reasons.length > 20, `the conflict reasons were found in the Rust source (${reasons.length})`);
-  assert.deepEqual(unlabelled(reasons.map((r) => `conflict.${r}`)), []);
+  // And the ones the server is adding (an authenticator app set up twice, or none to remove).
+  const adding = ['second_factor_exists', 'no_second_factor'];
+  assert.deepEqual(unlabelled(unique([...reasons, ...adding]).map((r) => `conflict.${r}`)), []);
+});
+
+test('every reason a login service refusal names has a sentence in both languages', () => {
+  // The match arms of `LoginRefusal::reason`: `LoginRefusal::State => "state"`. The login page
+  // (/k/:code) shows `refusal.<reason>` for `?error=login_refused&reason=…`.
+  const rust = repo('crates/tavle-app/src/error.rs');
+  const reasons = unique([...rust.matchAll(/LoginRefusal::\w+\s*=>\s*"([a-z][a-z0-9_]*)"/g)].map((m) => m[1]));
+  assert.ok(reasons.length >= 9, `the login refusals' reasons were found in the Rust source (${reasons.length})`);
+  assert.deepEqual(unlabelled(reasons.map((r) => `refusal.${r}`)), []);
 });
 
 test('every field the server names in invalid input has a name in both languages', () => {
   // `InvalidInput::new("field", …)`, and the helpers and closures that take the field first.
-  const call = /(?:InvalidInput::new|names::\w+|\bdisplay_text|\bbad|\brefuse)\(\s*"([a-z][a-z0-9_]*)"/g;
+  const call = /(?:InvalidInput::new|names::\w+|\bdisplay_text|\bbad|\brefuse|\binvalid)\(\s*"([a-z][a-z0-9_]*)"/g;
   const fields = unique(
     files(join(root, '..', 'crates'), /\.rs$/)
       .filter((f) => f.includes('/src/') && !f.includes('/import/'))
       .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(call)].map((m) => m[1])),
   );
   assert.ok(fields.includes('username') && fields.includes('name'), 'the fields were found in the Rust source');
-  assert.deepEqual(unlabelled([...fields, 'new_password', 'current_password'].map((f) => `field.${f}`)), []);
+  // And those of the app's own forms (`code`: the authenticator app's first code).
+  assert.deepEqual(unlabelled([...fields, 'new_password', 'current_password', 'code'].map((f) => `field.${f}`)), []);
 });
 
 test('every problem code and change kind of a roster import has a label in both languages', () => {

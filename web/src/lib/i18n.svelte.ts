@@ -56,6 +56,12 @@ export function t(key: Key, params?: Record<string, string | number>): string {
     .replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 }
 
+/** Whether there is a text for `key`: for a key made from a code the server sent (a login
+ * refusal's reason), which this version of the app may not know yet. */
+export function known(key: string): key is Key {
+  return key in dictionaries[current];
+}
+
 const TZ = 'Europe/Copenhagen';
 function locale() {
   return current === 'da' ? 'da-DK' : 'en-GB';

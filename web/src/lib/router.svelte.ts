@@ -61,14 +61,28 @@ export function match(pattern: string, p: string): Record<string, string> | null
 
 const RETURN_KEY = 'tavle.return';
 
+/** Whether `to` is a page of this app to go back to: a path on this origin, never an address
+ * elsewhere. `//host` and `/\host` are addresses of another host to a browser (which reads a
+ * backslash as a slash), and a browser drops tabs and line breaks from an address, so
+ * `/<tab>/host` is one too: none of those, nor a backslash or control character anywhere. */
+function isOwnPath(to: string | null): to is string {
+  if (!to || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return false;
+  if (to.includes('\\') || /[\u0000-\u001f\u007f]/.test(to)) return false;
+  try {
+    return new URL(to, location.origin).origin === location.origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Remembers the page someone asked for before they were sent to log in. */
 export function rememberReturn(to: string) {
-  if (to.startsWith('/') && !to.startsWith('//') && to !== '/login') sessionStorage.setItem(RETURN_KEY, to);
+  if (isOwnPath(to) && to !== '/login' && !to.startsWith('/k/')) sessionStorage.setItem(RETURN_KEY, to);
 }
 
 /** The page to go to after logging in (once), or the home page. */
 export function takeReturn(): string {
   const to = sessionStorage.getItem(RETURN_KEY);
   sessionStorage.removeItem(RETURN_KEY);
-  return to && to.startsWith('/') && !to.startsWith('//') ? to : '/';
+  return isOwnPath(to) ? to : '/';
 }

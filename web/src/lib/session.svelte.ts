@@ -33,15 +33,37 @@ export async function loadMe() {
   }
 }
 
+/** Logs in with username and password. Someone with a second factor is not logged in yet:
+ * the server answers 401 `second_factor_required` (keeping the waiting login in a cookie of its
+ * own), and `loginSecondFactor` finishes it. */
 export async function login(username: string, password: string) {
   set(await call<Me>('POST', '/api/v1/session', { username, password }));
 }
 
-export async function logout() {
+/** The second step of a login: a code from the authenticator app, or a recovery code. */
+export async function loginSecondFactor(code: string) {
+  set(await call<Me>('POST', '/api/v1/session/second-factor', { code }));
+}
+
+/** Logs out of Tavle. A session made by a login service that can end its own session too
+ * answers with where to send the browser next (the service's logout, which returns to the
+ * municipality's login page): an address of the service, http(s) only. */
+export async function logout(): Promise<string | undefined> {
   try {
-    await call('DELETE', '/api/v1/session');
+    const out = await call<{ sessions_ended: number; end_session_url?: string }>('DELETE', '/api/v1/session');
+    return webAddress(out?.end_session_url);
   } finally {
     set(null);
+  }
+}
+
+function webAddress(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url, location.origin);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -107,3 +107,59 @@ export interface AppPassword {
   /** Only in the answer to its creation. */
   password?: string;
 }
+
+/** The person's own second factors (`GET /api/v1/me/second-factors`). */
+export interface SecondFactors {
+  totp: boolean;
+  /** Set up but never confirmed with a first code (the secret cannot be shown again). */
+  totp_pending: boolean;
+  recovery_codes_left: number;
+  /** Whether the person may set up an authenticator app (staff; never pupils). */
+  may_enrol: boolean;
+}
+/** A new authenticator app's secret, shown once (`POST /api/v1/me/totp`). */
+export interface TotpSetup {
+  secret: string;
+  otpauth_uri: string;
+  /** The QR code of `otpauth_uri`, an SVG document drawn by the server. */
+  qr_svg: string;
+}
+
+/** A municipality's login page (public): its login services' buttons in order. */
+export interface LoginOptions {
+  tenant_code: string;
+  tenant_name: string;
+  providers: { slug: string; display_name: string; start_url: string }[];
+  password: boolean;
+}
+/** A school found by "Find din skole", with its municipality's login page (`/k/0751`). */
+export interface SchoolFound {
+  school: string;
+  institution_number: string;
+  tenant_code: string;
+  tenant_name: string;
+  login_url: string;
+}
+export type LoginPreset = 'unilogin' | 'os2faktor' | 'keycloak' | 'other';
+/** A login service of the municipality as its admins see it (the secret is never sent back). */
+export interface LoginProvider {
+  id: string;
+  slug: string;
+  display_name: string;
+  preset: LoginPreset;
+  issuer: string;
+  client_id: string;
+  client_secret_set: boolean;
+  client_secret_file: string | null;
+  scopes: string;
+  claim: string;
+  namespace: string;
+  enabled: boolean;
+  position: number;
+  /** What the service's discovery said when Tavle last read it. */
+  check: { checked_at: string; pkce_s256: boolean; iss_parameter: boolean; end_session: boolean; backchannel_logout: boolean } | null;
+  /** The addresses to register at the service. */
+  redirect_uri: string;
+  backchannel_logout_uri: string;
+  post_logout_redirect_uri: string;
+}

@@ -3,3 +3,4 @@ export { default as AdminHome } from './AdminHome.svelte';
 export { default as Municipality } from './Municipality.svelte';
 export { default as SchoolAdmin } from './SchoolAdmin.svelte';
 export { default as PersonAdmin } from './PersonAdmin.svelte';
+export { default as LoginServices } from './Login.svelte';
