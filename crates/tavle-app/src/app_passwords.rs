@@ -103,7 +103,12 @@ impl Sessions {
             _ if self.cfg.dav_accepts_login_password => {
                 drop(conn);
                 conn = self.store.read().await?;
-                (self.check_password(&username, secret, "dav.login", meta).await?, None)
+                let checked = self.check_password(&username, secret, "dav.login", meta).await?;
+                // A password alone is not enough for someone with a second factor.
+                if conn.totp_of(checked.tenant_id, checked.person_id).await?.is_some_and(|t| t.confirmed_at.is_some()) {
+                    return Err(AppError::SecondFactorRequired);
+                }
+                (checked, None)
             }
             _ => {
                 drop(conn);

@@ -30,6 +30,22 @@ pub struct LoginOutcome {
     pub device_token: Option<String>,
 }
 
+/// What a right password gives: a session, or a login waiting for its second step.
+#[derive(Clone, Debug)]
+pub enum PasswordLogin {
+    Session(LoginOutcome),
+    SecondStep(SecondStep),
+}
+
+/// A password login that waits for its second step.
+#[derive(Clone, Debug)]
+pub struct SecondStep {
+    /// The secret for the waiting login's cookie.
+    pub token: String,
+    /// What the person can answer with: `totp`, `recovery_code`.
+    pub methods: Vec<&'static str>,
+}
+
 /// One of a person's sessions, for "log out everywhere".
 #[derive(Clone, Debug)]
 pub struct SessionInfo {
@@ -95,10 +111,33 @@ impl Sessions {
         [format!("account:{username}"), format!("account-source:{username}|{source}"), format!("source:{source}")]
     }
 
-    /// Logs in with a username and password.
-    pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
-        let now = self.clock.now();
+    /// Logs in with a username and password: a session, or, for a person with a second
+    /// factor, a login that waits for its second step ([`Sessions::second_step`]).
+    pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> AppResult<PasswordLogin> {
         let record = self.check_password(username, password, "session.login", meta).await?;
+        if let Some(step) = self.second_step_for(record.tenant_id, record.person_id).await? {
+            let now = self.clock.now();
+            let mut ev =
+                anonymous(Some(record.tenant_id), now, "session.login", "second_factor", &record.username, meta);
+            ev.actor_id = Some(record.person_id);
+            let mut tx = self.store.write().await?;
+            tx.append_audit(&ev).await?;
+            tx.commit().await?;
+            return Ok(PasswordLogin::SecondStep(step));
+        }
+        let outcome = self.finish_password_login(&record, "password", meta).await?;
+        Ok(PasswordLogin::Session(outcome))
+    }
+
+    /// Makes the session of a password login whose every step succeeded (`method` names the
+    /// last step: `password`, `totp` or `recovery_code`).
+    pub(crate) async fn finish_password_login(
+        &self,
+        record: &CheckedLogin,
+        method: &str,
+        meta: &RequestMeta,
+    ) -> AppResult<LoginOutcome> {
+        let now = self.clock.now();
         let username = record.username.clone();
         let [account, pair, _] = Self::throttle_scopes(&username, &meta.source);
         let token = random_token();
@@ -123,6 +162,17 @@ impl Sessions {
         };
         let mut tx = self.store.write().await?;
         tx.insert_session(&rec).await?;
+        if method != "password" {
+            let login = tavle_store::login_providers::SessionLogin {
+                auth_method: "password".into(),
+                provider_id: None,
+                idp_subject: None,
+                idp_sid: None,
+                id_token: None,
+                assurance: Some(serde_json::json!({ "second_factor": method }).to_string()),
+            };
+            tx.set_session_login(record.tenant_id, &rec.token_hash, &login).await?;
+        }
         tx.put_device(record.tenant_id, record.person_id, &device_hash, now).await?;
         // A success at a known device clears that device's count, not the account's: else
         // every login of the pupil would give guessers elsewhere their tries again.
@@ -133,12 +183,50 @@ impl Sessions {
         tx.clear_login_failures(&device_scope(&device_hash)).await?;
         let mut ev = anonymous(Some(record.tenant_id), now, "session.login", "ok", &username, meta);
         ev.actor_id = Some(record.person_id);
+        if method != "password" {
+            ev.detail = serde_json::json!({ "user_agent": meta.user_agent, "second_factor": method }).to_string();
+        }
         tx.append_audit(&ev).await?;
         tx.commit().await?;
         let mut conn = self.store.read().await?;
         let actor = conn.actor(record.tenant_id, record.person_id, record.status).await?;
         let session = Session::new(actor, rec.token_hash, rec.csrf_token);
         Ok(LoginOutcome { token, session, device_token })
+    }
+
+    /// The login of a person waiting for their second step, as its first step checked it.
+    pub(crate) async fn checked_login_of(
+        &self,
+        tenant: tavle_core::TenantId,
+        person: tavle_core::PersonId,
+        meta: &RequestMeta,
+    ) -> AppResult<CheckedLogin> {
+        let mut conn = self.store.read().await?;
+        let login = conn.login_of(tenant, person).await?.ok_or(AppError::Unauthenticated)?;
+        let known_device = match meta.device.as_deref() {
+            Some(cookie) => conn.known_device(tenant, person, &token_hash(cookie)).await?,
+            None => false,
+        };
+        if !login.status.can_log_in() {
+            return Err(AppError::AccountDisabled);
+        }
+        Ok(CheckedLogin { known_device, ..CheckedLogin::from(login) })
+    }
+
+    /// The caller confirms their own password (before removing a second factor, say):
+    /// throttled in their session's own scope.
+    pub(crate) async fn confirm_own_password(&self, s: &Session, password: &str, meta: &RequestMeta) -> AppResult<()> {
+        let a = &s.actor;
+        let login = self.store.read().await?.login_of(a.tenant_id, a.person_id).await?;
+        let Some(login) = login.filter(|l| l.password_hash.is_some()) else {
+            return Err(AppError::NoLocalPassword);
+        };
+        let own = format!("session:{}", s.token_hash);
+        match self.check_password_in(&login.username, password, "person.password_confirm", meta, Some(own)).await {
+            Ok(_) => Ok(()),
+            Err(AppError::BadCredentials) => Err(AppError::WrongCurrentPassword),
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens a session for a person a login service vouched for (Unilogin, OS2faktor, ...):
@@ -455,6 +543,7 @@ impl Sessions {
         tx.prune_changes(self.store.backend()).await?;
         tx.delete_expired_login_flows(now.millis()).await?;
         tx.prune_logout_tokens(now.millis()).await?;
+        tx.delete_expired_login_pending(now.millis()).await?;
         tx.commit().await?;
         Ok(())
     }

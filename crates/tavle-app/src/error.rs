@@ -16,6 +16,11 @@ pub enum AppError {
     WrongLinkPassword,
     #[error("This account is disabled. Ask your school's administrator.")]
     AccountDisabled,
+    /// The password was right; the login waits for a code from the authenticator app.
+    #[error("Type the 6-digit code from your authenticator app, or one of your recovery codes.")]
+    SecondFactorRequired,
+    #[error("The code is wrong or was used already. Type the code the app shows now, or a recovery code.")]
+    WrongSecondFactor,
     /// A login through the municipality's login service (OpenID Connect) was refused.
     #[error("{0}")]
     LoginRefused(LoginRefusal),
@@ -182,6 +187,10 @@ pub enum Conflict {
     LinkHasNoPassword,
     #[error("You cannot disable yourself; ask another administrator.")]
     OwnAccount,
+    #[error("You have an authenticator app set up already. Remove it first to set up another.")]
+    SecondFactorExists,
+    #[error("You have no authenticator app set up.")]
+    NoSecondFactor,
     #[error("You have handed this in already, and it cannot be handed in again.")]
     HandedInAlready,
     #[error("This hand-in can no longer be taken back.")]
@@ -246,6 +255,8 @@ impl Conflict {
             Conflict::SharedWithSelf => "shared_with_self",
             Conflict::LinkHasNoPassword => "link_has_no_password",
             Conflict::OwnAccount => "own_account",
+            Conflict::SecondFactorExists => "second_factor_exists",
+            Conflict::NoSecondFactor => "no_second_factor",
             Conflict::HandedInAlready => "handed_in_already",
             Conflict::CannotWithdraw => "cannot_withdraw",
             Conflict::NotOpenForHandIns => "not_open_for_hand_ins",
@@ -294,6 +305,8 @@ impl Conflict {
             Conflict::SharedWithSelf,
             Conflict::LinkHasNoPassword,
             Conflict::OwnAccount,
+            Conflict::SecondFactorExists,
+            Conflict::NoSecondFactor,
             Conflict::HandedInAlready,
             Conflict::CannotWithdraw,
             Conflict::NotOpenForHandIns,

@@ -24,6 +24,7 @@ pub mod office;
 pub mod org;
 pub mod passwords;
 pub mod receipts;
+pub mod second_factor;
 mod secrets;
 pub mod views;
 

@@ -388,6 +388,16 @@ pub fn may_manage_login(actor: &Actor) -> bool {
     actor.status.can_log_in() && actor.is_municipality_admin()
 }
 
+/// Whether the actor may set up a second factor (an authenticator app): staff and teachers.
+/// Pupils never, so no child is locked out by a lost phone; the rules that require one per
+/// role never apply to pupils either.
+pub fn may_use_second_factor(actor: &Actor) -> bool {
+    actor.status.can_log_in()
+        && (!actor.staff.is_empty()
+            || !actor.works_at.is_empty()
+            || actor.memberships.iter().any(|m| m.role == MemberRole::Teacher))
+}
+
 /// Whether [`person_visibility`] can be `Full` for anyone but the actor: only staff and
 /// teachers see others fully. When it cannot, a caller need not load other people's facts
 /// (a pupil opening their class sees every classmate by name only).

@@ -213,6 +213,8 @@ pub(crate) fn app_row(e: &AppError) -> ErrorRow {
         AppError::LinkLocked => row(StatusCode::UNAUTHORIZED, "link_locked", msg),
         AppError::WrongLinkPassword => row(StatusCode::UNAUTHORIZED, "wrong_link_password", msg),
         AppError::AccountDisabled => row(StatusCode::FORBIDDEN, "account_disabled", msg),
+        AppError::SecondFactorRequired => row(StatusCode::UNAUTHORIZED, "second_factor_required", msg),
+        AppError::WrongSecondFactor => row(StatusCode::UNAUTHORIZED, "wrong_second_factor", msg),
         AppError::LoginRefused(r) => {
             ErrorRow { reason: Some(r.reason()), ..row(StatusCode::UNAUTHORIZED, "login_refused", msg) }
         }
@@ -378,7 +380,7 @@ mod tests {
 
     /// The number of kinds of [`AppError`]; [`app_kind`] numbers them, and a new kind does
     /// not compile until it has a number here and a sample below.
-    const APP_KINDS: usize = 22;
+    const APP_KINDS: usize = 24;
 
     fn app_kind(e: &AppError) -> usize {
         match e {
@@ -403,6 +405,8 @@ mod tests {
             AppError::ImportRejected(_) => 18,
             AppError::BadDocumentUpdate => 20,
             AppError::LoginRefused(_) => 21,
+            AppError::SecondFactorRequired => 22,
+            AppError::WrongSecondFactor => 23,
             // One kind: whatever broke inside, the answer is the same.
             AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => 19,
         }
@@ -430,6 +434,8 @@ mod tests {
             AppError::UploadInterrupted("the connection broke".into()),
             AppError::ImportRejected(Vec::new()),
             AppError::BadDocumentUpdate,
+            AppError::SecondFactorRequired,
+            AppError::WrongSecondFactor,
             AppError::Internal("a cause".into()),
         ];
         app.extend(Conflict::every().into_iter().map(AppError::Conflict));

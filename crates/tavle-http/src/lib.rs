@@ -75,13 +75,18 @@ struct ApiDoc;
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
         app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links, login,
-        login_providers, office, people, pictures, receipts, schools, session, shares, tus,
+        login_providers, office, people, pictures, receipts, schools, second_factor, session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::change_password))
         .routes(routes!(session::sessions, session::logout_everywhere))
+        .routes(routes!(second_factor::second_step))
+        .routes(routes!(second_factor::mine))
+        .routes(routes!(second_factor::begin_totp, second_factor::confirm_totp, second_factor::remove_totp))
+        .routes(routes!(second_factor::recovery_codes))
+        .routes(routes!(second_factor::reset))
         .routes(routes!(login::options))
         .routes(routes!(login::schools))
         .routes(routes!(login::start))

@@ -29,6 +29,7 @@ mod people;
 mod roster;
 mod row;
 mod schools;
+pub mod second_factors;
 mod sessions;
 pub mod tenant_tables;
 mod tenants;

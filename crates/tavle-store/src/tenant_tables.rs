@@ -160,6 +160,10 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("login_provider", Auth, false, Watch::None, &[]),
     table("login_provider_keys", Auth, false, Watch::None, &[key("provider_id", "login_provider")]),
     table("logout_token_seen", Auth, false, Watch::None, &[key("provider_id", "login_provider")]),
+    // A person's second factors and logins waiting for their second step (migration 0027).
+    table("totp_credential", Auth, true, Watch::None, &[key("person_id", "person")]),
+    table("recovery_code", Auth, true, Watch::None, &[key("person_id", "person")]),
+    table("login_pending", Auth, true, Watch::None, &[key("person_id", "person")]),
     table(
         "person_school",
         Organisation,
@@ -420,6 +424,12 @@ pub const INSTANCE_QUERIES: &[(&str, &str)] = &[
     ("grant_login_flow", "approving sets the flow's tenant; it is found by its token's hash"),
     ("delete_login_flow", "a flow is ended by its token's hash, once handed over"),
     ("delete_expired_login_flows", "housekeeping: removes expired flows of every tenant"),
+    (
+        "try_login_pending",
+        "a login's second step finds its waiting login by the cookie's hash, before the tenant is known",
+    ),
+    ("delete_login_pending", "a waiting login is ended by its cookie's hash"),
+    ("delete_expired_login_pending", "housekeeping: forgets expired waiting logins of every tenant"),
     ("prune_logout_tokens", "housekeeping: forgets expired back-channel logout tokens of every tenant"),
     ("tenant_by_code", "the CLI and roster import find a tenant by its code"),
     ("tenants", "operators list every tenant"),

@@ -85,6 +85,15 @@ fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // Login services are the municipality's admin's to see and change; another
         // municipality's admin adds one only to their own (here refused: its address is this
         // machine, which login services may not be).
+        // Second factors are each person's own; a login's second step needs its waiting login.
+        ("POST /api/v1/session/second-factor", [401, 401, 401, 401, 401]),
+        ("GET /api/v1/me/second-factors", [401, 200, 200, 200, 401]),
+        ("POST /api/v1/me/totp", [401, 200, 200, 403, 401]),
+        // Staff began their own enrolment just before (a wrong first code); the pupil has none.
+        ("PUT /api/v1/me/totp", [401, 400, 400, 409, 401]),
+        ("DELETE /api/v1/me/totp", [401, 403, 403, 403, 401]),
+        ("POST /api/v1/me/recovery-codes", [401, 403, 403, 403, 401]),
+        ("DELETE /api/v1/people/{person_id}/second-factors", [401, 404, 404, 404, 401]),
         ("GET /api/v1/login-providers", [401, 200, 403, 403, 401]),
         ("POST /api/v1/login-providers", [401, 400, 403, 403, 401]),
         ("GET /api/v1/login-providers/{provider_id}", [401, 404, 403, 403, 401]),
@@ -215,6 +224,8 @@ fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &str,
         "PUT /api/v1/office" => json!({"discovery_url": "http://127.0.0.1:9/hosting/discovery"}),
         "POST /api/v1/login-providers" => json!({"slug": "unilogin", "display_name": "Unilogin", "preset": "unilogin",
                                                  "issuer": "http://127.0.0.1:9/realms/x", "client_id": "tavle"}),
+        "POST /api/v1/session/second-factor" | "PUT /api/v1/me/totp" => json!({"code": "123456"}),
+        "DELETE /api/v1/me/totp" | "POST /api/v1/me/recovery-codes" => json!({"password": "gæt"}),
         "PATCH /api/v1/login-providers/{provider_id}" => json!({"display_name": "Stjålet", "enabled": false}),
         "POST /api/v1/documents/{node_id}/comments"
         | "POST /api/v1/assignments/{assignment_id}/hand-ins/{hand_in_id}/files/{position}/comments" => {

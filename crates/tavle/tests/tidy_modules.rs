@@ -251,7 +251,7 @@ const SERVICES: &[(&str, &[&str])] = &[
     ("content", &["content"]),
     ("access", &["access"]),
     ("organisation", &["org", "import"]),
-    ("sessions", &["auth", "app_passwords", "login_flow"]),
+    ("sessions", &["auth", "app_passwords", "login_flow", "second_factor"]),
     ("drive", &["drive"]),
     ("assignments", &["assignments"]),
     ("documents", &["documents"]),

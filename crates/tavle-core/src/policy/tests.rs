@@ -295,6 +295,28 @@ fn only_a_municipalitys_active_admins_manage_its_login_services() {
 }
 
 #[test]
+fn staff_and_teachers_may_set_up_a_second_factor_and_pupils_never() {
+    let w = world();
+    let out: String = actors(&w)
+        .iter()
+        .map(|(who, a)| format!("{who:<13}{}\n", if may_use_second_factor(a) { "yes" } else { "no" }))
+        .collect();
+    expect![[r#"
+        elev 1A      no
+        elev 1B      no
+        lærer 1A     yes
+        leder S1     yes
+        leder S2     yes
+        kommune A    yes
+        kommune B    yes
+        elev B       no
+        spærret 1A   no
+        udmeldt kom. no
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
 fn school_admins_set_the_quotas_of_their_school_and_municipality_admins_all() {
     use crate::drive::{SpaceFacts, SpaceKind};
     use crate::ids::SpaceId;

@@ -17,6 +17,7 @@ pub mod people;
 pub mod pictures;
 pub mod receipts;
 pub mod schools;
+pub mod second_factor;
 pub mod session;
 pub mod shares;
 pub mod tus;

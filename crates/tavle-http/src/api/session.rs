@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cookie::{Cookie, SameSite};
 use tavle_app::audit::RequestMeta;
+use tavle_app::auth::PasswordLogin;
 use tavle_app::AppError;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -22,6 +23,25 @@ pub(crate) fn session_cookie(state: &HttpState, value: String, max_age: Option<i
     if let Some(secs) = max_age {
         c = c.max_age(cookie::time::Duration::seconds(secs));
     }
+    HeaderValue::from_str(&c.build().to_string()).ok()
+}
+
+/// The waiting login's cookie: only to the login's address, for five minutes.
+pub(crate) fn pending_cookie_name(state: &HttpState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Secure-tavle_pending"
+    } else {
+        "tavle_pending"
+    }
+}
+
+pub(crate) fn pending_cookie(state: &HttpState, value: String, max_age: i64) -> Option<HeaderValue> {
+    let c = Cookie::build((pending_cookie_name(state), value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .path("/api/v1/session")
+        .max_age(cookie::time::Duration::seconds(max_age));
     HeaderValue::from_str(&c.build().to_string()).ok()
 }
 
@@ -50,8 +70,9 @@ fn clearing_cookie(state: &HttpState, body: LoggedOut) -> Response {
 /// another web site would log the victim into the attacker's account: browsers always send
 /// `Origin` on cross-site POSTs, so a mismatch with `Host` is refused.)
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = MeWire), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = MeWire), (status = 401, body = ErrorBody, description = "a wrong password, or \
+              `second_factor_required`: the password was right and a code is wanted at /api/v1/session/second-factor"),
+              (status = 403, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn login(
     State(state): State<HttpState>,
     Meta(meta): Meta,
@@ -63,14 +84,36 @@ pub async fn login(
     }
     let Json(req) = body?;
     let meta = RequestMeta { device: crate::extract::device_cookie(&headers, &state), ..meta };
-    let outcome = state.app.sessions().login(&req.username, &req.password, &meta).await?;
+    match state.app.sessions().login(&req.username, &req.password, &meta).await? {
+        PasswordLogin::Session(outcome) => logged_in(&state, outcome, None).await,
+        PasswordLogin::SecondStep(step) => {
+            // The password was right; the session waits for a code (`second_factor.rs`).
+            let mut resp = ApiError::App(AppError::SecondFactorRequired).into_response();
+            if let Some(c) = pending_cookie(&state, step.token, 300) {
+                resp.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Ok(resp)
+        }
+    }
+}
+
+/// The answer to a finished login: the person's `/me`, the session cookie, a new device
+/// cookie when the browser had none, and `extra` (clearing a waiting login's cookie).
+pub(crate) async fn logged_in(
+    state: &HttpState,
+    outcome: tavle_app::auth::LoginOutcome,
+    extra: Option<HeaderValue>,
+) -> ApiResult<Response> {
     let me = state.app.org().me(&outcome.session).await?;
-    let cookie = session_cookie(&state, outcome.token, None);
+    let cookie = session_cookie(state, outcome.token, None);
     let mut resp = Json(MeWire::from(&*me)).into_response();
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
-    if let Some(c) = outcome.device_token.and_then(|t| device_cookie_header(&state, t)) {
+    if let Some(c) = outcome.device_token.and_then(|t| device_cookie_header(state, t)) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    if let Some(c) = extra {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(resp)

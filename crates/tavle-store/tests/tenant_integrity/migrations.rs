@@ -37,6 +37,9 @@ fn later_tables() -> HashSet<&'static str> {
         "login_provider",
         "login_provider_keys",
         "logout_token_seen",
+        "totp_credential",
+        "recovery_code",
+        "login_pending",
     ])
 }
 
