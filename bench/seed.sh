@@ -13,7 +13,10 @@ seed_sessions() {
     if [ "$backend" = sqlite ]; then
         sqlite3 -csv "$db" "$people" | python3 "$here_seed/seed_sessions.py" "$out" "$ms"
         sqlite3 "$db" "DELETE FROM session; UPDATE login SET password_hash = '$hash';"
-        sqlite3 "$db" ".import --csv $out/sessions.csv session"
+        # Through a table of the CSV's eight columns: the session table has more (defaults).
+        sqlite3 "$db" "CREATE TEMP TABLE session_seed (token_hash, tenant_id, person_id, csrf_token, created_at, last_seen_at, source, user_agent);" \
+            ".import --csv $out/sessions.csv session_seed" \
+            "INSERT INTO session (token_hash, tenant_id, person_id, csrf_token, created_at, last_seen_at, source, user_agent) SELECT * FROM session_seed;"
     else
         psql -qAt -F, "$db" -c "$people" | python3 "$here_seed/seed_sessions.py" "$out" "$ms"
         psql -q "$db" -c "DELETE FROM session" -c "UPDATE login SET password_hash = '$hash'" \

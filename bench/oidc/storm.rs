@@ -24,6 +24,7 @@ use futures_util::{stream, StreamExt};
 use serde_json::{json, Value};
 
 fn client() -> Result<reqwest::Client> {
+    tavle_blob::install_tls_provider();
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(256)

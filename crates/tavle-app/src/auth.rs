@@ -99,12 +99,53 @@ pub(crate) fn token_hash(token: &str) -> String {
 pub struct Sessions {
     base: std::sync::Arc<Base>,
     pub(crate) org: Organisation,
+    /// Sessions opened without a password check (federated logins) are recorded by group
+    /// commit: at 08:00 a thousand logins a second are a few commits, not a thousand.
+    opened: std::sync::Arc<crate::batch::Batcher<NewSession>>,
 }
 crate::service!(Sessions);
 
+/// A session to record, with how it was logged in and its audit record's detail.
+pub(crate) struct NewSession {
+    rec: SessionRecord,
+    login: tavle_store::login_providers::SessionLogin,
+    detail: String,
+    source: String,
+}
+
+impl crate::batch::Record for NewSession {
+    type Out = ();
+    type By = Sessions;
+    const WHAT: &'static str = "logins";
+
+    async fn record(&self, _by: &Sessions, tx: &mut tavle_store::Tx) -> AppResult<()> {
+        let r = &self.rec;
+        tx.insert_session(r).await?;
+        tx.set_session_login(r.tenant_id, &r.token_hash, &self.login).await?;
+        tx.append_audit(&tavle_store::AuditEvent {
+            tenant_id: Some(r.tenant_id),
+            at: r.created_at,
+            actor_id: Some(r.person_id),
+            action: "session.login",
+            outcome: "ok",
+            subject: Some(r.person_id.to_string()),
+            source: Some(&self.source),
+            detail: self.detail.clone(),
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+impl crate::batch::BatcherOf<NewSession> for Sessions {
+    fn batcher(&self) -> &std::sync::Arc<crate::batch::Batcher<NewSession>> {
+        &self.opened
+    }
+}
+
 impl Sessions {
     pub(crate) fn new(base: std::sync::Arc<Base>, org: Organisation) -> Self {
-        Sessions { base, org }
+        Sessions { base, org, opened: std::sync::Arc::default() }
     }
 
     fn throttle_scopes(username: &str, source: &str) -> [String; 3] {
@@ -254,17 +295,31 @@ impl Sessions {
             user_agent: meta.user_agent.chars().take(300).collect(),
             person_status: status,
         };
-        let mut tx = self.store.write().await?;
-        tx.insert_session(&rec).await?;
-        tx.set_session_login(tenant, &rec.token_hash, login).await?;
-        let mut ev = anonymous(Some(tenant), now, "session.login", "ok", &person.to_string(), meta);
-        ev.actor_id = Some(person);
-        ev.detail = detail.to_string();
-        tx.append_audit(&ev).await?;
-        tx.commit().await?;
+        let job = NewSession {
+            rec: rec.clone(),
+            login: login.clone(),
+            detail: detail.to_string(),
+            source: meta.source.clone(),
+        };
+        // Taken before the session exists (as `authenticate` reads it before anything it could
+        // cache), so a revocation from then on keeps the new session out of the cache.
+        let generation = self.cache.generation();
+        crate::batch::Batcher::submit(self, job).await?;
+        // Kept in the cache: the browser's first request after the login needs no query.
         let mut conn = self.store.read().await?;
         let actor = conn.actor(tenant, person, status).await?;
-        let session = Session::new(actor, rec.token_hash, rec.csrf_token);
+        drop(conn);
+        let session = Session::new(actor, rec.token_hash.clone(), rec.csrf_token);
+        if let Some(epoch) = generation.and_then(|g| self.cache.epoch_since(tenant, g)) {
+            self.cache.put(Entry {
+                session: session.clone(),
+                created_at: now,
+                last_seen_at: now,
+                epoch,
+                me: OnceLock::new(),
+                app_password: None,
+            });
+        }
         Ok(LoginOutcome { token, session, device_token: None })
     }
 
