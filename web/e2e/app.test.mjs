@@ -18,7 +18,7 @@ test('the login page is Danish, and a wrong password says so', async () => {
 
   await page.getByLabel('Brugernavn').fill('elev1');
   await page.getByLabel('Adgangskode').fill('forkert');
-  await page.getByRole('button', { name: 'Log ind' }).click();
+  await page.getByRole('button', { name: 'Log ind', exact: true }).click();
   await page.getByText('Forkert brugernavn eller adgangskode. Prøv igen.').waitFor();
   assert.equal(await page.getByLabel('Adgangskode').inputValue(), '', 'the wrong password is cleared');
   assert.match(page.url(), /\/login$/);
@@ -194,7 +194,7 @@ test('a school admin moves and disables a pupil, who then cannot log in', async 
   await pupil.goto('/login');
   await pupil.getByLabel('Brugernavn').fill('elev5');
   await pupil.getByLabel('Adgangskode').fill('demo');
-  await pupil.getByRole('button', { name: 'Log ind' }).click();
+  await pupil.getByRole('button', { name: 'Log ind', exact: true }).click();
   await pupil.getByText('Din konto er spærret. Kontakt skolens kontor eller din lærer.').waitFor();
   await look(pupil, 'login-disabled');
 });
@@ -208,7 +208,7 @@ test('too many wrong passwords are throttled with a clear message', async () => 
   }
   await page.getByLabel('Brugernavn').fill('elev59');
   await page.getByLabel('Adgangskode').fill('demo');
-  await page.getByRole('button', { name: 'Log ind' }).click();
+  await page.getByRole('button', { name: 'Log ind', exact: true }).click();
   await page.getByText('For mange forsøg. Vent et par minutter, og prøv så igen.').waitFor();
   await look(page, 'login-throttled');
 });

@@ -40,7 +40,7 @@ test('a sync client asks for access, the pupil approves it after logging in, and
   await page.waitForURL('**/login');
   await page.getByLabel('Brugernavn').fill('elev7');
   await page.getByLabel('Adgangskode').fill('demo');
-  await page.getByRole('button', { name: 'Log ind' }).click();
+  await page.getByRole('button', { name: 'Log ind', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Forbind en enhed' }).waitFor();
   assert.match(page.url(), /\/login\/flow\//, 'back to the request after logging in');
   await page.getByText(/mirall\/3\.7\.3.*beder om adgang til dine filer/).waitFor();
@@ -70,7 +70,7 @@ test('a pupil makes an app password on the account page, at phone width', async 
   await page.goto('/account');
   await page.getByLabel('Brugernavn').fill('elev8');
   await page.getByLabel('Adgangskode').fill('demo');
-  await page.getByRole('button', { name: 'Log ind' }).click();
+  await page.getByRole('button', { name: 'Log ind', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Min konto' }).waitFor();
   await page.getByText('Du har ingen app-adgangskoder.').waitFor();
   await page.getByLabel('Enhed').fill('Min telefon');

@@ -72,7 +72,7 @@ export async function login(page, username, password = 'demo') {
   await page.goto('/login');
   await page.getByLabel(/Brugernavn|Username/).fill(username);
   await page.getByLabel(/Adgangskode|Password/).fill(password);
-  await page.getByRole('button', { name: /Log ind|Log in/ }).click();
+  await page.getByRole('button', { name: /^(Log ind|Log in)$/ }).click();
   await page.getByRole('heading', { level: 1, name: /^(Hej|Hello) / }).waitFor();
 }
 

@@ -92,10 +92,16 @@ test('every error code of the API has a sentence in both languages', () => {
     assert.ok(codes.includes(c), `the code ${c} was found in crates/tavle-http/src/error.rs`);
   }
   // Codes the app itself uses: a failed connection, and ones the server is adding (a login's
-  // second step).
-  const wanted = [...codes, 'offline', 'no_local_password', 'second_factor_required', 'wrong_second_factor'].map(
-    (c) => `error.${c}`,
-  );
+  // second step, setting one up during a login, a refused passkey).
+  const wanted = [
+    ...codes,
+    'offline',
+    'no_local_password',
+    'second_factor_required',
+    'wrong_second_factor',
+    'second_factor_enrolment_required',
+    'passkey_refused',
+  ].map((c) => `error.${c}`);
   assert.deepEqual(unlabelled(wanted), []);
 });
 
@@ -106,8 +112,9 @@ test('every kind of conflict the server names has a sentence in both languages',
   assert.ok(body, 'crates/tavle-app/src/error.rs has `pub fn reason` of the conflicts');
   const reasons = unique([...body[1].matchAll(/=>\s*"([a-z][a-z0-9_]*)"/g)].map((m) => m[1]));
   assert.ok(reasons.length > 20, `the conflict reasons were found in the Rust source (${reasons.length})`);
-  // And the ones the server is adding (an authenticator app set up twice, or none to remove).
-  const adding = ['second_factor_exists', 'no_second_factor'];
+  // And the ones the server is adding (an authenticator app set up twice, or none to remove; a
+  // passkey added twice, or passkeys where Tavle is reached by an IP address).
+  const adding = ['second_factor_exists', 'no_second_factor', 'passkey_exists', 'passkeys_unavailable'];
   assert.deepEqual(unlabelled(unique([...reasons, ...adding]).map((r) => `conflict.${r}`)), []);
 });
 

@@ -42,8 +42,11 @@ pub enum PasswordLogin {
 pub struct SecondStep {
     /// The secret for the waiting login's cookie.
     pub token: String,
-    /// What the person can answer with: `totp`, `recovery_code`.
+    /// What the person can answer with: `totp`, `recovery_code`, `passkey`.
     pub methods: Vec<&'static str>,
+    /// The person has no second factor yet and must set one up to finish (the municipality's
+    /// rule requires one of their role).
+    pub must_enrol: bool,
 }
 
 /// One of a person's sessions, for "log out everywhere".
@@ -156,22 +159,12 @@ impl Sessions {
     /// factor, a login that waits for its second step ([`Sessions::second_step`]).
     pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> AppResult<PasswordLogin> {
         let record = self.check_password(username, password, "session.login", meta).await?;
-        if let Some(step) = self.second_step_for(record.tenant_id, record.person_id).await? {
-            let now = self.clock.now();
-            let mut ev =
-                anonymous(Some(record.tenant_id), now, "session.login", "second_factor", &record.username, meta);
-            ev.actor_id = Some(record.person_id);
-            let mut tx = self.store.write().await?;
-            tx.append_audit(&ev).await?;
-            tx.commit().await?;
-            return Ok(PasswordLogin::SecondStep(step));
-        }
-        let outcome = self.finish_password_login(&record, "password", meta).await?;
-        Ok(PasswordLogin::Session(outcome))
+        self.after_password(record, meta).await
     }
 
     /// Makes the session of a password login whose every step succeeded (`method` names the
-    /// last step: `password`, `totp` or `recovery_code`).
+    /// last step: `password`, `totp`, `recovery_code` or `passkey`; `passkey_only` is a login
+    /// with a passkey alone).
     pub(crate) async fn finish_password_login(
         &self,
         record: &CheckedLogin,
@@ -205,7 +198,7 @@ impl Sessions {
         tx.insert_session(&rec).await?;
         if method != "password" {
             let login = tavle_store::login_providers::SessionLogin {
-                auth_method: "password".into(),
+                auth_method: if method == "passkey_only" { "passkey" } else { "password" }.into(),
                 provider_id: None,
                 idp_subject: None,
                 idp_sid: None,

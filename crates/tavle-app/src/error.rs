@@ -21,6 +21,13 @@ pub enum AppError {
     SecondFactorRequired,
     #[error("The code is wrong or was used already. Type the code the app shows now, or a recovery code.")]
     WrongSecondFactor,
+    /// The first step was right, but the municipality requires staff to have a second factor
+    /// and this person has none yet: they set one up to finish the login.
+    #[error("Your municipality asks staff for a second step when they log in. Set up an authenticator app or a passkey to finish logging in.")]
+    SecondFactorEnrolmentRequired,
+    /// A passkey's signature did not check out (or the passkey is not known).
+    #[error("The passkey was not accepted. Try again, or log in with your username and password.")]
+    PasskeyRefused,
     /// A login through the municipality's login service (OpenID Connect) was refused.
     #[error("{0}")]
     LoginRefused(LoginRefusal),
@@ -191,6 +198,10 @@ pub enum Conflict {
     SecondFactorExists,
     #[error("You have no authenticator app set up.")]
     NoSecondFactor,
+    #[error("This passkey is added already.")]
+    PasskeyExists,
+    #[error("Passkeys need Tavle to be reached by a name, not an IP address: open it at its name, or ask the operator to set public_url.")]
+    PasskeysUnavailable,
     #[error("You have handed this in already, and it cannot be handed in again.")]
     HandedInAlready,
     #[error("This hand-in can no longer be taken back.")]
@@ -257,6 +268,8 @@ impl Conflict {
             Conflict::OwnAccount => "own_account",
             Conflict::SecondFactorExists => "second_factor_exists",
             Conflict::NoSecondFactor => "no_second_factor",
+            Conflict::PasskeyExists => "passkey_exists",
+            Conflict::PasskeysUnavailable => "passkeys_unavailable",
             Conflict::HandedInAlready => "handed_in_already",
             Conflict::CannotWithdraw => "cannot_withdraw",
             Conflict::NotOpenForHandIns => "not_open_for_hand_ins",
@@ -307,6 +320,8 @@ impl Conflict {
             Conflict::OwnAccount,
             Conflict::SecondFactorExists,
             Conflict::NoSecondFactor,
+            Conflict::PasskeyExists,
+            Conflict::PasskeysUnavailable,
             Conflict::HandedInAlready,
             Conflict::CannotWithdraw,
             Conflict::NotOpenForHandIns,

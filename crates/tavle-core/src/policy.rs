@@ -398,6 +398,26 @@ pub fn may_use_second_factor(actor: &Actor) -> bool {
             || actor.memberships.iter().any(|m| m.role == MemberRole::Teacher))
 }
 
+/// The roles a municipality's rule can require a second factor of: anyone who works at a
+/// school or teaches (`staff`), school administrators, municipality administrators.
+pub const SECOND_FACTOR_ROLES: [&str; 3] = ["staff", "school_admin", "municipality_admin"];
+
+/// Whether the municipality's rule (`rule`: roles from [`SECOND_FACTOR_ROLES`]) requires a
+/// second factor of the actor. Never of a pupil: a person who neither works at a school, nor
+/// teaches, nor administers has no role the rule can name.
+pub fn second_factor_required(actor: &Actor, rule: &[String]) -> bool {
+    if rule.is_empty() || !may_use_second_factor(actor) {
+        return false;
+    }
+    let has = |role: &str| rule.iter().any(|r| r == role);
+    let staff = !actor.works_at.is_empty() || actor.memberships.iter().any(|m| m.role == MemberRole::Teacher);
+    (staff && has("staff"))
+        || actor.staff.iter().any(|r| match r {
+            StaffRole::SchoolAdmin(_) => has("school_admin"),
+            StaffRole::MunicipalityAdmin => has("municipality_admin"),
+        })
+}
+
 /// Whether [`person_visibility`] can be `Full` for anyone but the actor: only staff and
 /// teachers see others fully. When it cannot, a caller need not load other people's facts
 /// (a pupil opening their class sees every classmate by name only).

@@ -215,6 +215,10 @@ pub(crate) fn app_row(e: &AppError) -> ErrorRow {
         AppError::AccountDisabled => row(StatusCode::FORBIDDEN, "account_disabled", msg),
         AppError::SecondFactorRequired => row(StatusCode::UNAUTHORIZED, "second_factor_required", msg),
         AppError::WrongSecondFactor => row(StatusCode::UNAUTHORIZED, "wrong_second_factor", msg),
+        AppError::SecondFactorEnrolmentRequired => {
+            row(StatusCode::UNAUTHORIZED, "second_factor_enrolment_required", msg)
+        }
+        AppError::PasskeyRefused => row(StatusCode::UNAUTHORIZED, "passkey_refused", msg),
         AppError::LoginRefused(r) => {
             ErrorRow { reason: Some(r.reason()), ..row(StatusCode::UNAUTHORIZED, "login_refused", msg) }
         }
@@ -380,7 +384,7 @@ mod tests {
 
     /// The number of kinds of [`AppError`]; [`app_kind`] numbers them, and a new kind does
     /// not compile until it has a number here and a sample below.
-    const APP_KINDS: usize = 24;
+    const APP_KINDS: usize = 26;
 
     fn app_kind(e: &AppError) -> usize {
         match e {
@@ -407,6 +411,8 @@ mod tests {
             AppError::LoginRefused(_) => 21,
             AppError::SecondFactorRequired => 22,
             AppError::WrongSecondFactor => 23,
+            AppError::SecondFactorEnrolmentRequired => 24,
+            AppError::PasskeyRefused => 25,
             // One kind: whatever broke inside, the answer is the same.
             AppError::Store(_) | AppError::Blob(_) | AppError::Internal(_) => 19,
         }
@@ -436,6 +442,8 @@ mod tests {
             AppError::BadDocumentUpdate,
             AppError::SecondFactorRequired,
             AppError::WrongSecondFactor,
+            AppError::SecondFactorEnrolmentRequired,
+            AppError::PasskeyRefused,
             AppError::Internal("a cause".into()),
         ];
         app.extend(Conflict::every().into_iter().map(AppError::Conflict));

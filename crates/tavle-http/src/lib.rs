@@ -75,14 +75,23 @@ struct ApiDoc;
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
         app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links, login,
-        login_providers, office, people, pictures, receipts, schools, second_factor, session, shares, tus,
+        login_providers, office, passkeys, people, pictures, receipts, schools, second_factor, session, shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::change_password))
         .routes(routes!(session::sessions, session::logout_everywhere))
-        .routes(routes!(second_factor::second_step))
+        .routes(routes!(second_factor::step_status, second_factor::second_step))
+        .routes(routes!(second_factor::waiting_begin_totp, second_factor::waiting_confirm_totp))
+        .routes(routes!(passkeys::waiting_challenge, passkeys::waiting_add))
+        .routes(routes!(passkeys::step_challenge))
+        .routes(routes!(passkeys::login_challenge))
+        .routes(routes!(passkeys::login))
+        .routes(routes!(passkeys::mine, passkeys::add))
+        .routes(routes!(passkeys::challenge))
+        .routes(routes!(passkeys::remove))
+        .routes(routes!(second_factor::rule, second_factor::set_rule))
         .routes(routes!(second_factor::mine))
         .routes(routes!(second_factor::begin_totp, second_factor::confirm_totp, second_factor::remove_totp))
         .routes(routes!(second_factor::recovery_codes))

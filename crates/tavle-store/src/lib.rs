@@ -25,6 +25,7 @@ pub mod keys;
 pub mod login_providers;
 mod migrate;
 pub mod office;
+pub mod passkeys;
 mod people;
 mod roster;
 mod row;

@@ -35,6 +35,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (25, "work_by_folder", include_str!("../migrations/sqlite/0025_work_by_folder.sql")),
     (26, "login_providers", include_str!("../migrations/sqlite/0026_login_providers.sql")),
     (27, "second_factors", include_str!("../migrations/sqlite/0027_second_factors.sql")),
+    (28, "passkeys", include_str!("../migrations/sqlite/0028_passkeys.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -64,6 +65,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (25, "work_by_folder", include_str!("../migrations/postgres/0025_work_by_folder.sql")),
     (26, "login_providers", include_str!("../migrations/postgres/0026_login_providers.sql")),
     (27, "second_factors", include_str!("../migrations/postgres/0027_second_factors.sql")),
+    (28, "passkeys", include_str!("../migrations/postgres/0028_passkeys.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

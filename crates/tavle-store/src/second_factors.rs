@@ -6,7 +6,7 @@ use std::ops::DerefMut;
 use sqlx::AnyConnection;
 use tavle_core::{PersonId, TenantId};
 
-use crate::row::{id, int, opt_int, text};
+use crate::row::{id, int, opt_int, opt_text, text};
 use crate::{Db, Result};
 
 /// A person's TOTP secret (hex), confirmed once a first code matched, and the last step used.
@@ -35,6 +35,10 @@ pub struct PendingLogin {
     pub person_id: PersonId,
     pub expires_at: i64,
     pub tries: i64,
+    /// How the first step was made, when not by a password (a federated login's JSON).
+    pub first_step: Option<String>,
+    /// The person must set up a second factor before the login finishes (the rule).
+    pub must_enrol: bool,
 }
 
 impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
@@ -98,12 +102,23 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
     }
 
     /// Removes a person's TOTP secret and recovery codes; how many rows went.
+    pub async fn delete_totp(&mut self, tenant: TenantId, person: PersonId) -> Result<u64> {
+        self.delete_factors(tenant, person, false).await
+    }
+
+    /// Removes every second factor of a person: TOTP, recovery codes and passkeys.
     pub async fn delete_second_factors(&mut self, tenant: TenantId, person: PersonId) -> Result<u64> {
+        self.delete_factors(tenant, person, true).await
+    }
+
+    async fn delete_factors(&mut self, tenant: TenantId, person: PersonId, passkeys: bool) -> Result<u64> {
         let mut n = 0;
-        for sql in [
+        let all = [
             "DELETE FROM totp_credential WHERE tenant_id = $1 AND person_id = $2",
             "DELETE FROM recovery_code WHERE tenant_id = $1 AND person_id = $2",
-        ] {
+            "DELETE FROM passkey_credential WHERE tenant_id = $1 AND person_id = $2",
+        ];
+        for sql in &all[..if passkeys { 3 } else { 2 }] {
             n += sqlx::query(sql)
                 .bind(tenant.to_string())
                 .bind(person.to_string())
@@ -163,8 +178,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
 
     pub async fn insert_login_pending(&mut self, token_hash: &str, p: &PendingLogin, at: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO login_pending (token_hash, tenant_id, person_id, created_at, expires_at, tries) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO login_pending (token_hash, tenant_id, person_id, created_at, expires_at, tries, first_step, \
+             must_enrol) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(token_hash)
         .bind(p.tenant_id.to_string())
@@ -172,6 +187,8 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         .bind(at)
         .bind(p.expires_at)
         .bind(p.tries)
+        .bind(&p.first_step)
+        .bind(i64::from(p.must_enrol))
         .execute(self.c())
         .await?;
         Ok(())
@@ -184,17 +201,27 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
             .bind(token_hash)
             .execute(self.c())
             .await?;
-        let row =
-            sqlx::query("SELECT tenant_id, person_id, expires_at, tries FROM login_pending WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(self.c())
-                .await?;
+        self.login_pending(token_hash).await
+    }
+
+    /// Instance-level: a login waiting for its second step, by its cookie's hash, without
+    /// counting a try (to show which step it waits for).
+    pub async fn login_pending(&mut self, token_hash: &str) -> Result<Option<PendingLogin>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, person_id, expires_at, tries, first_step, must_enrol FROM login_pending \
+             WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.c())
+        .await?;
         row.map(|r| {
             Ok(PendingLogin {
                 tenant_id: id(&r, "tenant_id")?,
                 person_id: id(&r, "person_id")?,
                 expires_at: int(&r, "expires_at")?,
                 tries: int(&r, "tries")?,
+                first_step: opt_text(&r, "first_step")?,
+                must_enrol: int(&r, "must_enrol")? != 0,
             })
         })
         .transpose()

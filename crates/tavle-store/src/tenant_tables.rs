@@ -164,6 +164,19 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("totp_credential", Auth, true, Watch::None, &[key("person_id", "person")]),
     table("recovery_code", Auth, true, Watch::None, &[key("person_id", "person")]),
     table("login_pending", Auth, true, Watch::None, &[key("person_id", "person")]),
+    // The rule that staff need a second factor, passkeys, and WebAuthn ceremonies under way
+    // (migration 0028). The rule is read at each staff login, so no node keeps it to void.
+    table("second_factor_rule", Auth, false, Watch::None, &[]),
+    table("passkey_credential", Auth, true, Watch::None, &[key("person_id", "person")]),
+    TenantTable {
+        name: "webauthn_ceremony",
+        tenant_column: "tenant_id",
+        tenant_optional: true,
+        kind: Auth,
+        personal_data: true,
+        watched: Watch::None,
+        references: &[key("person_id", "person")],
+    },
     table(
         "person_school",
         Organisation,
@@ -428,8 +441,12 @@ pub const INSTANCE_QUERIES: &[(&str, &str)] = &[
         "try_login_pending",
         "a login's second step finds its waiting login by the cookie's hash, before the tenant is known",
     ),
+    ("login_pending", "a waiting login is shown by its cookie's hash, before the tenant is known"),
     ("delete_login_pending", "a waiting login is ended by its cookie's hash"),
     ("delete_expired_login_pending", "housekeeping: forgets expired waiting logins of every tenant"),
+    ("passkey_by_credential", "a login with a passkey alone learns its person, and tenant, from the credential"),
+    ("take_ceremony", "a WebAuthn ceremony is finished by its id's hash; a passkey login's has no tenant yet"),
+    ("delete_expired_ceremonies", "housekeeping: forgets expired WebAuthn ceremonies of every tenant"),
     ("prune_logout_tokens", "housekeeping: forgets expired back-channel logout tokens of every tenant"),
     ("tenant_by_code", "the CLI and roster import find a tenant by its code"),
     ("tenants", "operators list every tenant"),

@@ -321,3 +321,72 @@ async fn bulk_roster_writes_round_trip_and_stay_in_their_tenant() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn passkeys_ceremonies_the_rule_and_waiting_logins() {
+    use tavle_store::passkeys::{Ceremony, PasskeyRecord};
+    use tavle_store::second_factors::PendingLogin;
+    on_every_backend(|store| async move {
+        let a = fixture(&store, "a").await;
+        let b = fixture(&store, "b").await;
+        let key = |id: &str| PasskeyRecord {
+            credential_id: id.into(),
+            name: "Min telefon".into(),
+            passkey: "{\"cred\":1}".into(),
+            created_at: 5,
+            last_used_at: None,
+        };
+        let mut tx = store.write().await.unwrap();
+        assert!(tx.insert_passkey(a.tenant, a.person, &key("k1")).await.unwrap());
+        // A credential id is the instance's once: another person (or tenant) cannot take it.
+        assert!(!tx.insert_passkey(b.tenant, b.person, &key("k1")).await.unwrap());
+        tx.set_second_factor_rule(a.tenant, &["school_admin".into(), "staff".into()], 7).await.unwrap();
+        tx.insert_ceremony(
+            "c1",
+            &Ceremony { kind: "login".into(), tenant_id: None, person_id: None, state: "{}".into(), expires_at: 100 },
+        )
+        .await
+        .unwrap();
+        let pending = PendingLogin {
+            tenant_id: a.tenant,
+            person_id: a.person,
+            expires_at: 50,
+            tries: 0,
+            first_step: Some("{\"auth_method\":\"oidc\"}".into()),
+            must_enrol: true,
+        };
+        tx.insert_login_pending("p1", &pending, 1).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut c = store.read().await.unwrap();
+        assert_eq!(c.passkeys_of(a.tenant, a.person).await.unwrap(), vec![key("k1")]);
+        assert!(c.passkeys_of(b.tenant, b.person).await.unwrap().is_empty());
+        let owned = c.passkey_by_credential("k1").await.unwrap().unwrap();
+        assert_eq!((owned.tenant_id, owned.person_id), (a.tenant, a.person));
+        assert_eq!(c.second_factor_rule(a.tenant).await.unwrap(), ["school_admin", "staff"]);
+        assert!(c.second_factor_rule(b.tenant).await.unwrap().is_empty());
+        assert_eq!(c.login_pending("p1").await.unwrap(), Some(pending.clone()));
+        drop(c);
+
+        let mut tx = store.write().await.unwrap();
+        // Another tenant can neither change nor remove the passkey.
+        tx.passkey_used(b.tenant, "k1", "{\"cred\":2}", 9).await.unwrap();
+        assert!(!tx.delete_passkey(b.tenant, a.person, "k1").await.unwrap());
+        tx.passkey_used(a.tenant, "k1", "{\"cred\":3}", 9).await.unwrap();
+        // A ceremony is taken once.
+        assert_eq!(tx.take_ceremony("c1").await.unwrap().unwrap().kind, "login");
+        assert!(tx.take_ceremony("c1").await.unwrap().is_none());
+        assert_eq!(tx.try_login_pending("p1").await.unwrap().unwrap().tries, 1);
+        tx.commit().await.unwrap();
+        let got = store.read().await.unwrap().passkeys_of(a.tenant, a.person).await.unwrap();
+        assert_eq!((got[0].passkey.as_str(), got[0].last_used_at), ("{\"cred\":3}", Some(9)));
+
+        // Resetting a person's factors takes their passkeys too; removing TOTP alone does not.
+        let mut tx = store.write().await.unwrap();
+        tx.delete_totp(a.tenant, a.person).await.unwrap();
+        assert_eq!(tx.passkeys_of(a.tenant, a.person).await.unwrap().len(), 1);
+        assert_eq!(tx.delete_second_factors(a.tenant, a.person).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+    })
+    .await;
+}

@@ -32,6 +32,7 @@ async fn with_unilogin(srv: &TestServer) -> (Provider, Api) {
             "laerer2": { "uniid": "laerer2", "aktoer_gruppe": "Elev" },
             "elev3": { "uniid": "elev3", "aktoer_gruppe": "Elev", "institution_ids": ["123456"] },
             "elev4": { "uniid": "elev4", "aktoer_gruppe": "Kontaktperson" },
+            "laerer3": { "uniid": "laerer3", "aktoer_gruppe": "Medarbejder", "unilogin_loa": "EnFaktor", "loa": 2 },
         }}),
     );
     let admin = srv.login("admin", "demo").await;
@@ -380,5 +381,48 @@ async fn login_services_are_sealed_per_municipality() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(me(&landed.api).await.0, StatusCode::UNAUTHORIZED);
+    srv.stop().await;
+}
+
+/// Where the municipality requires a second factor of staff, Unilogin's two-factor login
+/// counts; a one-factor login waits at `/login?step=second-factor` until the teacher sets one
+/// up in Tavle, and the session records both.
+#[tokio::test]
+async fn a_rule_for_staff_takes_the_providers_second_factor_or_asks_for_one() {
+    let srv = server(false).await;
+    let (_provider, admin) = with_unilogin(&srv).await;
+    let admin = Api { csrf: me(&admin).await.1["csrf_token"].as_str().unwrap().to_string(), ..admin };
+    let (status, _) = admin.call(Method::PUT, "/api/v1/second-factor-rule", Some(json!({"roles": ["staff"]}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let tenant = tenant_of(&admin).await;
+
+    let two = login(&srv, "unilogin", "laerer1").await;
+    assert_eq!(two.location, "/");
+    assert_eq!(me(&two.api).await.0, StatusCode::OK);
+    let pupil = login(&srv, "unilogin", "elev1").await;
+    assert_eq!(pupil.location, "/", "pupils are never asked");
+
+    let one = login(&srv, "unilogin", "laerer3").await;
+    assert_eq!(one.location, "/login?step=second-factor");
+    assert_eq!(me(&one.api).await.0, StatusCode::UNAUTHORIZED);
+    let (status, step) = one.api.get("/api/v1/session/second-factor").await;
+    assert_eq!((status, step), (StatusCode::OK, json!({"methods": [], "must_enrol": true})));
+    let (_, e) = one.api.call(Method::POST, "/api/v1/session/second-factor/totp", None).await;
+    let secret = e["secret"].as_str().unwrap().to_string();
+    let unix = tavle_core::Clock::now(srv.clock.as_ref()).millis() / 1000;
+    let code = common::totp_code(&secret, unix);
+    let (status, body) =
+        one.api.call(Method::PUT, "/api/v1/session/second-factor/totp", Some(json!({ "code": code }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(me(&one.api).await.1["person"]["username"], "laerer3");
+    let logins = audited(&srv, &tenant, "session.login").await;
+    let done = logins.iter().find(|d| d["outcome"] == "ok" && d["second_factor"] == "totp").expect("audited");
+    assert_eq!(done["method"], "oidc", "{done}");
+    // Logging out still passes through the provider: the federated session is whole.
+    let (status, out) = Api { csrf: me(&one.api).await.1["csrf_token"].as_str().unwrap().to_string(), ..one.api }
+        .call(Method::DELETE, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert!(out["end_session_url"].as_str().is_some_and(|u| u.contains("id_token_hint=")), "{out}");
     srv.stop().await;
 }

@@ -1,7 +1,8 @@
 // Who is logged in. The server's /me answer is the only source; the app never guesses roles.
 
 import { ApiError, call, get, setCsrf, whenLoggedOut } from './api';
-import type { Me } from './types';
+import type { Me, SecondStepStatus } from './types';
+import { type PasskeyChallenge, usePasskey } from './webauthn';
 
 let me = $state<Me | null>(null);
 let ready = $state(false);
@@ -35,7 +36,9 @@ export async function loadMe() {
 
 /** Logs in with username and password. Someone with a second factor is not logged in yet:
  * the server answers 401 `second_factor_required` (keeping the waiting login in a cookie of its
- * own), and `loginSecondFactor` finishes it. */
+ * own), and `loginSecondFactor` finishes it; where the municipality requires a second factor
+ * of someone who has none, 401 `second_factor_enrolment_required`, and they set one up first
+ * (`secondStepStatus` says which). */
 export async function login(username: string, password: string) {
   set(await call<Me>('POST', '/api/v1/session', { username, password }));
 }
@@ -43,6 +46,32 @@ export async function login(username: string, password: string) {
 /** The second step of a login: a code from the authenticator app, or a recovery code. */
 export async function loginSecondFactor(code: string) {
   set(await call<Me>('POST', '/api/v1/session/second-factor', { code }));
+}
+
+/** What the waiting login's second step takes (401 `not_logged_in`: there is none, or it has
+ * expired). */
+export function secondStepStatus(): Promise<SecondStepStatus> {
+  return get<SecondStepStatus>('/api/v1/session/second-factor');
+}
+
+/** The second step of a login answered with one of the person's passkeys. */
+export async function loginSecondFactorPasskey() {
+  const challenge = await call<PasskeyChallenge>('POST', '/api/v1/session/second-factor/passkey-challenge');
+  const credential = await usePasskey(challenge);
+  set(await call<Me>('POST', '/api/v1/session/second-factor', { ceremony: challenge.ceremony, credential }));
+}
+
+/** Logs in with a passkey alone: the browser lets the person pick one of theirs. */
+export async function loginPasskey() {
+  const challenge = await call<PasskeyChallenge>('POST', '/api/v1/session/passkey-challenge');
+  const credential = await usePasskey(challenge);
+  set(await call<Me>('POST', '/api/v1/session/passkey', { ceremony: challenge.ceremony, credential }));
+}
+
+/** Finishes a login whose session the server has made already: after setting up a second
+ * factor during the login, once the recovery codes have been seen. */
+export function loggedIn(m: Me) {
+  set(m);
 }
 
 /** Logs out of Tavle. A session made by a login service that can end its own session too

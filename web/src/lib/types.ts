@@ -114,8 +114,32 @@ export interface SecondFactors {
   /** Set up but never confirmed with a first code (the secret cannot be shown again). */
   totp_pending: boolean;
   recovery_codes_left: number;
-  /** Whether the person may set up an authenticator app (staff; never pupils). */
+  /** How many passkeys the person has. */
+  passkeys: number;
+  /** Whether the person may set up an authenticator app or a passkey (staff; never pupils). */
   may_enrol: boolean;
+  /** Whether the municipality requires a second factor of this person. */
+  required: boolean;
+}
+/** One of my passkeys (`GET /api/v1/me/passkeys`). */
+export interface Passkey {
+  /** The credential's id: how it is removed. */
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+/** What a waiting login's second step takes (`GET /api/v1/session/second-factor`). */
+export interface SecondStepStatus {
+  /** `totp`, `recovery_code`, `passkey`: any of them. */
+  methods: string[];
+  /** The person has no second factor and must set one up to finish logging in. */
+  must_enrol: boolean;
+}
+/** A municipality's rule of which roles need a second factor. */
+export interface SecondFactorRule {
+  /** `staff`, `school_admin`, `municipality_admin`. */
+  roles: string[];
 }
 /** A new authenticator app's secret, shown once (`POST /api/v1/me/totp`). */
 export interface TotpSetup {

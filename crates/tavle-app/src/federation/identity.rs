@@ -41,6 +41,36 @@ pub(crate) fn claim_list(claims: &Claims, name: &str) -> Vec<String> {
     }
 }
 
+/// Whether the provider asserted a login with a second factor: `amr` with `mfa`, or with
+/// factors of two kinds (something known: `pwd`, `pin`, `kba`; something held: `otp`, `hwk`,
+/// `swk`, `sc`, `sms`, `tel`; something one is: `fpt`, `face`, `iris`, `retina`, `vbm`); an
+/// `acr` of NSIS or eIDAS level Substantial or High; or `loa`/`unilogin_loa` of 3 or more, or
+/// named Substantial, High or (Unilogin's) `ToFaktor`, as Unilogin's two-factor login and
+/// OS2faktor assert it.
+pub(crate) fn asserts_second_factor(claims: &Claims) -> bool {
+    let amr = claim_list(claims, "amr");
+    let kinds = [
+        &["pwd", "pin", "kba"][..],
+        &["otp", "hwk", "swk", "sc", "sms", "tel"],
+        &["fpt", "face", "iris", "retina", "vbm"],
+    ];
+    let used = kinds.iter().filter(|k| amr.iter().any(|a| k.contains(&a.as_str()))).count();
+    if amr.iter().any(|a| a == "mfa") || used >= 2 {
+        return true;
+    }
+    let high = |v: &str| {
+        let level = v.rsplit(['/', ':']).next().unwrap_or(v).to_ascii_lowercase();
+        level == "substantial" || level == "high" || level == "tofaktor"
+    };
+    if claim_text(claims, "acr").is_some_and(|acr| high(&acr)) {
+        return true;
+    }
+    ["loa", "unilogin_loa"].iter().filter_map(|c| claim_text(claims, c)).any(|v| match v.parse::<f64>() {
+        Ok(n) => n >= 3.0,
+        Err(_) => high(&v),
+    })
+}
+
 /// The value a login is matched by, before the person is looked up.
 pub(crate) fn matched_value(p: &LoginProvider, claims: &Claims) -> Result<String, LoginRefusal> {
     claim_text(claims, &p.claim).ok_or(LoginRefusal::Token)
@@ -131,5 +161,35 @@ mod tests {
         assert_eq!(g("Kontaktperson"), Err(LoginRefusal::NotForThisGroup));
         assert_eq!(g("Ekstern"), Err(LoginRefusal::NotForThisGroup));
         assert_eq!(unilogin_group(&Claims::new()), Ok(None));
+    }
+
+    #[test]
+    fn a_second_factor_is_what_the_provider_asserted() {
+        let yes = [
+            serde_json::json!({"amr": ["mfa"]}),
+            serde_json::json!({"amr": ["pwd", "otp"]}),
+            serde_json::json!({"amr": ["hwk", "fpt"]}),
+            serde_json::json!({"acr": "https://data.gov.dk/concept/core/nsis/loa/Substantial"}),
+            serde_json::json!({"acr": "http://eidas.europa.eu/LoA/high"}),
+            serde_json::json!({"unilogin_loa": "ToFaktor"}),
+            serde_json::json!({"loa": 3}),
+            serde_json::json!({"loa": "4"}),
+        ];
+        let no = [
+            serde_json::json!({}),
+            serde_json::json!({"amr": ["pwd"]}),
+            serde_json::json!({"amr": ["otp", "sms"]}),
+            serde_json::json!({"amr": "pwd"}),
+            serde_json::json!({"acr": "https://data.gov.dk/concept/core/nsis/loa/Low"}),
+            serde_json::json!({"acr": "0"}),
+            serde_json::json!({"unilogin_loa": "EnFaktor", "loa": 2}),
+            serde_json::json!({"loa": [3]}),
+        ];
+        for c in yes {
+            assert!(asserts_second_factor(&claims(c.clone())), "{c}");
+        }
+        for c in no {
+            assert!(!asserts_second_factor(&claims(c.clone())), "{c}");
+        }
     }
 }

@@ -28,9 +28,10 @@ use tavle_core::{InvalidInput, LoginProviderId, Reason};
 use tavle_store::login_providers::{LoginProvider, ProviderKeys, SessionLogin};
 
 use crate::audit::{anonymous, RequestMeta};
-use crate::auth::{LoginOutcome, Sessions};
+use crate::auth::{PasswordLogin, Sessions};
 use crate::caller::Session;
 use crate::error::{AppError, AppResult, LoginRefusal};
+use crate::second_factor::{FederatedFirstStep, FirstStep};
 use crate::{service, Base};
 pub use attempt::cookie_name;
 use attempt::Attempt;
@@ -211,7 +212,7 @@ impl Federation {
         sealed: Option<&str>,
         base_url: &str,
         meta: &RequestMeta,
-    ) -> AppResult<LoginOutcome> {
+    ) -> AppResult<PasswordLogin> {
         let tenant = self.tenant(tenant_code).await?;
         let (p, keys) = self.provider(&tenant, slug).await?;
         match self.finish(&tenant, &p, keys, params, sealed, base_url, meta).await {
@@ -248,7 +249,7 @@ impl Federation {
         sealed: Option<&str>,
         base_url: &str,
         meta: &RequestMeta,
-    ) -> Result<LoginOutcome, Refused> {
+    ) -> Result<PasswordLogin, Refused> {
         let now = self.clock.now().millis();
         let key = self.seal_key().await.map_err(Refused::plain)?;
         let attempt = sealed.and_then(|s| attempt::open(key, s));
@@ -329,7 +330,15 @@ impl Federation {
             "method": "oidc", "provider": p.slug, "iss": meta_p.issuer().as_str(), "sub": sub, "matched": matched,
             "assurance": assurance, "user_agent": meta.user_agent,
         });
-        self.sessions.open_federated(tenant.id, person, status, &login, detail, meta).await.map_err(Refused::plain)
+        let first = FederatedFirstStep {
+            tenant_id: tenant.id,
+            person_id: person,
+            status,
+            login,
+            detail,
+            second_factor: identity::asserts_second_factor(&claims),
+        };
+        self.sessions.after_first_step(FirstStep::Federated(first), meta).await.map_err(Refused::plain)
     }
 
     /// A provider's keys after an unknown `kid`: those another node stored since, else fetched

@@ -1,20 +1,30 @@
-//! A second factor for staff who log in with a password (issue 18): TOTP (`totp.rs`, RFC 6238)
-//! enrolled from the web app with a QR code, recovery codes shown once, and the login's second
-//! step. A password login of a person with a confirmed TOTP gives no session but a waiting
-//! login (`login_pending`, a `SameSite=Strict` cookie, 5 minutes, 5 tries); its second step
-//! takes a code or a recovery code. Each code is taken once (the step used is kept). Pupils
-//! cannot enrol (`policy::may_use_second_factor`). A person's factors are reset by whoever may
-//! manage the person, audited.
+//! A second factor for staff (issue 18): TOTP (`totp.rs`, RFC 6238) enrolled from the web app
+//! with a QR code, recovery codes shown once, passkeys (`passkey.rs`, WebAuthn), the rule of
+//! which roles need one (`rule.rs`), and the login's second step (`steps.rs`).
+//!
+//! A password login of a person with a second factor gives no session but a waiting login
+//! (`login_pending`, a `SameSite=Strict` cookie, 5 minutes, 5 tries); its second step takes a
+//! code, a recovery code or a passkey. A person the rule covers who has no factor yet sets one
+//! up in the waiting login to finish it. A federated login needs the step only when the rule
+//! covers the person and the provider did not assert a second factor itself. Each code is
+//! taken once (the step used is kept). Pupils cannot enrol (`policy::may_use_second_factor`)
+//! and no rule covers them. A person's factors are reset by whoever may manage the person,
+//! audited.
 
+mod passkey;
+mod rule;
+mod steps;
 mod totp;
 
-use serde_json::json;
-use tavle_core::policy::{self, allows, person_visibility, Action, Visibility};
-use tavle_core::{InvalidInput, PersonId, Reason};
-use tavle_store::second_factors::PendingLogin;
+pub use passkey::{PasskeyChallenge, PasskeyInfo};
+pub(crate) use steps::{FederatedFirstStep, FirstStep};
 
-use crate::audit::{anonymous, event, RequestMeta};
-use crate::auth::{token_hash, LoginOutcome, SecondStep, Sessions};
+use serde_json::json;
+use tavle_core::policy::{self, allows, person_visibility, Action, Actor, Visibility};
+use tavle_core::{InvalidInput, PersonId, Reason};
+
+use crate::audit::{event, RequestMeta};
+use crate::auth::Sessions;
 use crate::caller::Session;
 use crate::error::{AppError, AppResult, Conflict};
 
@@ -34,8 +44,12 @@ pub struct SecondFactors {
     /// An enrolment begun and not yet confirmed by a first code.
     pub totp_pending: bool,
     pub recovery_codes_left: i64,
+    /// How many passkeys the person has.
+    pub passkeys: i64,
     /// Whether this person may enrol (staff; pupils never).
     pub may_enrol: bool,
+    /// Whether the municipality's rule requires a second factor of this person.
+    pub required: bool,
 }
 
 /// An enrolment begun: the secret, shown once, as text, as an `otpauth://` address and as a
@@ -97,18 +111,24 @@ impl Sessions {
         let a = &s.actor;
         let mut conn = self.store.read().await?;
         let totp = conn.totp_of(a.tenant_id, a.person_id).await?;
+        let rule = conn.second_factor_rule(a.tenant_id).await?;
         Ok(SecondFactors {
             totp: totp.as_ref().is_some_and(|t| t.confirmed_at.is_some()),
             totp_pending: totp.as_ref().is_some_and(|t| t.confirmed_at.is_none()),
             recovery_codes_left: conn.recovery_codes_left(a.tenant_id, a.person_id).await?,
+            passkeys: conn.passkeys_of(a.tenant_id, a.person_id).await?.len() as i64,
             may_enrol: policy::may_use_second_factor(a),
+            required: policy::second_factor_required(a, &rule),
         })
     }
 
     /// Begins enrolling an authenticator app: a new secret, shown once. Refused when one is
     /// confirmed already (remove it first) and for pupils.
     pub async fn begin_totp(&self, s: &Session, meta: &RequestMeta) -> AppResult<TotpEnrolment> {
-        let a = &s.actor;
+        self.begin_totp_as(&s.actor, meta).await
+    }
+
+    pub(crate) async fn begin_totp_as(&self, a: &Actor, meta: &RequestMeta) -> AppResult<TotpEnrolment> {
         if !policy::may_use_second_factor(a) {
             return Err(AppError::Forbidden);
         }
@@ -133,9 +153,21 @@ impl Sessions {
     /// Confirms an enrolment with a first code from the app; gives the recovery codes (shown
     /// once).
     pub async fn confirm_totp(&self, s: &Session, code: &str, meta: &RequestMeta) -> AppResult<Vec<String>> {
-        let a = &s.actor;
-        let now = self.clock.now();
         let mut tx = self.store.write().await?;
+        let codes = self.confirm_totp_in(&mut tx, &s.actor, code, meta).await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    /// Confirms an enrolment in `tx` (the caller commits).
+    pub(crate) async fn confirm_totp_in(
+        &self,
+        tx: &mut tavle_store::Tx,
+        a: &Actor,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> AppResult<Vec<String>> {
+        let now = self.clock.now();
         let Some(t) = tx.totp_of(a.tenant_id, a.person_id).await? else {
             return Err(Conflict::NoSecondFactor.into());
         };
@@ -159,9 +191,8 @@ impl Sessions {
             )
             .into());
         }
-        let codes = self.recovery_set(&mut tx, a.tenant_id, a.person_id, now.millis()).await?;
+        let codes = self.recovery_set(tx, a.tenant_id, a.person_id, now.millis()).await?;
         tx.append_audit(&event(a, now, "second_factor.totp_enrolled", a.person_id, meta, json!({}))).await?;
-        tx.commit().await?;
         Ok(codes)
     }
 
@@ -200,7 +231,7 @@ impl Sessions {
         self.confirm_own_password(s, password, meta).await?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        tx.delete_second_factors(a.tenant_id, a.person_id).await?;
+        tx.delete_totp(a.tenant_id, a.person_id).await?;
         tx.append_audit(&event(a, now, "second_factor.removed", a.person_id, meta, json!({}))).await?;
         tx.commit().await?;
         Ok(())
@@ -224,60 +255,5 @@ impl Sessions {
         tx.append_audit(&event(a, now, "second_factor.reset", person, meta, json!({ "removed": removed }))).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// After a right password: a waiting login when the person has a confirmed second
-    /// factor, else `None` (the session is made at once).
-    pub(crate) async fn second_step_for(
-        &self,
-        tenant: tavle_core::TenantId,
-        person: PersonId,
-    ) -> AppResult<Option<SecondStep>> {
-        let totp = self.store.read().await?.totp_of(tenant, person).await?;
-        if totp.is_none_or(|t| t.confirmed_at.is_none()) {
-            return Ok(None);
-        }
-        let token = crate::secrets::new_secret();
-        let now = self.clock.now().millis();
-        let pending = PendingLogin { tenant_id: tenant, person_id: person, expires_at: now + PENDING_MS, tries: 0 };
-        let mut tx = self.store.write().await?;
-        tx.insert_login_pending(&token_hash(&token), &pending, now).await?;
-        tx.commit().await?;
-        Ok(Some(SecondStep { token, methods: vec!["totp", "recovery_code"] }))
-    }
-
-    /// The second step of a password login: a code from the authenticator app or a recovery
-    /// code. Five tries per waiting login; each failure is audited.
-    pub async fn second_step(&self, pending_token: &str, code: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
-        let now = self.clock.now();
-        let hash = token_hash(pending_token);
-        let mut tx = self.store.write().await?;
-        let pending = tx.try_login_pending(&hash).await?;
-        let Some(p) = pending.filter(|p| p.expires_at > now.millis() && p.tries <= PENDING_TRIES) else {
-            tx.delete_login_pending(&hash).await?;
-            tx.commit().await?;
-            return Err(AppError::Unauthenticated);
-        };
-        let totp = tx.totp_of(p.tenant_id, p.person_id).await?;
-        let by_totp = totp
-            .as_ref()
-            .and_then(|t| totp::check(&hex_decode(&t.secret), code, now.millis().div_euclid(1000), t.last_step));
-        let ok = match by_totp {
-            Some(step) => tx.use_totp_step(p.tenant_id, p.person_id, step, now.millis()).await?,
-            None => tx.use_recovery_code(p.tenant_id, p.person_id, &recovery_hash(code)).await?,
-        };
-        if !ok {
-            let mut ev =
-                anonymous(Some(p.tenant_id), now, "session.second_factor", "failed", &p.person_id.to_string(), meta);
-            ev.actor_id = Some(p.person_id);
-            tx.append_audit(&ev).await?;
-            tx.commit().await?;
-            return Err(AppError::WrongSecondFactor);
-        }
-        tx.delete_login_pending(&hash).await?;
-        tx.commit().await?;
-        let method = if by_totp.is_some() { "totp" } else { "recovery_code" };
-        let record = self.checked_login_of(p.tenant_id, p.person_id, meta).await?;
-        self.finish_password_login(&record, method, meta).await
     }
 }

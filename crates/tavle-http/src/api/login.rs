@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
+use tavle_app::auth::PasswordLogin;
 use tavle_app::federation::{cookie_name, CallbackParams};
 use tavle_app::AppError;
 use utoipa::{IntoParams, ToSchema};
@@ -214,10 +215,17 @@ pub async fn callback(
     // The attempt is used up whatever happened: a replayed callback finds no cookie.
     let clear = attempt_cookie(&state, name, String::new(), 0);
     match result {
-        Ok(outcome) => {
+        Ok(PasswordLogin::Session(outcome)) => {
             let mut cookies: Vec<HeaderValue> = clear.into_iter().collect();
             cookies.extend(super::session::session_cookie(&state, outcome.token, None));
             Ok(redirect("/", cookies))
+        }
+        // The municipality requires a second factor the login service did not assert: the
+        // login page asks for it (or has the person set one up) with the waiting login's cookie.
+        Ok(PasswordLogin::SecondStep(step)) => {
+            let mut cookies: Vec<HeaderValue> = clear.into_iter().collect();
+            cookies.extend(super::session::pending_cookie(&state, step.token, 300));
+            Ok(redirect("/login?step=second-factor", cookies))
         }
         Err(e @ AppError::NotFound(_)) => Err(e.into()),
         Err(e) if matches!(app_row(&e).status, StatusCode::INTERNAL_SERVER_ERROR) => Err(e.into()),

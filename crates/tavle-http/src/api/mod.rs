@@ -13,6 +13,7 @@ pub mod links;
 pub mod login;
 pub mod login_providers;
 pub mod office;
+pub mod passkeys;
 pub mod people;
 pub mod pictures;
 pub mod receipts;

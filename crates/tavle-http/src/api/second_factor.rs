@@ -1,5 +1,7 @@
 //! A second factor for staff: enrolling an authenticator app (TOTP) with its recovery codes,
-//! removing it, the login's second step, and an administrator's reset of a person's factors.
+//! removing it, the login's second step (with enrolment where the rule requires a factor of a
+//! person who has none), the municipality's rule, and an administrator's reset of a person's
+//! factors. Passkeys are in `passkeys.rs`.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -24,8 +26,12 @@ pub struct SecondFactorsWire {
     /// One was begun and waits for its first code.
     pub totp_pending: bool,
     pub recovery_codes_left: i64,
+    /// How many passkeys this person has.
+    pub passkeys: i64,
     /// Whether this person may set one up (staff; pupils do not).
     pub may_enrol: bool,
+    /// Whether the municipality requires a second factor of this person.
+    pub required: bool,
 }
 
 /// An authenticator app to set up: the secret (shown once) as text, as an `otpauth://`
@@ -66,7 +72,9 @@ pub async fn mine(State(state): State<HttpState>, auth: Authed) -> ApiResult<Jso
         totp: f.totp,
         totp_pending: f.totp_pending,
         recovery_codes_left: f.recovery_codes_left,
+        passkeys: f.passkeys,
         may_enrol: f.may_enrol,
+        required: f.required,
     }))
 }
 
@@ -140,23 +148,138 @@ pub async fn reset(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The second step of a password login: a code from the authenticator app or a recovery
-/// code, with the waiting login's cookie; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/session/second-factor", tag = "session", request_body = CodeBody,
-    responses((status = 200, body = MeWire), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// The second step of a login, answered with a code from the authenticator app, a recovery
+/// code, or a passkey (`ceremony` from `.../passkey-challenge` and the browser's
+/// `credential`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    pub code: Option<String>,
+    pub ceremony: Option<String>,
+    #[schema(value_type = Object)]
+    pub credential: Option<serde_json::Value>,
+}
+
+/// What a waiting login's second step can be answered with.
+#[derive(Serialize, ToSchema)]
+pub struct SecondStepWire {
+    /// `totp`, `recovery_code`, `passkey`.
+    pub methods: Vec<&'static str>,
+    /// The person has no second factor and must set one up (`.../totp` or `.../passkey`) to
+    /// finish logging in.
+    pub must_enrol: bool,
+}
+
+/// The waiting login's cookie, from a same-origin request.
+fn waiting_token(state: &HttpState, headers: &HeaderMap) -> ApiResult<String> {
+    if !crate::extract::same_origin(headers) {
+        return Err(ApiError::CrossOrigin);
+    }
+    Ok(crate::extract::session_token_of(headers, super::session::pending_cookie_name(state))
+        .ok_or(AppError::Unauthenticated)?)
+}
+
+/// What the waiting login's second step takes.
+#[utoipa::path(get, path = "/api/v1/session/second-factor", tag = "session",
+    responses((status = 200, body = SecondStepWire), (status = 401, body = ErrorBody)))]
+pub async fn step_status(State(state): State<HttpState>, headers: HeaderMap) -> ApiResult<Response> {
+    let pending = waiting_token(&state, &headers)?;
+    let step = state.app.sessions().second_step_status(&pending).await?;
+    Ok(no_store(Json(SecondStepWire { methods: step.methods, must_enrol: step.must_enrol })))
+}
+
+/// The second step of a login: a code from the authenticator app, a recovery code, or a
+/// passkey, with the waiting login's cookie; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session/second-factor", tag = "session", request_body = StepBody,
+    responses((status = 200, body = MeWire), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
 pub async fn second_step(
+    State(state): State<HttpState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    body: Result<Json<StepBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
+    let pending = waiting_token(&state, &headers)?;
+    let Json(b) = body?;
+    let meta = tavle_app::audit::RequestMeta { device: crate::extract::device_cookie(&headers, &state), ..meta };
+    let sessions = state.app.sessions();
+    let outcome = match (b.code, b.ceremony, b.credential) {
+        (Some(code), None, None) => sessions.second_step(&pending, &code, &meta).await?,
+        (None, Some(ceremony), Some(credential)) => {
+            sessions.second_step_passkey(&pending, &ceremony, &credential, &state.config.public_url, &meta).await?
+        }
+        _ => {
+            return Err(AppError::Invalid(tavle_core::InvalidInput::new(
+                "code",
+                tavle_core::Reason::Empty,
+                "Send either the code, or the passkey's ceremony and credential.",
+            ))
+            .into())
+        }
+    };
+    super::session::logged_in(&state, outcome, super::session::pending_cookie(&state, String::new(), 0)).await
+}
+
+/// In a waiting login that must set up a second factor: begin an authenticator app.
+#[utoipa::path(post, path = "/api/v1/session/second-factor/totp", tag = "session",
+    responses((status = 200, body = TotpEnrolmentWire), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn waiting_begin_totp(
+    State(state): State<HttpState>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let pending = waiting_token(&state, &headers)?;
+    let e = state.app.sessions().waiting_begin_totp(&pending, &meta).await?;
+    Ok(no_store(Json(TotpEnrolmentWire { secret: e.secret, otpauth_uri: e.otpauth_uri, qr_svg: e.qr_svg })))
+}
+
+/// In a waiting login that must set up a second factor: the authenticator app's first code
+/// finishes the login. Answers the person's `/me` with `recovery_codes` (shown once) and sets
+/// the session cookie.
+#[utoipa::path(put, path = "/api/v1/session/second-factor/totp", tag = "session", request_body = CodeBody,
+    responses((status = 200, body = MeWire), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn waiting_confirm_totp(
     State(state): State<HttpState>,
     Meta(meta): Meta,
     headers: HeaderMap,
     body: Result<Json<CodeBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
-    if !crate::extract::same_origin(&headers) {
-        return Err(ApiError::CrossOrigin);
-    }
+    let pending = waiting_token(&state, &headers)?;
     let Json(b) = body?;
-    let pending = crate::extract::session_token_of(&headers, super::session::pending_cookie_name(&state))
-        .ok_or(AppError::Unauthenticated)?;
     let meta = tavle_app::audit::RequestMeta { device: crate::extract::device_cookie(&headers, &state), ..meta };
-    let outcome = state.app.sessions().second_step(&pending, &b.code, &meta).await?;
-    super::session::logged_in(&state, outcome, super::session::pending_cookie(&state, String::new(), 0)).await
+    let (outcome, codes) = state.app.sessions().waiting_confirm_totp(&pending, &b.code, &meta).await?;
+    let clear = super::session::pending_cookie(&state, String::new(), 0);
+    let resp = super::session::logged_in_with(&state, outcome, clear, Some(codes)).await?;
+    Ok(no_store(resp))
+}
+
+/// The roles whose logins need a second factor.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRule {
+    /// `staff` (everyone who works at a school or teaches), `school_admin`,
+    /// `municipality_admin`. Pupils are never asked.
+    pub roles: Vec<String>,
+}
+
+/// The municipality's rule: which roles need a second factor (municipality administrators).
+#[utoipa::path(get, path = "/api/v1/second-factor-rule", tag = "login",
+    responses((status = 200, body = SecondFactorRule), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn rule(State(state): State<HttpState>, auth: Authed) -> ApiResult<Json<SecondFactorRule>> {
+    let roles = state.app.sessions().second_factor_rule(&auth.session).await?;
+    Ok(Json(SecondFactorRule { roles }))
+}
+
+/// Set which roles need a second factor; each person it covers is asked at their next login.
+#[utoipa::path(put, path = "/api/v1/second-factor-rule", tag = "login", request_body = SecondFactorRule,
+    responses((status = 200, body = SecondFactorRule), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn set_rule(
+    State(state): State<HttpState>,
+    auth: Authed,
+    Json(b): Json<SecondFactorRule>,
+) -> ApiResult<Json<SecondFactorRule>> {
+    let roles = state.app.sessions().set_second_factor_rule(&auth.session, &b.roles, &auth.meta).await?;
+    Ok(Json(SecondFactorRule { roles }))
 }

@@ -87,8 +87,11 @@ pub async fn login(
     match state.app.sessions().login(&req.username, &req.password, &meta).await? {
         PasswordLogin::Session(outcome) => logged_in(&state, outcome, None).await,
         PasswordLogin::SecondStep(step) => {
-            // The password was right; the session waits for a code (`second_factor.rs`).
-            let mut resp = ApiError::App(AppError::SecondFactorRequired).into_response();
+            // The password was right; the session waits for a second factor (`second_factor.rs`),
+            // or for the person to set one up where the municipality requires it.
+            let e =
+                if step.must_enrol { AppError::SecondFactorEnrolmentRequired } else { AppError::SecondFactorRequired };
+            let mut resp = ApiError::App(e).into_response();
             if let Some(c) = pending_cookie(&state, step.token, 300) {
                 resp.headers_mut().append(header::SET_COOKIE, c);
             }
@@ -104,9 +107,28 @@ pub(crate) async fn logged_in(
     outcome: tavle_app::auth::LoginOutcome,
     extra: Option<HeaderValue>,
 ) -> ApiResult<Response> {
+    logged_in_with(state, outcome, extra, None).await
+}
+
+/// [`logged_in`], with the recovery codes of a second factor set up during the login (shown
+/// once) as `recovery_codes` beside the `/me`.
+pub(crate) async fn logged_in_with(
+    state: &HttpState,
+    outcome: tavle_app::auth::LoginOutcome,
+    extra: Option<HeaderValue>,
+    recovery_codes: Option<Vec<String>>,
+) -> ApiResult<Response> {
     let me = state.app.org().me(&outcome.session).await?;
     let cookie = session_cookie(state, outcome.token, None);
-    let mut resp = Json(MeWire::from(&*me)).into_response();
+    let mut resp = match recovery_codes {
+        None => Json(MeWire::from(&*me)).into_response(),
+        Some(codes) => {
+            let mut body = serde_json::to_value(MeWire::from(&*me))
+                .map_err(|e| AppError::Internal(format!("the /me view as JSON: {e}")))?;
+            body["recovery_codes"] = serde_json::json!(codes);
+            Json(body).into_response()
+        }
+    };
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }

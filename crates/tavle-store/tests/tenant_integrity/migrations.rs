@@ -40,6 +40,9 @@ fn later_tables() -> HashSet<&'static str> {
         "totp_credential",
         "recovery_code",
         "login_pending",
+        "second_factor_rule",
+        "passkey_credential",
+        "webauthn_ceremony",
     ])
 }
 

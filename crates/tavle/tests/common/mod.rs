@@ -311,3 +311,26 @@ pub async fn login_provider_row(srv: &TestServer, tenant: &str, slug: &str, auth
     tx.commit().await.unwrap();
     p.id.to_string()
 }
+
+/// The code an authenticator app shows for `secret` (base32) at `unix` seconds: RFC 6238
+/// computed here with ring's HMAC, not Tavle's code.
+pub fn totp_code(secret: &str, unix: i64) -> String {
+    let mut bits = 0u32;
+    let mut buf = 0u32;
+    let mut key = Vec::new();
+    for c in secret.chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).unwrap() as u32;
+        buf = (buf << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((buf >> bits) as u8);
+        }
+    }
+    let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key);
+    let h = ring::hmac::sign(&k, &((unix / 30) as u64).to_be_bytes());
+    let h = h.as_ref();
+    let o = (h[19] & 0x0f) as usize;
+    let n = (u32::from(h[o]) & 0x7f) << 24 | u32::from(h[o + 1]) << 16 | u32::from(h[o + 2]) << 8 | u32::from(h[o + 3]);
+    format!("{:06}", n % 1_000_000)
+}
