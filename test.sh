@@ -11,10 +11,11 @@ cd "$(dirname "$0")"
 # openssl (the WOPI tests' office server signs its requests with it).
 # They are installed here when missing, so this one command works on a fresh machine; without
 # root it names the exact command and stops.
-packages="chromium fonts-dejavu-core litmus nextcloud-desktop-cmd rclone pandoc libreoffice-writer-nogui poppler-utils openssl"
+packages="chromium fonts-dejavu-core litmus nextcloud-desktop-cmd rclone pandoc libreoffice-writer-nogui poppler-utils openssl python3-venv"
 if [ ! -x /usr/bin/chromium ] || ! command -v litmus >/dev/null || ! command -v nextcloudcmd >/dev/null \
   || ! command -v rclone >/dev/null || ! command -v pandoc >/dev/null || ! command -v soffice >/dev/null \
-  || ! command -v pdftotext >/dev/null || ! command -v openssl >/dev/null; then
+  || ! command -v pdftotext >/dev/null || ! command -v openssl >/dev/null \
+  || ! python3 -c 'import ensurepip' 2>/dev/null; then
   install="apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages"
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing the test peers: $packages" >&2
@@ -50,6 +51,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 oidc=crates/tavle/tests/peers/oidc
 [ "$oidc/node_modules/.package-lock.json" -nt "$oidc/package-lock.json" ] \
   || npm ci --no-audit --no-fund --prefix "$oidc" >/dev/null
+# The SCIM client the provisioning tests run (scim2-tester from PyPI, pinned), in a venv
+# made again whenever its requirements change.
+scim=crates/tavle/tests/peers/scim
+[ "$scim/.venv/installed" -nt "$scim/requirements.txt" ] \
+  || { python3 -m venv "$scim/.venv" && "$scim/.venv/bin/pip" install -q -r "$scim/requirements.txt" \
+       && touch "$scim/.venv/installed"; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

@@ -23,6 +23,7 @@ pub mod login_flow;
 pub mod office;
 pub mod org;
 pub mod passwords;
+pub mod provisioning;
 pub mod receipts;
 pub mod second_factor;
 mod secrets;
@@ -227,6 +228,7 @@ pub struct Services {
     documents: documents::Documents,
     office: office::Office,
     federation: federation::Federation,
+    provisioning: provisioning::Provisioning,
 }
 
 impl std::ops::Deref for App {
@@ -257,9 +259,11 @@ impl App {
         let office = office::Office::new(base.clone(), access.clone(), drive.clone());
         let sessions = auth::Sessions::new(base.clone(), organisation.clone());
         let federation = federation::Federation::new(base.clone(), sessions.clone())?;
+        let provisioning = provisioning::Provisioning::new(base.clone());
         Ok(App(Arc::new(Services {
             sessions,
             federation,
+            provisioning,
             drive,
             office,
             assignments: assignments::Assignments::new(
@@ -316,6 +320,11 @@ impl App {
     /// OS2faktor, Keycloak; their settings; back-channel logout.
     pub fn federation(&self) -> &federation::Federation {
         &self.0.federation
+    }
+
+    /// SCIM provisioning: the municipalities' tokens and the SCIM door.
+    pub fn provisioning(&self) -> &provisioning::Provisioning {
+        &self.0.provisioning
     }
 
     /// Office files through WOPI: the municipality's office server, and the WOPI host.

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod hostile;
 pub mod nextcloud;
 pub mod ops;
+pub mod scim;
 mod unread;
 pub mod web;
 pub mod wire;
@@ -75,7 +76,8 @@ struct ApiDoc;
 pub fn api_router() -> OpenApiRouter<HttpState> {
     use api::{
         app_passwords, assignments, comments, documents, drive, files, groups, handed_documents, imports, links, login,
-        login_providers, office, passkeys, people, pictures, receipts, schools, second_factor, session, shares, tus,
+        login_providers, office, passkeys, people, pictures, receipts, schools, scim_tokens, second_factor, session,
+        shares, tus,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
@@ -92,6 +94,8 @@ pub fn api_router() -> OpenApiRouter<HttpState> {
         .routes(routes!(passkeys::challenge))
         .routes(routes!(passkeys::remove))
         .routes(routes!(second_factor::rule, second_factor::set_rule))
+        .routes(routes!(scim_tokens::list, scim_tokens::create))
+        .routes(routes!(scim_tokens::revoke))
         .routes(routes!(second_factor::mine))
         .routes(routes!(second_factor::begin_totp, second_factor::confirm_totp, second_factor::remove_totp))
         .routes(routes!(second_factor::recovery_codes))
@@ -208,6 +212,7 @@ pub fn router(state: HttpState) -> Router {
         .merge(dav::routes())
         .merge(nextcloud::routes())
         .merge(wopi::routes())
+        .merge(scim::routes())
         .fallback(web::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::edge))
         .with_state(state)

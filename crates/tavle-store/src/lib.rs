@@ -30,6 +30,7 @@ mod people;
 mod roster;
 mod row;
 mod schools;
+pub mod scim_tokens;
 pub mod second_factors;
 mod sessions;
 pub mod tenant_tables;

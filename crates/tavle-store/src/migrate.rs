@@ -36,6 +36,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (26, "login_providers", include_str!("../migrations/sqlite/0026_login_providers.sql")),
     (27, "second_factors", include_str!("../migrations/sqlite/0027_second_factors.sql")),
     (28, "passkeys", include_str!("../migrations/sqlite/0028_passkeys.sql")),
+    (29, "scim_tokens", include_str!("../migrations/sqlite/0029_scim_tokens.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "organisation", include_str!("../migrations/postgres/0001_organisation.sql")),
@@ -66,6 +67,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (26, "login_providers", include_str!("../migrations/postgres/0026_login_providers.sql")),
     (27, "second_factors", include_str!("../migrations/postgres/0027_second_factors.sql")),
     (28, "passkeys", include_str!("../migrations/postgres/0028_passkeys.sql")),
+    (29, "scim_tokens", include_str!("../migrations/postgres/0029_scim_tokens.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -168,6 +168,8 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     // (migration 0028). The rule is read at each staff login, so no node keeps it to void.
     table("second_factor_rule", Auth, false, Watch::None, &[]),
     table("passkey_credential", Auth, true, Watch::None, &[key("person_id", "person")]),
+    // SCIM provisioning tokens (migration 0029): read at each SCIM request by hash.
+    table("scim_token", Auth, false, Watch::None, &[key("created_by", "person")]),
     TenantTable {
         name: "webauthn_ceremony",
         tenant_column: "tenant_id",
@@ -446,6 +448,8 @@ pub const INSTANCE_QUERIES: &[(&str, &str)] = &[
     ("delete_expired_login_pending", "housekeeping: forgets expired waiting logins of every tenant"),
     ("passkey_by_credential", "a login with a passkey alone learns its person, and tenant, from the credential"),
     ("take_ceremony", "a WebAuthn ceremony is finished by its id's hash; a passkey login's has no tenant yet"),
+    ("scim_token_by_hash", "a SCIM request finds its municipality by its bearer token's hash"),
+    ("scim_token_used", "records a SCIM token as used, by its id, which is unique"),
     ("delete_expired_ceremonies", "housekeeping: forgets expired WebAuthn ceremonies of every tenant"),
     ("prune_logout_tokens", "housekeeping: forgets expired back-channel logout tokens of every tenant"),
     ("tenant_by_code", "the CLI and roster import find a tenant by its code"),

@@ -160,6 +160,12 @@ async fn every_route_is_sealed(postgres: bool) {
     tx.insert_passkey(tenant.parse().unwrap(), laerer1.parse().unwrap(), &key).await.unwrap();
     tx.commit().await.unwrap();
 
+    // The municipality's SCIM token.
+    let (status, scim) =
+        srv.login("admin", "demo").await.call(Method::POST, "/api/v1/scim-tokens", Some(json!({"name": "IdM"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{scim}");
+    let scim_token = scim["id"].as_str().unwrap().to_string();
+
     // A pupil who will be disabled while logged in.
     let disabled = srv.login("elev2", "demo").await;
     let elev2 = person_id(&leder, &school, "elev2").await;
@@ -283,6 +289,7 @@ async fn every_route_is_sealed(postgres: bool) {
                 .replace("{format}", "odt")
                 .replace("{provider_id}", &provider)
                 .replace("{passkey_id}", passkey)
+                .replace("{scim_token_id}", &scim_token)
                 .replace("{tenant}", "demo")
                 .replace("{provider}", "unilogin");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -323,6 +330,7 @@ async fn every_route_is_sealed(postgres: bool) {
     let mut conn = srv.app().store().read().await.unwrap();
     let kept = conn.passkeys_of(tenant.parse().unwrap(), laerer1.parse().unwrap()).await.unwrap();
     assert_eq!(kept.len(), 1);
+    assert_eq!(conn.scim_tokens(tenant.parse().unwrap()).await.unwrap().len(), 1, "the SCIM token is kept");
     drop(conn);
     assert_eq!(elev1_api.file_bytes(&file).await, (StatusCode::OK, b"2".to_vec()));
     for route in expect.keys() {

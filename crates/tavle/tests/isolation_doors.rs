@@ -368,6 +368,26 @@ fn table() -> Vec<Row> {
         t.push(row(asset, "GET", asset, all(200)));
         t.push(row(asset, "HEAD", asset, all(200)));
     }
+    // SCIM: only a municipality's bearer token opens it; a session, an app password or a
+    // made-up token gets 401 before the address is looked at, by every method. (A token of
+    // another municipality on this one's people is tried in scim.rs.)
+    for (route, url) in [
+        ("/scim/v2/ServiceProviderConfig", "/scim/v2/ServiceProviderConfig"),
+        ("/scim/v2/ResourceTypes", "/scim/v2/ResourceTypes"),
+        ("/scim/v2/ResourceTypes/{id}", "/scim/v2/ResourceTypes/User"),
+        ("/scim/v2/Schemas", "/scim/v2/Schemas"),
+        ("/scim/v2/Schemas/{id}", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
+        ("/scim/v2/Users", "/scim/v2/Users"),
+        ("/scim/v2/Users/{*rest}", "/scim/v2/Users/{victim}"),
+        ("/scim/v2/Groups", "/scim/v2/Groups"),
+        ("/scim/v2/Groups/{*rest}", "/scim/v2/Groups/{class}"),
+        ("/scim/v2", "/scim/v2"),
+        ("/scim/v2/{*rest}", "/scim/v2/Me"),
+    ] {
+        for m in doors::METHODS.split(' ') {
+            t.push(row(route, m, url, all(401)).h("authorization", "Bearer gaet-et-token"));
+        }
+    }
     t
 }
 

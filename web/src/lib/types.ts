@@ -99,6 +99,20 @@ export interface Problem {
   code: string;
   message: string;
 }
+/** A municipality's SCIM token, for its identity management system (`GET /api/v1/scim-tokens`);
+ * the token itself is only in the answer to its creation. */
+export interface ScimToken {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+/** A SCIM token just made (`POST /api/v1/scim-tokens`): the token and the address to use it at,
+ * shown this once. */
+export interface NewScimToken extends ScimToken {
+  token: string;
+  scim_url: string;
+}
 export interface AppPassword {
   id: string;
   name: string;

@@ -18,6 +18,7 @@ pub mod people;
 pub mod pictures;
 pub mod receipts;
 pub mod schools;
+pub mod scim_tokens;
 pub mod second_factor;
 pub mod session;
 pub mod shares;

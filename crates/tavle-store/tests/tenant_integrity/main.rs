@@ -93,6 +93,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("second_factor_rule", "tenant_id=@tenant role=@fresh set_at=0"),
     ("passkey_credential", "credential_id=@fresh tenant_id=@tenant name=Nøgle passkey={} created_at=0"),
     ("webauthn_ceremony", "id_hash=@fresh kind=step tenant_id=@tenant state={} expires_at=0"),
+    ("scim_token", "id=@id tenant_id=@tenant name=IdM token_hash=@fresh created_at=0"),
     ("person_school", "tenant_id=@tenant role=pupil"),
     ("membership", "tenant_id=@tenant role=pupil"),
     ("staff_role", "tenant_id=@tenant role=school_admin"),

@@ -43,6 +43,7 @@ fn later_tables() -> HashSet<&'static str> {
         "second_factor_rule",
         "passkey_credential",
         "webauthn_ceremony",
+        "scim_token",
     ])
 }
 

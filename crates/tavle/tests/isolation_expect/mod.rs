@@ -103,6 +103,11 @@ pub fn expectations() -> BTreeMap<&'static str, [u16; 5]> {
         // The rule is the municipality admin's, for their own municipality (here: nobody).
         ("GET /api/v1/second-factor-rule", [401, 200, 403, 403, 401]),
         ("PUT /api/v1/second-factor-rule", [401, 200, 403, 403, 401]),
+        // SCIM tokens are the municipality admin's: another municipality's admin makes one in
+        // their own municipality, and cannot revoke this one's.
+        ("GET /api/v1/scim-tokens", [401, 200, 403, 403, 401]),
+        ("POST /api/v1/scim-tokens", [401, 201, 403, 403, 401]),
+        ("DELETE /api/v1/scim-tokens/{scim_token_id}", [401, 404, 403, 403, 401]),
         ("GET /api/v1/login-providers", [401, 200, 403, 403, 401]),
         ("POST /api/v1/login-providers", [401, 400, 403, 403, 401]),
         ("GET /api/v1/login-providers/{provider_id}", [401, 404, 403, 403, 401]),
@@ -240,6 +245,7 @@ pub fn body(route: &str, year: &str, drive_root: &str, school: &str, class_1a: &
             json!({"ceremony": "gæt", "credential": {"id": "x"}, "name": "Stjålet"})
         }
         "PUT /api/v1/second-factor-rule" => json!({"roles": []}),
+        "POST /api/v1/scim-tokens" => json!({"name": "Stjålet IdM"}),
         "DELETE /api/v1/me/totp" | "POST /api/v1/me/recovery-codes" => json!({"password": "gæt"}),
         "PATCH /api/v1/login-providers/{provider_id}" => json!({"display_name": "Stjålet", "enabled": false}),
         "POST /api/v1/documents/{node_id}/comments"
