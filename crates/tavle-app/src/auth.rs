@@ -105,6 +105,8 @@ pub struct Sessions {
     /// Sessions opened without a password check (federated logins) are recorded by group
     /// commit: at 08:00 a thousand logins a second are a few commits, not a thousand.
     opened: std::sync::Arc<crate::batch::Batcher<NewSession>>,
+    /// Each municipality's second-factor rule, kept on this node (`second_factor/steps.rs`).
+    pub(crate) rules: crate::cache::KeptRules,
 }
 crate::service!(Sessions);
 
@@ -148,7 +150,7 @@ impl crate::batch::BatcherOf<NewSession> for Sessions {
 
 impl Sessions {
     pub(crate) fn new(base: std::sync::Arc<Base>, org: Organisation) -> Self {
-        Sessions { base, org, opened: std::sync::Arc::default() }
+        Sessions { base, org, opened: std::sync::Arc::default(), rules: std::sync::Arc::default() }
     }
 
     fn throttle_scopes(username: &str, source: &str) -> [String; 3] {
@@ -591,7 +593,7 @@ impl Sessions {
         tx.prune_changes(self.store.backend()).await?;
         tx.delete_expired_login_flows(now.millis()).await?;
         tx.prune_logout_tokens(now.millis()).await?;
-        tx.delete_expired_login_pending(now.millis()).await?;
+        self.expire_second_steps(&mut tx, now.millis()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -210,3 +210,11 @@ impl SessionCache {
         primed && (!changed.is_empty() || ended)
     }
 }
+
+/// Each municipality's second-factor rule as this node last read it, and when (kept by
+/// `Sessions`, read at every login; `second_factor/steps.rs`).
+pub(crate) type KeptRules = std::sync::Arc<
+    std::sync::Mutex<
+        std::collections::HashMap<tavle_core::TenantId, (std::time::Instant, std::sync::Arc<Vec<String>>)>,
+    >,
+>;

@@ -194,6 +194,17 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Db<C> {
         }))
     }
 
+    /// Instance-level: how many ceremonies of a kind are under way at `now` (a login with a
+    /// passkey alone begins one for anybody who asks, so their number is capped).
+    pub async fn live_ceremonies(&mut self, kind: &str, now: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM webauthn_ceremony WHERE kind = $1 AND expires_at > $2")
+            .bind(kind)
+            .bind(now)
+            .fetch_one(self.c())
+            .await?;
+        int(&row, "n")
+    }
+
     /// Instance-level housekeeping: forgets ceremonies that expired before `before`.
     pub async fn delete_expired_ceremonies(&mut self, before: i64) -> Result<u64> {
         let done =

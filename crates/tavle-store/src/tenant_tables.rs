@@ -450,6 +450,7 @@ pub const INSTANCE_QUERIES: &[(&str, &str)] = &[
     ("take_ceremony", "a WebAuthn ceremony is finished by its id's hash; a passkey login's has no tenant yet"),
     ("scim_token_by_hash", "a SCIM request finds its municipality by its bearer token's hash"),
     ("scim_token_used", "records a SCIM token as used, by its id, which is unique"),
+    ("live_ceremonies", "counts the WebAuthn ceremonies under way on the instance, to cap anonymous ones"),
     ("delete_expired_ceremonies", "housekeeping: forgets expired WebAuthn ceremonies of every tenant"),
     ("prune_logout_tokens", "housekeeping: forgets expired back-channel logout tokens of every tenant"),
     ("tenant_by_code", "the CLI and roster import find a tenant by its code"),

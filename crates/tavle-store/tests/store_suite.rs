@@ -377,6 +377,12 @@ async fn passkeys_ceremonies_the_rule_and_waiting_logins() {
         assert_eq!(tx.take_ceremony("c1").await.unwrap().unwrap().kind, "login");
         assert!(tx.take_ceremony("c1").await.unwrap().is_none());
         assert_eq!(tx.try_login_pending("p1").await.unwrap().unwrap().tries, 1);
+        let c2 =
+            Ceremony { kind: "login".into(), tenant_id: None, person_id: None, state: "{}".into(), expires_at: 100 };
+        tx.insert_ceremony("c2", &c2).await.unwrap();
+        assert_eq!(tx.live_ceremonies("login", 50).await.unwrap(), 1);
+        assert_eq!(tx.live_ceremonies("login", 100).await.unwrap(), 0, "expired at 100");
+        assert_eq!(tx.delete_expired_ceremonies(200).await.unwrap(), 1);
         tx.commit().await.unwrap();
         let got = store.read().await.unwrap().passkeys_of(a.tenant, a.person).await.unwrap();
         assert_eq!((got[0].passkey.as_str(), got[0].last_used_at), ("{\"cred\":3}", Some(9)));

@@ -48,7 +48,29 @@ pub struct Federation {
     /// When this node last fetched each provider's keys (Unix ms).
     refetched: Arc<Mutex<HashMap<LoginProviderId, i64>>>,
     schools: schools::SchoolList,
+    /// Login services as callbacks need them, by municipality code and slug (see [`Kept`]).
+    kept: KeptServices,
 }
+
+/// The login services kept on this node, by municipality code and slug.
+type KeptServices = Arc<Mutex<HashMap<(String, String), Arc<Kept>>>>;
+
+/// A login service as a callback needs it — its municipality, its row, its keys and its
+/// metadata parsed — kept on this node for [`KEPT_FOR`]: at 08:00 a thousand callbacks a
+/// second would otherwise each read two rows and parse two JSON documents. A change made on
+/// this node forgets them at once; one made on another node is seen within [`KEPT_FOR`] (a
+/// provider removed there has already ended its sessions everywhere). Keys that do not know a
+/// token's `kid` are read again at once, whatever is kept.
+pub(crate) struct Kept {
+    tenant: Tenant,
+    provider: LoginProvider,
+    keys: Option<ProviderKeys>,
+    meta: Metadata,
+    at: std::time::Instant,
+}
+
+/// How long a node keeps a login service (real time: freshness, not a domain rule).
+const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
 service!(Federation);
 
@@ -115,6 +137,7 @@ impl Federation {
             key: Arc::default(),
             refetched: Arc::default(),
             schools: Arc::default(),
+            kept: Arc::default(),
         })
     }
 
@@ -138,6 +161,31 @@ impl Federation {
 
     async fn tenant(&self, code: &str) -> AppResult<Tenant> {
         self.store.read().await?.tenant_by_code(code).await?.ok_or(AppError::NotFound("municipality"))
+    }
+
+    /// An enabled login service as a callback needs it, kept for a few seconds (see [`Kept`]).
+    async fn kept(&self, tenant_code: &str, slug: &str) -> AppResult<Arc<Kept>> {
+        let key = (tenant_code.to_string(), slug.to_string());
+        if let Some(k) = self.kept.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            if k.at.elapsed() < KEPT_FOR {
+                return Ok(k);
+            }
+        }
+        let tenant = self.tenant(tenant_code).await?;
+        let (provider, keys) = self.provider(&tenant, slug).await?;
+        let meta = metadata(&provider, keys.as_ref())?;
+        let k = Arc::new(Kept { tenant, provider, keys, meta, at: std::time::Instant::now() });
+        if let Ok(mut m) = self.kept.lock() {
+            m.insert(key, k.clone());
+        }
+        Ok(k)
+    }
+
+    /// Forgets the login services kept on this node (after a change to one).
+    pub(crate) fn forget_kept(&self) {
+        if let Ok(mut m) = self.kept.lock() {
+            m.clear();
+        }
     }
 
     /// An enabled provider with its keys, or "not found" (a disabled one is not offered).
@@ -213,9 +261,9 @@ impl Federation {
         base_url: &str,
         meta: &RequestMeta,
     ) -> AppResult<PasswordLogin> {
-        let tenant = self.tenant(tenant_code).await?;
-        let (p, keys) = self.provider(&tenant, slug).await?;
-        match self.finish(&tenant, &p, keys, params, sealed, base_url, meta).await {
+        let kept = self.kept(tenant_code, slug).await?;
+        let (tenant, p) = (&kept.tenant, &kept.provider);
+        match self.finish(tenant, p, kept.keys.as_ref(), &kept.meta, params, sealed, base_url, meta).await {
             Ok(done) => Ok(done),
             Err(Refused(e, why)) => {
                 let reason = match &e {
@@ -244,7 +292,8 @@ impl Federation {
         &self,
         tenant: &Tenant,
         p: &LoginProvider,
-        keys: Option<ProviderKeys>,
+        keys: Option<&ProviderKeys>,
+        meta_p: &Metadata,
         params: &CallbackParams,
         sealed: Option<&str>,
         base_url: &str,
@@ -267,7 +316,6 @@ impl Federation {
         if let Some(err) = &params.error {
             return Err(Refused::new(LoginRefusal::ProviderError, format!("the provider answered {err:?}")));
         }
-        let meta_p = metadata(p, keys.as_ref()).map_err(Refused::plain)?;
         // RFC 9207: where the provider says it sends `iss`, it must; where sent, it must match.
         let says_iss = meta_p.additional_metadata().authorization_response_iss_parameter_supported == Some(true);
         match params.iss.as_deref() {
@@ -280,7 +328,7 @@ impl Federation {
         let Some(code) = params.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 4096) else {
             return Err(Refused::new(LoginRefusal::ProviderError, "the callback has no code"));
         };
-        let relying = self.relying(tenant, p, &meta_p, base_url).map_err(Refused::plain)?;
+        let relying = self.relying(tenant, p, meta_p, base_url).map_err(Refused::plain)?;
         let raw = match relying.redeem(&self.outbound, code, &attempt.verifier).await {
             Ok(raw) => raw,
             Err(Redeem::Refused(why)) => return Err(Refused::new(LoginRefusal::ProviderError, why)),
@@ -292,7 +340,7 @@ impl Federation {
             Checked::Good(c) => c,
             Checked::Bad(why) => return Err(Refused::new(LoginRefusal::Token, why)),
             Checked::UnknownKey => {
-                let fresh = self.fetch_keys(tenant, p, &meta_p, keys.as_ref()).await;
+                let fresh = self.fetch_keys(tenant, p, meta_p, keys).await;
                 let Some(fresh) = fresh else {
                     return Err(Refused::new(LoginRefusal::Token, "signed with a key the provider does not publish"));
                 };
@@ -352,6 +400,7 @@ impl Federation {
     ) -> Option<CoreJsonWebKeySet> {
         let stored = self.store.read().await.ok()?.provider_keys(tenant.id, p.id).await.ok()?;
         if let Some(s) = stored.filter(|s| used.is_none_or(|u| s.fetched_at > u.fetched_at)) {
+            self.forget_kept();
             return serde_json::from_str(&s.jwks).ok();
         }
         let now = self.clock.now().millis();
@@ -367,6 +416,7 @@ impl Federation {
         let mut tx = self.store.write().await.ok()?;
         tx.put_provider_keys(tenant.id, p.id, &ProviderKeys { jwks, fetched_at: now }).await.ok()?;
         tx.commit().await.ok()?;
+        self.forget_kept();
         Some(fresh)
     }
 

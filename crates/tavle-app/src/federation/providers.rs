@@ -297,6 +297,7 @@ impl Federation {
         let mut tx = self.store.write().await?;
         tx.append_audit(&event(&s.actor, self.clock.now(), "login_provider.created", p.id, meta, detail)).await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(view(p, &tenant, base))
     }
 
@@ -345,6 +346,7 @@ impl Federation {
         tx.insert_login_provider(&p).await?;
         tx.put_provider_keys(tenant.id, p.id, &keys).await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(p)
     }
 
@@ -383,6 +385,7 @@ impl Federation {
         let detail = json!({ "slug": p.slug, "changed": changed });
         tx.append_audit(&event(&s.actor, self.clock.now(), "login_provider.changed", p.id, meta, detail)).await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(view(p, &tenant, base))
     }
 
@@ -403,6 +406,7 @@ impl Federation {
         let mut tx = self.store.write().await?;
         tx.append_audit(&event(&s.actor, self.clock.now(), "login_provider.checked", p.id, meta, detail)).await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(view(p, &tenant, base))
     }
 
@@ -414,6 +418,7 @@ impl Federation {
         tx.update_login_provider(&p).await?;
         tx.put_provider_keys(tenant.id, p.id, &keys).await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(p)
     }
 
@@ -475,6 +480,7 @@ impl Federation {
         let mut tx = self.store.write().await?;
         let ended = tx.delete_login_provider(tenant.id, id).await?;
         tx.commit().await?;
+        self.forget_kept();
         self.operator_audit(&tenant, "login_provider.removed", &p).await?;
         Ok(ended)
     }
@@ -498,6 +504,7 @@ impl Federation {
         })
         .await?;
         tx.commit().await?;
+        self.forget_kept();
         Ok(())
     }
 }

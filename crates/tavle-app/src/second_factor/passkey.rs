@@ -26,6 +26,9 @@ use crate::error::{AppError, AppResult, Conflict};
 const CEREMONY_MS: i64 = 5 * 60 * 1000;
 /// The longest name of a passkey.
 const NAME_MAX: usize = 60;
+/// At most this many logins with a passkey alone under way on the instance: each begins with
+/// a row for anybody who asks, so a flood of beginnings is refused as busy, not stored.
+const ANONYMOUS_CEREMONIES: i64 = 20_000;
 
 /// One of a person's passkeys, as they see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -366,6 +369,10 @@ impl Sessions {
     /// Begins a login with a passkey alone: the browser lets the person pick one.
     pub async fn passkey_login_challenge(&self, base_url: &str) -> AppResult<PasskeyChallenge> {
         let rp = relying_party(base_url)?;
+        let now = self.clock.now().millis();
+        if self.store.read().await?.live_ceremonies("login", now).await? >= ANONYMOUS_CEREMONIES {
+            return Err(AppError::Busy { retry_after_secs: 30 });
+        }
         let (rcr, auth) =
             rp.start_discoverable_authentication().map_err(|e| AppError::Internal(format!("a passkey login: {e}")))?;
         let mut options = serde_json::to_value(&rcr).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -54,6 +54,7 @@ impl Sessions {
         let detail = json!({ "before": before, "after": wanted });
         tx.append_audit(&event(a, now, "second_factor.rule_set", a.tenant_id, meta, detail)).await?;
         tx.commit().await?;
+        self.forget_rules();
         Ok(wanted)
     }
 }

@@ -76,6 +76,10 @@ impl FirstStep {
     }
 }
 
+/// How long a node keeps a municipality's rule (real time: freshness, not a domain rule): a
+/// rule set on this node is seen at once, one set on another node within this.
+const RULE_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The waiting login a cookie names, if it still waits (not counting a try).
 fn live(p: Option<PendingLogin>, now: i64) -> Option<PendingLogin> {
     p.filter(|p| p.expires_at > now && p.tries <= PENDING_TRIES)
@@ -96,21 +100,44 @@ impl Sessions {
         Ok(methods)
     }
 
-    /// Whether the municipality's rule requires a second factor of the person (one query when
-    /// the municipality has no rule, as at 08:00 for pupils).
+    /// Whether the municipality's rule requires a second factor of the person (no query when
+    /// the municipality has no rule and this node read it in the last seconds, as at 08:00).
     pub(crate) async fn rule_requires(
         &self,
         tenant: TenantId,
         person: PersonId,
         status: PersonStatus,
     ) -> AppResult<bool> {
-        let mut conn = self.store.read().await?;
-        let rule = conn.second_factor_rule(tenant).await?;
+        let kept = self.rules.lock().ok().and_then(|m| m.get(&tenant).cloned());
+        let rule = match kept.filter(|(at, _)| at.elapsed() < RULE_KEPT_FOR) {
+            Some((_, rule)) => rule,
+            None => {
+                let rule = std::sync::Arc::new(self.store.read().await?.second_factor_rule(tenant).await?);
+                if let Ok(mut m) = self.rules.lock() {
+                    m.insert(tenant, (std::time::Instant::now(), rule.clone()));
+                }
+                rule
+            }
+        };
         if rule.is_empty() {
             return Ok(false);
         }
-        let actor = conn.actor(tenant, person, status).await?;
+        let actor = self.store.read().await?.actor(tenant, person, status).await?;
         Ok(policy::second_factor_required(&actor, &rule))
+    }
+
+    /// Housekeeping: forgets waiting logins and WebAuthn ceremonies that expired.
+    pub(crate) async fn expire_second_steps(&self, tx: &mut tavle_store::Tx, now: i64) -> AppResult<()> {
+        tx.delete_expired_login_pending(now).await?;
+        tx.delete_expired_ceremonies(now).await?;
+        Ok(())
+    }
+
+    /// Forgets the rules kept on this node (after one was set).
+    pub(crate) fn forget_rules(&self) {
+        if let Ok(mut m) = self.rules.lock() {
+            m.clear();
+        }
     }
 
     /// After a right password: the session, or a login waiting for its second step.
