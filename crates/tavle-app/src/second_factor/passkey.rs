@@ -279,13 +279,7 @@ impl Sessions {
         base_url: &str,
         meta: &RequestMeta,
     ) -> AppResult<LoginOutcome> {
-        let hash = token_hash(pending_token);
-        let mut tx = self.store.write().await?;
-        let Some(p) = self.take_try(&mut tx, &hash).await? else {
-            tx.commit().await?;
-            return Err(AppError::Unauthenticated);
-        };
-        tx.commit().await?;
+        let (p, hash) = self.try_waiting(pending_token).await?;
         let actor = self.enrolling(&p).await?;
         self.add_passkey_as(&actor, ceremony, credential, name, base_url, meta).await?;
         self.finish_waiting(&p, &hash, "passkey", meta).await
@@ -318,13 +312,7 @@ impl Sessions {
     ) -> AppResult<LoginOutcome> {
         let rp = relying_party(base_url)?;
         let answer: PublicKeyCredential = serde_json::from_value(credential.clone()).map_err(|_| unreadable())?;
-        let hash = token_hash(pending_token);
-        let mut tx = self.store.write().await?;
-        let Some(p) = self.take_try(&mut tx, &hash).await? else {
-            tx.commit().await?;
-            return Err(AppError::Unauthenticated);
-        };
-        tx.commit().await?;
+        let (p, hash) = self.try_waiting(pending_token).await?;
         let c = self.take_ceremony(ceremony, "step", Some((p.tenant_id, p.person_id))).await?;
         let checked = match c {
             Some(c) => {

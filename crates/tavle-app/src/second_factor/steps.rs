@@ -292,6 +292,17 @@ impl Sessions {
         Ok(())
     }
 
+    /// Takes a try of the waiting login a cookie names, in a transaction of its own (a wrong
+    /// answer still counts): its row and the cookie's hash; `Unauthenticated` when it no
+    /// longer waits.
+    pub(crate) async fn try_waiting(&self, pending_token: &str) -> AppResult<(PendingLogin, String)> {
+        let hash = token_hash(pending_token);
+        let mut tx = self.store.write().await?;
+        let p = self.take_try(&mut tx, &hash).await?;
+        tx.commit().await?;
+        Ok((p.ok_or(AppError::Unauthenticated)?, hash))
+    }
+
     /// The second step of a login: a code from the authenticator app or a recovery code. Five
     /// tries per waiting login; each failure is audited.
     pub async fn second_step(&self, pending_token: &str, code: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
@@ -345,13 +356,7 @@ impl Sessions {
         code: &str,
         meta: &RequestMeta,
     ) -> AppResult<(LoginOutcome, Vec<String>)> {
-        let hash = token_hash(pending_token);
-        let mut tx = self.store.write().await?;
-        let Some(p) = self.take_try(&mut tx, &hash).await? else {
-            tx.commit().await?;
-            return Err(AppError::Unauthenticated);
-        };
-        tx.commit().await?;
+        let (p, hash) = self.try_waiting(pending_token).await?;
         let actor = self.enrolling(&p).await?;
         let mut tx = self.store.write().await?;
         let codes = self.confirm_totp_in(&mut tx, &actor, code, meta).await?;
