@@ -31,6 +31,13 @@ use tavle_app::AppError;
 use crate::error::ApiError;
 
 /// Parses an identifier from a path; a malformed one names nothing that exists.
+/// An answer no cache may keep (a secret shown once, a ceremony's challenge).
+pub(crate) fn no_store(j: impl axum::response::IntoResponse) -> axum::response::Response {
+    let mut resp = j.into_response();
+    resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    resp
+}
+
 pub(crate) fn id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::App(AppError::NotFound(what)))
 }

@@ -5,12 +5,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tavle_app::second_factor::{PasskeyChallenge, PasskeyInfo};
 use utoipa::ToSchema;
 
+use super::no_store;
+use super::second_factor::waiting_token;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Authed, Meta};
 use crate::wire::MeWire;
@@ -61,12 +63,6 @@ pub struct PasskeyAnswer {
     pub credential: serde_json::Value,
     #[serde(default)]
     pub name: String,
-}
-
-fn no_store(j: impl IntoResponse) -> Response {
-    let mut resp = j.into_response();
-    resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    resp
 }
 
 /// My passkeys.
@@ -140,14 +136,6 @@ pub async fn login(
     let outcome =
         state.app.sessions().passkey_login(&b.ceremony, &b.credential, &state.config.public_url, &meta).await?;
     super::session::logged_in(&state, outcome, None).await
-}
-
-fn waiting_token(state: &HttpState, headers: &HeaderMap) -> ApiResult<String> {
-    if !crate::extract::same_origin(headers) {
-        return Err(crate::error::ApiError::CrossOrigin);
-    }
-    Ok(crate::extract::session_token_of(headers, super::session::pending_cookie_name(state))
-        .ok_or(tavle_app::AppError::Unauthenticated)?)
 }
 
 /// The second step with a passkey: the challenge for the waiting login's person's passkeys.

@@ -2,8 +2,8 @@
 //! provisions Tavle at `/scim/v2/` (shown once), lists and revokes them.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tavle_app::provisioning::ScimTokenInfo;
@@ -68,9 +68,7 @@ pub async fn create(State(state): State<HttpState>, auth: Authed, Json(b): Json<
         token: made.token,
         scim_url: format!("{}/scim/v2", state.config.public_url),
     };
-    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(super::no_store((StatusCode::CREATED, Json(body))))
 }
 
 /// Revoke a SCIM token: the system using it is refused from its next request on.

@@ -4,15 +4,15 @@
 //! factors. Passkeys are in `passkeys.rs`.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tavle_app::AppError;
 use tavle_core::PersonId;
 use utoipa::ToSchema;
 
-use super::id;
+use super::{id, no_store};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Authed, Meta};
 use crate::wire::MeWire;
@@ -84,10 +84,7 @@ pub async fn mine(State(state): State<HttpState>, auth: Authed) -> ApiResult<Jso
               (status = 409, body = ErrorBody)))]
 pub async fn begin_totp(State(state): State<HttpState>, auth: Authed) -> ApiResult<Response> {
     let e = state.app.sessions().begin_totp(&auth.session, &auth.meta).await?;
-    let mut resp =
-        Json(TotpEnrolmentWire { secret: e.secret, otpauth_uri: e.otpauth_uri, qr_svg: e.qr_svg }).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(no_store(Json(TotpEnrolmentWire { secret: e.secret, otpauth_uri: e.otpauth_uri, qr_svg: e.qr_svg })))
 }
 
 /// Finish setting up the authenticator app with its first code; answers the recovery codes.
@@ -128,12 +125,6 @@ pub async fn recovery_codes(
     Ok(no_store(Json(RecoveryCodesWire { recovery_codes: codes })))
 }
 
-fn no_store(j: impl IntoResponse) -> Response {
-    let mut resp = j.into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
 /// Remove a person's second factors (a lost phone): whoever may manage the person.
 #[utoipa::path(delete, path = "/api/v1/people/{person_id}/second-factors", tag = "organisation",
     params(("person_id" = String, Path)),
@@ -171,7 +162,7 @@ pub struct SecondStepWire {
 }
 
 /// The waiting login's cookie, from a same-origin request.
-fn waiting_token(state: &HttpState, headers: &HeaderMap) -> ApiResult<String> {
+pub(super) fn waiting_token(state: &HttpState, headers: &HeaderMap) -> ApiResult<String> {
     if !crate::extract::same_origin(headers) {
         return Err(ApiError::CrossOrigin);
     }
