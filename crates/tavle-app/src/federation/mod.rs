@@ -55,9 +55,9 @@ pub struct Federation {
 /// The login services kept on this node, by municipality code and slug.
 type KeptServices = Arc<Mutex<HashMap<(String, String), Arc<Kept>>>>;
 
-/// A login service as a callback needs it — its municipality, its row, its keys and its
-/// metadata parsed — kept on this node for [`KEPT_FOR`]: at 08:00 a thousand callbacks a
-/// second would otherwise each read two rows and parse two JSON documents. A change made on
+/// A login service as a login's start and callback need it — its municipality, its row, its
+/// keys and its metadata parsed — kept on this node for [`KEPT_FOR`]: at 08:00 a thousand
+/// logins a second would otherwise each read two rows and parse two JSON documents, twice. A change made on
 /// this node forgets them at once; one made on another node is seen within [`KEPT_FOR`] (a
 /// provider removed there has already ended its sessions everywhere). Keys that do not know a
 /// token's `kid` are read again at once, whatever is kept.
@@ -214,11 +214,10 @@ impl Federation {
     /// Starts a login: the authorization request with `state`, `nonce` and a PKCE S256
     /// challenge; the attempt is sealed for a cookie, and nothing is written.
     pub async fn start(&self, tenant_code: &str, slug: &str, base_url: &str) -> AppResult<Started> {
-        let tenant = self.tenant(tenant_code).await?;
-        let (p, keys) = self.provider(&tenant, slug).await?;
-        let meta = metadata(&p, keys.as_ref())?;
+        let kept = self.kept(tenant_code, slug).await?;
+        let (tenant, p) = (&kept.tenant, &kept.provider);
         let (state, nonce, verifier) = (random_text(), random_text(), random_text());
-        let relying = self.relying(&tenant, &p, &meta, base_url)?;
+        let relying = self.relying(tenant, p, &kept.meta, base_url)?;
         let redirect_to = relying.authorize_url(&p.scopes, &state, &nonce, &verifier).map_err(AppError::Internal)?;
         let attempt = Attempt {
             tenant: tenant.id.to_string(),
